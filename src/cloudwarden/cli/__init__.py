@@ -1,0 +1,76 @@
+"""Command line: argument parsing, progress display and exit codes.
+
+The only package that exits or configures logging. Library errors arrive as typed
+``CloudwardenError``s and leave as one line with a hint (a traceback only with ``--debug``).
+Exit codes: 0 clean, 1 a FAIL at or above --fail-on, 2 usage/input error, 3 credentials/fatal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Callable, Sequence
+
+from cloudwarden import __version__
+from cloudwarden.core.errors import CloudwardenError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FATAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with code 2 and a hint line, as every other usage error does."""
+
+    def error(self, message: str) -> "NoReturn":  # type: ignore[name-defined]  # noqa: F821
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"cloudwarden: error: {message}\n  hint: run `{self.prog} --help`\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from cloudwarden.cli import exposure, iam, scan, trail
+
+    parser = _Parser(prog="cloudwarden", description="AWS security best practices in one program.")
+    parser.add_argument("--version", action="version", version=f"cloudwarden {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    scan.register(sub)
+    iam.register(sub)
+    exposure.register(sub)
+    trail.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not debug:
+        for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "moto"):
+            logging.getLogger(noisy).setLevel(logging.CRITICAL)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except CloudwardenError as error:
+        if debug:
+            raise
+        _print_error(error)
+        return error.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("cloudwarden: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head` and the like: not an error of ours.
+        return EXIT_OK
+
+
+def _print_error(error: CloudwardenError) -> None:
+    sys.stderr.write(f"cloudwarden: error: {error.message}\n")
+    if error.hint:
+        sys.stderr.write(f"  hint: {error.hint}\n")

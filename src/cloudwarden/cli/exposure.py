@@ -1,0 +1,9 @@
+"""CLI commands of the exposure engine: `register` adds them to the parser; handlers return an exit code."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add this engine's sub-commands. Filled in by the engine's issue."""

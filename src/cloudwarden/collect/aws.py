@@ -1,0 +1,187 @@
+"""boto3 sessions and clients for collection: credentials, retries, endpoint quirks.
+
+Classifies botocore failures by error code into gaps, and keeps an endpoint that does not
+implement an operation (moto answers HTTP 500 with an HTML page) from causing a retry storm.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import botocore.exceptions as bex
+from botocore.parsers import ResponseParserError
+from botocore.config import Config
+
+from cloudwarden.core.errors import CollectionError, CredentialsError
+
+# Real AWS throttles; adaptive mode paces the client. Not-implemented answers are cut short below.
+RETRY_CONFIG = {"mode": "adaptive", "max_attempts": 6}
+NOT_IMPLEMENTED = "NotImplemented"
+DENIED_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
+     "AuthorizationError", "Forbidden"}
+)
+REGION_DISABLED_CODES = frozenset({"OptInRequired", "AuthFailure", "InvalidClientTokenId",
+                                   "UnrecognizedClientException"})
+
+
+@dataclass(frozen=True)
+class CallFailure:
+    code: str
+    message: str
+
+
+def classify(error: Exception) -> CallFailure:
+    """Turn a botocore exception into (error code, one-line message)."""
+    if isinstance(error, bex.ClientError):
+        info = error.response.get("Error", {})
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        code = str(info.get("Code") or status or "ClientError")
+        message = str(info.get("Message") or "")
+        if status in (404, 500, 501) and _looks_unimplemented(code, message):
+            return CallFailure(NOT_IMPLEMENTED, "the endpoint does not implement this operation")
+        return CallFailure(code, message.splitlines()[0][:300] if message else "")
+    if isinstance(error, ResponseParserError):
+        return CallFailure(NOT_IMPLEMENTED, "the endpoint's answer could not be parsed (not implemented?)")
+    if isinstance(error, (bex.EndpointConnectionError, bex.ConnectTimeoutError)):
+        return CallFailure("EndpointConnectionError", str(error)[:300])
+    if isinstance(error, bex.ReadTimeoutError):
+        return CallFailure("ReadTimeout", str(error)[:300])
+    if isinstance(error, bex.ParamValidationError):
+        return CallFailure("ParamValidationError", str(error)[:300])
+    if isinstance(error, bex.NoCredentialsError):
+        return CallFailure("NoCredentials", str(error))
+    if isinstance(error, bex.BotoCoreError):
+        return CallFailure(type(error).__name__, str(error)[:300])
+    raise error
+
+
+def _looks_unimplemented(code: str, message: str) -> bool:
+    text = f"{code} {message}".lower()
+    return (
+        "not yet implemented" in text
+        or "has not been implemented" in text
+        or "<!doctype html" in text
+        or "internal server error" in text
+        or code in ("500", "501", "NotImplemented")
+    )
+
+
+def _no_retry_when_unimplemented(response: Any = None, caught_exception: Any = None,
+                                 **_: Any) -> bool | None:
+    """A `needs-retry` hook run before botocore's own: stop at once on an HTML error page."""
+    if isinstance(caught_exception, ResponseParserError):
+        raise _Unimplemented()
+    if not response:
+        return None
+    http, _parsed = response
+    if http is None:
+        return None
+    if getattr(http, "status_code", None) in (500, 501):
+        body = (getattr(http, "content", b"") or b"")[:200].lower()
+        if body.startswith(b"<!doctype html") or b"not yet implemented" in body or b"<html" in body:
+            raise _Unimplemented()
+    return None
+
+
+class _Unimplemented(Exception):
+    """Raised inside botocore's retry hook to stop retries; caught by the runner."""
+
+
+class AwsClients:
+    """One boto3 session; clients are cached per (service, region) and shared across threads."""
+
+    def __init__(self, profile: str | None = None, endpoint_url: str | None = None,
+                 max_pool: int = 32) -> None:
+        self.endpoint_url = endpoint_url
+        try:
+            self.session = boto3.session.Session(profile_name=profile)
+        except bex.ProfileNotFound:
+            raise CredentialsError(
+                f"profile {profile!r} is not configured",
+                hint="list profiles with `aws configure list-profiles`, or drop --profile",
+            ) from None
+        self._config = Config(
+            retries=RETRY_CONFIG,  # type: ignore[arg-type]
+            max_pool_connections=max_pool,
+            connect_timeout=5,
+            read_timeout=30,
+            user_agent_extra="cloudwarden",
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+        self.request_count = 0
+        self._count_lock = threading.Lock()
+        self.operations_called: set[tuple[str, str]] = set()
+
+    def client(self, service: str, region: str) -> Any:
+        key = (service, region)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self.session.client(
+                    service, region_name=region, endpoint_url=self.endpoint_url, config=self._config
+                )
+                events = client.meta.events
+                events.register_first(f"needs-retry.{client.meta.service_model.service_id.hyphenize()}",
+                                      _no_retry_when_unimplemented)
+                events.register("before-send", self._count_request)
+                events.register("before-call", self._record_operation)
+                if service == "s3control" and self.endpoint_url:
+                    events.register("before-sign.s3-control", self._strip_account_host_prefix)
+                self._clients[key] = client
+            return client
+
+    def _count_request(self, **_: Any) -> None:
+        with self._count_lock:
+            self.request_count += 1
+
+    def _record_operation(self, model: Any = None, **_: Any) -> None:
+        if model is not None:
+            self.operations_called.add((model.service_model.service_name, model.name))
+
+    def _strip_account_host_prefix(self, request: Any = None, **_: Any) -> None:
+        # botocore puts the account id in front of the host; a custom endpoint has no such host.
+        endpoint = urlsplit(self.endpoint_url or "")
+        url = urlsplit(request.url)
+        if url.hostname and endpoint.hostname and url.hostname.endswith("." + endpoint.hostname):
+            request.url = url._replace(netloc=endpoint.netloc).geturl()
+
+    def caller_identity(self, region: str) -> dict[str, str]:
+        """Who we are; turns the usual credential problems into one-line errors with a hint."""
+        try:
+            answer = self.client("sts", region).get_caller_identity()
+        except bex.NoCredentialsError:
+            raise CredentialsError(
+                "no AWS credentials found",
+                hint="set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws configure`",
+            ) from None
+        except (bex.EndpointConnectionError, bex.ConnectTimeoutError) as error:
+            raise CollectionError(
+                f"cannot reach the AWS endpoint: {error}",
+                hint="check --endpoint-url, network and proxy settings",
+            ) from None
+        except bex.TokenRetrievalError as error:
+            raise CredentialsError(f"cannot get a token: {error}", hint="run `aws sso login`") from None
+        except bex.ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
+                raise CredentialsError(
+                    "the AWS session token has expired",
+                    hint="refresh it (`aws sso login`, or new temporary credentials)",
+                ) from None
+            if code in ("InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException"):
+                raise CredentialsError(
+                    f"AWS rejected the credentials ({code})",
+                    hint="check the access key id and secret, or the profile",
+                ) from None
+            raise CollectionError(f"sts:GetCallerIdentity failed: {code}",
+                                  hint="check the credentials and endpoint") from None
+        except _Unimplemented:
+            raise CollectionError("the endpoint does not implement sts:GetCallerIdentity",
+                                  hint="point --endpoint-url at an AWS-compatible endpoint") from None
+        return {"Account": answer["Account"], "Arn": answer["Arn"]}

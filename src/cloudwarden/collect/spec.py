@@ -1,0 +1,65 @@
+"""Declarative API-call specs: what to read, where, and with which IAM permission.
+
+A :class:`Call` names one read-only operation and the dataset its result fills. A call with
+``per`` runs once for every item of another dataset (a bucket's policy, a key's rotation status),
+storing a mapping from the item's id to the value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+Scope = Literal["regional", "global"]
+
+
+@dataclass(frozen=True)
+class Call:
+    dataset: str
+    service: str  # boto3 client name
+    operation: str  # boto3 method name, e.g. "describe_security_groups"
+    # The response key holding the data; a tuple merges several keys; None: the whole response.
+    result_key: str | tuple[str, ...] | None = None
+    scope: Scope = "regional"
+    paginate: bool = False
+    params: dict[str, Any] = field(default_factory=dict)
+    # Error codes that mean "not configured" rather than "could not read": the value becomes None.
+    absent_codes: tuple[str, ...] = ()
+    # Per-item calls: the parent dataset, how to build params and the key from one parent item.
+    per: str | None = None
+    per_params: Callable[[Any], dict[str, Any]] | None = None
+    per_key: Callable[[Any], str] | None = None
+    # Optional filter on (parent item, snapshot region): skip items the call does not apply to.
+    per_filter: Callable[[Any, str], bool] | None = None
+    # Region to send a per-item call to, from the item and the snapshot so far (S3 buckets).
+    per_region: Callable[[Any, Any], str] | None = None
+    # Datasets that must be complete before this call runs (besides `per`).
+    after: tuple[str, ...] = ()
+    # Custom fetch for calls that are not one plain operation (credential report polling, ...).
+    fetch: Callable[[Any, dict[str, Any]], Any] | None = None
+    # Post-processing of the extracted value (flatten reservations, decode CSV, ...).
+    transform: Callable[[Any], Any] | None = None
+    # Extra read-only operations a custom fetch makes, for the allowlist and the permission list.
+    extra_operations: tuple[str, ...] = ()
+    permission: str = ""  # defaults to service:OperationName
+
+    @property
+    def operation_name(self) -> str:
+        return "".join(part.capitalize() for part in self.operation.split("_"))
+
+    @property
+    def iam_permission(self) -> str:
+        if self.permission:
+            return self.permission
+        prefix = _IAM_PREFIX.get(self.service, self.service)
+        return f"{prefix}:{self.operation_name}"
+
+
+# boto3 client names whose IAM action prefix differs.
+_IAM_PREFIX = {
+    "elbv2": "elasticloadbalancing",
+    "elb": "elasticloadbalancing",
+    "logs": "logs",
+    "s3control": "s3",
+    "wafv2": "wafv2",
+}

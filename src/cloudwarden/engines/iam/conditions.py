@@ -1,0 +1,208 @@
+"""The Condition element: operator names, missing-key rules, IfExists and ForAllValues/ForAnyValue.
+
+``compile_condition_block`` turns ``{Operator: {Key: values}}`` into one predicate per (operator, key);
+a statement's conditions hold when every predicate does (several values of one key are OR, or NOR
+for negated operators). Context keys arrive lower-cased, so keys are matched without regard to case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Callable, Mapping, Sequence
+
+from cloudwarden.engines.iam import operators as ops
+from cloudwarden.engines.iam.errors import PolicyError
+from cloudwarden.engines.iam.patterns import (
+    ContextValue,
+    Template,
+    glob_chunks_to_regex,
+    parse_template,
+)
+
+Context = Mapping[str, ContextValue]
+ConditionTest = Callable[[Context], bool]
+Factory = Callable[[Sequence[str]], ops.ValuePredicate]
+
+_ORDERED = ("Equals", "NotEquals", "LessThan", "LessThanEquals", "GreaterThan", "GreaterThanEquals")
+
+# base operator -> (factory, negated, wildcard operator whose variables stay literal after substitution)
+BASE_OPERATORS: dict[str, tuple[Factory, bool, str]] = {
+    "StringEquals": (ops.string_equals, False, ""),
+    "StringNotEquals": (ops.string_equals, True, ""),
+    "StringEqualsIgnoreCase": (ops.string_equals_ignore_case, False, ""),
+    "StringNotEqualsIgnoreCase": (ops.string_equals_ignore_case, True, ""),
+    "StringLike": (ops.string_like, False, "glob"),
+    "StringNotLike": (ops.string_like, True, "glob"),
+    "Bool": (ops.boolean, False, ""),
+    "BinaryEquals": (ops.binary, False, ""),
+    "IpAddress": (ops.ip_address, False, ""),
+    "NotIpAddress": (ops.ip_address, True, ""),
+    "ArnEquals": (ops.arn_like, False, "arn"),
+    "ArnLike": (ops.arn_like, False, "arn"),
+    "ArnNotEquals": (ops.arn_like, True, "arn"),
+    "ArnNotLike": (ops.arn_like, True, "arn"),
+}
+for _suffix in _ORDERED:
+    BASE_OPERATORS["Numeric" + _suffix] = (partial(ops.numeric, suffix=_suffix), _suffix == "NotEquals", "")
+    BASE_OPERATORS["Date" + _suffix] = (partial(ops.date, suffix=_suffix), _suffix == "NotEquals", "")
+
+
+@dataclass(frozen=True)
+class ParsedOperator:
+    base: str
+    set_operator: str  # "", "ForAnyValue" or "ForAllValues"
+    if_exists: bool
+
+
+def parse_operator(name: str, path: str) -> ParsedOperator:
+    set_operator, _, base = name.rpartition(":")
+    if set_operator not in ("", "ForAnyValue", "ForAllValues"):
+        raise PolicyError(f"unknown set operator {set_operator!r} (ForAnyValue or ForAllValues)", path)
+    if_exists = base.endswith("IfExists")
+    if if_exists:
+        base = base[: -len("IfExists")]
+    if base == "Null":
+        if if_exists:
+            raise PolicyError("Null takes no IfExists suffix", path)
+        return ParsedOperator(base, set_operator, False)
+    if base not in BASE_OPERATORS:
+        raise PolicyError(f"unknown condition operator {name!r}", path)
+    return ParsedOperator(base, set_operator, if_exists)
+
+
+def policy_values(raw: Any, path: str) -> list[str]:
+    """Condition values as strings (JSON booleans and numbers are accepted, as AWS does)."""
+    items = raw if isinstance(raw, list) else [raw]
+    values: list[str] = []
+    for index, item in enumerate(items):
+        if isinstance(item, bool):
+            values.append("true" if item else "false")
+        elif isinstance(item, (str, int, float)):
+            values.append(str(item))
+        else:
+            where = f"{path}[{index}]" if isinstance(raw, list) else path
+            raise PolicyError(f"condition value must be a string, number or boolean, not {_kind(item)}", where)
+    return values
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def compile_condition_block(block: Any, path: str, variables: bool) -> tuple[ConditionTest, ...]:
+    if not isinstance(block, dict):
+        raise PolicyError(f"Condition must be an object, not {_kind(block)}", path)
+    tests: list[ConditionTest] = []
+    for name, keys in block.items():
+        op_path = f"{path}.{name}"
+        parsed = parse_operator(name, op_path)
+        if not isinstance(keys, dict):
+            raise PolicyError(f"condition operator {name} needs an object of keys, not {_kind(keys)}", op_path)
+        for key, raw in keys.items():
+            key_path = f"{op_path}.{key}"
+            values = policy_values(raw, key_path)
+            if parsed.base == "Null":
+                tests.append(_null_test(key.lower(), values, key_path))
+            else:
+                predicate = _value_predicate(parsed.base, values, key_path, variables)
+                tests.append(_keyed_test(parsed, key.lower(), predicate))
+    return tuple(tests)
+
+
+RequestPredicate = Callable[[str, Context], bool]
+
+
+def _value_predicate(base: str, values: list[str], path: str, variables: bool) -> RequestPredicate:
+    factory, _negated, wildcard_kind = BASE_OPERATORS[base]
+    templated = [v for v in values if variables and "${" in v]
+    static = [v for v in values if not (variables and "${" in v)]
+    try:
+        static_predicate = factory(static) if static else None
+    except ValueError as error:
+        raise PolicyError(f"{base}: {error}", path) from None
+    if not templated:
+        if static_predicate is None:  # an empty list of values matches nothing
+            return lambda _value, _context: False
+        return lambda value, _context: static_predicate(value)
+    builder = ops.arn_chunks_to_regex if wildcard_kind == "arn" else glob_chunks_to_regex
+    templates = [Template(parse_template(v), builder) for v in templated]
+
+    def predicate(value: str, context: Context) -> bool:
+        if static_predicate is not None and static_predicate(value):
+            return True
+        for template in templates:
+            if wildcard_kind:
+                regex = template.regex(context)
+                if regex is not None and regex.match(value):
+                    return True
+                continue
+            text = template.text(context)
+            if text is not None and _resolved_match(factory, text, value):
+                return True
+        return False
+
+    return predicate
+
+
+def _resolved_match(factory: Factory, text: str, value: str) -> bool:
+    try:
+        return factory([text])(value)
+    except ValueError:
+        return False  # a substituted value that is no number/date/IP matches nothing
+
+
+def _keyed_test(parsed: ParsedOperator, key: str, predicate: RequestPredicate) -> ConditionTest:
+    negated = BASE_OPERATORS[parsed.base][1]
+    if_exists = parsed.if_exists
+    if parsed.set_operator == "ForAnyValue":
+
+        def for_any(context: Context) -> bool:
+            values = _as_list(context.get(key))
+            if not values:
+                return if_exists
+            return any(predicate(v, context) != negated for v in values)
+
+        return for_any
+    if parsed.set_operator == "ForAllValues":
+
+        def for_all(context: Context) -> bool:
+            values = _as_list(context.get(key))
+            return all(predicate(v, context) != negated for v in values)
+
+        return for_all
+    absent_result = if_exists or negated
+
+    def single(context: Context) -> bool:
+        value = context.get(key)
+        if value is None:
+            return absent_result
+        if isinstance(value, str):
+            return predicate(value, context) != negated
+        if not value:
+            return absent_result
+        return any(predicate(v, context) for v in value) != negated
+
+    return single
+
+
+def _as_list(value: ContextValue | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else value
+
+
+def _null_test(key: str, values: list[str], path: str) -> ConditionTest:
+    wanted: set[bool] = set()
+    for value in values:
+        if value.lower() not in ("true", "false"):
+            raise PolicyError(f"Null takes true or false, not {value!r}", path)
+        wanted.add(value.lower() == "true")
+
+    def null(context: Context) -> bool:
+        value = context.get(key)
+        absent = value is None or (isinstance(value, list) and not value)
+        return absent in wanted
+
+    return null
+

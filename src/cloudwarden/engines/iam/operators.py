@@ -1,0 +1,172 @@
+"""Value comparisons behind the condition operators: one factory per operator family.
+
+A factory turns the policy values of one condition into a predicate on a single request value.
+Policy values that cannot be parsed (a date that is no date) raise ``ValueError``; request values
+that cannot be parsed simply do not match.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import math
+import operator
+import re
+from datetime import datetime, timezone
+from typing import Callable, Sequence
+
+from cloudwarden.engines.iam.patterns import Chunk, compile_globs, glob_to_regex
+
+ValuePredicate = Callable[[str], bool]
+Comparison = Callable[[float, float], bool]
+
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_EPOCH = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+
+COMPARISONS: dict[str, Comparison] = {
+    "Equals": operator.eq,
+    "NotEquals": operator.eq,  # negation is applied by the condition, not here
+    "LessThan": operator.lt,
+    "LessThanEquals": operator.le,
+    "GreaterThan": operator.gt,
+    "GreaterThanEquals": operator.ge,
+}
+
+
+def parse_number(text: str) -> float | None:
+    if not _NUMBER.match(text):
+        return None
+    number = float(text)
+    return number if math.isfinite(number) else None
+
+
+def parse_date(text: str) -> float | None:
+    """Seconds since the epoch for W3C ISO 8601 text or epoch seconds; None when neither."""
+    if _EPOCH.match(text):
+        return float(text)
+    candidate = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    try:
+        moment = datetime.fromisoformat(candidate)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def _parsed_all(values: Sequence[str], parse: Callable[[str], float | None], what: str) -> list[float]:
+    parsed: list[float] = []
+    for value in values:
+        number = parse(value)
+        if number is None:
+            raise ValueError(f"{value!r} is not a valid {what}")
+        parsed.append(number)
+    return parsed
+
+
+def _ordered(
+    values: Sequence[str], parse: Callable[[str], float | None], compare: Comparison, what: str
+) -> ValuePredicate:
+    limits = _parsed_all(values, parse, what)
+
+    def predicate(request_value: str) -> bool:
+        number = parse(request_value)
+        return number is not None and any(compare(number, limit) for limit in limits)
+
+    return predicate
+
+
+def numeric(values: Sequence[str], suffix: str) -> ValuePredicate:
+    return _ordered(values, parse_number, COMPARISONS[suffix], "number")
+
+
+def date(values: Sequence[str], suffix: str) -> ValuePredicate:
+    return _ordered(values, parse_date, COMPARISONS[suffix], "date (ISO 8601 or epoch seconds)")
+
+
+def string_equals(values: Sequence[str]) -> ValuePredicate:
+    allowed = frozenset(values)
+    return allowed.__contains__
+
+
+def string_equals_ignore_case(values: Sequence[str]) -> ValuePredicate:
+    allowed = frozenset(v.casefold() for v in values)
+    return lambda request_value: request_value.casefold() in allowed
+
+
+def string_like(values: Sequence[str]) -> ValuePredicate:
+    return compile_globs(tuple(values))
+
+
+def boolean(values: Sequence[str]) -> ValuePredicate:
+    wanted = set()
+    for value in values:
+        lowered = value.lower()
+        if lowered not in ("true", "false"):
+            raise ValueError(f"{value!r} is not true or false")
+        wanted.add(lowered)
+    return lambda request_value: request_value.lower() in wanted
+
+
+def _b64(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def binary(values: Sequence[str]) -> ValuePredicate:
+    wanted = set()
+    for value in values:
+        decoded = _b64(value)
+        if decoded is None:
+            raise ValueError(f"{value!r} is not base64")
+        wanted.add(decoded)
+    return lambda request_value: _b64(request_value) in wanted
+
+
+def ip_address(values: Sequence[str]) -> ValuePredicate:
+    try:
+        networks = [ipaddress.ip_network(v.strip(), strict=False) for v in values]
+    except ValueError as error:
+        raise ValueError(f"not an IP address or CIDR range ({error})") from None
+
+    def predicate(request_value: str) -> bool:
+        try:
+            address = ipaddress.ip_address(request_value.strip())
+        except ValueError:
+            return False
+        # explicit version test: mixed-version membership is not reliably False in ipaddress
+        return any(n.version == address.version and address in n for n in networks)
+
+    return predicate
+
+
+def arn_chunks_to_regex(chunks: list[Chunk]) -> str:
+    """Regex for an ARN pattern: wildcards stay within their colon-separated segment, except the last.
+
+    A pattern without the six segments of an ARN is matched as a whole-string wildcard pattern.
+    """
+    text = "".join(t for t, _ in chunks)
+    if text.count(":") < 5:
+        return "".join(re.escape(t) if literal else glob_to_regex(t) for t, literal in chunks)
+    out: list[str] = []
+    colons = 0
+    for chunk_text, literal in chunks:
+        for char in chunk_text:
+            if char == ":" and colons < 5:
+                colons += 1
+                out.append(":")
+            elif literal or char not in "*?":
+                out.append(re.escape(char))
+            elif colons < 5:
+                out.append("[^:]*" if char == "*" else "[^:]")
+            else:
+                out.append(".*" if char == "*" else ".")
+    return "".join(out)
+
+
+def arn_like(values: Sequence[str]) -> ValuePredicate:
+    regexes = [re.compile("(?s:" + arn_chunks_to_regex([(v, False)]) + r")\Z") for v in values]
+    return lambda request_value: any(r.match(request_value) for r in regexes)

@@ -1,0 +1,223 @@
+"""Wildcard patterns and policy-variable templates, compiled once and cached by pattern.
+
+``*`` matches any run of characters (also ``/`` and ``:``), ``?`` exactly one. Actions match without
+regard to case, resources and condition values with it. Matchers are plain callables so that the
+evaluator's inner loop is a set lookup, a ``startswith`` or one pre-compiled regex.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Iterable, Mapping
+
+Matcher = Callable[[str], bool]
+ContextValue = str | list[str]
+
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_VARIABLE_BODY = re.compile(r"^\s*([^,'\s]+)\s*(?:,\s*'([^']*)'\s*)?$")
+_LITERAL_ESCAPES = {"*": "*", "?": "?", "$": "$"}
+
+
+def has_wildcard(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern
+
+
+def glob_to_regex(pattern: str) -> str:
+    """The regex source (without anchors) for one glob pattern."""
+    parts: list[str] = []
+    for char in pattern:
+        if char == "*":
+            parts.append(".*")
+        elif char == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(char))
+    return "".join(parts)
+
+
+def _always(_: str) -> bool:
+    return True
+
+
+def _never(_: str) -> bool:
+    return False
+
+
+@lru_cache(maxsize=8192)
+def compile_globs(patterns: tuple[str, ...], ignore_case: bool = False) -> Matcher:
+    """One matcher for a list of glob patterns (OR). Callers lower-case the subject when ignore_case."""
+    if ignore_case:
+        patterns = tuple(p.lower() for p in patterns)
+    if "*" in patterns:
+        return _always
+    exact = frozenset(p for p in patterns if not has_wildcard(p))
+    wild = [p for p in patterns if has_wildcard(p)]
+    prefixes = tuple(p[:-1] for p in wild if p.endswith("*") and not has_wildcard(p[:-1]))
+    rest = [p for p in wild if not (p.endswith("*") and not has_wildcard(p[:-1]))]
+    regex = re.compile("(?s:" + "|".join(glob_to_regex(p) for p in rest) + r")\Z") if rest else None
+    if not wild:
+        if len(exact) == 1:
+            (only,) = tuple(exact)
+            return only.__eq__
+        return exact.__contains__
+    if not exact and not regex:
+        return lambda subject: subject.startswith(prefixes)
+    fullmatch = regex.match if regex else None
+
+    def matcher(subject: str) -> bool:
+        if subject in exact or (prefixes and subject.startswith(prefixes)):
+            return True
+        return fullmatch is not None and fullmatch(subject) is not None
+
+    return matcher
+
+
+@lru_cache(maxsize=8192)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile("(?s:" + glob_to_regex(pattern) + r")\Z")
+
+
+# -- policy variables --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variable:
+    """``${key}`` or ``${key, 'default'}``; the key is stored lower-case (keys are case-insensitive)."""
+
+    key: str
+    default: str | None
+
+
+Part = str | Variable  # a str part is policy text (wildcards active), a Variable is replaced literally
+
+
+def parse_template(text: str) -> tuple[Part, ...]:
+    """Split text into literal parts and variables. ``${*}``, ``${?}``, ``${$}`` become escaped literals."""
+    parts: list[Part] = []
+    position = 0
+    for found in _VARIABLE.finditer(text):
+        body = found.group(1)
+        if found.start() > position:
+            parts.append(text[position : found.start()])
+        if body in _LITERAL_ESCAPES:
+            parts.append(Variable("", _LITERAL_ESCAPES[body]))
+        else:
+            parsed = _VARIABLE_BODY.match(body)
+            if parsed is None:
+                parts.append(found.group(0))
+            else:
+                parts.append(Variable(parsed.group(1).lower(), parsed.group(2)))
+        position = found.end()
+    if position < len(text):
+        parts.append(text[position:])
+    return tuple(parts)
+
+
+def resolve_variable(variable: Variable, context: Mapping[str, ContextValue]) -> str | None:
+    """The literal value of a variable, or None when it cannot be substituted."""
+    if not variable.key:
+        return variable.default
+    value = context.get(variable.key)
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return variable.default
+    return None  # multi-valued keys cannot be used as variables
+
+
+Chunk = tuple[str, bool]  # (text, literal): literal text is substituted and never a wildcard
+RegexBuilder = Callable[[list[Chunk]], str]
+
+
+def glob_chunks_to_regex(chunks: list[Chunk]) -> str:
+    return "".join(re.escape(text) if literal else glob_to_regex(text) for text, literal in chunks)
+
+
+class Template:
+    """A pattern containing policy variables; resolved per request, regexes cached per resolution."""
+
+    __slots__ = ("parts", "builder", "_cache")
+
+    def __init__(self, parts: Iterable[Part], builder: RegexBuilder = glob_chunks_to_regex) -> None:
+        self.parts = tuple(parts)
+        self.builder = builder
+        self._cache: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+    def resolve(self, context: Mapping[str, ContextValue]) -> tuple[str, ...] | None:
+        values: list[str] = []
+        for part in self.parts:
+            if isinstance(part, Variable):
+                value = resolve_variable(part, context)
+                if value is None:
+                    return None
+                values.append(value)
+        return tuple(values)
+
+    def _chunks(self, resolved: tuple[str, ...]) -> list[Chunk]:
+        values = iter(resolved)
+        return [(next(values), True) if isinstance(p, Variable) else (p, False) for p in self.parts]
+
+    def text(self, context: Mapping[str, ContextValue]) -> str | None:
+        """Plain substitution (for equality operators)."""
+        resolved = self.resolve(context)
+        if resolved is None:
+            return None
+        return "".join(text for text, _ in self._chunks(resolved))
+
+    def regex(self, context: Mapping[str, ContextValue]) -> re.Pattern[str] | None:
+        """Wildcard regex in which substituted values are literal (a ``*`` in a user name is no wildcard)."""
+        resolved = self.resolve(context)
+        if resolved is None:
+            return None
+        cached = self._cache.get(resolved)
+        if cached is None:
+            cached = re.compile("(?s:" + self.builder(self._chunks(resolved)) + r")\Z")
+            if len(self._cache) < 4096:
+                self._cache[resolved] = cached
+        return cached
+
+
+def compile_resource_patterns(
+    patterns: tuple[str, ...], variables: bool
+) -> Callable[[str, Mapping[str, ContextValue]], bool]:
+    """Resource matcher; variables are honoured only in the resource part (after the fifth colon)."""
+    plain: list[str] = []
+    templates: list[tuple[str, Template]] = []
+    for pattern in patterns:
+        head, resource_part = _split_resource_part(pattern)
+        if variables and "${" in resource_part:
+            templates.append((head, Template(parse_template(resource_part))))
+        else:
+            plain.append(pattern)
+    static = compile_globs(tuple(plain)) if plain else _never
+    if not templates:
+        return lambda resource, _context: static(resource)
+    head_regexes = [(glob_regex(head) if head else None, template) for head, template in templates]
+
+    def matcher(resource: str, context: Mapping[str, ContextValue]) -> bool:
+        if static(resource):
+            return True
+        for head_regex, template in head_regexes:
+            if head_regex is None:
+                subject = resource
+            else:
+                resource_head, resource_tail = _split_resource_part(resource)
+                if not resource_head or head_regex.match(resource_head) is None:
+                    continue
+                subject = resource_tail
+            regex = template.regex(context)
+            if regex is not None and regex.match(subject) is not None:
+                return True
+        return False
+
+    return matcher
+
+
+def _split_resource_part(arn: str) -> tuple[str, str]:
+    """('arn:p:s:r:a:', 'resource') for an ARN, ('', text) for anything else."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6:
+        return "", arn
+    return arn[: len(arn) - len(parts[5])], parts[5]

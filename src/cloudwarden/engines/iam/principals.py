@@ -1,0 +1,206 @@
+"""Who is asking, and whether a Principal / NotPrincipal element names them.
+
+A request principal is parsed once (kind, account, role of a session). A Principal element compiles
+into sets; matching returns *how* it named the principal, because the evaluation rules differ:
+naming the exact principal, the role of a session, or only its account (a delegation).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Mapping
+
+from cloudwarden.engines.iam.errors import PolicyError
+
+
+class Kind(str, Enum):
+    USER = "user"
+    ROLE = "role"
+    SESSION = "assumed-role"
+    FEDERATED_USER = "federated-user"
+    ROOT = "root"
+    SERVICE = "service"
+    IDENTITY_PROVIDER = "identity-provider"
+    CANONICAL_USER = "canonical-user"
+    ANONYMOUS = "anonymous"
+
+
+# How a Principal element named the requester, weakest first.
+ACCOUNT, ROLE, EXACT = 1, 2, 3
+HOW_NAMES = {ACCOUNT: "account", ROLE: "role", EXACT: "principal"}
+
+IAM_KINDS = frozenset({Kind.USER, Kind.ROLE, Kind.SESSION, Kind.FEDERATED_USER, Kind.ROOT})
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_HOSTNAME = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_CANONICAL = re.compile(r"^[0-9a-f]{64}$")
+_IDP_TYPES = ("saml-provider/", "oidc-provider/")
+
+
+@dataclass(frozen=True)
+class RequestPrincipal:
+    text: str
+    kind: Kind
+    account: str = ""
+    role_arn: str = ""  # the role behind a session (aws:PrincipalArn), or the role itself
+    role_name: str = ""
+    service_linked: bool = False
+    role_path_known: bool = True  # False when a session's role ARN was rebuilt without its path
+
+    @property
+    def is_iam(self) -> bool:
+        """An identity of some account: identity policies, boundaries and SCPs apply to it."""
+        return self.kind in IAM_KINDS
+
+
+def parse_principal(text: Any, context: Mapping[str, Any] | None = None, path: str = "$") -> RequestPrincipal:
+    if not isinstance(text, str) or not text:
+        raise PolicyError("principal must be a non-empty string", path)
+    if text == "anonymous":
+        return RequestPrincipal(text, Kind.ANONYMOUS)
+    if not text.startswith("arn:"):
+        if _CANONICAL.match(text):
+            return RequestPrincipal(text, Kind.CANONICAL_USER)
+        if _HOSTNAME.match(text):
+            return RequestPrincipal(text, Kind.SERVICE)
+        raise PolicyError(f"unrecognised principal {text!r}", path, hint=_PRINCIPAL_HINT)
+    parts = text.split(":", 5)
+    if len(parts) != 6 or not _ACCOUNT_ID.match(parts[4]):
+        raise PolicyError(f"unrecognised principal ARN {text!r}", path, hint=_PRINCIPAL_HINT)
+    service, account, resource = parts[2], parts[4], parts[5]
+    if service == "iam" and resource == "root":
+        return RequestPrincipal(text, Kind.ROOT, account)
+    if service == "iam" and resource.startswith("user/"):
+        return RequestPrincipal(text, Kind.USER, account)
+    if service == "iam" and resource.startswith("role/"):
+        name = resource.rsplit("/", 1)[1]
+        linked = resource.startswith("role/aws-service-role/")
+        return RequestPrincipal(text, Kind.ROLE, account, text, name, linked)
+    if service == "iam" and resource.startswith(_IDP_TYPES):
+        return RequestPrincipal(text, Kind.IDENTITY_PROVIDER, account)
+    if service == "sts" and resource.startswith("assumed-role/") and resource.count("/") >= 2:
+        return _session(text, parts, context or {})
+    if service == "sts" and resource.startswith("federated-user/"):
+        return RequestPrincipal(text, Kind.FEDERATED_USER, account)
+    raise PolicyError(f"unrecognised principal ARN {text!r}", path, hint=_PRINCIPAL_HINT)
+
+
+_PRINCIPAL_HINT = (
+    "use a user, role, assumed-role session, root or federated-user ARN, a service principal "
+    "such as ec2.amazonaws.com, or \"anonymous\""
+)
+
+
+def _session(text: str, parts: list[str], context: Mapping[str, Any]) -> RequestPrincipal:
+    role_name = parts[5].split("/")[1]
+    role_arn = f"arn:{parts[1]}:iam::{parts[4]}:role/{role_name}"
+    given = context.get("aws:principalarn")
+    # the session ARN has no role path; aws:PrincipalArn (when the caller supplies it) has
+    path_known = (
+        isinstance(given, str)
+        and f"::{parts[4]}:role/" in given
+        and given.rsplit("/", 1)[-1] == role_name
+    )
+    if path_known:
+        role_arn = str(given)
+    linked = ":role/aws-service-role/" in role_arn
+    return RequestPrincipal(text, Kind.SESSION, parts[4], role_arn, role_name, linked, path_known)
+
+
+class PrincipalMatcher:
+    """A compiled Principal or NotPrincipal element."""
+
+    __slots__ = ("wildcard", "exact", "accounts", "role_arns", "role_names", "services", "canonical")
+
+    def __init__(self) -> None:
+        self.wildcard = False
+        self.exact: set[str] = set()
+        self.accounts: set[str] = set()
+        self.role_arns: set[str] = set()
+        self.role_names: set[tuple[str, str]] = set()
+        self.services: set[str] = set()
+        self.canonical: set[str] = set()
+
+    def how(self, principal: RequestPrincipal) -> int:
+        """EXACT, ROLE or ACCOUNT when the element names the principal that way, else 0."""
+        if self.wildcard:
+            return EXACT
+        kind = principal.kind
+        if kind in (Kind.SERVICE, Kind.IDENTITY_PROVIDER):
+            return EXACT if principal.text in self.services else 0
+        if kind is Kind.CANONICAL_USER:
+            return EXACT if principal.text in self.canonical else 0
+        if kind is Kind.ANONYMOUS:
+            return 0
+        if principal.text in self.exact:
+            return EXACT
+        if principal.role_arn and self._names_role(principal):
+            return ROLE
+        return ACCOUNT if principal.account in self.accounts else 0
+
+    def _names_role(self, principal: RequestPrincipal) -> bool:
+        if principal.role_arn in self.role_arns:
+            return True
+        return not principal.role_path_known and (principal.account, principal.role_name) in self.role_names
+
+    def spares(self, principal: RequestPrincipal) -> bool:
+        """NotPrincipal: the principal is exempt only when every link of its chain is listed
+        (account, then role, then session), as the IAM guide describes."""
+        if self.wildcard:
+            return True
+        kind = principal.kind
+        if kind in (Kind.SERVICE, Kind.IDENTITY_PROVIDER, Kind.CANONICAL_USER, Kind.ANONYMOUS):
+            return self.how(principal) == EXACT
+        if principal.account not in self.accounts:
+            return False
+        if kind is Kind.ROOT:
+            return True
+        if kind in (Kind.SESSION, Kind.ROLE) and not self._names_role(principal):
+            return False
+        return kind is Kind.ROLE or principal.text in self.exact
+
+
+def compile_principal(element: Any, path: str) -> PrincipalMatcher:
+    matcher = PrincipalMatcher()
+    if element == "*":
+        matcher.wildcard = True
+        return matcher
+    if not isinstance(element, dict) or not element:
+        raise PolicyError('Principal must be "*" or an object such as {"AWS": [...]}', path)
+    for key, raw in element.items():
+        entries = raw if isinstance(raw, list) else [raw]
+        for index, entry in enumerate(entries):
+            where = f"{path}.{key}[{index}]" if isinstance(raw, list) else f"{path}.{key}"
+            if not isinstance(entry, str):
+                raise PolicyError("principal entries must be strings", where)
+            _add_entry(matcher, key, entry, where)
+    return matcher
+
+
+def _add_entry(matcher: PrincipalMatcher, key: str, entry: str, path: str) -> None:
+    if key == "AWS":
+        _add_aws(matcher, entry)
+    elif key in ("Service", "Federated"):
+        matcher.services.add(entry)
+    elif key == "CanonicalUser":
+        matcher.canonical.add(entry)
+    else:
+        raise PolicyError(f"unknown principal type {key!r} (AWS, Service, Federated, CanonicalUser)", path)
+
+
+def _add_aws(matcher: PrincipalMatcher, entry: str) -> None:
+    if entry == "*":
+        matcher.wildcard = True
+        return
+    if _ACCOUNT_ID.match(entry):
+        matcher.accounts.add(entry)
+        return
+    parts = entry.split(":", 5)
+    if len(parts) == 6 and parts[2] == "iam" and parts[5] == "root":
+        matcher.accounts.add(parts[4])
+    elif len(parts) == 6 and parts[2] == "iam" and parts[5].startswith("role/"):
+        matcher.role_arns.add(entry)
+        matcher.role_names.add((parts[4], parts[5].rsplit("/", 1)[1]))
+    else:
+        matcher.exact.add(entry)  # users, sessions, federated users; partial wildcards match nothing

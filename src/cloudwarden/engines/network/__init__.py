@@ -1,0 +1,1 @@
+"""The network engine: a pure analysis library with a small public API (see its modules)."""

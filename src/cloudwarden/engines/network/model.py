@@ -1,0 +1,229 @@
+"""The network engine's input: a plain-data model of one region's VPC networking.
+
+Pure standard library. Built from a snapshot by :func:`~cloudwarden.engines.network.snapshot_model.
+model_from_snapshot`, or by hand in tests. Nothing here knows about boto3; ids and CIDRs are text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from cloudwarden.engines.network.ports import PortSet
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route: a destination (CIDR or prefix-list id) and its target (``igw-...``, ``local``...)."""
+
+    destination: str
+    target: str
+    state: str = "active"
+
+
+@dataclass
+class RouteTable:
+    id: str
+    vpc_id: str
+    routes: list[Route] = field(default_factory=list)
+    subnet_ids: list[str] = field(default_factory=list)
+    is_main: bool = False
+
+
+@dataclass(frozen=True)
+class NaclEntry:
+    """A NACL rule. ``protocol`` is AWS's number as text ("6" tcp, "17" udp, "-1" all)."""
+
+    rule_number: int
+    egress: bool
+    protocol: str
+    allow: bool
+    cidr: str
+    ports: PortSet
+
+
+@dataclass
+class NetworkAcl:
+    id: str
+    vpc_id: str
+    entries: list[NaclEntry] = field(default_factory=list)
+    subnet_ids: list[str] = field(default_factory=list)
+    is_default: bool = False
+
+    @cached_property
+    def inbound(self) -> list[NaclEntry]:
+        return sorted((e for e in self.entries if not e.egress), key=lambda e: e.rule_number)
+
+    @cached_property
+    def outbound(self) -> list[NaclEntry]:
+        return sorted((e for e in self.entries if e.egress), key=lambda e: e.rule_number)
+
+
+@dataclass(frozen=True)
+class SgRule:
+    """One inbound permission. ``protocol`` is "tcp", "udp", "icmp" ... or "-1" for all."""
+
+    protocol: str
+    ports: PortSet
+    cidrs: tuple[str, ...] = ()
+    prefix_lists: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    description: str = ""
+
+    def label(self) -> str:
+        proto = "all traffic" if self.protocol == "-1" else self.protocol
+        return proto if self.protocol == "-1" else f"{proto} {self.ports}"
+
+
+@dataclass
+class SecurityGroup:
+    id: str
+    vpc_id: str
+    name: str = ""
+    ingress: list[SgRule] = field(default_factory=list)
+
+
+@dataclass
+class Subnet:
+    id: str
+    vpc_id: str
+    cidr: str = ""
+    availability_zone: str = ""
+
+
+@dataclass
+class Gateway:
+    """An internet gateway (``kind='igw'``) or an egress-only internet gateway (``'eigw'``)."""
+
+    id: str
+    kind: str
+    vpc_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Interface:
+    """A network interface, with the public addresses that make it addressable from outside."""
+
+    id: str
+    subnet_id: str
+    vpc_id: str
+    group_ids: list[str] = field(default_factory=list)
+    public_ipv4: dict[str, str] = field(default_factory=dict)  # address -> how it got there
+    ipv6: list[str] = field(default_factory=list)
+    instance_id: str = ""
+    interface_type: str = "interface"
+    description: str = ""
+    requester_id: str = ""
+
+
+@dataclass
+class Instance:
+    id: str
+    name: str = ""
+    interface_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DbInstance:
+    id: str
+    vpc_id: str
+    subnet_ids: list[str] = field(default_factory=list)
+    group_ids: list[str] = field(default_factory=list)
+    publicly_accessible: bool = False
+    port: int = 0
+    engine: str = ""
+
+
+@dataclass(frozen=True)
+class Listener:
+    """A load-balancer listener. ``target_port`` is set for classic ELBs (their instance port)."""
+
+    port: int
+    protocol: str
+    target_group_arns: tuple[str, ...] = ()
+    target_port: int | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    port: int
+
+
+@dataclass
+class TargetGroup:
+    arn: str
+    name: str
+    port: int = 0
+    protocol: str = ""
+    targets: list[Target] = field(default_factory=list)
+
+
+@dataclass
+class LoadBalancer:
+    """An ELBv2 or classic load balancer. ``kind``: application, network, gateway or classic."""
+
+    name: str
+    arn: str
+    vpc_id: str
+    kind: str
+    internet_facing: bool
+    subnet_ids: list[str] = field(default_factory=list)
+    group_ids: list[str] | None = None  # None: the balancer has no security groups (plain NLB)
+    listeners: list[Listener] = field(default_factory=list)
+    dualstack: bool = False
+    instance_ids: list[str] = field(default_factory=list)  # classic ELB registrations
+
+
+@dataclass
+class NetworkModel:
+    """Everything the engine reads for one region."""
+
+    region: str = ""
+    account_id: str = ""
+    subnets: dict[str, Subnet] = field(default_factory=dict)
+    route_tables: list[RouteTable] = field(default_factory=list)
+    gateways: dict[str, Gateway] = field(default_factory=dict)
+    network_acls: list[NetworkAcl] = field(default_factory=list)
+    security_groups: dict[str, SecurityGroup] = field(default_factory=dict)
+    prefix_lists: dict[str, list[str]] = field(default_factory=dict)
+    interfaces: dict[str, Interface] = field(default_factory=dict)
+    instances: dict[str, Instance] = field(default_factory=dict)
+    db_instances: dict[str, DbInstance] = field(default_factory=dict)
+    load_balancers: dict[str, LoadBalancer] = field(default_factory=dict)
+    target_groups: dict[str, TargetGroup] = field(default_factory=dict)
+    # Why some input is missing (a dataset not collected); the answer may be incomplete.
+    gaps: list[str] = field(default_factory=list)
+
+    def route_table_for(self, subnet_id: str) -> tuple[RouteTable | None, bool]:
+        """The subnet's route table and whether the association is explicit (else the main table)."""
+        explicit = self._route_index[0].get(subnet_id)
+        if explicit is not None:
+            return explicit, True
+        subnet = self.subnets.get(subnet_id)
+        return (self._route_index[1].get(subnet.vpc_id) if subnet else None), False
+
+    def nacl_for(self, subnet_id: str) -> NetworkAcl | None:
+        found = self._nacl_index[0].get(subnet_id)
+        if found is not None:
+            return found
+        subnet = self.subnets.get(subnet_id)
+        return self._nacl_index[1].get(subnet.vpc_id) if subnet else None
+
+    def internet_gateway_of(self, vpc_id: str) -> Gateway | None:
+        for gateway in self.gateways.values():
+            if gateway.kind == "igw" and vpc_id in gateway.vpc_ids:
+                return gateway
+        return None
+
+    @cached_property
+    def _route_index(self) -> tuple[dict[str, RouteTable], dict[str, RouteTable]]:
+        by_subnet = {sid: t for t in self.route_tables for sid in t.subnet_ids}
+        main = {t.vpc_id: t for t in self.route_tables if t.is_main}
+        return by_subnet, main
+
+    @cached_property
+    def _nacl_index(self) -> tuple[dict[str, NetworkAcl], dict[str, NetworkAcl]]:
+        by_subnet = {sid: a for a in self.network_acls for sid in a.subnet_ids}
+        default = {a.vpc_id: a for a in self.network_acls if a.is_default}
+        return by_subnet, default
