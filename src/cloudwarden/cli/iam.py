@@ -1,9 +1,93 @@
-"""CLI commands of the iam engine: `register` adds them to the parser; handlers return an exit code."""
+"""CLI commands of the iam engine: `register` adds them to the parser; handlers return an exit code.
+
+`cloudwarden iam evaluate FILE|DIR|-` reads evaluation requests (one JSON object, JSON Lines, or a
+directory of .json/.jsonl files) and prints one JSON result per request. A malformed request is
+reported on stderr with its file (and line) and JSON path; the others are still evaluated; exit 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+from cloudwarden.core.errors import InputError
+from cloudwarden.engines.iam.requestfile import evaluate_document
+
+EXIT_OK, EXIT_INPUT = 0, 2
 
 
 def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    """Add this engine's sub-commands. Filled in by the engine's issue."""
+    """Add `iam` and its sub-commands."""
+    iam = subparsers.add_parser("iam", help="exact IAM policy evaluation and account analysis")
+    commands = iam.add_subparsers(dest="iam_command", metavar="COMMAND")
+    commands.required = True
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="decide evaluation requests offline (Allow, ExplicitDeny or ImplicitDeny, and why)",
+        description="Evaluate requests written in the format of docs/iam.md. INPUT is a JSON file, a "
+        "JSON Lines file, a directory of .json/.jsonl files, or - for standard input.",
+    )
+    evaluate.add_argument("input", metavar="FILE|DIR|-", help="request file, directory, or - for stdin")
+    evaluate.set_defaults(handler=run_evaluate)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for label, document in _documents(args.input):
+        try:
+            if isinstance(document, InputError):
+                raise document
+            result = evaluate_document(document, label)
+        except InputError as error:
+            status = EXIT_INPUT
+            sys.stderr.write(f"cloudwarden: error: {label}: {error.message}\n")
+            continue
+        sys.stdout.write(json.dumps(result) + "\n")
+        sys.stdout.flush()
+    return status
+
+
+def _documents(source: str) -> Iterator[tuple[str, Any]]:
+    """(label, parsed JSON or the InputError that parsing it raised) for every request in source."""
+    if source == "-":
+        yield from _parse_text(sys.stdin.read(), "<stdin>")
+        return
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in (".json", ".jsonl"))
+        if not files:
+            raise InputError(f"{path} holds no .json or .jsonl files", hint="point at a request file")
+        for file in files:
+            yield from _parse_text(_read(file), str(file))
+        return
+    yield from _parse_text(_read(path), str(path))
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist", hint="check the path") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read {path}: {error}", hint="check the file") from None
+
+
+def _parse_text(text: str, label: str) -> Iterator[tuple[str, Any]]:
+    """One JSON document, or else JSON Lines (one request per non-empty line)."""
+    try:
+        yield label, json.loads(text)
+        return
+    except ValueError as whole_error:
+        lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+        if len(lines) <= 1:
+            yield label, InputError(f"$: not valid JSON ({whole_error})")
+            return
+    for number, line in lines:
+        line_label = f"{label}:{number}"
+        try:
+            yield line_label, json.loads(line)
+        except ValueError as error:
+            yield line_label, InputError(f"$: not valid JSON ({error})")

@@ -157,6 +157,7 @@ class TargetGroup:
     port: int = 0
     protocol: str = ""
     targets: list[Target] = field(default_factory=list)
+    balancer_arns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -171,7 +172,7 @@ class LoadBalancer:
     subnet_ids: list[str] = field(default_factory=list)
     group_ids: list[str] | None = None  # None: the balancer has no security groups (plain NLB)
     listeners: list[Listener] = field(default_factory=list)
-    dualstack: bool = False
+    ip_versions: tuple[int, ...] = (4,)
     instance_ids: list[str] = field(default_factory=list)  # classic ELB registrations
 
 

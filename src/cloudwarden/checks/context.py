@@ -1,0 +1,84 @@
+"""What a check sees: read access to the snapshot that turns missing data into UNKNOWN results.
+
+A check iterates `ctx.regional(dataset)`; regions whose data is missing are skipped and reported
+UNKNOWN by the framework with the gap's reason. `with ctx.resource(id, region):` does the same
+for one resource whose per-resource data is missing. A DataUnavailable that escapes the check
+makes the whole check UNKNOWN.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from cloudwarden.core.arn import build_arn
+from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
+
+
+@dataclass(frozen=True)
+class Skipped:
+    resource_id: str
+    region: str
+    reason: str
+
+
+class CheckContext:
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.account_id = snapshot.account_id
+        self.partition = snapshot.partition
+        self.regions = list(snapshot.regions)
+        self.now = _parse_time(snapshot.collected_at) or datetime.now(timezone.utc)
+        self.skipped: list[Skipped] = []
+
+    # -- data access --
+    def get(self, dataset: str, region: str = GLOBAL) -> Any:
+        return self.snapshot.get(dataset, region)
+
+    def item(self, dataset: str, key: str, region: str = GLOBAL) -> Any:
+        return self.snapshot.item(dataset, region, key)
+
+    def regional(self, dataset: str) -> Iterator[tuple[str, Any]]:
+        """(region, value) for every region with data; gapped regions become UNKNOWN results."""
+        for region, value in self.snapshot.regional(dataset):
+            if isinstance(value, DataUnavailable):
+                self.skipped.append(Skipped(region, region, value.reason))
+            else:
+                yield region, value
+
+    def each(self, dataset: str) -> Iterator[tuple[str, Any]]:
+        """(region, resource) for every resource of a regional list dataset."""
+        for region, values in self.regional(dataset):
+            for value in values or []:
+                yield region, value
+
+    @contextmanager
+    def resource(self, resource_id: str, region: str = GLOBAL) -> Iterator[None]:
+        """Data missing for this one resource: record it as UNKNOWN and go on with the next."""
+        try:
+            yield
+        except DataUnavailable as missing:
+            self.skipped.append(Skipped(resource_id, region, missing.reason))
+
+    # -- helpers --
+    def arn(self, service: str, resource: str, region: str = "") -> str:
+        region = "" if region == GLOBAL else region
+        return build_arn(service, region, self.account_id, resource, self.partition)
+
+    def days_since(self, timestamp: str | None) -> int | None:
+        moment = _parse_time(timestamp)
+        if moment is None:
+            return None
+        return (self.now - moment).days
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text or text in ("N/A", "no_information", "not_supported"):
+        return None
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

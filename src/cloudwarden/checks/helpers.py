@@ -1,0 +1,127 @@
+"""Shared shapes of checks: verdict constructors, 'every region has', policy-document parsing.
+
+150 checks should read like a table: what repeats lives here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Iterable, Iterator
+from urllib.parse import unquote
+
+from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.registry import Result
+from cloudwarden.core.enums import Status
+from cloudwarden.inventory.snapshot import GLOBAL
+
+
+def passed(resource_id: str, message: str, region: str = GLOBAL, arn: str = "",
+           resource_type: str = "") -> Result:
+    return Result(Status.PASS, resource_id, message, region, arn, resource_type)
+
+
+def failed(resource_id: str, message: str, region: str = GLOBAL, arn: str = "",
+           resource_type: str = "") -> Result:
+    return Result(Status.FAIL, resource_id, message, region, arn, resource_type)
+
+
+def verdict(ok: bool, resource_id: str, message: str, region: str = GLOBAL, arn: str = "",
+            resource_type: str = "") -> Result:
+    return Result(Status.PASS if ok else Status.FAIL, resource_id, message, region, arn, resource_type)
+
+
+def every_region(ctx: CheckContext, dataset: str,
+                 judge: Callable[[str, Any], tuple[bool, str]], service: str) -> Iterator[Result]:
+    """One verdict per scanned region: `judge(region, value)` says (compliant, evidence)."""
+    for region, value in ctx.regional(dataset):
+        ok, message = judge(region, value)
+        yield verdict(ok, f"{service}/{region}", message, region, ctx.arn(service, "account", region))
+
+
+def tags_of(resource: dict[str, Any]) -> dict[str, str]:
+    return {t.get("Key", ""): t.get("Value", "") for t in resource.get("Tags") or []}
+
+
+def name_or_id(resource: dict[str, Any], id_key: str) -> str:
+    name = tags_of(resource).get("Name")
+    return f"{resource[id_key]} ({name})" if name else str(resource[id_key])
+
+
+# -- policy documents --
+
+def parse_policy(document: Any) -> dict[str, Any] | None:
+    """A policy as a dict from a dict, JSON text, or the URL-encoded JSON IAM returns."""
+    if document is None or isinstance(document, dict):
+        return document
+    text = str(document)
+    if text.lstrip().startswith("%7B") or text.lstrip().startswith("%7b"):
+        text = unquote(text)
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        try:
+            parsed = json.loads(unquote(text))
+        except json.JSONDecodeError:
+            return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def statements(document: Any) -> list[dict[str, Any]]:
+    policy = parse_policy(document)
+    if not policy:
+        return []
+    return [s for s in as_list(policy.get("Statement")) if isinstance(s, dict)]
+
+
+def allow_statements(document: Any) -> Iterable[dict[str, Any]]:
+    return (s for s in statements(document) if s.get("Effect") == "Allow")
+
+
+def grants(statement: dict[str, Any], action: str, resource: str = "*") -> bool:
+    """The statement's Action (not NotAction) literally names `action` and its Resource `resource`."""
+    actions = [a.lower() for a in as_list(statement.get("Action"))]
+    resources_ = as_list(statement.get("Resource"))
+    return action.lower() in actions and resource in resources_
+
+
+# Condition keys that tie a public-looking principal to a known network, organization or account.
+_NARROWING_KEYS = {
+    "aws:sourceip", "aws:sourcevpc", "aws:sourcevpce", "aws:principalorgid", "aws:principalaccount",
+    "aws:sourceaccount", "aws:sourcearn", "aws:principalarn", "aws:sourceorgid", "aws:principalorgpaths",
+    "aws:sourceowner", "kms:calleraccount", "kms:viaservice", "aws:userid", "aws:username",
+    "sts:externalid",
+}
+
+
+def is_public_principal(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        return any(p == "*" for p in as_list(principal.get("AWS"))) or any(
+            p == "*" for p in as_list(principal.get("CanonicalUser")))
+    return False
+
+
+def has_narrowing_condition(statement: dict[str, Any]) -> bool:
+    for operator, keys in (statement.get("Condition") or {}).items():
+        if not isinstance(keys, dict):
+            continue
+        if any(key.lower() in _NARROWING_KEYS for key in keys):
+            return True
+    return False
+
+
+def public_allow_statements(document: Any) -> list[dict[str, Any]]:
+    """Allow statements open to every principal and not narrowed by a condition."""
+    return [s for s in allow_statements(document)
+            if is_public_principal(s.get("Principal")) and not has_narrowing_condition(s)]
+
+
+def actions_of(statement: dict[str, Any]) -> list[str]:
+    return [str(a) for a in as_list(statement.get("Action"))]

@@ -1,0 +1,276 @@
+"""IAM root account, password policy, users' passwords, MFA and access keys (credential report)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.helpers import failed, verdict
+from cloudwarden.checks.registry import Result, check
+from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+
+ROOT = "<root_account>"
+IAM_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+REPORT = "iam.credential_report"
+
+
+def _users(ctx: CheckContext) -> list[dict[str, Any]]:
+    return [row for row in ctx.get(REPORT) if row.get("user") != ROOT]
+
+
+def _root_row(ctx: CheckContext) -> dict[str, Any]:
+    for row in ctx.get(REPORT):
+        if row.get("user") == ROOT:
+            return row
+    raise DataUnavailable(REPORT, GLOBAL, "the credential report has no root row")
+
+
+def _yes(value: Any) -> bool:
+    return str(value).lower() == "true"
+
+
+def _root_arn(ctx: CheckContext) -> str:
+    return f"arn:{ctx.partition}:iam::{ctx.account_id}:root"
+
+
+def _active_keys(row: dict[str, Any]) -> list[int]:
+    return [n for n in (1, 2) if _yes(row.get(f"access_key_{n}_active"))]
+
+
+@check("iam.root_access_key_absent", resource_type="AWS::IAM::Root", datasets=["iam.account_summary"],
+       fix="Delete the root user's access keys; use IAM roles for programmatic access.",
+       doc=IAM_DOC + "id_root-user_manage_delete-key.html")
+def root_access_key_absent(ctx: CheckContext) -> Iterator[Result]:
+    present = int(ctx.get("iam.account_summary").get("AccountAccessKeysPresent", 0))
+    yield verdict(present == 0, "root", "root user has access keys" if present else "root user has no access keys",
+                  arn=_root_arn(ctx))
+
+
+@check("iam.root_mfa_enabled", resource_type="AWS::IAM::Root", datasets=["iam.account_summary"],
+       fix="Sign in as root and assign an MFA device (preferably a hardware or FIDO key).",
+       doc=IAM_DOC + "enable-virt-mfa-for-root.html")
+def root_mfa_enabled(ctx: CheckContext) -> Iterator[Result]:
+    enabled = int(ctx.get("iam.account_summary").get("AccountMFAEnabled", 0)) == 1
+    yield verdict(enabled, "root", "root user has MFA" if enabled else "root user has no MFA device",
+                  arn=_root_arn(ctx))
+
+
+@check("iam.root_hardware_mfa_enabled", resource_type="AWS::IAM::Root",
+       datasets=["iam.account_summary", "iam.virtual_mfa_devices"],
+       fix="Replace the root user's virtual MFA with a hardware TOTP token or FIDO security key.",
+       doc=IAM_DOC + "id_credentials_mfa_enable_physical.html")
+def root_hardware_mfa_enabled(ctx: CheckContext) -> Iterator[Result]:
+    enabled = int(ctx.get("iam.account_summary").get("AccountMFAEnabled", 0)) == 1
+    virtual = [d for d in ctx.get("iam.virtual_mfa_devices")
+               if str(d.get("SerialNumber", "")).endswith(":mfa/root-account-mfa-device")
+               or str((d.get("User") or {}).get("Arn", "")).endswith(":root")]
+    if not enabled:
+        yield failed("root", "root user has no MFA device at all", arn=_root_arn(ctx))
+    else:
+        yield verdict(not virtual, "root", "root MFA is a virtual device" if virtual
+                      else "root MFA is a hardware device", arn=_root_arn(ctx))
+
+
+@check("iam.root_not_used_recently", resource_type="AWS::IAM::Root", datasets=[REPORT],
+       fix="Stop using the root user for daily work; create an administrator role and use it instead.",
+       doc=IAM_DOC + "root-user-tasks.html")
+def root_not_used_recently(ctx: CheckContext) -> Iterator[Result]:
+    row = _root_row(ctx)
+    uses = [row.get("password_last_used"), row.get("access_key_1_last_used_date"),
+            row.get("access_key_2_last_used_date")]
+    ages = [d for d in (ctx.days_since(u) for u in uses) if d is not None]
+    recent = min(ages) if ages else None
+    ok = recent is None or recent > 90
+    message = "root user has not been used" if recent is None else f"root user last used {recent} days ago"
+    yield verdict(ok, "root", message, arn=_root_arn(ctx))
+
+
+def _password_rule(ctx: CheckContext, test: Any, describe: Any) -> Iterator[Result]:
+    policy = ctx.get("iam.password_policy")
+    rid = f"password-policy/{ctx.account_id}"
+    if policy is None:
+        yield failed(rid, "no account password policy is set (AWS defaults apply)")
+        return
+    ok = test(policy)
+    yield verdict(ok, rid, describe(policy))
+
+
+@check("iam.password_policy_min_length_14", resource_type="AWS::IAM::AccountPasswordPolicy",
+       datasets=["iam.password_policy"], fix="Require passwords of at least 14 characters.",
+       cli="aws iam update-account-password-policy --minimum-password-length 14",
+       doc=IAM_DOC + "id_credentials_passwords_account-policy.html")
+def password_policy_min_length_14(ctx: CheckContext) -> Iterator[Result]:
+    yield from _password_rule(ctx, lambda p: p.get("MinimumPasswordLength", 0) >= 14,
+                              lambda p: f"minimum length {p.get('MinimumPasswordLength', 0)}")
+
+
+@check("iam.password_policy_reuse_24", resource_type="AWS::IAM::AccountPasswordPolicy",
+       datasets=["iam.password_policy"], fix="Prevent reuse of the last 24 passwords.",
+       cli="aws iam update-account-password-policy --password-reuse-prevention 24",
+       doc=IAM_DOC + "id_credentials_passwords_account-policy.html")
+def password_policy_reuse_24(ctx: CheckContext) -> Iterator[Result]:
+    yield from _password_rule(ctx, lambda p: p.get("PasswordReusePrevention", 0) >= 24,
+                              lambda p: f"reuse prevention remembers {p.get('PasswordReusePrevention', 0)} passwords")
+
+
+_CLASSES = ("RequireUppercaseCharacters", "RequireLowercaseCharacters", "RequireNumbers", "RequireSymbols")
+
+
+@check("iam.password_policy_complexity", resource_type="AWS::IAM::AccountPasswordPolicy",
+       datasets=["iam.password_policy"], fix="Require upper- and lower-case letters, numbers and symbols.",
+       cli="aws iam update-account-password-policy --require-uppercase-characters "
+           "--require-lowercase-characters --require-numbers --require-symbols",
+       doc=IAM_DOC + "id_credentials_passwords_account-policy.html")
+def password_policy_complexity(ctx: CheckContext) -> Iterator[Result]:
+    def missing(p: dict[str, Any]) -> list[str]:
+        return [c for c in _CLASSES if not p.get(c)]
+
+    yield from _password_rule(ctx, lambda p: not missing(p),
+                              lambda p: "requires every character class" if not missing(p)
+                              else "does not require: " + ", ".join(missing(p)))
+
+
+@check("iam.password_policy_max_age_90", resource_type="AWS::IAM::AccountPasswordPolicy",
+       datasets=["iam.password_policy"], fix="Expire passwords after at most 90 days.",
+       cli="aws iam update-account-password-policy --max-password-age 90",
+       doc=IAM_DOC + "id_credentials_passwords_account-policy.html")
+def password_policy_max_age_90(ctx: CheckContext) -> Iterator[Result]:
+    yield from _password_rule(ctx, lambda p: 0 < p.get("MaxPasswordAge", 0) <= 90,
+                              lambda p: f"passwords expire after {p.get('MaxPasswordAge') or 'never'} days")
+
+
+@check("iam.user_console_mfa_enabled", resource_type="AWS::IAM::User", datasets=[REPORT],
+       fix="Assign an MFA device to every user with a console password, or remove the password.",
+       cli="aws iam enable-mfa-device --user-name USER --serial-number ARN --authentication-code1 C1 "
+           "--authentication-code2 C2",
+       doc=IAM_DOC + "id_credentials_mfa_enable.html")
+def user_console_mfa_enabled(ctx: CheckContext) -> Iterator[Result]:
+    for row in _users(ctx):
+        if not _yes(row.get("password_enabled")):
+            continue
+        used = row.get("password_last_used")
+        last = f"password last used {used[:10]}" if used and used[0].isdigit() else "password never used"
+        ok = _yes(row.get("mfa_active"))
+        yield verdict(ok, row["user"], f"MFA active; {last}" if ok else f"no MFA device; {last}",
+                      arn=row.get("arn", ""))
+
+
+@check("iam.credentials_unused_45_days", resource_type="AWS::IAM::User", datasets=[REPORT],
+       fix="Disable passwords and deactivate access keys that have not been used for 45 days.",
+       cli="aws iam update-access-key --user-name USER --access-key-id KEY --status Inactive",
+       doc=IAM_DOC + "id_credentials_finding-unused.html")
+def credentials_unused_45_days(ctx: CheckContext) -> Iterator[Result]:
+    for row in _users(ctx):
+        stale = _stale_credentials(ctx, row, 45)
+        yield verdict(not stale, row["user"], "; ".join(stale) or "every active credential used in the last 45 days",
+                      arn=row.get("arn", ""))
+
+
+def _stale_credentials(ctx: CheckContext, row: dict[str, Any], days: int) -> list[str]:
+    stale = []
+    created = ctx.days_since(row.get("user_creation_time"))
+    if _yes(row.get("password_enabled")):
+        age = ctx.days_since(row.get("password_last_used"))
+        if (age if age is not None else created or 0) >= days:
+            stale.append("console password unused " + (f"{age} days" if age is not None else "since creation"))
+    for n in _active_keys(row):
+        age = ctx.days_since(row.get(f"access_key_{n}_last_used_date"))
+        rotated = ctx.days_since(row.get(f"access_key_{n}_last_rotated"))
+        if (age if age is not None else rotated or 0) >= days:
+            stale.append(f"access key {n} unused " + (f"{age} days" if age is not None else "since creation"))
+    return stale
+
+
+@check("iam.access_keys_rotated_90_days", resource_type="AWS::IAM::User", datasets=[REPORT],
+       fix="Create a new access key, move clients to it, then deactivate and delete the old one.",
+       cli="aws iam create-access-key --user-name USER",
+       doc=IAM_DOC + "id_credentials_access-keys.html#rotating_access_keys_console")
+def access_keys_rotated_90_days(ctx: CheckContext) -> Iterator[Result]:
+    for row in _users(ctx):
+        for n in _active_keys(row):
+            age = ctx.days_since(row.get(f"access_key_{n}_last_rotated"))
+            yield verdict(age is not None and age <= 90, f"{row['user']}/key{n}",
+                          f"active access key {n} is {age} days old", arn=row.get("arn", ""))
+
+
+@check("iam.user_single_active_access_key", resource_type="AWS::IAM::User", datasets=[REPORT],
+       fix="Finish the rotation: deactivate and delete the older of the two active keys.",
+       cli="aws iam delete-access-key --user-name USER --access-key-id KEY",
+       doc=IAM_DOC + "id_credentials_access-keys.html")
+def user_single_active_access_key(ctx: CheckContext) -> Iterator[Result]:
+    for row in _users(ctx):
+        active = _active_keys(row)
+        yield verdict(len(active) <= 1, row["user"], f"{len(active)} active access keys", arn=row.get("arn", ""))
+
+
+@check("iam.no_access_key_at_user_setup", resource_type="AWS::IAM::User", datasets=[REPORT],
+       fix="Delete access keys that were created with the console user and never used.",
+       doc=IAM_DOC + "id_credentials_access-keys.html")
+def no_access_key_at_user_setup(ctx: CheckContext) -> Iterator[Result]:
+    for row in _users(ctx):
+        if not _yes(row.get("password_enabled")):
+            continue
+        unused = [n for n in _active_keys(row) if ctx.days_since(row.get(f"access_key_{n}_last_used_date")) is None]
+        yield verdict(not unused, row["user"],
+                      f"console user has never-used active access key(s) {unused}" if unused
+                      else "no never-used access key on this console user", arn=row.get("arn", ""))
+
+
+@check("iam.expired_server_certificates_removed", resource_type="AWS::IAM::ServerCertificate",
+       datasets=["iam.server_certificates"], fix="Delete expired server certificates from IAM.",
+       cli="aws iam delete-server-certificate --server-certificate-name NAME",
+       doc=IAM_DOC + "id_credentials_server-certs.html")
+def expired_server_certificates_removed(ctx: CheckContext) -> Iterator[Result]:
+    for cert in ctx.get("iam.server_certificates"):
+        left = ctx.days_since(cert.get("Expiration"))
+        expired = left is not None and left > 0
+        yield verdict(not expired, cert["ServerCertificateName"],
+                      f"expired {left} days ago" if expired else f"valid until {str(cert.get('Expiration'))[:10]}",
+                      arn=cert.get("Arn", ""))
+
+
+@check("iam.identity_federation_used", resource_type="AWS::IAM::Account",
+       datasets=["iam.saml_providers", "iam.oidc_providers"],
+       fix="Federate human access through IAM Identity Center or a SAML/OIDC identity provider.",
+       doc="https://docs.aws.amazon.com/singlesignon/latest/userguide/what-is.html")
+def identity_federation_used(ctx: CheckContext) -> Iterator[Result]:
+    providers = len(ctx.get("iam.saml_providers")) + len(ctx.get("iam.oidc_providers"))
+    yield verdict(providers > 0, ctx.account_id, f"{providers} identity provider(s) configured")
+
+
+@check("account.security_contact_registered", resource_type="AWS::Account::AlternateContact",
+       datasets=["account.security_contact"],
+       fix="Register a security alternate contact (a monitored team address).",
+       cli="aws account put-alternate-contact --alternate-contact-type SECURITY --name N "
+           "--email-address E --phone-number P --title T",
+       doc="https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-update-contact-alternate.html")
+def security_contact_registered(ctx: CheckContext) -> Iterator[Result]:
+    contact = ctx.get("account.security_contact")
+    yield verdict(bool(contact and contact.get("EmailAddress")), ctx.account_id,
+                  f"security contact: {contact.get('EmailAddress')}" if contact else "no security contact")
+
+
+@check("org.account_in_organization", resource_type="AWS::Organizations::Account",
+       datasets=["organizations.organization"],
+       fix="Join the account to an AWS Organization to apply SCPs and central security services.",
+       doc="https://docs.aws.amazon.com/organizations/latest/userguide/orgs_introduction.html")
+def account_in_organization(ctx: CheckContext) -> Iterator[Result]:
+    org = ctx.get("organizations.organization")
+    yield verdict(org is not None, ctx.account_id,
+                  f"member of organization {org.get('Id')}" if org else "standalone account, no organization")
+
+
+@check("iam.access_analyzer_enabled", resource_type="AWS::AccessAnalyzer::Analyzer",
+       datasets=["accessanalyzer.analyzers"],
+       fix="Create an external-access analyzer in every region (account or organization zone of trust).",
+       cli="aws accessanalyzer create-analyzer --analyzer-name external --type ACCOUNT --region REGION",
+       doc=IAM_DOC + "what-is-access-analyzer.html")
+def access_analyzer_enabled(ctx: CheckContext) -> Iterator[Result]:
+    for region, analyzers in ctx.regional("accessanalyzer.analyzers"):
+        active = [a["name"] for a in analyzers if a.get("status") == "ACTIVE"
+                  and a.get("type") in ("ACCOUNT", "ORGANIZATION")]
+        yield verdict(bool(active), f"access-analyzer/{region}",
+                      f"active analyzer(s): {', '.join(active)}" if active else "no active external-access analyzer",
+                      region)
+
+

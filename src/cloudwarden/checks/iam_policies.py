@@ -1,0 +1,315 @@
+"""IAM policies, roles and trust: what the account's own policy documents grant (authorization details)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.helpers import (
+    allow_statements,
+    as_list,
+    has_narrowing_condition,
+    is_public_principal,
+    verdict,
+)
+from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.arn import parse_arn
+
+DETAILS = "iam.authorization_details"
+IAM_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
+ADMIN_POLICY = ":iam::aws:policy/AdministratorAccess"
+
+
+def _details(ctx: CheckContext) -> dict[str, list[dict[str, Any]]]:
+    return ctx.get(DETAILS)  # type: ignore[no-any-return]
+
+
+def _is_aws_managed(arn: str) -> bool:
+    return ":iam::aws:policy/" in arn
+
+
+def _default_document(policy: dict[str, Any]) -> Any:
+    for version in policy.get("PolicyVersionList") or []:
+        if version.get("IsDefaultVersion"):
+            return version.get("Document")
+    return None
+
+
+def customer_policies(ctx: CheckContext) -> Iterator[tuple[dict[str, Any], Any]]:
+    for policy in _details(ctx).get("Policies") or []:
+        if not _is_aws_managed(policy.get("Arn", "")):
+            yield policy, _default_document(policy)
+
+
+def inline_policies(ctx: CheckContext) -> Iterator[tuple[str, str, str, Any]]:
+    """(kind, principal name, policy name, document) for every inline policy."""
+    details = _details(ctx)
+    for kind, list_key, policy_key, name_key in (
+        ("user", "UserDetailList", "UserPolicyList", "UserName"),
+        ("group", "GroupDetailList", "GroupPolicyList", "GroupName"),
+        ("role", "RoleDetailList", "RolePolicyList", "RoleName"),
+    ):
+        for principal in details.get(list_key) or []:
+            for inline in principal.get(policy_key) or []:
+                yield kind, principal[name_key], inline.get("PolicyName", ""), inline.get("PolicyDocument")
+
+
+def grants_full_admin(statement: dict[str, Any]) -> bool:
+    actions = as_list(statement.get("Action"))
+    return (statement.get("Effect") == "Allow" and "NotAction" not in statement
+            and any(a in ("*", "*:*") for a in actions) and "*" in as_list(statement.get("Resource")))
+
+
+def _admin_in(document: Any) -> bool:
+    return any(grants_full_admin(s) for s in allow_statements(document))
+
+
+def _matching_actions(document: Any, wanted: Any) -> list[str]:
+    hits = []
+    for statement in allow_statements(document):
+        hits.extend(a for a in as_list(statement.get("Action")) if wanted(str(a), statement))
+    return sorted(set(hits))
+
+
+def _policy_verdicts(ctx: CheckContext, wanted: Any, what: str) -> Iterator[Result]:
+    """Customer-managed and inline policies: FAIL where an Allow names an action `wanted` accepts."""
+    for policy, document in customer_policies(ctx):
+        hits = _matching_actions(document, wanted)
+        yield verdict(not hits, policy["PolicyName"],
+                      f"allows {', '.join(hits)}" if hits else f"no {what}", arn=policy.get("Arn", ""),
+                      resource_type="AWS::IAM::ManagedPolicy")
+    for kind, principal, name, document in inline_policies(ctx):
+        hits = _matching_actions(document, wanted)
+        yield verdict(not hits, f"{kind}/{principal}/{name}",
+                      f"inline policy allows {', '.join(hits)}" if hits else f"no {what}",
+                      resource_type="AWS::IAM::Policy")
+
+
+@check("iam.user_no_direct_policies", resource_type="AWS::IAM::User", datasets=[DETAILS],
+       fix="Move the user's policies to a group (or a role) and detach them from the user.",
+       cli="aws iam detach-user-policy --user-name USER --policy-arn ARN",
+       doc=IAM_DOC + "best-practices.html#use-groups-for-permissions")
+def user_no_direct_policies(ctx: CheckContext) -> Iterator[Result]:
+    for user in _details(ctx).get("UserDetailList") or []:
+        direct = [p["PolicyName"] for p in user.get("AttachedManagedPolicies") or []]
+        direct += [p["PolicyName"] + " (inline)" for p in user.get("UserPolicyList") or []]
+        yield verdict(not direct, user["UserName"],
+                      f"policies on the user: {', '.join(direct)}" if direct else "permissions only through groups",
+                      arn=user.get("Arn", ""))
+
+
+@check("iam.policy_no_full_admin", resource_type="AWS::IAM::ManagedPolicy", datasets=[DETAILS],
+       fix="Replace the '*:*' statement with the actions and resources the holders need, then detach it.",
+       cli="aws iam create-policy-version --policy-arn ARN --policy-document file://least.json --set-as-default",
+       doc=IAM_DOC + "best-practices.html#grant-least-privilege")
+def policy_no_full_admin(ctx: CheckContext) -> Iterator[Result]:
+    for policy, document in customer_policies(ctx):
+        attached = int(policy.get("AttachmentCount", 0))
+        admin = _admin_in(document)
+        message = (f"grants '*:*' and is attached to {attached} principal(s)" if admin and attached
+                   else "grants '*:*' but is not attached" if admin else "does not grant '*:*'")
+        yield verdict(not (admin and attached), policy["PolicyName"], message, arn=policy.get("Arn", ""))
+
+
+@check("iam.inline_policy_no_full_admin", resource_type="AWS::IAM::Policy", datasets=[DETAILS],
+       fix="Remove the inline '*:*' policy; grant scoped permissions through managed policies.",
+       cli="aws iam delete-role-policy --role-name ROLE --policy-name NAME",
+       doc=IAM_DOC + "best-practices.html#grant-least-privilege")
+def inline_policy_no_full_admin(ctx: CheckContext) -> Iterator[Result]:
+    for kind, principal, name, document in inline_policies(ctx):
+        admin = _admin_in(document)
+        yield verdict(not admin, f"{kind}/{principal}/{name}",
+                      f"inline policy on {kind} {principal} grants '*:*'" if admin else "does not grant '*:*'")
+
+
+@check("iam.policy_no_service_wildcard", resource_type="AWS::IAM::ManagedPolicy", datasets=[DETAILS],
+       fix="List the actions the holders use instead of 'service:*'.",
+       doc=IAM_DOC + "reference_policies_elements_action.html")
+def policy_no_service_wildcard(ctx: CheckContext) -> Iterator[Result]:
+    for policy, document in customer_policies(ctx):
+        hits = _matching_actions(document, lambda a, _s: a.endswith(":*") and a != "*:*")
+        yield verdict(not hits, policy["PolicyName"],
+                      f"service-wide wildcards: {', '.join(hits)}" if hits else "no service-wide wildcard",
+                      arn=policy.get("Arn", ""))
+
+
+def _admin_principals(ctx: CheckContext) -> dict[str, str]:
+    """User name -> how it gets admin (AdministratorAccess or a '*:*' policy, directly or by group)."""
+    details = _details(ctx)
+    admin_policies = {p["Arn"] for p, doc in customer_policies(ctx) if _admin_in(doc)}
+
+    def admin_via(attached: list[dict[str, Any]], inline: list[dict[str, Any]]) -> str:
+        for p in attached:
+            if p["PolicyArn"].endswith(ADMIN_POLICY) or p["PolicyArn"] in admin_policies:
+                return p["PolicyName"]
+        for p in inline:
+            if _admin_in(p.get("PolicyDocument")):
+                return p["PolicyName"] + " (inline)"
+        return ""
+
+    groups = {g["GroupName"]: admin_via(g.get("AttachedManagedPolicies") or [], g.get("GroupPolicyList") or [])
+              for g in details.get("GroupDetailList") or []}
+    admins = {}
+    for user in details.get("UserDetailList") or []:
+        via = admin_via(user.get("AttachedManagedPolicies") or [], user.get("UserPolicyList") or [])
+        via = via or next((f"{groups[g]} via group {g}" for g in user.get("GroupList") or [] if groups.get(g)), "")
+        if via:
+            admins[user["UserName"]] = via
+    return admins
+
+
+@check("iam.no_administratoraccess_on_users", resource_type="AWS::IAM::User", datasets=[DETAILS],
+       fix="Give administrators a role to assume (with MFA) instead of AdministratorAccess on users or groups.",
+       cli="aws iam detach-user-policy --user-name USER --policy-arn arn:aws:iam::aws:policy/AdministratorAccess",
+       doc=IAM_DOC + "id_roles_use.html")
+def no_administratoraccess_on_users(ctx: CheckContext) -> Iterator[Result]:
+    details = _details(ctx)
+    for kind, list_key, name_key in (("user", "UserDetailList", "UserName"), ("group", "GroupDetailList", "GroupName")):
+        for principal in details.get(list_key) or []:
+            has = any(p["PolicyArn"].endswith(ADMIN_POLICY) for p in principal.get("AttachedManagedPolicies") or [])
+            yield verdict(not has, f"{kind}/{principal[name_key]}",
+                          f"AdministratorAccess attached to {kind} {principal[name_key]}" if has
+                          else "AdministratorAccess not attached", arn=principal.get("Arn", ""),
+                          resource_type=f"AWS::IAM::{kind.capitalize()}")
+
+
+@check("iam.admin_principals_have_mfa", resource_type="AWS::IAM::User",
+       datasets=[DETAILS, "iam.credential_report"],
+       fix="Require MFA for every administrator (assign a device, and deny actions without MFA).",
+       doc=IAM_DOC + "id_credentials_mfa_enable.html")
+def admin_principals_have_mfa(ctx: CheckContext) -> Iterator[Result]:
+    rows = {row["user"]: row for row in ctx.get("iam.credential_report")}
+    for user, via in sorted(_admin_principals(ctx).items()):
+        mfa = str(rows.get(user, {}).get("mfa_active", "")).lower() == "true"
+        yield verdict(mfa, user, f"administrator through {via}; " + ("MFA active" if mfa else "no MFA device"))
+
+
+@check("iam.policy_no_wildcard_assume_role", resource_type="AWS::IAM::Policy", datasets=[DETAILS],
+       fix="Name the roles that may be assumed instead of Resource '*'.",
+       doc=IAM_DOC + "id_roles_use_permissions-to-switch.html")
+def policy_no_wildcard_assume_role(ctx: CheckContext) -> Iterator[Result]:
+    def assume_any(action: str, statement: dict[str, Any]) -> bool:
+        return (action.lower() in ("sts:assumerole", "sts:*", "sts:assume*", "*")
+                and "*" in as_list(statement.get("Resource")))
+
+    yield from _policy_verdicts(ctx, assume_any, "sts:AssumeRole on '*'")
+
+
+@check("iam.policy_no_full_kms_or_cloudtrail", resource_type="AWS::IAM::Policy", datasets=[DETAILS],
+       fix="Grant the KMS and CloudTrail actions needed, not the whole service.",
+       doc=IAM_DOC + "best-practices.html#grant-least-privilege")
+def policy_no_full_kms_or_cloudtrail(ctx: CheckContext) -> Iterator[Result]:
+    yield from _policy_verdicts(ctx, lambda a, _s: a.lower() in ("kms:*", "cloudtrail:*"), "kms:* or cloudtrail:*")
+
+
+# Permission sets that let a principal raise its own privileges (single actions or pairs).
+ESCALATION_ACTIONS = (
+    "iam:createpolicyversion", "iam:setdefaultpolicyversion", "iam:attachuserpolicy",
+    "iam:attachgrouppolicy", "iam:attachrolepolicy", "iam:putuserpolicy", "iam:putgrouppolicy",
+    "iam:putrolepolicy", "iam:addusertogroup", "iam:updateassumerolepolicy", "iam:createloginprofile",
+    "iam:updateloginprofile", "iam:createaccesskey", "iam:deleteuserpermissionsboundary",
+    "iam:deleterolepermissionsboundary",
+)
+PASSROLE_PAIRS = ("ec2:runinstances", "lambda:createfunction", "cloudformation:createstack",
+                  "glue:createdevendpoint", "codebuild:createproject", "sagemaker:createnotebookinstance")
+
+
+def _escalation_hits(document: Any) -> list[str]:
+    actions = {str(a).lower() for s in allow_statements(document)
+               if "*" in as_list(s.get("Resource")) for a in as_list(s.get("Action"))}
+    if "*" in actions or "iam:*" in actions:
+        return sorted(actions & {"*", "iam:*"})
+    hits = sorted(actions & set(ESCALATION_ACTIONS))
+    if "iam:passrole" in actions:
+        hits += [f"iam:PassRole+{pair}" for pair in PASSROLE_PAIRS if pair in actions]
+    return hits
+
+
+@check("iam.policy_no_privilege_escalation", resource_type="AWS::IAM::Policy", datasets=[DETAILS],
+       fix="Remove the escalation actions, or scope them to specific resources with conditions.",
+       doc=IAM_DOC + "access_policies_manage-edit.html")
+def policy_no_privilege_escalation(ctx: CheckContext) -> Iterator[Result]:
+    for policy, document in customer_policies(ctx):
+        hits = _escalation_hits(document)
+        yield verdict(not hits, policy["PolicyName"],
+                      f"allows on '*': {', '.join(hits)}" if hits else "no escalation action set on '*'",
+                      arn=policy.get("Arn", ""), resource_type="AWS::IAM::ManagedPolicy")
+
+
+def _roles(ctx: CheckContext) -> list[dict[str, Any]]:
+    return list(_details(ctx).get("RoleDetailList") or [])
+
+
+def _trust_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(allow_statements(role.get("AssumeRolePolicyDocument")))
+
+
+@check("iam.role_trust_no_public_principal", resource_type="AWS::IAM::Role", datasets=[DETAILS],
+       fix="Name the accounts or services that may assume the role, or add conditions that pin them.",
+       cli="aws iam update-assume-role-policy --role-name ROLE --policy-document file://trust.json",
+       doc=IAM_DOC + "id_roles_terms-and-concepts.html")
+def role_trust_no_public_principal(ctx: CheckContext) -> Iterator[Result]:
+    for role in _roles(ctx):
+        open_ = [s for s in _trust_statements(role)
+                 if is_public_principal(s.get("Principal")) and not has_narrowing_condition(s)]
+        yield verdict(not open_, role["RoleName"],
+                      "trust policy lets any AWS principal assume the role" if open_
+                      else "trust policy names its principals", arn=role.get("Arn", ""))
+
+
+_PINNING_KEYS = {"sts:externalid", "aws:multifactorauthpresent", "aws:principalorgid", "aws:principalarn",
+                 "aws:sourceidentity", "aws:principalorgpaths"}
+
+
+def _foreign_accounts(statement: dict[str, Any], own: str) -> list[str]:
+    principal = statement.get("Principal")
+    aws = as_list(principal.get("AWS")) if isinstance(principal, dict) else []
+    accounts = []
+    for entry in aws:
+        parsed = parse_arn(str(entry))
+        account = parsed.account if parsed else str(entry)
+        if account.isdigit() and account != own:
+            accounts.append(account)
+    return accounts
+
+
+@check("iam.role_cross_account_trust_conditioned", resource_type="AWS::IAM::Role", datasets=[DETAILS],
+       fix="Require sts:ExternalId (third parties), MFA, or aws:PrincipalOrgID in cross-account trusts.",
+       doc=IAM_DOC + "id_roles_create_for-user_externalid.html")
+def role_cross_account_trust_conditioned(ctx: CheckContext) -> Iterator[Result]:
+    for role in _roles(ctx):
+        loose = []
+        for statement in _trust_statements(role):
+            keys = {k.lower() for cond in (statement.get("Condition") or {}).values()
+                    if isinstance(cond, dict) for k in cond}
+            if not keys & _PINNING_KEYS:
+                loose += _foreign_accounts(statement, ctx.account_id)
+        if any(_foreign_accounts(s, ctx.account_id) for s in _trust_statements(role)):
+            yield verdict(not loose, role["RoleName"],
+                          f"trusts account(s) {', '.join(sorted(set(loose)))} without ExternalId/MFA/org condition"
+                          if loose else "cross-account trust is conditioned", arn=role.get("Arn", ""))
+
+
+def _role_with_policy(ctx: CheckContext, suffix: str) -> list[str]:
+    return [r["RoleName"] for r in _roles(ctx)
+            if any(p["PolicyArn"].endswith(suffix) for p in r.get("AttachedManagedPolicies") or [])]
+
+
+@check("iam.support_role_exists", resource_type="AWS::IAM::Role", datasets=[DETAILS],
+       fix="Create a role for incident handlers with the AWSSupportAccess managed policy.",
+       cli="aws iam attach-role-policy --role-name support --policy-arn arn:aws:iam::aws:policy/AWSSupportAccess",
+       doc=IAM_DOC + "using-service-linked-roles.html")
+def support_role_exists(ctx: CheckContext) -> Iterator[Result]:
+    roles = _role_with_policy(ctx, ":iam::aws:policy/AWSSupportAccess")
+    yield verdict(bool(roles), ctx.account_id,
+                  f"AWSSupportAccess on role(s) {', '.join(roles)}" if roles else "no role has AWSSupportAccess")
+
+
+@check("iam.security_audit_role_exists", resource_type="AWS::IAM::Role", datasets=[DETAILS],
+       fix="Create a read-only investigation role with the SecurityAudit managed policy.",
+       cli="aws iam attach-role-policy --role-name audit --policy-arn arn:aws:iam::aws:policy/SecurityAudit",
+       doc=IAM_DOC + "access_policies_job-functions.html")
+def security_audit_role_exists(ctx: CheckContext) -> Iterator[Result]:
+    roles = _role_with_policy(ctx, ":iam::aws:policy/SecurityAudit")
+    yield verdict(bool(roles), ctx.account_id,
+                  f"SecurityAudit on role(s) {', '.join(roles)}" if roles else "no role has SecurityAudit")

@@ -1,0 +1,114 @@
+"""The check registry: `@check` binds a pure function of the inventory to its catalogue entry.
+
+Metadata that the catalogue holds (title, area, severity, rationale, CIS and Security Hub ids)
+comes from `data/catalog.yaml`; the decorator adds what belongs beside the code: the resource
+type, the datasets read and the remediation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Callable, Iterable
+
+import yaml
+
+from cloudwarden.core.enums import Area, Severity, Status
+from cloudwarden.core.findings import Remediation
+
+CATALOG_FILE = "catalog.yaml"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One verdict of a check on one resource; the framework turns it into a Finding."""
+
+    status: Status
+    resource_id: str
+    message: str
+    region: str = "global"
+    resource_arn: str = ""
+    resource_type: str = ""
+
+
+@dataclass(frozen=True)
+class CheckMeta:
+    id: str
+    title: str
+    area: Area
+    severity: Severity
+    resource_type: str
+    datasets: tuple[str, ...]
+    rationale: str
+    remediation: Remediation
+    compliance: dict[str, list[str]] = field(default_factory=dict)
+    service: str = ""
+
+
+CheckFn = Callable[[Any], Iterable[Result]]
+
+
+@dataclass(frozen=True)
+class CheckDef:
+    meta: CheckMeta
+    fn: CheckFn
+
+
+REGISTRY: dict[str, CheckDef] = {}
+
+
+@lru_cache(maxsize=1)
+def catalog() -> dict[str, dict[str, Any]]:
+    text = resources.files("cloudwarden.data").joinpath(CATALOG_FILE).read_text(encoding="utf-8")
+    return {entry["id"]: entry for entry in yaml.safe_load(text)["checks"]}
+
+
+def check(
+    check_id: str,
+    *,
+    resource_type: str,
+    datasets: Iterable[str],
+    fix: str,
+    cli: str = "",
+    doc: str = "",
+) -> Callable[[CheckFn], CheckFn]:
+    """Register `fn` as the implementation of catalogue entry `check_id`."""
+    entry = catalog().get(check_id)
+    if entry is None:
+        raise KeyError(f"{check_id} is not in the check catalogue")
+
+    def register(fn: CheckFn) -> CheckFn:
+        if check_id in REGISTRY:
+            raise ValueError(f"check {check_id} is registered twice")
+        compliance = {"cis_aws_v7.0": list(entry.get("cis") or []),
+                      "aws_fsbp": list(entry.get("fsbp") or [])}
+        meta = CheckMeta(
+            id=check_id,
+            title=entry["title"],
+            area=Area.parse(entry["area"]),
+            severity=Severity(entry["severity"]),
+            resource_type=resource_type,
+            datasets=tuple(datasets),
+            rationale=entry.get("rationale", ""),
+            remediation=Remediation(summary=fix, cli=cli, doc_url=doc),
+            compliance={k: v for k, v in compliance.items() if v},
+            service=entry.get("service", ""),
+        )
+        REGISTRY[check_id] = CheckDef(meta, fn)
+        return fn
+
+    return register
+
+
+def load_all_checks() -> dict[str, CheckDef]:
+    """Import every check module (registration happens on import) and return the registry."""
+    import importlib
+    import pkgutil
+
+    import cloudwarden.checks as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if not module.name.startswith("_") and module.name not in ("registry", "context", "helpers"):
+            importlib.import_module(f"{package.__name__}.{module.name}")
+    return REGISTRY

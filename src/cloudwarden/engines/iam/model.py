@@ -1,0 +1,128 @@
+"""Requests, policy sets and decisions: the values the evaluator takes and returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from cloudwarden.engines.iam.errors import PolicyError
+from cloudwarden.engines.iam.patterns import ContextValue
+from cloudwarden.engines.iam.policy import CompiledPolicy, Statement
+from cloudwarden.engines.iam.principals import RequestPrincipal, parse_principal
+
+ALLOW, EXPLICIT_DENY, IMPLICIT_DENY = "Allow", "ExplicitDeny", "ImplicitDeny"
+
+
+@dataclass(frozen=True)
+class Request:
+    principal: RequestPrincipal
+    action: str
+    resource: str
+    resource_account: str
+    context: Mapping[str, ContextValue]
+    action_key: str = ""  # the action lower-cased (actions match without regard to case)
+
+
+def make_request(
+    principal: str,
+    action: str,
+    resource: str = "*",
+    resource_account: str | None = None,
+    context: Mapping[str, Any] | None = None,
+    path: str = "$",
+) -> Request:
+    """Build a request; context keys are lower-cased, values become strings or lists of strings."""
+    normalised = normalise_context(context or {}, f"{path}.context")
+    parsed = parse_principal(principal, normalised, f"{path}.principal")
+    if not isinstance(action, str) or (action != "*" and ":" not in action):
+        raise PolicyError("action must be a string of the form service:Action", f"{path}.action")
+    if not isinstance(resource, str) or not resource:
+        raise PolicyError("resource must be a non-empty string (an ARN, or * )", f"{path}.resource")
+    if resource_account is None:
+        parts = resource.split(":", 5)
+        resource_account = parts[4] if len(parts) == 6 and parts[4] else parsed.account
+    elif not isinstance(resource_account, str):
+        raise PolicyError("resourceAccount must be a string", f"{path}.resourceAccount")
+    return Request(parsed, action, resource, resource_account, normalised, action.lower())
+
+
+def normalise_context(context: Mapping[str, Any], path: str) -> dict[str, ContextValue]:
+    if not isinstance(context, Mapping):
+        raise PolicyError("context must be an object of condition keys", path)
+    normalised: dict[str, ContextValue] = {}
+    for key, value in context.items():
+        if isinstance(value, list):
+            normalised[key.lower()] = [_scalar(item, f"{path}.{key}[{i}]") for i, item in enumerate(value)]
+        else:
+            normalised[key.lower()] = _scalar(value, f"{path}.{key}")
+    return normalised
+
+
+def _scalar(value: Any, path: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    raise PolicyError("context values must be strings, numbers, booleans or lists of them", path)
+
+
+Level = tuple[CompiledPolicy, ...]
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """The policies that apply to one request. ``scps``/``rcps`` None = not governed by an organization."""
+
+    identity: tuple[CompiledPolicy, ...] = ()
+    resource: CompiledPolicy | None = None
+    boundary: CompiledPolicy | None = None
+    session: CompiledPolicy | None = None
+    scps: tuple[Level, ...] | None = None
+    rcps: tuple[Level, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One line of an explanation: a decisive statement, or a layer that gave no Allow."""
+
+    layer: str
+    policy: str = ""
+    statement: int | None = None
+    sid: str | None = None
+    effect: str = ""
+    detail: str = ""
+
+    @classmethod
+    def of(cls, layer: str, statement: Statement, detail: str = "") -> "Reason":
+        policy = statement.policy
+        return cls(
+            layer, policy.source if policy else "", statement.index, statement.sid,
+            "Allow" if statement.allow else "Deny", detail,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"layer": self.layer}
+        if self.policy:
+            data["policy"] = self.policy
+        if self.statement is not None:
+            data["statement"] = self.statement
+        if self.sid:
+            data["sid"] = self.sid
+        if self.effect:
+            data["effect"] = self.effect
+        if self.detail:
+            data["detail"] = self.detail
+        return data
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: str
+    explain: tuple[Reason, ...] = field(default_factory=tuple)
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision == ALLOW
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"decision": self.decision, "explain": [reason.to_dict() for reason in self.explain]}
