@@ -136,7 +136,8 @@ def password_policy_complexity(ctx: CheckContext) -> Iterator[Result]:
        doc=IAM_DOC + "id_credentials_passwords_account-policy.html")
 def password_policy_max_age_90(ctx: CheckContext) -> Iterator[Result]:
     yield from _password_rule(ctx, lambda p: 0 < p.get("MaxPasswordAge", 0) <= 90,
-                              lambda p: f"passwords expire after {p.get('MaxPasswordAge') or 'never'} days")
+                              lambda p: f"passwords expire after {p['MaxPasswordAge']} days"
+                              if p.get("MaxPasswordAge") else "passwords never expire")
 
 
 @check("iam.user_console_mfa_enabled", resource_type="AWS::IAM::User", datasets=[REPORT],

@@ -35,6 +35,10 @@ def _default_document(policy: dict[str, Any]) -> Any:
     return None
 
 
+def policy_name(policy: dict[str, Any]) -> str:
+    return str(policy.get("PolicyName") or str(policy.get("Arn", "")).rsplit("/", 1)[-1])
+
+
 def customer_policies(ctx: CheckContext) -> Iterator[tuple[dict[str, Any], Any]]:
     for policy in _details(ctx).get("Policies") or []:
         if not _is_aws_managed(policy.get("Arn", "")):
@@ -75,7 +79,7 @@ def _policy_verdicts(ctx: CheckContext, wanted: Any, what: str) -> Iterator[Resu
     """Customer-managed and inline policies: FAIL where an Allow names an action `wanted` accepts."""
     for policy, document in customer_policies(ctx):
         hits = _matching_actions(document, wanted)
-        yield verdict(not hits, policy["PolicyName"],
+        yield verdict(not hits, policy_name(policy),
                       f"allows {', '.join(hits)}" if hits else f"no {what}", arn=policy.get("Arn", ""),
                       resource_type="AWS::IAM::ManagedPolicy")
     for kind, principal, name, document in inline_policies(ctx):
@@ -108,7 +112,7 @@ def policy_no_full_admin(ctx: CheckContext) -> Iterator[Result]:
         admin = _admin_in(document)
         message = (f"grants '*:*' and is attached to {attached} principal(s)" if admin and attached
                    else "grants '*:*' but is not attached" if admin else "does not grant '*:*'")
-        yield verdict(not (admin and attached), policy["PolicyName"], message, arn=policy.get("Arn", ""))
+        yield verdict(not (admin and attached), policy_name(policy), message, arn=policy.get("Arn", ""))
 
 
 @check("iam.inline_policy_no_full_admin", resource_type="AWS::IAM::Policy", datasets=[DETAILS],
@@ -128,7 +132,7 @@ def inline_policy_no_full_admin(ctx: CheckContext) -> Iterator[Result]:
 def policy_no_service_wildcard(ctx: CheckContext) -> Iterator[Result]:
     for policy, document in customer_policies(ctx):
         hits = _matching_actions(document, lambda a, _s: a.endswith(":*") and a != "*:*")
-        yield verdict(not hits, policy["PolicyName"],
+        yield verdict(not hits, policy_name(policy),
                       f"service-wide wildcards: {', '.join(hits)}" if hits else "no service-wide wildcard",
                       arn=policy.get("Arn", ""))
 
@@ -231,7 +235,7 @@ def _escalation_hits(document: Any) -> list[str]:
 def policy_no_privilege_escalation(ctx: CheckContext) -> Iterator[Result]:
     for policy, document in customer_policies(ctx):
         hits = _escalation_hits(document)
-        yield verdict(not hits, policy["PolicyName"],
+        yield verdict(not hits, policy_name(policy),
                       f"allows on '*': {', '.join(hits)}" if hits else "no escalation action set on '*'",
                       arn=policy.get("Arn", ""), resource_type="AWS::IAM::ManagedPolicy")
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from cloudwarden.core.errors import InputError
 from cloudwarden.engines.iam.requestfile import evaluate_document
@@ -19,7 +20,7 @@ from cloudwarden.engines.iam.requestfile import evaluate_document
 EXIT_OK, EXIT_INPUT = 0, 2
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `iam` and its sub-commands."""
     iam = subparsers.add_parser("iam", help="exact IAM policy evaluation and account analysis")
     commands = iam.add_subparsers(dest="iam_command", metavar="COMMAND")

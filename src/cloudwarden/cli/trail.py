@@ -1,9 +1,177 @@
-"""CLI commands of the trail engine: `register` adds them to the parser; handlers return an exit code."""
+"""CLI of the trail engine: `trail ingest`, `trail hunt`, `trail timeline`.
+
+Each handler returns an exit code (0 clean, 1 an incident at or above --fail-on); library errors
+propagate as CloudwardenError for cli/__init__ to print. With --format json, stdout holds JSON
+only; progress and warnings go to stderr.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from cloudwarden.core.enums import Severity
+from cloudwarden.core.errors import UsageError
+
+_RELATIVE = re.compile(r"^(\d+)([mhd])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """A naive UTC datetime from ISO text (date or date-time) or a relative age like 24h / 7d."""
+    if not text:
+        return None
+    relative = _RELATIVE.match(text.strip())
+    if relative:
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        return now - timedelta(**{_UNITS[relative[2]]: int(relative[1])})
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"cannot read time {text!r}",
+                         hint="use 2024-05-01, 2024-05-01T12:00:00Z, or an age such as 24h or 7d") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
 
 
 def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    """Add this engine's sub-commands. Filled in by the engine's issue."""
+    """Add `trail` and its sub-commands."""
+    trail = subparsers.add_parser("trail", help="hunt through CloudTrail logs: ingest, hunt, timeline")
+    commands = trail.add_subparsers(dest="trail_command", metavar="COMMAND")
+    commands.required = True
+
+    ingest = commands.add_parser("ingest", help="read CloudTrail files into a columnar store")
+    ingest.add_argument("sources", nargs="+", metavar="SOURCE", help="folder, file or s3://bucket/prefix")
+    ingest.add_argument("--store", required=True, type=Path, metavar="DIR", help="store directory")
+    ingest.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    ingest.set_defaults(handler=run_ingest)
+
+    hunt = commands.add_parser("hunt", help="run detections over a store and group them into incidents")
+    hunt.add_argument("store", type=Path, metavar="STORE")
+    _time_range(hunt)
+    hunt.add_argument("--rules", type=Path, metavar="DIR",
+                      help="Sigma rules to run instead of the shipped SigmaHQ CloudTrail rules")
+    hunt.add_argument("--window", type=int, default=60, metavar="MINUTES",
+                      help="detections of one actor this close belong to one incident (default 60)")
+    hunt.add_argument("--fail-on", metavar="SEVERITY", help="exit 1 if an incident is at least this severe")
+    hunt.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    hunt.set_defaults(handler=run_hunt)
+
+    timeline = commands.add_parser("timeline", help="every event of one actor, following role assumption")
+    timeline.add_argument("store", type=Path, metavar="STORE")
+    actor = timeline.add_mutually_exclusive_group(required=True)
+    actor.add_argument("--principal", metavar="ARN")
+    actor.add_argument("--access-key", metavar="ID")
+    actor.add_argument("--ip", metavar="IP")
+    actor.add_argument("--resource", metavar="ARN")
+    _time_range(timeline)
+    timeline.add_argument("--limit", type=int, metavar="N", help="at most N events")
+    timeline.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    timeline.set_defaults(handler=run_timeline)
+
+
+def _time_range(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", metavar="T", help="from this time (ISO, or an age: 24h, 7d)")
+    parser.add_argument("--until", metavar="T", help="before this time (ISO, or an age)")
+
+
+def _progress() -> tuple[Callable[[int, int, int], None] | None, Callable[[], None]]:
+    """A progress callback drawing on stderr when it is a terminal, and a function ending it."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                   transient=True)
+    task = bar.add_task("", total=None)
+    bar.start()
+
+    def update(done: int, total: int, events: int) -> None:
+        bar.update(task, completed=done, total=total, description=f"{events:,} events")
+
+    return update, bar.stop
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    from cloudwarden.engines.trail.ingest import ingest
+
+    progress, stop = _progress()
+    try:
+        report = ingest(args.sources, args.store, progress=progress)
+    finally:
+        stop()
+    if args.format == "json":
+        _print_json(report.to_dict())
+        return 0
+    rate = report.events / report.seconds if report.seconds else 0.0
+    print(f"ingested {report.events:,} events from {report.files_ingested} files into {args.store} "
+          f"in {report.seconds:.1f} s ({rate:,.0f} events/s); "
+          f"{report.files_already_ingested} files were already in the store")
+    for problem in report.problems:
+        print(f"warning: {problem.path}: {problem.error}; {problem.bad_items} unreadable item(s), "
+              f"{problem.events_kept} good events kept", file=sys.stderr)
+    if report.problems:
+        print(f"{len(report.problems)} damaged files, {report.bad_items} unreadable items", file=sys.stderr)
+    return 0
+
+
+def run_hunt(args: argparse.Namespace) -> int:
+    from cloudwarden.engines.trail.hunt import hunt
+
+    fail_on = Severity.parse(args.fail_on) if args.fail_on else None
+    if args.window <= 0:
+        raise UsageError("--window must be a positive number of minutes", hint="for example --window 60")
+    result = hunt(args.store, parse_time(args.since), parse_time(args.until), args.rules,
+                  timedelta(minutes=args.window))
+    if args.format == "json":
+        _print_json(result.to_dict())
+    else:
+        _print_incidents(result)
+    if fail_on and any(i.severity.rank >= fail_on.rank for i in result.incidents):
+        return 1
+    return 0
+
+
+def _print_incidents(result: Any) -> None:
+    print(f"{len(result.incidents)} incidents from {len(result.detections)} detections "
+          f"({result.rules} rules over {result.events_scanned:,} events in {result.seconds:.2f} s)")
+    for incident in result.incidents:
+        who = ", ".join(incident.principals[:3]) or "unknown actor"
+        print(f"\n{incident.id} [{incident.severity.value.upper()}] {incident.first_seen} .. "
+              f"{incident.last_seen}  {who}")
+        if incident.access_keys:
+            print(f"  access keys: {', '.join(incident.access_keys[:5])}")
+        for detection in incident.detections:
+            rule = detection.rule
+            credit = f" (Sigma rule by {rule.author}, SigmaHQ)" if rule.family == "sigma" and rule.author else ""
+            print(f"  - {rule.severity.value:<13} {rule.technique or '-':<10} {rule.title}: "
+                  f"{detection.event_count} events{credit}  [{rule.id}]")
+
+
+def run_timeline(args: argparse.Namespace) -> int:
+    from cloudwarden.engines.trail.timeline import timeline
+
+    events = timeline(args.store, principal=args.principal, access_key=args.access_key, ip=args.ip,
+                      resource=args.resource, since=parse_time(args.since), until=parse_time(args.until),
+                      limit=args.limit)
+    if args.format == "json":
+        _print_json({"events": [event.to_dict() for event in events]})
+        return 0
+    for event in events:
+        issued = f" -> issued {event.issued_key}" if event.issued_key else ""
+        error = f" [{event.error_code}]" if event.error_code else ""
+        print(f"{event.time}  {event.via:<7} {event.event_source or '-'}:{event.event_name or '-'}{error}  "
+              f"{event.principal or '-'} key={event.access_key or '-'} ip={event.source_ip or '-'}{issued}")
+    print(f"{len(events)} events", file=sys.stderr)
+    return 0
+
+
+def _print_json(data: dict[str, Any]) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")

@@ -6,6 +6,7 @@ implement an operation (moto answers HTTP 500 with an HTML page) from causing a 
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -101,9 +102,11 @@ class AwsClients:
         try:
             self.session = boto3.session.Session(profile_name=profile)
         except bex.ProfileNotFound:
+            name = profile or os.environ.get("AWS_PROFILE", "")
+            where = "--profile" if profile else "AWS_PROFILE"
             raise CredentialsError(
-                f"profile {profile!r} is not configured",
-                hint="list profiles with `aws configure list-profiles`, or drop --profile",
+                f"AWS profile {name!r} (from {where}) is not configured",
+                hint=f"list profiles with `aws configure list-profiles`, or change {where}",
             ) from None
         self._config = Config(
             retries=RETRY_CONFIG,  # type: ignore[arg-type]

@@ -43,7 +43,9 @@ def policies(
         if raw is None:
             return None
         return tuple(
-            tuple(compile_policy(d, kind, f"{kind}{n}") for d in (level if isinstance(level, list) else [level]))
+            tuple(
+                compile_policy(d, kind, f"{kind}{n}") for d in (level if isinstance(level, list) else [level])
+            )
             for n, level in enumerate(raw)
         )
 
@@ -60,12 +62,12 @@ def policies(
 def decide(
     principal: str = ALICE,
     action: str = "s3:GetObject",
-    resource: str = OBJECT,
+    arn: str = OBJECT,
     account: str | None = A,
     context: dict[str, Any] | None = None,
     **policy_kwargs: Any,
 ) -> str:
-    request = make_request(principal, action, resource, account, context)
+    request = make_request(principal, action, arn, account, context)
     return evaluate(request, policies(**policy_kwargs)).decision
 
 

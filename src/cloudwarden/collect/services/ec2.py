@@ -38,8 +38,12 @@ SPECS = [
     _ec2("ec2.flow_logs", "describe_flow_logs", "FlowLogs"),
     _ec2("ec2.volumes", "describe_volumes", "Volumes"),
     _ec2("ec2.snapshots", "describe_snapshots", "Snapshots", params={"OwnerIds": ["self"]}),
+    # One request per region finds the account's public snapshots ("all" may create volumes);
+    # only those candidates get a per-snapshot attribute read to confirm the "all" grant.
+    _ec2("ec2.public_snapshots", "describe_snapshots", "Snapshots",
+         params={"OwnerIds": ["self"], "RestorableByUserIds": ["all"]}),
     Call("ec2.snapshot_volume_permissions", "ec2", "describe_snapshot_attribute",
-         "CreateVolumePermissions", per="ec2.snapshots",
+         "CreateVolumePermissions", per="ec2.public_snapshots",
          per_params=lambda snap: {"SnapshotId": snap["SnapshotId"], "Attribute": "createVolumePermission"},
          per_key=lambda snap: snap["SnapshotId"]),
     _ec2("ec2.images", "describe_images", "Images", paginate=False, params={"Owners": ["self"]}),
@@ -48,6 +52,9 @@ SPECS = [
     _ec2("ec2.instance_metadata_defaults", "get_instance_metadata_defaults", "AccountLevel",
          paginate=False),
     _ec2("ec2.launch_templates", "describe_launch_templates", "LaunchTemplates"),
+    # Without a template id, "$Default" and "$Latest" return those versions of every template at once.
+    _ec2("ec2.launch_template_versions", "describe_launch_template_versions", "LaunchTemplateVersions",
+         params={"Versions": ["$Default", "$Latest"]}),
     Call("elbv2.load_balancers", "elbv2", "describe_load_balancers", "LoadBalancers", paginate=True),
     Call("elbv2.listeners", "elbv2", "describe_listeners", "Listeners", paginate=True,
          per="elbv2.load_balancers", per_params=lambda lb: {"LoadBalancerArn": lb["LoadBalancerArn"]},

@@ -7,9 +7,10 @@ for negated operators). Context keys arrive lower-cased, so keys are matched wit
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from cloudwarden.engines.iam import operators as ops
 from cloudwarden.engines.iam.errors import PolicyError
@@ -82,7 +83,9 @@ def policy_values(raw: Any, path: str) -> list[str]:
             values.append(str(item))
         else:
             where = f"{path}[{index}]" if isinstance(raw, list) else path
-            raise PolicyError(f"condition value must be a string, number or boolean, not {_kind(item)}", where)
+            raise PolicyError(
+                f"condition value must be a string, number or boolean, not {_kind(item)}", where
+            )
     return values
 
 
@@ -98,7 +101,9 @@ def compile_condition_block(block: Any, path: str, variables: bool) -> tuple[Con
         op_path = f"{path}.{name}"
         parsed = parse_operator(name, op_path)
         if not isinstance(keys, dict):
-            raise PolicyError(f"condition operator {name} needs an object of keys, not {_kind(keys)}", op_path)
+            raise PolicyError(
+                f"condition operator {name} needs an object of keys, not {_kind(keys)}", op_path
+            )
         for key, raw in keys.items():
             key_path = f"{op_path}.{key}"
             values = policy_values(raw, key_path)
@@ -205,4 +210,3 @@ def _null_test(key: str, values: list[str], path: str) -> ConditionTest:
         return absent in wanted
 
     return null
-

@@ -7,7 +7,7 @@ the statements (or missing layers) that decided it.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from cloudwarden.engines.iam.model import (
     ALLOW,
@@ -23,8 +23,12 @@ from cloudwarden.engines.iam.principals import ACCOUNT, EXACT, HOW_NAMES, ROLE, 
 
 TRUST_ACTIONS = frozenset(
     {
-        "sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
-        "sts:tagsession", "sts:setsourceidentity", "sts:setcontext",
+        "sts:assumerole",
+        "sts:assumerolewithsaml",
+        "sts:assumerolewithwebidentity",
+        "sts:tagsession",
+        "sts:setsourceidentity",
+        "sts:setcontext",
     }
 )
 
@@ -69,12 +73,14 @@ def _explicit_denies(request: Request, policies: PolicySet, scp: bool, rcp: bool
         for level in levels or ():
             for policy in level:
                 found.extend(
-                    Reason.of(layer, s) for s in policy.denies
+                    Reason.of(layer, s)
+                    for s in policy.denies
                     if s.applies(action, resource, context) and _names(s, request, policies)
                 )
     if policies.resource is not None:
         found.extend(
-            Reason.of("resource", s) for s in policies.resource.denies
+            Reason.of("resource", s)
+            for s in policies.resource.denies
             if s.applies(action, resource, context) and _names(s, request, policies)
         )
     return found

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from cloudwarden.engines.iam.errors import PolicyError
 from cloudwarden.engines.iam.patterns import ContextValue
@@ -93,11 +94,15 @@ class Reason:
     detail: str = ""
 
     @classmethod
-    def of(cls, layer: str, statement: Statement, detail: str = "") -> "Reason":
+    def of(cls, layer: str, statement: Statement, detail: str = "") -> Reason:
         policy = statement.policy
         return cls(
-            layer, policy.source if policy else "", statement.index, statement.sid,
-            "Allow" if statement.allow else "Deny", detail,
+            layer,
+            policy.source if policy else "",
+            statement.index,
+            statement.sid,
+            "Allow" if statement.allow else "Deny",
+            detail,
         )
 
     def to_dict(self) -> dict[str, Any]:

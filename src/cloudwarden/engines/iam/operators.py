@@ -13,8 +13,8 @@ import ipaddress
 import math
 import operator
 import re
-from datetime import datetime, timezone
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from cloudwarden.engines.iam.patterns import Chunk, compile_globs, glob_to_regex
 
@@ -51,7 +51,7 @@ def parse_date(text: str) -> float | None:
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
 
 

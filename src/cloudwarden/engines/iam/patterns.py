@@ -8,9 +8,9 @@ evaluator's inner loop is a set lookup, a ``startswith`` or one pre-compiled reg
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Mapping
 
 Matcher = Callable[[str], bool]
 ContextValue = str | list[str]
@@ -138,7 +138,7 @@ def glob_chunks_to_regex(chunks: list[Chunk]) -> str:
 class Template:
     """A pattern containing policy variables; resolved per request, regexes cached per resolution."""
 
-    __slots__ = ("parts", "builder", "_cache")
+    __slots__ = ("_cache", "builder", "parts")
 
     def __init__(self, parts: Iterable[Part], builder: RegexBuilder = glob_chunks_to_regex) -> None:
         self.parts = tuple(parts)

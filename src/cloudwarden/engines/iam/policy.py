@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from cloudwarden.engines.iam.conditions import ConditionTest, compile_condition_block
 from cloudwarden.engines.iam.errors import PolicyError
@@ -20,7 +21,17 @@ from cloudwarden.engines.iam.principals import PrincipalMatcher, RequestPrincipa
 KINDS = ("identity", "resource", "boundary", "session", "scp", "rcp")
 VERSIONS = ("2012-10-17", "2008-10-17")
 _STATEMENT_KEYS = frozenset(
-    {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal", "Condition"}
+    {
+        "Sid",
+        "Effect",
+        "Action",
+        "NotAction",
+        "Resource",
+        "NotResource",
+        "Principal",
+        "NotPrincipal",
+        "Condition",
+    }
 )
 _PRINCIPAL_KINDS = ("resource", "rcp")
 _RESOURCE_OPTIONAL = ("resource", "scp", "rcp")
@@ -32,8 +43,17 @@ class Statement:
     """One compiled statement. ``applies`` tests action, resource and conditions (not the principal)."""
 
     __slots__ = (
-        "index", "sid", "allow", "_action", "_not_action", "_resource", "_not_resource",
-        "principal", "not_principal", "_conditions", "policy",
+        "_action",
+        "_conditions",
+        "_not_action",
+        "_not_resource",
+        "_resource",
+        "allow",
+        "index",
+        "not_principal",
+        "policy",
+        "principal",
+        "sid",
     )
 
     def __init__(self, index: int, sid: str | None, allow: bool) -> None:
@@ -93,7 +113,9 @@ def load_document(document: Any, path: str = "$") -> Any:
         raise PolicyError(f"policy is not valid JSON ({error})", path) from None
 
 
-def compile_policy(document: Any, kind: str = "identity", source: str = "policy", path: str = "$") -> CompiledPolicy:
+def compile_policy(
+    document: Any, kind: str = "identity", source: str = "policy", path: str = "$"
+) -> CompiledPolicy:
     if kind not in KINDS:
         raise ValueError(f"unknown policy kind {kind!r}; one of {', '.join(KINDS)}")
     document = load_document(document, path)
@@ -111,14 +133,21 @@ def compile_policy(document: Any, kind: str = "identity", source: str = "policy"
     items = raw if isinstance(raw, list) else [raw]
     statements = tuple(
         _compile_statement(
-            item, index, kind, version == "2012-10-17",
+            item,
+            index,
+            kind,
+            version == "2012-10-17",
             f"{path}.Statement[{index}]" if isinstance(raw, list) else f"{path}.Statement",
         )
         for index, item in enumerate(items)
     )
     policy = CompiledPolicy(
-        source, kind, version, statements,
-        tuple(s for s in statements if s.allow), tuple(s for s in statements if not s.allow),
+        source,
+        kind,
+        version,
+        statements,
+        tuple(s for s in statements if s.allow),
+        tuple(s for s in statements if not s.allow),
     )
     for statement in statements:
         statement.policy = policy
@@ -176,7 +205,9 @@ def _compile_action(statement: Statement, raw: dict[str, Any], path: str) -> Non
     statement._not_action = key == "NotAction"
 
 
-def _compile_resource(statement: Statement, raw: dict[str, Any], kind: str, variables: bool, path: str) -> None:
+def _compile_resource(
+    statement: Statement, raw: dict[str, Any], kind: str, variables: bool, path: str
+) -> None:
     key = _one_of(raw, "Resource", path, required=kind not in _RESOURCE_OPTIONAL)
     if key is None:
         return

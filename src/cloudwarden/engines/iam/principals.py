@@ -8,9 +8,10 @@ naming the exact principal, the role of a session, or only its account (a delega
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 from cloudwarden.engines.iam.errors import PolicyError
 
@@ -88,7 +89,7 @@ def parse_principal(text: Any, context: Mapping[str, Any] | None = None, path: s
 
 _PRINCIPAL_HINT = (
     "use a user, role, assumed-role session, root or federated-user ARN, a service principal "
-    "such as ec2.amazonaws.com, or \"anonymous\""
+    'such as ec2.amazonaws.com, or "anonymous"'
 )
 
 
@@ -98,9 +99,7 @@ def _session(text: str, parts: list[str], context: Mapping[str, Any]) -> Request
     given = context.get("aws:principalarn")
     # the session ARN has no role path; aws:PrincipalArn (when the caller supplies it) has
     path_known = (
-        isinstance(given, str)
-        and f"::{parts[4]}:role/" in given
-        and given.rsplit("/", 1)[-1] == role_name
+        isinstance(given, str) and f"::{parts[4]}:role/" in given and given.rsplit("/", 1)[-1] == role_name
     )
     if path_known:
         role_arn = str(given)
@@ -111,7 +110,7 @@ def _session(text: str, parts: list[str], context: Mapping[str, Any]) -> Request
 class PrincipalMatcher:
     """A compiled Principal or NotPrincipal element."""
 
-    __slots__ = ("wildcard", "exact", "accounts", "role_arns", "role_names", "services", "canonical")
+    __slots__ = ("accounts", "canonical", "exact", "role_arns", "role_names", "services", "wildcard")
 
     def __init__(self) -> None:
         self.wildcard = False

@@ -47,8 +47,12 @@ def load_request(data: Any) -> LoadedRequest:
         if required not in body:
             raise PolicyError(f"missing {required}", "$.request")
     request = make_request(
-        body["principal"], body["action"], body.get("resource", "*"),
-        body.get("resourceAccount"), body.get("context"), "$.request",
+        body["principal"],
+        body["action"],
+        body.get("resource", "*"),
+        body.get("resourceAccount"),
+        body.get("context"),
+        "$.request",
     )
     return LoadedRequest(name, request, load_policies(top.get("policies", {})))
 
@@ -90,7 +94,10 @@ def _levels(policies: dict[str, Any], key: str, kind: str, path: str) -> tuple[L
         levels.append(
             tuple(
                 compile_policy(
-                    doc, kind, f"{key}[{number}][{i}]", f"{prefix}[{i}]" if isinstance(level, list) else prefix
+                    doc,
+                    kind,
+                    f"{key}[{number}][{i}]",
+                    f"{prefix}[{i}]" if isinstance(level, list) else prefix,
                 )
                 for i, doc in enumerate(documents)
             )

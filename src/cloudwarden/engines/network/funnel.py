@@ -38,7 +38,7 @@ def _route_step(hops: SubnetHops) -> tuple[Step, list[Segment]]:
         why = "no route covers internet addresses, so replies cannot leave"
     else:
         why = f"internet addresses are routed {', '.join(others)}, not to an internet gateway"
-        if any(t.startswith("eigw-") for t in others):
+        if any("-> eigw-" in t for t in others):
             why += " (an egress-only gateway passes only connections opened from inside)"
         elif any("nat-" in t for t in others):
             why += " (a NAT gateway carries outbound connections only)"
@@ -51,12 +51,13 @@ def _rules_text(decisions: Iterable[tuple[object, PortSet]], verb: str, protocol
 
 
 def _nacl_inbound_step(hops_by_protocol: dict[str, SubnetHops], routed: dict[str, list[Segment]],
-                       wanted: PortSet) -> tuple[Step, Survivors]:
+                       wanted_by: dict[str, PortSet]) -> tuple[Step, Survivors]:
     survivors: Survivors = {}
     allowed: set[str] = set()
     denied: set[str] = set()
     for protocol, segments in routed.items():
-        for segment in segments:
+        wanted = wanted_by.get(protocol, EMPTY)
+        for segment in segments if wanted else []:
             ports = EMPTY
             for entry, entry_ports in segment.nacl_allows:
                 if entry_ports & wanted:
@@ -138,8 +139,12 @@ def _group_step(model: NetworkModel, reachability: Reachability, group_ids: tupl
 
 
 def funnel(model: NetworkModel, reachability: Reachability, subnet_id: str,
-           group_ids: tuple[str, ...] | None, version: int, wanted: PortSet, attempt: Attempt) -> None:
-    """Follow internet traffic into ``subnet_id`` hop by hop, appending each verdict to ``attempt``."""
+           group_ids: tuple[str, ...] | None, version: int, wanted: dict[str, PortSet],
+           attempt: Attempt) -> None:
+    """Follow internet traffic into ``subnet_id`` hop by hop, appending each verdict to ``attempt``.
+
+    ``wanted`` holds, per protocol, the ports to follow (see ``explain.focus``).
+    """
     hops = {p: reachability.subnet(subnet_id, version, p) for p in PROTOCOLS}
     attempt.steps.append(_gateway_step(model, hops["tcp"].vpc_id))
     if not attempt.steps[-1].passed:

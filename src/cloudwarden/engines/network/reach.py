@@ -102,11 +102,11 @@ class Reachability:
         open_segments = hops.open_segments()
         if not open_segments:
             return []
-        paths: dict[tuple[Route | None, str, NaclEntry, NaclEntry, Admission], PortSet] = defaultdict(
+        paths: dict[tuple[Route | None, str, NaclEntry, tuple[NaclEntry, PortSet], Admission], PortSet] = defaultdict(
             lambda: EMPTY
         )
         for segment, group_segment in self._group_segments(open_segments, group_ids, version, protocol):
-            reply_rule = segment.return_allows[0][0]
+            reply_rule = segment.return_allows[0]
             for entry, nacl_ports in segment.nacl_allows:
                 for admission in group_segment.admissions:
                     ports = nacl_ports & admission.ports
@@ -122,7 +122,7 @@ class Reachability:
         self,
         hops: SubnetHops,
         protocol: str,
-        key: tuple[Route | None, str, NaclEntry, NaclEntry, Admission],
+        key: tuple[Route | None, str, NaclEntry, tuple[NaclEntry, PortSet], Admission],
         ports: PortSet,
         version: int,
     ) -> Reach:
@@ -146,21 +146,24 @@ def route_hop(hops: SubnetHops, route: Route | None, route_cidr: str) -> Hop:
     table = hops.route_table
     if table is None or route is None:
         return Hop("route_table", table.id if table else "", "no route")
-    how = "explicit association" if hops.explicit_association else f"main route table of {hops.vpc_id}"
+    how = (f"explicitly associated with {hops.subnet_id}" if hops.explicit_association
+           else f"main route table of {hops.vpc_id}, used by {hops.subnet_id}")
     destination = route.destination
     if destination != route_cidr:
         destination = f"{destination} ({route_cidr})"
-    return Hop("route_table", table.id, f"route {destination} -> {route.target}; {how} of {hops.subnet_id}")
+    return Hop("route_table", table.id, f"route {destination} -> {route.target}; {how}")
 
 
-def nacl_hop(hops: SubnetHops, entry: NaclEntry, reply: NaclEntry, protocol: str, ports: PortSet) -> Hop:
+def nacl_hop(
+    hops: SubnetHops, entry: NaclEntry, reply: tuple[NaclEntry, PortSet], protocol: str, ports: PortSet
+) -> Hop:
     if hops.nacl is None:
         return Hop("network_acl", "", "no network ACL on record for the subnet; assumed to allow all")
     return Hop(
         "network_acl",
         hops.nacl.id,
         f"inbound rule {entry.rule_number} allows {protocol} {ports} from {entry.cidr}; "
-        f"outbound rule {reply.rule_number} allows the replies to ports {reply.ports} to {reply.cidr}",
+        f"outbound rule {reply[0].rule_number} allows the replies to ports {reply[1]} to {reply[0].cidr}",
     )
 
 

@@ -35,6 +35,7 @@ class Rule:
     group_by: str = ACTOR_SQL  # SQL expression windows are counted per
     distinct: str | None = None  # count distinct values of this expression instead of events
     near: str | None = None  # a second condition that must match close in time (same actor)
+    first_seen: str | None = None  # fires on a value of this expression new for the group (history)
     author: str = ""
     references: tuple[str, ...] = field(default_factory=tuple)
 
@@ -42,6 +43,8 @@ class Rule:
     def kind(self) -> str:
         if self.near is not None:
             return "near"
+        if self.first_seen is not None:
+            return "first_seen"
         return "window" if self.threshold > 0 else "event"
 
     def to_dict(self) -> dict[str, object]:
@@ -54,7 +57,7 @@ class Rule:
             "semantics": self.semantics,
             "kind": self.kind,
         }
-        if self.kind != "event":
+        if self.kind in ("window", "near"):
             data.update(threshold=self.threshold, window_seconds=self.window_seconds)
         if self.author:
             data["author"] = self.author

@@ -1,0 +1,172 @@
+"""`cloudwarden iam evaluate`: single files, directories, JSON Lines, stdin, and malformed input."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cloudwarden.cli import _Parser
+from cloudwarden.cli import iam as iam_cli
+from cloudwarden.core.errors import CloudwardenError
+
+USER = "arn:aws:iam::111111111111:user/alice"
+ALLOWING = {
+    "name": "alice-reads",
+    "policies": {
+        "identity": [
+            {
+                "Version": "2012-10-17",
+                "Statement": {"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"},
+            }
+        ]
+    },
+    "request": {
+        "principal": USER,
+        "action": "s3:GetObject",
+        "resource": "arn:aws:s3:::b/k",
+        "resourceAccount": "111111111111",
+    },
+}
+DENYING = {
+    "policies": {
+        "identity": [
+            {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}
+        ],
+        "scps": [
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                    {
+                        "Sid": "NoLeaving",
+                        "Effect": "Deny",
+                        "Action": "organizations:LeaveOrganization",
+                        "Resource": "*",
+                    },
+                ],
+            }
+        ],
+    },
+    "request": {"principal": USER, "action": "organizations:LeaveOrganization"},
+}
+MALFORMED = {
+    "policies": {
+        "identity": [
+            {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "s3:*",
+                        "Resource": "*",
+                        "Condition": {"NumericLessThan": {"k": "x"}},
+                    }
+                ]
+            }
+        ]
+    },
+    "request": {"principal": USER, "action": "s3:GetObject"},
+}
+
+
+def run(
+    argv: list[str],
+    capsys: pytest.CaptureFixture[str],
+    stdin: str | None = None,
+    monkeypatch: pytest.MonkeyPatch | None = None,
+) -> tuple[int, list[dict[str, Any]], str]:
+    """Run like `cloudwarden ...` does: the handler's exit code, or the code of a CloudwardenError."""
+    parser = _Parser(prog="cloudwarden")
+    iam_cli.register(parser.add_subparsers(dest="command", parser_class=_Parser))
+    if stdin is not None and monkeypatch is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    args = parser.parse_args(argv)
+    try:
+        code = args.handler(args)
+    except CloudwardenError as error:
+        code = error.exit_code
+        print(error.message, file=__import__("sys").stderr)
+    out, err = capsys.readouterr()
+    return code, [json.loads(line) for line in out.splitlines()], err
+
+
+def test_single_file_allow(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(ALLOWING, indent=2))
+    code, results, err = run(["iam", "evaluate", str(path)], capsys)
+    assert code == 0 and err == ""
+    assert results == [
+        {
+            "name": "alice-reads",
+            "decision": "Allow",
+            "explain": [{"layer": "identity", "policy": "identity[0]", "statement": 0, "effect": "Allow"}],
+        }
+    ]
+
+
+def test_explicit_deny_names_the_scp_statement(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "deny.json"
+    path.write_text(json.dumps(DENYING))
+    code, results, _ = run(["iam", "evaluate", str(path)], capsys)
+    assert code == 0
+    assert results[0]["name"] == str(path)
+    assert results[0]["decision"] == "ExplicitDeny"
+    assert results[0]["explain"] == [
+        {"layer": "scp", "policy": "scps[0][0]", "statement": 1, "sid": "NoLeaving", "effect": "Deny"}
+    ]
+
+
+def test_json_lines_batch_goes_on_after_a_malformed_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "batch.jsonl"
+    path.write_text(
+        "\n".join([json.dumps(ALLOWING), "{broken", json.dumps(MALFORMED), "", json.dumps(DENYING)])
+    )
+    code, results, err = run(["iam", "evaluate", str(path)], capsys)
+    assert code == 2
+    assert [r["decision"] for r in results] == ["Allow", "ExplicitDeny"]
+    assert results[1]["name"] == f"{path}:5"
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"cloudwarden: error: {path}:2: $: not valid JSON")
+    assert lines[1].startswith(
+        f"cloudwarden: error: {path}:3: $.policies.identity[0].Statement[0].Condition.NumericLessThan.k:"
+    )
+
+
+def test_directory_one_result_per_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.json").write_text(json.dumps(ALLOWING))
+    (tmp_path / "b.json").write_text(json.dumps(MALFORMED))
+    (tmp_path / "c.jsonl").write_text(json.dumps(DENYING) + "\n" + json.dumps(ALLOWING) + "\n")
+    (tmp_path / "notes.txt").write_text("ignored")
+    code, results, err = run(["iam", "evaluate", str(tmp_path)], capsys)
+    assert code == 2
+    assert [r["decision"] for r in results] == ["Allow", "ExplicitDeny", "Allow"]
+    assert f"{tmp_path / 'b.json'}: $.policies.identity[0]" in err
+
+
+def test_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    code, results, _ = run(
+        ["iam", "evaluate", "-"], capsys, stdin=json.dumps(ALLOWING), monkeypatch=monkeypatch
+    )
+    assert code == 0 and results[0]["decision"] == "Allow"
+
+
+def test_missing_file_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, results, err = run(["iam", "evaluate", str(tmp_path / "none.json")], capsys)
+    assert code == 2 and results == [] and "does not exist" in err
+
+
+def test_empty_directory_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["iam", "evaluate", str(tmp_path)], capsys)
+    assert code == 2 and "no .json or .jsonl files" in err
+
+
+def test_evaluate_needs_an_input(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        run(["iam", "evaluate"], capsys)
+    assert exited.value.code == 2

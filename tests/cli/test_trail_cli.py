@@ -1,0 +1,54 @@
+"""`cloudwarden trail ingest|hunt|timeline` as a user runs them (in process, through cli.main)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cloudwarden.cli import main
+
+DATA = Path(__file__).parents[1] / "engines" / "trail" / "data" / "otrf"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cli")
+    shutil.copy(DATA / "ec2_proxy_s3_exfiltration.jsonl", root / "events.jsonl")
+    assert main(["trail", "ingest", str(root / "events.jsonl"), "--store", str(root / "store")]) == 0
+    return root / "store"
+
+
+def test_ingest_json_reports_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trail", "ingest", str(DATA), "--store", str(tmp_path / "s"), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["events"], report["files_ingested"], report["bad_items"]) == (103, 1, 0)
+
+
+def test_hunt_json_is_pure_json_with_incidents(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["trail", "hunt", str(store), "--format", "json"]) == 0
+    output = json.loads(capsys.readouterr().out)
+    detection = output["incidents"][0]["detections"][0]
+    assert {"rule_id", "title", "severity", "technique", "event_ids"} <= set(detection)
+    assert output["incidents"][0]["severity"] == "high"
+
+
+def test_hunt_fail_on_high_exits_one(store: Path) -> None:
+    assert main(["trail", "hunt", str(store), "--fail-on", "high"]) == 1
+
+
+def test_timeline_terminal(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["trail", "timeline", str(store), "--access-key", "ASIA5FLZVX4OPVKKVBMX"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "AssumeRole" in lines[0] and "issued ASIA5FLZVX4OPVKKVBMX" in lines[0]
+    assert len(lines) == 12
+
+
+def test_usage_errors_exit_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trail", "hunt", str(tmp_path)]) == 2
+    assert "hint:" in capsys.readouterr().err
+    assert main(["trail", "hunt", str(tmp_path), "--since", "last tuesday"]) == 2
