@@ -170,3 +170,31 @@ def test_evaluate_needs_an_input(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         run(["iam", "evaluate"], capsys)
     assert exited.value.code == 2
+
+
+def test_account_commands_on_a_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cloudwarden.inventory.snapshot import save_snapshot
+    from tests.engines.iam.test_account import snapshot
+
+    path = str(save_snapshot(snapshot(), tmp_path / "snap.json.gz"))
+    admin = "arn:aws:iam::123456789012:user/admin"
+    code, results, _ = run(["iam", "can", path, "dev", "iam:CreateAccessKey", admin], capsys)
+    assert code == 0 and results[0]["decision"] == "Allow"
+    assert results[0]["principal"] == "arn:aws:iam::123456789012:user/dev"
+    code, results, _ = run(["iam", "who-can", path, "s3:GetObject", "arn:aws:s3:::data/x"], capsys)
+    assert code == 0 and {"anonymous", "any AWS account"} <= {r["principal"] for r in results}
+    code, results, _ = run(["iam", "escalation", path], capsys)
+    by_principal = {r["principal"]: r["path"] for r in results}
+    assert by_principal["arn:aws:iam::123456789012:user/dev"][0]["permission"] == "iam:CreateAccessKey"
+    assert "arn:aws:iam::123456789012:user/near-boundary" not in by_principal
+
+
+def test_unknown_principal_in_snapshot_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cloudwarden.inventory.snapshot import save_snapshot
+    from tests.engines.iam.test_account import snapshot
+
+    path = str(save_snapshot(snapshot(), tmp_path / "snap.json.gz"))
+    code, results, err = run(["iam", "can", path, "nobody", "s3:GetObject"], capsys)
+    assert code == 2 and results == [] and "nobody" in err

@@ -203,10 +203,10 @@ def judge_groups(ctx: CheckContext, judge: Judge,
                           SG_TYPE)
 
 
-def exposes(ports: Iterable[tuple[str, int, str]]) -> Judge:
+def exposes(ports: Iterable[tuple[str, int, str]], label: str = "") -> Judge:
     """A judge failing groups whose internet rules reach any (protocol, port, service name)."""
     wanted = list(ports)
-    names = ", ".join(f"{protocol} {port}" for protocol, port, _ in wanted)
+    names = label or ", ".join(f"{protocol} {port}" for protocol, port, _ in wanted)
 
     def judge(rules: list[Rule]) -> tuple[bool, str]:
         hits = [f"{protocol} {port} ({name}) open via {rule}"

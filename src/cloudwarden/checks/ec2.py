@@ -86,7 +86,8 @@ HIGH_RISK_TCP = {
        fix="Remove internet sources for database, cache and legacy-protocol ports; reach them privately.",
        cli=_revoke("tcp", 3306), doc=SG_DOC)
 def sg_no_high_risk_ports(ctx: CheckContext) -> Iterator[Result]:
-    yield from judge_groups(ctx, exposes(("tcp", port, name) for port, name in HIGH_RISK_TCP.items()))
+    wanted = [("tcp", port, name) for port, name in HIGH_RISK_TCP.items()]
+    yield from judge_groups(ctx, exposes(wanted, f"any of {len(wanted)} high-risk tcp ports"))
 
 
 AUTHORIZED_TCP = (80, 443)

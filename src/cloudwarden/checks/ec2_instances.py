@@ -167,7 +167,7 @@ def ami_not_public(ctx: CheckContext) -> Iterator[Result]:
             continue
         public = bool(image.get("Public"))
         image_id = image["ImageId"]
-        yield verdict(not public, image_id, f"{image_id} ({image.get('Name', '')}) is "
+        yield verdict(not public, image_id, f"{name_or_id(image, 'ImageId')} is "
                       + ("public: any AWS account can launch it" if public else "private"),
                       region, ctx.arn("ec2", f"image/{image_id}", region))
 

@@ -95,7 +95,7 @@ def render_exposures(exposures: list[Exposure]) -> str:
         return "Nothing in the snapshot is reachable from the internet.\n"
     lines: list[str] = []
     resources = {(e.region, e.resource_id) for e in exposures}
-    lines.append(f"{len(resources)} resource(s) reachable from the internet, {len(exposures)} path(s):\n")
+    lines.append(f"{len(resources)} resource(s) reachable from the internet, {len(exposures)} path(s):")
     current: tuple[str, str, str | None] | None = None
     for exposure in exposures:
         head = (exposure.region, exposure.resource_id, exposure.interface_id)

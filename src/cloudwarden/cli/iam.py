@@ -3,6 +3,7 @@
 `cloudwarden iam evaluate FILE|DIR|-` reads evaluation requests (one JSON object, JSON Lines, or a
 directory of .json/.jsonl files) and prints one JSON result per request. A malformed request is
 reported on stderr with its file (and line) and JSON path; the others are still evaluated; exit 2.
+`iam can`, `iam who-can` and `iam escalation` answer the same question on a collected snapshot.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from cloudwarden.core.errors import InputError
+from cloudwarden.engines.iam.account import Account, can, load_account, who_can
+from cloudwarden.engines.iam.escalation import build_graph, compute_links, escalation_paths
 from cloudwarden.engines.iam.requestfile import evaluate_document
+from cloudwarden.inventory.snapshot import DataUnavailable, Snapshot, load_snapshot
 
 EXIT_OK, EXIT_INPUT = 0, 2
 
@@ -33,6 +37,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     evaluate.add_argument("input", metavar="FILE|DIR|-", help="request file, directory, or - for stdin")
     evaluate.set_defaults(handler=run_evaluate)
+    can_parser = commands.add_parser("can", help="can this principal do this action on this resource?")
+    can_parser.add_argument("snapshot", help="snapshot file from `cloudwarden collect`")
+    can_parser.add_argument("principal", help="user or role ARN (or its name)")
+    can_parser.add_argument("action", help="e.g. s3:GetObject")
+    can_parser.add_argument("resource", nargs="?", default="*", help="resource ARN (default *)")
+    can_parser.set_defaults(handler=run_can)
+    who = commands.add_parser("who-can", help="every principal, inside or outside, allowed an action")
+    who.add_argument("snapshot", help="snapshot file from `cloudwarden collect`")
+    who.add_argument("action", help="e.g. s3:GetObject")
+    who.add_argument("resource", nargs="?", default="*", help="resource ARN (default *)")
+    who.set_defaults(handler=run_who_can)
+    escalation = commands.add_parser("escalation", help="principals that can reach administrator, and how")
+    escalation.add_argument("snapshot", help="snapshot file from `cloudwarden collect`")
+    escalation.set_defaults(handler=run_escalation)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
@@ -92,3 +110,45 @@ def _parse_text(text: str, label: str) -> Iterator[tuple[str, Any]]:
             yield line_label, json.loads(line)
         except ValueError as error:
             yield line_label, InputError(f"$: not valid JSON ({error})")
+
+
+def _account(path: str) -> tuple[Snapshot, Account]:
+    snapshot = load_snapshot(path)
+    try:
+        account = load_account(snapshot)
+    except DataUnavailable as missing:
+        raise InputError(
+            f"{path}: {missing.reason}", hint="collect again with iam:GetAccountAuthorizationDetails"
+        ) from None
+    for problem in account.problems:
+        sys.stderr.write(f"cloudwarden: warning: {problem}\n")
+    return snapshot, account
+
+
+def _emit(data: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(data) + "\n")
+
+
+def run_can(args: argparse.Namespace) -> int:
+    _, account = _account(args.snapshot)
+    principal = account.principal(args.principal)
+    decision = can(account, principal, args.action, args.resource)
+    _emit(
+        {"principal": principal.arn, "action": args.action, "resource": args.resource, **decision.to_dict()}
+    )
+    return EXIT_OK
+
+
+def run_who_can(args: argparse.Namespace) -> int:
+    _, account = _account(args.snapshot)
+    for principal, decision in who_can(account, args.action, args.resource):
+        _emit({"principal": principal, **decision.to_dict()})
+    return EXIT_OK
+
+
+def run_escalation(args: argparse.Namespace) -> int:
+    snapshot, account = _account(args.snapshot)
+    graph = build_graph(account, compute_links(snapshot, account))
+    for principal, steps in escalation_paths(account, graph):
+        _emit({"principal": principal, "path": [step.to_dict() for step in steps]})
+    return EXIT_OK

@@ -55,8 +55,10 @@ def network(plan: Plan) -> None:
     plan.good("ec2.sg_no_all_ports_from_internet", ssh_vpn, "a narrow rule only")
     plan.shared.update(web_group=ssh_vpn, open_group=everything)
     _nacls(plan, ec2, vpc)
-    ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL", LogDestinationType="s3",
-                         LogDestination="arn:aws:s3:::demo-access-logs/flow/")
+    answer = ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL",
+                                  LogDestinationType="s3", LogDestination="arn:aws:s3:::demo-access-logs")
+    if answer.get("Unsuccessful"):
+        raise RuntimeError(f"demo: flow log not created: {answer['Unsuccessful']}")
     plan.good("vpc.flow_logs_enabled", vpc, "VPC with flow logs")
     _secondary_network(plan)
 

@@ -48,3 +48,48 @@ def embedded_moto() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def moto_server_process(timeout: float = 30.0) -> Iterator[str]:
+    """moto's server in a child process on 127.0.0.1 (its own interpreter: no GIL shared with us)."""
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    port = free_port()
+    env = dict(os.environ)
+    env["MOTO_AMIS_PATH"] = str(resources.files("cloudwarden.data").joinpath("demo_amis.json"))
+    env.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    code = ("import logging, sys; logging.getLogger('werkzeug').setLevel(logging.CRITICAL); "
+            "from moto.server import main; sys.exit(main(['-H', '127.0.0.1', '-p', sys.argv[1]]))")
+    process = subprocess.Popen([sys.executable, "-c", code, str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url + "/moto-api/", timeout=1).close()
+                break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("moto's server did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

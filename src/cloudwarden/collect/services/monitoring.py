@@ -31,6 +31,7 @@ SPECS = [
          per_region=_trail_home, per_filter=_at_home),
     Call("logs.metric_filters", "logs", "describe_metric_filters", "metricFilters", paginate=True),
     Call("logs.log_groups", "logs", "describe_log_groups", "logGroups", paginate=True),
+    Call("logs.resource_policies", "logs", "describe_resource_policies", "resourcePolicies", paginate=True),
     Call("cloudwatch.alarms", "cloudwatch", "describe_alarms", "MetricAlarms", paginate=True),
     Call("sns.subscriptions", "sns", "list_subscriptions", "Subscriptions", paginate=True),
     Call("config.recorders", "config", "describe_configuration_recorders", "ConfigurationRecorders"),
@@ -42,5 +43,8 @@ SPECS = [
          per_params=lambda detector_id: {"DetectorId": detector_id}, per_key=lambda d: d),
     # Not subscribed is an answer, not a gap: the value is then None.
     Call("securityhub.hub", "securityhub", "describe_hub",
+         absent_codes=("InvalidAccessException", "ResourceNotFoundException")),
+    Call("securityhub.enabled_standards", "securityhub", "get_enabled_standards", "StandardsSubscriptions",
+         paginate=True,
          absent_codes=("InvalidAccessException", "ResourceNotFoundException")),
 ]

@@ -125,7 +125,7 @@ def resource_policy_gates(request: Request) -> str:
 def _grant(request: Request, policies: PolicySet, granted: list[Reason]) -> Decision:
     principal = request.principal
     by_how = _resource_allows(request, policies)
-    rbp_reasons = {how: Reason.of("resource", s, f"names the {HOW_NAMES[how]}") for how, s in by_how.items()}
+    rbp_reasons = {how: Reason.of("resource", s, _naming(s, how)) for how, s in by_how.items()}
     if not principal.is_iam:
         if by_how:
             return Decision(ALLOW, (*granted, rbp_reasons[max(by_how)]))
@@ -148,6 +148,11 @@ def _grant(request: Request, policies: PolicySet, granted: list[Reason]) -> Deci
         what = {"trust": "the role's trust policy", "key": "the key policy"}.get(gate, "the resource policy")
         missing.append(Reason("resource", detail=f"{what} does not allow this principal"))
     return Decision(IMPLICIT_DENY, tuple(missing))
+
+
+def _naming(statement: Statement, how: int) -> str:
+    wildcard = statement.principal is not None and statement.principal.wildcard
+    return "names every principal (*)" if wildcard else f"names the {HOW_NAMES[how]}"
 
 
 def _principal_side(request: Request, policies: PolicySet) -> tuple[list[Reason], list[Reason]]:

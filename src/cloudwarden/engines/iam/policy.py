@@ -105,7 +105,7 @@ def load_document(document: Any, path: str = "$") -> Any:
     if not isinstance(document, str):
         return document
     text = document.strip()
-    if text.startswith("%7B") or text.startswith("%7b"):
+    if text.startswith(("%7B", "%7b")):
         text = urllib.parse.unquote(text)
     try:
         return json.loads(text)
@@ -123,7 +123,7 @@ def compile_policy(
         raise PolicyError("a policy document must be a JSON object", path)
     unknown = set(document) - {"Version", "Id", "Statement"}
     if unknown:
-        raise PolicyError(f"unknown policy element {sorted(unknown)[0]!r}", path)
+        raise PolicyError(f"unknown policy element {min(unknown)!r}", path)
     version = document.get("Version")
     if version is not None and version not in VERSIONS:
         raise PolicyError(f"Version must be one of {', '.join(VERSIONS)}", f"{path}.Version")
@@ -159,7 +159,7 @@ def _compile_statement(raw: Any, index: int, kind: str, variables: bool, path: s
         raise PolicyError("a statement must be a JSON object", path)
     unknown = set(raw) - _STATEMENT_KEYS
     if unknown:
-        raise PolicyError(f"unknown statement element {sorted(unknown)[0]!r}", path)
+        raise PolicyError(f"unknown statement element {min(unknown)!r}", path)
     sid = raw.get("Sid")
     if sid is not None and not isinstance(sid, str):
         raise PolicyError("Sid must be a string", f"{path}.Sid")

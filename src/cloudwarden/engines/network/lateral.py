@@ -82,17 +82,18 @@ def data_hosts(model: NetworkModel) -> list[DataHost]:
     return hosts
 
 
-def _exposed_sources(model: NetworkModel, exposures: list[Exposure]) -> dict[tuple[str, ...], list[str]]:
-    """Group sets of exposed hosts (instances and bare interfaces) -> the hosts holding them."""
-    sources: dict[tuple[str, ...], list[str]] = {}
+def _exposed_holders(model: NetworkModel, exposures: list[Exposure]) -> dict[str, list[str]]:
+    """Group id -> the internet-exposed hosts (instances or bare interfaces) that hold it."""
+    holders: dict[str, list[str]] = {}
     seen: set[str] = set()
     for exposure in exposures:
         interface = model.interfaces.get(exposure.interface_id or "")
         if interface is None or interface.id in seen:
             continue
         seen.add(interface.id)
-        sources.setdefault(tuple(sorted(interface.group_ids)), []).append(exposure.resource_id)
-    return sources
+        for group_id in interface.group_ids:
+            holders.setdefault(group_id, []).append(exposure.resource_id)
+    return holders
 
 
 def _best_path(graph: nx.DiGraph, paths: dict[str, list[str]], host: DataHost) -> list[str] | None:
@@ -106,23 +107,28 @@ def _best_path(graph: nx.DiGraph, paths: dict[str, list[str]], host: DataHost) -
     return best
 
 
+def _shortest_paths(graph: nx.DiGraph, holders: dict[str, list[str]], without: str = "") -> dict[str, list[str]]:
+    starts = {g for g, hosts in holders.items() if g in graph and any(h != without for h in hosts)}
+    return nx.multi_source_dijkstra_path(graph, starts) if starts else {}
+
+
 def lateral_paths(model: NetworkModel, exposures: list[Exposure]) -> dict[str, LateralPath]:
-    """Data host id -> the shortest admin-port group path into it from an internet-exposed host."""
+    """Data host id -> the shortest admin-port group path into it from an internet-exposed host.
+
+    One breadth-first search from every exposed host's groups at once; a data host that is itself
+    the only exposed holder of the path's first group gets a search of its own without itself.
+    """
     graph = admin_graph(model)
+    holders = _exposed_holders(model, exposures)
+    paths = _shortest_paths(graph, holders)
     found: dict[str, LateralPath] = {}
-    hosts = data_hosts(model)
-    for group_set, resources in sorted(_exposed_sources(model, exposures).items()):
-        starts = [g for g in group_set if g in graph]
-        if not starts:
-            continue
-        paths = nx.multi_source_dijkstra_path(graph, set(starts))
-        for host in hosts:
-            others = [r for r in resources if r != host.resource_id]
-            path = _best_path(graph, paths, host) if others else None
-            if path is None:
-                continue
-            known = found.get(host.resource_id)
-            if known is None or len(path) < len(known.groups):
-                edges = tuple(graph[a][b]["labels"][0] for a, b in zip(path, path[1:]))
-                found[host.resource_id] = LateralPath(host, others[0], len(others), tuple(path), edges)
+    for host in data_hosts(model):
+        path = _best_path(graph, paths, host)
+        others = [h for h in holders.get(path[0], []) if h != host.resource_id] if path else []
+        if path and not others:
+            path = _best_path(graph, _shortest_paths(graph, holders, host.resource_id), host)
+            others = [h for h in holders.get(path[0], []) if h != host.resource_id] if path else []
+        if path and others:
+            edges = tuple(graph[a][b]["labels"][0] for a, b in zip(path, path[1:]))
+            found[host.resource_id] = LateralPath(host, others[0], len(others), tuple(path), edges)
     return found

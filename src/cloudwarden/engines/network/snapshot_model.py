@@ -126,19 +126,25 @@ def gateways_of(igws: list[dict[str, Any]], eigws: list[dict[str, Any]]) -> dict
     return found
 
 
+def _address_origin(association: dict[str, Any], eip: str | None, private_ip: str) -> str:
+    if eip or association.get("AllocationId"):
+        how = f"Elastic IP {eip or association['AllocationId']}"
+    elif association.get("IpOwnerId") == "amazon":
+        how = "auto-assigned public IP"
+    else:
+        how = "Elastic IP"
+    return f"({how} on {private_ip or '?'})"
+
+
 def interface_of(raw: dict[str, Any], elastic: dict[tuple[str, str], str]) -> Interface:
     public: dict[str, str] = {}
-    for private in raw.get("PrivateIpAddresses") or []:
-        association = private.get("Association") or {}
+    pairs = [(p.get("Association") or {}, p.get("PrivateIpAddress", "")) for p in raw.get("PrivateIpAddresses") or []]
+    pairs.append((raw.get("Association") or {}, raw.get("PrivateIpAddress", "")))
+    for association, private_ip in pairs:
         address = association.get("PublicIp")
-        if address:
-            eip = elastic.get((raw["NetworkInterfaceId"], private.get("PrivateIpAddress", "")))
-            owner = association.get("IpOwnerId")
-            how = f"Elastic IP {eip}" if eip else ("auto-assigned public IP" if owner == "amazon" else "Elastic IP")
-            public[address] = f"({how} on {private.get('PrivateIpAddress', '?')})"
-    top = (raw.get("Association") or {}).get("PublicIp")
-    if top and top not in public:
-        public[top] = f"(public IP on {raw.get('PrivateIpAddress', '?')})"
+        if address and address not in public:
+            eip = elastic.get((raw["NetworkInterfaceId"], private_ip))
+            public[address] = _address_origin(association, eip, private_ip)
     return Interface(
         id=raw["NetworkInterfaceId"],
         subnet_id=raw.get("SubnetId", ""),

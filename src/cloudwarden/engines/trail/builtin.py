@@ -19,6 +19,12 @@ _IP_LITERAL = r"^([0-9]{1,3}\.){3}[0-9]{1,3}$|^[0-9a-fA-F:]+:[0-9a-fA-F:]*$"
 # The caller's own name: an IAM user's name, or the session name of an assumed role.
 _CALLER_NAME = "coalesce(user_name, regexp_extract(user_arn, '[^/]+$'))"
 _TARGET_USER = "json_extract_string(request_parameters, '$.userName')"
+# Calls that carry a resource policy in their request (S3, ECR, KMS, SQS, SNS, Secrets, OpenSearch...).
+_POLICY_EVENTS = ("PutBucketPolicy", "SetRepositoryPolicy", "PutKeyPolicy", "CreateKey", "SetQueueAttributes",
+                  "CreateQueue", "SetTopicAttributes", "CreateTopic", "PutResourcePolicy", "AddPermission",
+                  "CreateElasticsearchDomain", "UpdateElasticsearchDomainConfig", "CreateDomain",
+                  "UpdateDomainConfig", "PutRepositoryPolicy", "PutFileSystemPolicy", "PutAccessPointPolicy",
+                  "SetVaultAccessPolicy", "PutRegistryPolicy", "PutPermissionPolicy", "PutPolicy")
 _POLICY_PATHS = ("bucketPolicy", "policyText", "policy", "attributes.Policy", "resourcePolicy",
                  "accessPolicies", "policyDocument")
 
@@ -156,7 +162,7 @@ def exfiltration() -> list[Rule]:
                               "coalesce(json_extract_string(request_parameters, '$.attributeName') = 'restore'"
                               " AND json_extract(request_parameters, '$.valuesToAdd[0]') IS NOT NULL, false)")),
         _rule("exfiltration.resource_made_public", "Resource policy grants access to anyone", Severity.HIGH,
-              "T1530", all_of(OK, _public_statement())),
+              "T1530", all_of(_names(*_POLICY_EVENTS), OK, _public_statement())),
         _rule("exfiltration.bucket_acl_public", "Bucket ACL grants access to all users", Severity.HIGH,
               "T1530", all_of(equals("event_name", "PutBucketAcl"), OK,
                               "coalesce(regexp_matches(request_parameters, 'acs.amazonaws.com/groups/global/"

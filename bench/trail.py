@@ -1,0 +1,131 @@
+"""Benchmark of the trail engine: ingest and detection speed, and peak memory.
+
+Generates N events in CloudTrail's S3 layout (gzip'd ``{"Records": [...]}`` files of 5,000 events,
+``AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/``) in a temporary folder, ingests them into a store,
+runs every rule (CIS, built-in, SigmaHQ) over the store, and prints events per second for both and
+the process's peak RSS. Usage: ``python bench/trail.py [--events N] [--keep DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import resource
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from cloudwarden.engines.trail.hunt import hunt
+from cloudwarden.engines.trail.ingest import ingest
+
+FILE_EVENTS = 5000
+ACCOUNTS = ("111122223333", "444455556666")
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
+ATTACK_RATE = 1e-4
+
+
+def _identity(rng: random.Random, account: str) -> dict:
+    if rng.random() < 0.6:
+        role = rng.choice(("app-backend", "ci-deploy", "data-pipeline", "lambda-exec"))
+        session = rng.choice(("i-0a1b2c3d4e5f60718", "botocore-session-17", "gha-run-4821"))
+        return {"type": "AssumedRole", "principalId": f"AROAEXAMPLE:{session}",
+                "arn": f"arn:aws:sts::{account}:assumed-role/{role}/{session}", "accountId": account,
+                "accessKeyId": f"ASIA{rng.randrange(10**15):016d}",
+                "sessionContext": {"sessionIssuer": {"type": "Role", "principalId": "AROAEXAMPLE",
+                                                     "arn": f"arn:aws:iam::{account}:role/{role}",
+                                                     "accountId": account, "userName": role},
+                                   "attributes": {"creationDate": "2024-05-01T00:00:00Z",
+                                                  "mfaAuthenticated": "false"}}}
+    user = rng.choice(("alice", "bob", "carol", "deploy-bot"))
+    return {"type": "IAMUser", "principalId": "AIDAEXAMPLE", "arn": f"arn:aws:iam::{account}:user/{user}",
+            "accountId": account, "accessKeyId": f"AKIA{rng.randrange(10**15):016d}", "userName": user}
+
+
+_NORMAL = (
+    ("s3.amazonaws.com", "GetObject", {"bucketName": "app-data", "key": "reports/2024/05/file.csv"}),
+    ("s3.amazonaws.com", "PutObject", {"bucketName": "app-data", "key": "uploads/item.json"}),
+    ("ec2.amazonaws.com", "DescribeInstances", {"instancesSet": {}, "filterSet": {}}),
+    ("sts.amazonaws.com", "AssumeRole", {"roleArn": "arn:aws:iam::111122223333:role/app-backend",
+                                          "roleSessionName": "botocore-session-17"}),
+    ("kms.amazonaws.com", "Decrypt", {"encryptionContext": {"aws:s3:arn": "arn:aws:s3:::app-data"}}),
+    ("lambda.amazonaws.com", "Invoke", {"functionName": "thumbnailer"}),
+    ("dynamodb.amazonaws.com", "GetItem", {"tableName": "sessions"}),
+    ("iam.amazonaws.com", "ListRoles", {}),
+    ("logs.amazonaws.com", "PutLogEvents", {"logGroupName": "/app/web"}),
+)
+_ATTACKS = (
+    ("cloudtrail.amazonaws.com", "StopLogging", {"name": "main-trail"}),
+    ("iam.amazonaws.com", "CreateAccessKey", {"userName": "admin-backup"}),
+    ("guardduty.amazonaws.com", "DeleteDetector", {"detectorId": "12abc"}),
+    ("ec2.amazonaws.com", "ModifySnapshotAttribute",
+     {"snapshotId": "snap-1", "createVolumePermission": {"add": {"items": [{"group": "all"}]}}}),
+)
+
+
+def _record(rng: random.Random, account: str, region: str, when: datetime, number: int) -> dict:
+    source, name, params = rng.choice(_ATTACKS) if rng.random() < ATTACK_RATE else rng.choice(_NORMAL)
+    record = {
+        "eventVersion": "1.09", "userIdentity": _identity(rng, account),
+        "eventTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "eventSource": source, "eventName": name,
+        "awsRegion": region, "sourceIPAddress": f"203.0.113.{rng.randrange(1, 255)}",
+        "userAgent": "aws-sdk-java/2.25.1 Linux/5.10 OpenJDK_64-Bit_Server_VM/17", "requestParameters": params,
+        "responseElements": None, "requestID": f"{number:032x}", "eventID": f"{number:08x}-bench-{rng.getrandbits(48):012x}",
+        "readOnly": name.startswith(("Get", "Describe", "List")), "eventType": "AwsApiCall",
+        "managementEvent": source != "s3.amazonaws.com", "recipientAccountId": account,
+        "eventCategory": "Management" if source != "s3.amazonaws.com" else "Data",
+        "tlsDetails": {"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256",
+                       "clientProvidedHostHeader": f"{source.split('.')[0]}.{region}.amazonaws.com"},
+    }
+    if rng.random() < 0.02:
+        record["errorCode"], record["errorMessage"] = "AccessDenied", "User is not authorized"
+    return record
+
+
+def generate(root: Path, events: int, seed: int = 42) -> int:
+    """Write ``events`` events as CloudTrail would deliver them; returns the number of files."""
+    rng = random.Random(seed)
+    start = datetime(2024, 5, 1)
+    files = (events + FILE_EVENTS - 1) // FILE_EVENTS
+    for index in range(files):
+        account, region = ACCOUNTS[index % len(ACCOUNTS)], REGIONS[index % len(REGIONS)]
+        when = start + timedelta(seconds=index * 86400 * 3 // files)
+        folder = root / "AWSLogs" / account / "CloudTrail" / region / when.strftime("%Y/%m/%d")
+        folder.mkdir(parents=True, exist_ok=True)
+        count = min(FILE_EVENTS, events - index * FILE_EVENTS)
+        records = [_record(rng, account, region, when + timedelta(milliseconds=n * 60), index * FILE_EVENTS + n)
+                   for n in range(count)]
+        name = f"{account}_CloudTrail_{region}_{when:%Y%m%dT%H%MZ}_{index:06d}.json.gz"
+        with gzip.open(folder / name, "wt", compresslevel=6) as handle:
+            json.dump({"Records": records}, handle)
+    return files
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=200_000, help="events to generate (default 200,000)")
+    parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cloudwarden-bench-") as scratch:
+        root = args.keep or Path(scratch)
+        started = time.perf_counter()
+        files = generate(root / "logs", args.events)
+        print(f"generated {args.events:,} events in {files} files in {time.perf_counter() - started:.1f} s")
+        report = ingest([str(root / "logs")], root / "store")
+        print(f"ingest:    {report.events:,} events in {report.seconds:.2f} s = "
+              f"{report.events / report.seconds:,.0f} events/s ({len(report.problems)} damaged files)")
+        result = hunt(root / "store")
+        print(f"detection: {result.rules} rules over {result.events_scanned:,} events in {result.seconds:.2f} s = "
+              f"{result.events_scanned / result.seconds:,.0f} events/s; {len(result.detections)} detections, "
+              f"{len(result.incidents)} incidents")
+        print(f"peak RSS:  {peak_rss_mb():,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""EBS: encryption by default, encrypted and attached volumes, encrypted and private snapshots.
+
+Only snapshots the account owns are judged (moto lists the snapshots behind its bundled public
+AMIs as well). A snapshot is public when the "all" group may create volumes from it: one
+`DescribeSnapshots(RestorableByUserIds=["all"])` per region names the candidates, and each
+candidate's createVolumePermission attribute confirms it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.helpers import every_region, name_or_id, verdict
+from cloudwarden.checks.registry import Result, check
+
+VOLUMES = "ec2.volumes"
+SNAPSHOTS = "ec2.snapshots"
+PUBLIC_SNAPSHOTS = "ec2.public_snapshots"
+PERMISSIONS = "ec2.snapshot_volume_permissions"
+VOLUME_TYPE = "AWS::EC2::Volume"
+SNAPSHOT_TYPE = "AWS::EC2::Snapshot"
+EBS_DOC = "https://docs.aws.amazon.com/ebs/latest/userguide/"
+
+
+def _attached_to(volume: dict[str, Any]) -> list[str]:
+    return [a.get("InstanceId", "?") for a in volume.get("Attachments") or []
+            if a.get("State", "attached") in ("attached", "attaching")]
+
+
+def _judge_volume(ctx: CheckContext, region: str, volume: dict[str, Any], ok: bool, message: str) -> Result:
+    volume_id = volume["VolumeId"]
+    return verdict(ok, volume_id, f"{name_or_id(volume, 'VolumeId')}: {message}", region,
+                   ctx.arn("ec2", f"volume/{volume_id}", region), VOLUME_TYPE)
+
+
+def _owned(ctx: CheckContext, snapshots: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    return [s for s in snapshots or [] if s.get("OwnerId") in (None, ctx.account_id)]
+
+
+def _judge_snapshot(ctx: CheckContext, region: str, snapshot: dict[str, Any], ok: bool, message: str) -> Result:
+    snapshot_id = snapshot["SnapshotId"]
+    return verdict(ok, snapshot_id, f"{name_or_id(snapshot, 'SnapshotId')} of {snapshot.get('VolumeId', '?')}: "
+                   f"{message}", region, ctx.arn("ec2", f"snapshot/{snapshot_id}", region), SNAPSHOT_TYPE)
+
+
+@check("ebs.default_encryption_enabled", resource_type="AWS::::Account",
+       datasets=["ec2.ebs_encryption_by_default"],
+       fix="Turn on EBS encryption by default in every region.",
+       cli="aws ec2 enable-ebs-encryption-by-default --region REGION",
+       doc=EBS_DOC + "encryption-by-default.html")
+def default_encryption_enabled(ctx: CheckContext) -> Iterator[Result]:
+    def judge(_region: str, enabled: Any) -> tuple[bool, str]:
+        return enabled is True, "EBS encryption by default is " + ("on" if enabled is True else "off")
+
+    yield from every_region(ctx, "ec2.ebs_encryption_by_default", judge, "ec2")
+
+
+@check("ebs.volume_encrypted", resource_type=VOLUME_TYPE, datasets=[VOLUMES],
+       fix="Copy the data to an encrypted volume (snapshot, encrypted copy, new volume) and retire the old one.",
+       cli="aws ec2 copy-snapshot --source-snapshot-id SNAPSHOT --source-region REGION --encrypted",
+       doc=EBS_DOC + "ebs-encryption.html")
+def volume_encrypted(ctx: CheckContext) -> Iterator[Result]:
+    # Detached volumes are judged too: their data is no safer for being unattached.
+    for region, volume in ctx.each(VOLUMES):
+        where = _attached_to(volume)
+        place = f"attached to {', '.join(where)}" if where else "not attached"
+        encrypted = bool(volume.get("Encrypted"))
+        yield _judge_volume(ctx, region, volume, encrypted,
+                            ("encrypted" + (f" with {volume['KmsKeyId']}" if volume.get("KmsKeyId") else "")
+                             if encrypted else "not encrypted") + f"; {place}")
+
+
+@check("ebs.unattached_volumes", resource_type=VOLUME_TYPE, datasets=[VOLUMES],
+       fix="Snapshot what must be kept, then delete volumes that no instance uses.",
+       cli="aws ec2 delete-volume --volume-id VOLUME",
+       doc=EBS_DOC + "ebs-deleting-volume.html")
+def unattached_volumes(ctx: CheckContext) -> Iterator[Result]:
+    for region, volume in ctx.each(VOLUMES):
+        where = _attached_to(volume)
+        created = ctx.days_since(volume.get("CreateTime"))
+        age = f" (created {created} days ago)" if created is not None else ""
+        yield _judge_volume(ctx, region, volume, bool(where),
+                            f"attached to {', '.join(where)}" if where else f"not attached to any instance{age}")
+
+
+@check("ebs.snapshot_encrypted", resource_type=SNAPSHOT_TYPE, datasets=[SNAPSHOTS],
+       fix="Create an encrypted copy of the snapshot and delete the unencrypted original.",
+       cli="aws ec2 copy-snapshot --source-snapshot-id SNAPSHOT --source-region REGION --encrypted",
+       doc=EBS_DOC + "ebs-encryption.html")
+def snapshot_encrypted(ctx: CheckContext) -> Iterator[Result]:
+    for region, snapshots in ctx.regional(SNAPSHOTS):
+        for snapshot in _owned(ctx, snapshots):
+            encrypted = bool(snapshot.get("Encrypted"))
+            yield _judge_snapshot(ctx, region, snapshot, encrypted, "encrypted" if encrypted else "not encrypted")
+
+
+def _public_groups(permissions: list[dict[str, Any]] | None) -> bool:
+    return any(p.get("Group") == "all" for p in permissions or [])
+
+
+@check("ebs.snapshot_not_public", resource_type=SNAPSHOT_TYPE, datasets=[SNAPSHOTS, PUBLIC_SNAPSHOTS, PERMISSIONS],
+       fix="Remove the 'all' group from the snapshot's createVolumePermission.",
+       cli="aws ec2 modify-snapshot-attribute --snapshot-id SNAPSHOT --attribute createVolumePermission "
+           "--operation-type remove --group-names all",
+       doc=EBS_DOC + "ebs-modifying-snapshot-permissions.html")
+def snapshot_not_public(ctx: CheckContext) -> Iterator[Result]:
+    for region, snapshots in ctx.regional(SNAPSHOTS):
+        with ctx.resource(f"snapshots/{region}", region):
+            candidates = {s["SnapshotId"]: s for s in _owned(ctx, ctx.get(PUBLIC_SNAPSHOTS, region))}
+            known = {s["SnapshotId"]: s for s in _owned(ctx, snapshots)}
+            for snapshot_id, snapshot in sorted({**known, **candidates}.items()):
+                if snapshot_id not in candidates:
+                    yield _judge_snapshot(ctx, region, snapshot, True, "not restorable by all accounts")
+                    continue
+                with ctx.resource(snapshot_id, region):
+                    public = _public_groups(ctx.item(PERMISSIONS, snapshot_id, region))
+                    yield _judge_snapshot(ctx, region, snapshot, not public,
+                                          "public: createVolumePermission grants group 'all'" if public
+                                          else "not restorable by all accounts")

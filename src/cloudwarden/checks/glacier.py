@@ -1,0 +1,37 @@
+"""S3 Glacier vaults: access policies open to everyone."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from cloudwarden.checks._datastore import Kind, Outcome, judge_with_item
+from cloudwarden.checks._public import public_actions, public_statement_ids
+from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.registry import Result, check
+
+VAULT = Kind("glacier.vaults", "VaultName", "VaultARN", "AWS::Glacier::Vault")
+GLACIER_ACTIONS = ("glacier:InitiateJob", "glacier:GetJobOutput", "glacier:UploadArchive",
+                   "glacier:DeleteArchive", "glacier:DeleteVault", "glacier:SetVaultAccessPolicy",
+                   "glacier:ListVaults", "glacier:DescribeVault")
+
+
+def _vault_policy(_vault: Any, policy: dict[str, Any] | None) -> Outcome:
+    document = (policy or {}).get("Policy")
+    if not document:
+        return True, "no vault access policy"
+    statements = public_statement_ids(document)
+    if not statements:
+        return True, "no vault policy statement allows everyone without a narrowing condition"
+    actions = ", ".join(public_actions(document, GLACIER_ACTIONS)) or "actions"
+    return False, (f"statement {', '.join(statements)} allows {actions} to Principal '*' "
+                   "without a narrowing condition")
+
+
+@check("glacier.vault_policy_not_public", resource_type=VAULT.resource_type,
+       datasets=[VAULT.dataset, "glacier.vault_policy"],
+       fix="Replace Principal '*' in the vault access policy with named accounts or roles.",
+       cli="aws glacier set-vault-access-policy --account-id - --vault-name <VAULT> "
+           "--policy file://vault-policy.json",
+       doc="https://docs.aws.amazon.com/amazonglacier/latest/dev/vault-access-policy.html")
+def vault_policy_not_public(ctx: CheckContext) -> Iterator[Result]:
+    yield from judge_with_item(ctx, VAULT, "glacier.vault_policy", _vault_policy)

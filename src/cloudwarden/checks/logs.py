@@ -1,0 +1,61 @@
+"""CloudWatch Logs checks: log group retention and encryption, resource policies.
+
+Reads logs.log_groups and logs.resource_policies (regional lists). A log group without
+`retentionInDays` never expires, which keeps the data for at least a year: compliant.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.helpers import actions_of, public_allow_statements, verdict
+from cloudwarden.checks.registry import Result, check
+
+GROUPS = "logs.log_groups"
+POLICIES = "logs.resource_policies"
+DOC = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/"
+MIN_RETENTION_DAYS = 365
+
+
+def _group_verdict(ok: bool, region: str, group: dict[str, Any], message: str) -> Result:
+    return verdict(ok, str(group.get("logGroupName")), message, region,
+                   str(group.get("logGroupArn") or group.get("arn") or ""))
+
+
+@check("logs.log_group_retention", resource_type="AWS::Logs::LogGroup", datasets=[GROUPS],
+       fix="Keep log data for at least 365 days (or never expire it); archive to S3 if cost matters.",
+       cli="aws logs put-retention-policy --log-group-name GROUP --retention-in-days 365",
+       doc=DOC + "Working-with-log-groups-and-streams.html#SettingLogRetention")
+def log_group_retention(ctx: CheckContext) -> Iterator[Result]:
+    for region, group in ctx.each(GROUPS):
+        days = group.get("retentionInDays")
+        if days is None:
+            yield _group_verdict(True, region, group, "retention: never expires")
+        else:
+            yield _group_verdict(int(days) >= MIN_RETENTION_DAYS, region, group, f"retention: {days} days")
+
+
+@check("logs.log_group_kms_encryption", resource_type="AWS::Logs::LogGroup", datasets=[GROUPS],
+       fix="Associate a customer managed KMS key with the log group.",
+       cli="aws logs associate-kms-key --log-group-name GROUP --kms-key-id KEY_ARN",
+       doc=DOC + "encrypt-log-data-kms.html")
+def log_group_kms_encryption(ctx: CheckContext) -> Iterator[Result]:
+    for region, group in ctx.each(GROUPS):
+        key = group.get("kmsKeyId")
+        yield _group_verdict(bool(key), region, group,
+                             f"encrypted with {key}" if key else "no KMS key (service-managed encryption only)")
+
+
+@check("logs.resource_policy_not_public", resource_type="AWS::Logs::ResourcePolicy", datasets=[POLICIES],
+       fix="Name the AWS services or accounts in the policy's Principal and narrow it with aws:SourceAccount "
+           "or aws:SourceArn.",
+       cli="aws logs put-resource-policy --policy-name NAME --policy-document file://policy.json",
+       doc=DOC + "iam-access-control-overview-cwl.html")
+def resource_policy_not_public(ctx: CheckContext) -> Iterator[Result]:
+    for region, policy in ctx.each(POLICIES):
+        public = public_allow_statements(policy.get("policyDocument"))
+        actions = sorted({a for s in public for a in actions_of(s)})
+        message = (f"allows {', '.join(actions) or 'actions'} to every principal without a narrowing condition"
+                   if public else "no statement open to every principal")
+        yield verdict(not public, str(policy.get("policyName")), message, region)

@@ -1,0 +1,322 @@
+"""Effective permissions in one collected account: principals from a snapshot, `can` and `who_can`.
+
+Reads ``iam.authorization_details`` (users, groups, roles, inline and managed policies with their
+default versions, boundaries, trust policies) and the resource policies the snapshot holds (S3
+bucket policies, KMS key policies, role trust policies). Every answer comes from the evaluator, with
+the request context filled from the principal itself (aws:username, aws:PrincipalArn, tags...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudwarden.engines.iam.errors import PolicyError
+from cloudwarden.engines.iam.evaluator import evaluate
+from cloudwarden.engines.iam.model import Decision, PolicySet, Request, make_request
+from cloudwarden.engines.iam.policy import CompiledPolicy, compile_policy
+from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
+
+DETAILS = "iam.authorization_details"
+ANONYMOUS = "anonymous"
+ANY_ACCOUNT = "000000000000"  # stands for "some other AWS account" in who-can answers
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A user or role with the policies that apply to it (groups' policies included for users)."""
+
+    arn: str
+    kind: str  # "user" | "role"
+    name: str
+    account: str
+    policies: tuple[CompiledPolicy, ...]
+    boundary: CompiledPolicy | None = None
+    trust: CompiledPolicy | None = None
+    groups: tuple[str, ...] = ()
+    managed_arns: tuple[str, ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()
+    boundary_arn: str = ""
+
+
+@dataclass
+class Account:
+    account_id: str
+    partition: str
+    principals: dict[str, Principal] = field(default_factory=dict)
+    groups: dict[str, tuple[CompiledPolicy, ...]] = field(default_factory=dict)
+    group_arns: dict[str, str] = field(default_factory=dict)
+    instance_profiles: dict[str, str] = field(default_factory=dict)  # instance profile ARN -> role ARN
+    managed: dict[str, dict[str, Any]] = field(default_factory=dict)  # policy ARN -> raw policy detail
+    resource_policies: dict[str, CompiledPolicy] = field(default_factory=dict)
+    scps: tuple[tuple[CompiledPolicy, ...], ...] | None = None
+    problems: list[str] = field(default_factory=list)  # policies that could not be compiled
+
+    def principal(self, arn_or_name: str) -> Principal:
+        if arn_or_name in self.principals:
+            return self.principals[arn_or_name]
+        matches = [p for p in self.principals.values() if p.name == arn_or_name]
+        if len(matches) == 1:
+            return matches[0]
+        raise PolicyError(f"no single user or role named {arn_or_name!r} in the snapshot", "principal")
+
+
+def _compile(account: Account, document: Any, kind: str, source: str) -> CompiledPolicy | None:
+    try:
+        return compile_policy(document, kind, source)
+    except PolicyError as error:
+        account.problems.append(f"{source}: {error.message}")
+        return None
+
+
+def _default_version(detail: dict[str, Any]) -> Any:
+    for version in detail.get("PolicyVersionList") or []:
+        if version.get("IsDefaultVersion"):
+            return version.get("Document")
+    return None
+
+
+def _attached(account: Account, entries: list[dict[str, Any]]) -> list[CompiledPolicy]:
+    compiled = []
+    for entry in entries:
+        arn = entry.get("PolicyArn", "")
+        detail = account.managed.get(arn)
+        if detail is None:
+            account.problems.append(f"{arn}: attached managed policy missing from the snapshot")
+            continue
+        policy = _compile(account, _default_version(detail), "identity", arn)
+        if policy is not None:
+            compiled.append(policy)
+    return compiled
+
+
+def _inline(account: Account, entries: list[dict[str, Any]], owner: str) -> list[CompiledPolicy]:
+    compiled = []
+    for entry in entries:
+        source = f"{owner} inline {entry.get('PolicyName', '')}"
+        policy = _compile(account, entry.get("PolicyDocument"), "identity", source)
+        if policy is not None:
+            compiled.append(policy)
+    return compiled
+
+
+def _boundary(account: Account, raw: dict[str, Any]) -> tuple[CompiledPolicy | None, str]:
+    arn = (raw.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn", "")
+    if not arn or arn not in account.managed:
+        return None, arn
+    return _compile(account, _default_version(account.managed[arn]), "boundary", f"boundary {arn}"), arn
+
+
+def load_account(snapshot: Snapshot) -> Account:
+    """Build the account model; raises DataUnavailable when authorization details were not collected."""
+    details = snapshot.get(DETAILS, GLOBAL)
+    account = Account(snapshot.account_id, snapshot.partition)
+    account.managed = {p["Arn"]: p for p in details.get("Policies") or [] if "Arn" in p}
+    for group in details.get("GroupDetailList") or []:
+        name = group.get("GroupName", "")
+        account.group_arns[name] = group.get("Arn", "")
+        account.groups[name] = tuple(
+            _inline(account, group.get("GroupPolicyList") or [], f"group/{name}")
+            + _attached(account, group.get("AttachedManagedPolicies") or [])
+        )
+    for raw in details.get("UserDetailList") or []:
+        _add_user(account, raw)
+    for raw in details.get("RoleDetailList") or []:
+        _add_role(account, raw)
+    _load_resource_policies(account, snapshot)
+    return account
+
+
+def _tags(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple((t.get("Key", ""), t.get("Value", "")) for t in raw.get("Tags") or [])
+
+
+def _add_user(account: Account, raw: dict[str, Any]) -> None:
+    arn, name = raw.get("Arn", ""), raw.get("UserName", "")
+    groups = tuple(raw.get("GroupList") or [])
+    policies = _inline(account, raw.get("UserPolicyList") or [], f"user/{name}")
+    policies += _attached(account, raw.get("AttachedManagedPolicies") or [])
+    for group in groups:
+        policies += list(account.groups.get(group, ()))
+    boundary, boundary_arn = _boundary(account, raw)
+    managed = tuple(p.get("PolicyArn", "") for p in raw.get("AttachedManagedPolicies") or [])
+    account.principals[arn] = Principal(
+        arn,
+        "user",
+        name,
+        account.account_id,
+        tuple(policies),
+        boundary,
+        None,
+        groups,
+        managed,
+        _tags(raw),
+        boundary_arn,
+    )
+
+
+def _add_role(account: Account, raw: dict[str, Any]) -> None:
+    arn, name = raw.get("Arn", ""), raw.get("RoleName", "")
+    policies = _inline(account, raw.get("RolePolicyList") or [], f"role/{name}")
+    policies += _attached(account, raw.get("AttachedManagedPolicies") or [])
+    boundary, boundary_arn = _boundary(account, raw)
+    trust = _compile(account, raw.get("AssumeRolePolicyDocument"), "resource", f"trust of role/{name}")
+    if trust is not None:
+        account.resource_policies[arn] = trust
+    managed = tuple(p.get("PolicyArn", "") for p in raw.get("AttachedManagedPolicies") or [])
+    for profile in raw.get("InstanceProfileList") or []:
+        account.instance_profiles[profile.get("Arn", "")] = arn
+    account.principals[arn] = Principal(
+        arn,
+        "role",
+        name,
+        account.account_id,
+        tuple(policies),
+        boundary,
+        trust,
+        (),
+        managed,
+        _tags(raw),
+        boundary_arn,
+    )
+
+
+def _load_resource_policies(account: Account, snapshot: Snapshot) -> None:
+    """S3 bucket and KMS key policies, where collected (a gap simply leaves them out)."""
+    try:
+        bucket_policies = snapshot.get("s3.bucket_policy", GLOBAL) or {}
+    except DataUnavailable:
+        bucket_policies = {}
+    for bucket, text in bucket_policies.items():
+        if text:
+            policy = _compile(account, text, "resource", f"bucket policy of {bucket}")
+            if policy is not None:
+                account.resource_policies[f"arn:{account.partition}:s3:::{bucket}"] = policy
+    for region in snapshot.regions:
+        try:
+            keys = snapshot.get("kms.key_policy", region) or {}
+        except DataUnavailable:
+            continue
+        for key_id, text in keys.items():
+            if text:
+                arn = f"arn:{account.partition}:kms:{region}:{account.account_id}:key/{key_id}"
+                policy = _compile(account, text, "resource", f"key policy of {key_id}")
+                if policy is not None:
+                    account.resource_policies[arn] = policy
+
+
+def resource_policy_for(account: Account, resource: str) -> CompiledPolicy | None:
+    if resource.startswith(f"arn:{account.partition}:s3:::"):
+        bucket = resource.split(":::", 1)[1].split("/", 1)[0]
+        return account.resource_policies.get(f"arn:{account.partition}:s3:::{bucket}")
+    return account.resource_policies.get(resource)
+
+
+def principal_context(principal: Principal) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "aws:PrincipalArn": principal.arn,
+        "aws:PrincipalAccount": principal.account,
+        "aws:PrincipalType": "User" if principal.kind == "user" else "AssumedRole",
+    }
+    if principal.kind == "user":
+        context["aws:username"] = principal.name
+    for key, value in principal.tags:
+        context[f"aws:PrincipalTag/{key}"] = value
+    return context
+
+
+def acting_arn(principal: Principal) -> str:
+    """Roles act through sessions; the session name is arbitrary."""
+    if principal.kind == "role":
+        return f"arn:{principal.arn.split(':')[1]}:sts::{principal.account}:assumed-role/{principal.name}/cloudwarden"
+    return principal.arn
+
+
+def request_for(
+    principal: Principal,
+    action: str,
+    resource: str,
+    resource_account: str,
+    extra: dict[str, Any] | None = None,
+) -> Request:
+    context = {**principal_context(principal), **(extra or {})}
+    return make_request(acting_arn(principal), action, resource, resource_account, context)
+
+
+def policy_set(
+    account: Account, principal: Principal | None, resource_policy: CompiledPolicy | None
+) -> PolicySet:
+    if principal is None:
+        return PolicySet(resource=resource_policy)
+    return PolicySet(principal.policies, resource_policy, principal.boundary, None, account.scps)
+
+
+def can(
+    account: Account,
+    principal: Principal,
+    action: str,
+    resource: str,
+    resource_policy: CompiledPolicy | None = None,
+    use_known_policy: bool = True,
+    extra: dict[str, Any] | None = None,
+) -> Decision:
+    """Decide one request of the principal; the resource's policy is looked up unless given."""
+    if resource_policy is None and use_known_policy:
+        resource_policy = resource_policy_for(account, resource)
+    request = request_for(principal, action, resource, _owner(account, resource), extra)
+    return evaluate(request, policy_set(account, principal, resource_policy))
+
+
+def _owner(account: Account, resource: str) -> str:
+    parts = resource.split(":", 5)
+    return parts[4] if len(parts) == 6 and parts[4] else account.account_id
+
+
+def who_can(account: Account, action: str, resource: str) -> list[tuple[str, Decision]]:
+    """Every principal allowed: the account's users and roles, anonymous callers, and other accounts
+    named by the resource policy (each stands for whichever of its principals its IAM policies allow)."""
+    allowed: list[tuple[str, Decision]] = []
+    for principal in account.principals.values():
+        decision = can(account, principal, action, resource)
+        if decision.allowed:
+            allowed.append((principal.arn, decision))
+    resource_policy = resource_policy_for(account, resource)
+    owner = _owner(account, resource)
+    # outsiders' own accounts are not in the snapshot: assume their IAM policies allow everything
+    outside = PolicySet(identity=(_ALLOW_ALL,), resource=resource_policy)
+    for outsider in ["anonymous", *_outsiders(account, resource_policy)]:
+        try:
+            decision = evaluate(make_request(outsider, action, resource, owner), outside)
+        except PolicyError:  # an entry that is no principal ARN (a deleted principal's unique id)
+            continue
+        if decision.allowed:
+            label = "any AWS account" if f":{ANY_ACCOUNT}:" in outsider else outsider
+            allowed.append((label, decision))
+    return allowed
+
+
+_ALLOW_ALL = compile_policy(
+    {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}},
+    "identity",
+    "assumed: the other account's IAM policies allow",
+)
+
+
+def _outsiders(account: Account, policy: CompiledPolicy | None) -> list[str]:
+    """Principals outside the account that the resource policy names: account roots and exact ARNs."""
+    if policy is None:
+        return []
+    named: set[str] = set()
+    root = f"arn:{account.partition}:iam::{{}}:root"
+    for statement in policy.allows:
+        matcher = statement.principal
+        if matcher is None:
+            continue
+        if matcher.wildcard:
+            named.add(root.format(ANY_ACCOUNT))
+        named.update(root.format(a) for a in matcher.accounts if a != account.account_id)
+        for arn in matcher.exact | matcher.role_arns:
+            parts = arn.split(":")
+            if len(parts) >= 6 and parts[4] != account.account_id and parts[4].isdigit():
+                named.add(arn)
+    return sorted(named)
