@@ -20,8 +20,8 @@ def snapshot(snapshot_id: str, encrypted: bool = True, owner: str = ACCOUNT) -> 
     return {"SnapshotId": snapshot_id, "VolumeId": "vol-1", "Encrypted": encrypted, "OwnerId": owner}
 
 
-PUBLIC = {"ec2.snapshots": [snapshot("snap-1"), snapshot("snap-2")], "ec2.public_snapshots": [snapshot("snap-2")],
-          "ec2.snapshot_volume_permissions": {"snap-2": [{"Group": "all"}]}}
+PUBLIC = {"ec2.snapshots": [snapshot("snap-1"), snapshot("snap-2")],
+          "ec2.public_snapshots": {"snap-2": [{"Group": "all"}]}}
 
 CASES = [
     Case("pass-default-encryption-everywhere", "ebs.default_encryption_enabled",
@@ -42,11 +42,9 @@ CASES = [
     here("fail-snapshot-plain", "ebs.snapshot_encrypted", {"ec2.snapshots": [snapshot("snap-1", encrypted=False)]}),
     here("pass-snapshot-private", "ebs.snapshot_not_public", PUBLIC, resource="snap-1"),
     here("pass-candidate-not-granted-all", "ebs.snapshot_not_public",
-         {**PUBLIC, "ec2.snapshot_volume_permissions": {"snap-2": [{"UserId": "444455556666"}]}}),
+         {**PUBLIC, "ec2.public_snapshots": {"snap-2": [{"UserId": "444455556666"}]}}),
     here("fail-snapshot-public", "ebs.snapshot_not_public", PUBLIC, resource="snap-2", message="group 'all'"),
-    here("unknown-public-candidates-unread", "ebs.snapshot_not_public", {"ec2.snapshots": [snapshot("snap-1")]}),
-    here("unknown-candidate-attribute-unread", "ebs.snapshot_not_public",
-         {**PUBLIC, "ec2.snapshot_volume_permissions": {}}, resource="snap-2"),
+    here("unknown-public-snapshots-unread", "ebs.snapshot_not_public", {"ec2.snapshots": [snapshot("snap-1")]}),
 ]
 
 

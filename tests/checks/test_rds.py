@@ -100,6 +100,20 @@ CASES = [
     Case("pass-snapshot-encrypted", "rds.snapshot_encrypted", snapshots([])),
     Case("fail-snapshot-unencrypted", "rds.snapshot_encrypted", snapshots([], encrypted=False)),
     Case("fail-cluster-snapshot-unencrypted", "rds.snapshot_encrypted", cluster_snapshots([], encrypted=False)),
+    Case("pass-in-vpc", "rds.in_vpc", rds([instance(DBSubnetGroup={"VpcId": "vpc-1"})]), message="vpc-1"),
+    Case("fail-no-vpc", "rds.in_vpc", rds([instance()]), message="not in a VPC"),
+    Case("pass-monitoring", "rds.enhanced_monitoring", rds([instance(MonitoringInterval=60)])),
+    Case("fail-monitoring", "rds.enhanced_monitoring", rds([instance(MonitoringInterval=0)]), message="off"),
+    Case("pass-copy-tags", "rds.copy_tags_to_snapshots", rds([instance(CopyTagsToSnapshot=True)])),
+    Case("fail-copy-tags", "rds.copy_tags_to_snapshots", rds(clusters=[cluster()]), resource="aurora1"),
+    Case("pass-custom-admin", "rds.custom_admin_username", rds([instance(MasterUsername="dbowner")])),
+    Case("fail-default-admin", "rds.custom_admin_username", rds(clusters=[cluster(MasterUsername="postgres")]),
+         message="'postgres'"),
+    Case("pass-log-exports", "rds.logs_to_cloudwatch",
+         rds([instance(EnabledCloudwatchLogsExports=["postgresql", "upgrade"])])),
+    Case("fail-log-exports", "rds.logs_to_cloudwatch",
+         rds([instance(Engine="mysql", EnabledCloudwatchLogsExports=["error"])]),
+         message="does not export audit, general, slowquery logs"),
 ]
 for case in CASES:
     case.regions = ONE_REGION

@@ -133,6 +133,17 @@ CASES = [
     Case("pass-kms-default-key", "s3.bucket_kms_encryption", s3(encryption=sse("aws:kms")), message="aws/s3"),
     Case("pass-dsse", "s3.bucket_kms_encryption", s3(encryption=sse("aws:kms:dsse", "k"))),
     Case("fail-sse-s3", "s3.bucket_kms_encryption", s3(encryption=sse("AES256")), message="SSE-S3 (AES256)"),
+    # lifecycle
+    Case("pass-lifecycle", "s3.bucket_lifecycle_configured",
+         s3(lifecycle=[{"ID": "old", "Status": "Enabled", "Expiration": {"Days": 365}}], versioning={})),
+    Case("pass-lifecycle-versioned", "s3.bucket_lifecycle_configured",
+         s3(lifecycle=[{"Status": "Enabled", "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}],
+            versioning={"Status": "Enabled"}), message="noncurrent versions managed"),
+    Case("fail-no-lifecycle", "s3.bucket_lifecycle_configured", s3(lifecycle=None, versioning={}),
+         message="no enabled lifecycle rule"),
+    Case("fail-versioned-without-noncurrent-rule", "s3.bucket_lifecycle_configured",
+         s3(lifecycle=[{"Status": "Enabled", "Expiration": {"Days": 365}}], versioning={"Status": "Enabled"}),
+         message="none expires or moves noncurrent versions"),
     Case("fail-no-config-means-sse-s3", "s3.bucket_kms_encryption", s3(encryption=None),
          message="S3 applies SSE-S3"),
 ]

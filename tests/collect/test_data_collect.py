@@ -51,6 +51,9 @@ def _seed_s3() -> None:
         "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
     client.put_bucket_encryption(Bucket=CLOSED, ServerSideEncryptionConfiguration={"Rules": [
         {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]})
+    client.put_bucket_lifecycle_configuration(Bucket=CLOSED, LifecycleConfiguration={"Rules": [
+        {"ID": "versions", "Status": "Enabled", "Filter": {"Prefix": ""},
+         "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]})
     client.put_bucket_acl(Bucket=LOGS, ACL="log-delivery-write")
     client.put_bucket_logging(Bucket=CLOSED, BucketLoggingStatus={
         "LoggingEnabled": {"TargetBucket": LOGS, "TargetPrefix": "closed/"}})
@@ -69,6 +72,9 @@ def _seed_rds() -> None:
     client.modify_db_snapshot_attribute(DBSnapshotIdentifier="public-snap", AttributeName="restore",
                                         ValuesToAdd=["all"])
     client.create_db_snapshot(DBSnapshotIdentifier="private-snap", DBInstanceIdentifier="strong-db")
+    for name, encrypted in (("plain-cluster", False), ("sealed-cluster", True)):
+        client.create_db_cluster(DBClusterIdentifier=name, Engine="aurora-postgresql", MasterUsername="dbowner",
+                                 MasterUserPassword="not-a-real-password-1", StorageEncrypted=encrypted)
 
 
 def _seed_kms() -> dict[str, str]:
@@ -79,7 +85,9 @@ def _seed_kms() -> dict[str, str]:
         {"Sid": "Open", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"}]}))
     doomed = client.create_key(Description="doomed")["KeyMetadata"]["KeyId"]
     client.schedule_key_deletion(KeyId=doomed, PendingWindowInDays=7)
-    return {"rotated": rotated, "public": public["KeyMetadata"]["KeyId"], "doomed": doomed}
+    disabled = client.create_key(Description="disabled")["KeyMetadata"]["KeyId"]
+    client.disable_key(KeyId=disabled)
+    return {"disabled": disabled, "rotated": rotated, "public": public["KeyMetadata"]["KeyId"], "doomed": doomed}
 
 
 def _seed_others() -> None:
@@ -131,6 +139,8 @@ def verdicts(snapshot: Snapshot, check_id: str) -> dict[str, Any]:
     ("s3.bucket_versioning_enabled", OPEN, CLOSED),
     ("s3.bucket_server_access_logging", OPEN, CLOSED),
     ("s3.bucket_kms_encryption", OPEN, CLOSED),
+    ("s3.bucket_lifecycle_configured", OPEN, CLOSED),
+    ("rds.cluster_storage_encrypted", "plain-cluster", "sealed-cluster"),
     ("rds.instance_not_public", "weak-db", "strong-db"),
     ("rds.instance_storage_encrypted", "weak-db", "strong-db"),
     ("rds.automatic_backups", "weak-db", "strong-db"),
@@ -155,6 +165,8 @@ def test_kms_keys(seeded: Any) -> None:
     assert rotation[keys["rotated"]] == Status.PASS and rotation[keys["public"]] == Status.FAIL
     assert keys["doomed"] not in rotation  # pending deletion: not rotatable, out of scope
     assert verdicts(snapshot, "kms.cmk_not_pending_deletion")[keys["doomed"]] == Status.FAIL
+    usable = verdicts(snapshot, "kms.cmk_unused_disabled")
+    assert usable[keys["disabled"]] == Status.FAIL and usable[keys["rotated"]] == Status.PASS
     policies = verdicts(snapshot, "kms.key_policy_not_public")
     assert policies[keys["public"]] == Status.FAIL and policies[keys["rotated"]] == Status.PASS
 

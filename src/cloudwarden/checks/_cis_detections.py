@@ -90,11 +90,13 @@ DETECTIONS: dict[str, Detection] = {
     "cloudwatch.alarm_root_usage": Detection("root user activity", _ROOT_PATTERN, (
         ("a call by the root user", event("CreateUser", "iam.amazonaws.com", userIdentity=_ROOT)),
     ), _BENIGN),
-    "cloudwatch.alarm_iam_policy_changes": _changes("IAM policy changes", "iam.amazonaws.com", *IAM_POLICY_EVENTS),
+    "cloudwatch.alarm_iam_policy_changes": _changes(
+        "IAM policy changes", "iam.amazonaws.com", *IAM_POLICY_EVENTS),
     "cloudwatch.alarm_cloudtrail_config_changes": _changes(
         "CloudTrail configuration changes", "cloudtrail.amazonaws.com", "CreateTrail", "UpdateTrail",
         "DeleteTrail", "StartLogging", "StopLogging"),
-    "cloudwatch.alarm_console_auth_failures": Detection("console authentication failures", _FAILURES_PATTERN, (
+    "cloudwatch.alarm_console_auth_failures": Detection(
+        "console authentication failures", _FAILURES_PATTERN, (
         ("ConsoleLogin with errorMessage=Failed authentication", _FAILED_LOGIN),
     ), (("a successful console sign-in", _WITH_MFA), *_BENIGN)),
     "cloudwatch.alarm_cmk_disable_or_deletion": _changes(
@@ -110,7 +112,8 @@ DETECTIONS: dict[str, Detection] = {
         "CreateSecurityGroup", "DeleteSecurityGroup"),
     "cloudwatch.alarm_nacl_changes": _changes(
         "network ACL changes", "ec2.amazonaws.com", "CreateNetworkAcl", "CreateNetworkAclEntry",
-        "DeleteNetworkAcl", "DeleteNetworkAclEntry", "ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation"),
+        "DeleteNetworkAcl", "DeleteNetworkAclEntry", "ReplaceNetworkAclEntry",
+        "ReplaceNetworkAclAssociation"),
     "cloudwatch.alarm_network_gateway_changes": _changes(
         "network gateway changes", "ec2.amazonaws.com", "CreateCustomerGateway", "DeleteCustomerGateway",
         "AttachInternetGateway", "CreateInternetGateway", "DeleteInternetGateway", "DetachInternetGateway"),

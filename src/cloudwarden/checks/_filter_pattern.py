@@ -10,8 +10,9 @@ Pure; no I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 _MISSING = object()
 
@@ -133,9 +134,9 @@ def _path(selector: str) -> list[str | int]:
 def _lookup(event: Any, path: list[str | int]) -> Any:
     current = event
     for part in path:
-        if isinstance(part, int) and isinstance(current, list) and part < len(current):
-            current = current[part]
-        elif isinstance(part, str) and isinstance(current, dict) and part in current:
+        in_list = isinstance(part, int) and isinstance(current, list) and part < len(current)
+        in_dict = isinstance(part, str) and isinstance(current, dict) and part in current
+        if in_list or in_dict:
             current = current[part]
         else:
             return _MISSING

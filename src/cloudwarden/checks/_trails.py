@@ -7,8 +7,9 @@ test for the trail's S3 bucket. Pure functions of the snapshot.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import as_list, public_allow_statements

@@ -6,7 +6,8 @@ bucket name, region "global"). A bucket outside this account's bucket list is UN
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from cloudwarden.checks._trails import (
     ACCOUNT_RESOURCE,
@@ -53,7 +54,8 @@ def multi_region_trail_logging(ctx: CheckContext) -> Iterator[Result]:
             continue
         if not problems:
             yield passed(ctx.account_id, f"multi-region trail {trail['Name']} ({home}) is logging read and "
-                         "write management events", arn=str(trail["TrailARN"]), resource_type=ACCOUNT_RESOURCE)
+                         "write management events", arn=str(trail["TrailARN"]),
+                         resource_type=ACCOUNT_RESOURCE)
             return
         shortfalls.append(f"{trail['Name']}: {', '.join(problems)}")
     if missing is not None:
@@ -80,8 +82,8 @@ def log_file_validation(ctx: CheckContext) -> Iterator[Result]:
 def kms_encryption(ctx: CheckContext) -> Iterator[Result]:
     for home, trail in trails(ctx):
         key = trail.get("KmsKeyId")
-        yield _trail_verdict(bool(key), home, trail,
-                             f"log files encrypted with {key}" if key else "log files use SSE-S3 only, no KMS key")
+        message = f"log files encrypted with {key}" if key else "log files use SSE-S3 only, no KMS key"
+        yield _trail_verdict(bool(key), home, trail, message)
 
 
 def _delivery_message(ctx: CheckContext, group: str, trail_status: dict[str, Any]) -> tuple[bool, str]:
@@ -137,7 +139,8 @@ def bucket_not_public(ctx: CheckContext) -> Iterator[Result]:
     yield from _bucket_checks(ctx, judge)
 
 
-@check("cloudtrail.bucket_access_logging", resource_type=TRAIL, datasets=[TRAILS, "s3.buckets", "s3.bucket_logging"],
+@check("cloudtrail.bucket_access_logging", resource_type=TRAIL,
+       datasets=[TRAILS, "s3.buckets", "s3.bucket_logging"],
        fix="Enable S3 server access logging on the trail bucket, to a separate bucket.",
        cli="aws s3api put-bucket-logging --bucket BUCKET --bucket-logging-status "
            "'{\"LoggingEnabled\":{\"TargetBucket\":\"LOG_BUCKET\",\"TargetPrefix\":\"cloudtrail/\"}}'",
@@ -150,7 +153,8 @@ def bucket_access_logging(ctx: CheckContext) -> Iterator[Result]:
     yield from _bucket_checks(ctx, judge)
 
 
-@check("cloudtrail.bucket_mfa_delete", resource_type=TRAIL, datasets=[TRAILS, "s3.buckets", "s3.bucket_versioning"],
+@check("cloudtrail.bucket_mfa_delete", resource_type=TRAIL,
+       datasets=[TRAILS, "s3.buckets", "s3.bucket_versioning"],
        fix="Enable versioning with MFA Delete on the trail bucket (root credentials and an MFA code needed).",
        cli="aws s3api put-bucket-versioning --bucket BUCKET --versioning-configuration "
            "Status=Enabled,MFADelete=Enabled --mfa 'SERIAL CODE'",
@@ -158,7 +162,8 @@ def bucket_access_logging(ctx: CheckContext) -> Iterator[Result]:
 def bucket_mfa_delete(ctx: CheckContext) -> Iterator[Result]:
     def judge(bucket: str) -> tuple[bool, str]:
         versioning = ctx.item("s3.bucket_versioning", bucket) or {}
-        state = f"versioning {versioning.get('Status') or 'off'}, MFA Delete {versioning.get('MFADelete') or 'off'}"
+        state = (f"versioning {versioning.get('Status') or 'off'}, "
+                 f"MFA Delete {versioning.get('MFADelete') or 'off'}")
         ok = versioning.get("Status") == "Enabled" and versioning.get("MFADelete") == "Enabled"
         return ok, f"bucket {bucket}: {state}"
     yield from _bucket_checks(ctx, judge)
@@ -176,15 +181,15 @@ def _s3_data_events(ctx: CheckContext, wanted: Callable[[Coverage], bool], kind:
             missing = missing or gap
             continue
         if logging and wanted(coverage):
-            yield passed(ctx.account_id, f"multi-region trail {trail['Name']} records {kind} S3 object events "
-                         "for all buckets", arn=str(trail["TrailARN"]), resource_type=ACCOUNT_RESOURCE)
+            yield passed(ctx.account_id, f"multi-region trail {trail['Name']} records {kind} S3 object "
+                         "events for all buckets", arn=str(trail["TrailARN"]), resource_type=ACCOUNT_RESOURCE)
             return
         seen.append(f"{trail['Name']}: {coverage.describe('S3 object events for all buckets')}"
                     + ("" if logging else ", not logging"))
     if missing is not None:
         raise missing
-    yield failed(ctx.account_id, f"no logging multi-region trail records {kind} S3 object events for all buckets"
-                 + (f" ({'; '.join(seen)})" if seen else ""), resource_type=ACCOUNT_RESOURCE)
+    yield failed(ctx.account_id, f"no logging multi-region trail records {kind} S3 object events for all "
+                 "buckets" + (f" ({'; '.join(seen)})" if seen else ""), resource_type=ACCOUNT_RESOURCE)
 
 
 _DATA_EVENTS_CLI = ("aws cloudtrail put-event-selectors --trail-name TRAIL --event-selectors "
@@ -192,14 +197,16 @@ _DATA_EVENTS_CLI = ("aws cloudtrail put-event-selectors --trail-name TRAIL --eve
                     "\"DataResources\":[{\"Type\":\"AWS::S3::Object\",\"Values\":[\"arn:aws:s3\"]}]}]'")
 
 
-@check("cloudtrail.s3_data_events_write", resource_type=ACCOUNT_RESOURCE, datasets=[TRAILS, STATUS, SELECTORS],
+@check("cloudtrail.s3_data_events_write", resource_type=ACCOUNT_RESOURCE,
+       datasets=[TRAILS, STATUS, SELECTORS],
        fix="Add an S3 data-event selector (write or all) for all buckets to a multi-region trail.",
        cli=_DATA_EVENTS_CLI, doc=DOC + "logging-data-events-with-cloudtrail.html")
 def s3_data_events_write(ctx: CheckContext) -> Iterator[Result]:
     yield from _s3_data_events(ctx, lambda c: c.write, "write")
 
 
-@check("cloudtrail.s3_data_events_read", resource_type=ACCOUNT_RESOURCE, datasets=[TRAILS, STATUS, SELECTORS],
+@check("cloudtrail.s3_data_events_read", resource_type=ACCOUNT_RESOURCE,
+       datasets=[TRAILS, STATUS, SELECTORS],
        fix="Add an S3 data-event selector (read or all) for all buckets to a multi-region trail.",
        cli=_DATA_EVENTS_CLI, doc=DOC + "logging-data-events-with-cloudtrail.html")
 def s3_data_events_read(ctx: CheckContext) -> Iterator[Result]:

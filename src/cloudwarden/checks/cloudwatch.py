@@ -9,7 +9,8 @@ first missing link. One account-wide verdict per detection.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from cloudwarden.checks._cis_detections import DETECTIONS, Detection
 from cloudwarden.checks._filter_pattern import PatternError, compile_pattern
@@ -24,6 +25,7 @@ ALARMS = "cloudwatch.alarms"
 SUBSCRIPTIONS = "sns.subscriptions"
 PAIR_DATA = [TRAILS, STATUS, SELECTORS, FILTERS, ALARMS, SUBSCRIPTIONS]
 CW_DOC = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/"
+TRAIL_ALARMS_DOC = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudwatch-alarms-for-cloudtrail.html"
 NO_FILTER, NO_ALARM, NO_SUBSCRIBER, COMPLETE = range(4)
 
 
@@ -37,9 +39,11 @@ def filter_shortfalls(detection: Detection, pattern: str) -> list[str]:
     return shortfalls + [f"also matches {what}" for what, sample in detection.must_not if matches(sample)]
 
 
-def _brief(items: list[str], limit: int = 3) -> str:
-    shown = ", ".join(items[:limit])
-    return shown + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
+def _describe(shortfalls: list[str], limit: int = 3) -> str:
+    missed = [s.removeprefix("misses ") for s in shortfalls if s.startswith("misses ")]
+    listed = ", ".join(missed[:limit]) + (f" (+{len(missed) - limit} more)" if len(missed) > limit else "")
+    others = [s for s in shortfalls if not s.startswith("misses ")]
+    return "; ".join(([f"misses {listed}"] if missed else []) + others)
 
 
 def _log_group(trail: dict[str, Any]) -> tuple[str, str]:
@@ -75,20 +79,28 @@ def _notifying_topic(ctx: CheckContext, alarm: dict[str, Any]) -> tuple[str, int
     return None
 
 
-def _judge_filter(ctx: CheckContext, region: str, name: str, metric_filter: dict[str, Any]) -> tuple[int, str]:
-    progress = (NO_ALARM, f"metric filter '{name}' has no metric")
-    for metric in _metrics(metric_filter):
+def _further(best: tuple[int, str] | None, outcome: tuple[int, str]) -> tuple[int, str]:
+    """The outcome that got further along filter -> alarm -> subscriber (the first one on a tie)."""
+    return outcome if best is None or outcome[0] > best[0] else best
+
+
+def _judge_filter(ctx: CheckContext, region: str, metric_filter: dict[str, Any],
+                  label: str) -> tuple[int, str]:
+    name = str(metric_filter.get("filterName"))
+    progress: tuple[int, str] = (NO_ALARM, f"metric filter '{name}' publishes no metric")
+    for index, metric in enumerate(_metrics(metric_filter)):
         alarms = [a for a in ctx.get(ALARMS, region) or [] if _watches(a, metric)]
-        if not alarms:
-            progress = max(progress, (NO_ALARM, f"metric filter '{name}' detects it but no alarm watches "
-                                                f"metric {metric[0]}/{metric[1]}"))
+        where = f"{metric[0]}/{metric[1]}"
+        outcome = (NO_ALARM, f"metric filter '{name}' detects {label} but no alarm watches metric {where}")
         for alarm in alarms:
             notifying = _notifying_topic(ctx, alarm)
             if notifying:
                 return COMPLETE, (f"metric filter '{name}' -> alarm '{alarm['AlarmName']}' -> SNS topic "
                                   f"{notifying[0]} ({notifying[1]} confirmed subscriber(s))")
-            progress = max(progress, (NO_SUBSCRIBER, f"alarm '{alarm['AlarmName']}' on {metric[0]}/{metric[1]} "
-                                      "has no enabled action to an SNS topic with a confirmed subscriber"))
+            silent = (f"alarm '{alarm['AlarmName']}' on {where} has no enabled action to an SNS topic "
+                      "with a confirmed subscriber")
+            outcome = _further(outcome, (NO_SUBSCRIBER, silent))
+        progress = outcome if index == 0 else _further(progress, outcome)
     return progress
 
 
@@ -101,8 +113,11 @@ def _judge_group(ctx: CheckContext, detection: Detection, region: str, group: st
     if not matching:
         shortfalls, closest = min(judged, key=lambda pair: len(pair[0]))
         return NO_FILTER, (f"no metric filter on log group {group} detects {detection.label}; closest, "
-                           f"'{closest.get('filterName')}', {_brief(shortfalls)}")
-    return max(_judge_filter(ctx, region, str(f.get("filterName")), f) for f in matching)
+                           f"'{closest.get('filterName')}', {_describe(shortfalls)}")
+    best: tuple[int, str] | None = None
+    for metric_filter in matching:
+        best = _further(best, _judge_filter(ctx, region, metric_filter, detection.label))
+    return best or (NO_FILTER, "")
 
 
 def _alarm_pair(ctx: CheckContext, detection: Detection) -> Iterator[Result]:
@@ -118,11 +133,15 @@ def _alarm_pair(ctx: CheckContext, detection: Detection) -> Iterator[Result]:
         if outcome[0] == COMPLETE:
             yield passed(ctx.account_id, outcome[1], resource_type=ACCOUNT_RESOURCE)
             return
-        best = max(best, outcome) if best else outcome
+        best = _further(best, outcome)
     if missing is not None:
         raise missing
-    yield failed(ctx.account_id, best[1] if best else "no multi-region trail logging read and write "
-                 "management events sends them to CloudWatch Logs", resource_type=ACCOUNT_RESOURCE)
+    if best is None:
+        names = ", ".join(str(t.get("Name")) for _, t in monitored)
+        best = (NO_FILTER, f"multi-region trail(s) {names} send nothing to CloudWatch Logs" if monitored else
+                "no multi-region trail is logging read and write management events for a metric filter "
+                "to see")
+    yield failed(ctx.account_id, best[1], resource_type=ACCOUNT_RESOURCE)
 
 
 def _register(check_id: str, detection: Detection) -> None:
@@ -132,7 +151,7 @@ def _register(check_id: str, detection: Detection) -> None:
            cli=f"aws logs put-metric-filter --log-group-name GROUP --filter-name NAME --filter-pattern "
                f"'{detection.pattern}' --metric-transformations "
                "metricName=NAME,metricNamespace=CISBenchmark,metricValue=1",
-           doc="https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudwatch-alarms-for-cloudtrail.html")
+           doc=TRAIL_ALARMS_DOC)
     def alarm_pair(ctx: CheckContext) -> Iterator[Result]:
         yield from _alarm_pair(ctx, detection)
 
@@ -143,7 +162,8 @@ for _check_id, _detection in DETECTIONS.items():
 
 @check("cloudwatch.alarms_have_actions", resource_type="AWS::CloudWatch::Alarm", datasets=[ALARMS],
        fix="Give every alarm an enabled action for the ALARM state (an SNS topic someone reads).",
-       cli="aws cloudwatch put-metric-alarm --alarm-name NAME ... --actions-enabled --alarm-actions TOPIC_ARN",
+       cli="aws cloudwatch put-metric-alarm --alarm-name NAME ... --actions-enabled "
+           "--alarm-actions TOPIC_ARN",
        doc=CW_DOC + "AlarmThatSendsEmail.html")
 def alarms_have_actions(ctx: CheckContext) -> Iterator[Result]:
     for region, alarm in ctx.each(ALARMS):

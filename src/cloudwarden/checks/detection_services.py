@@ -7,7 +7,8 @@ when the account is not subscribed in that region (an answer, not a gap).
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from cloudwarden.checks._trails import ACCOUNT_RESOURCE
 from cloudwarden.checks.context import CheckContext
@@ -15,7 +16,8 @@ from cloudwarden.checks.helpers import every_region, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.enums import Status
 
-RECORDERS, RECORDER_STATUS, CHANNELS = "config.recorders", "config.recorder_status", "config.delivery_channels"
+RECORDERS, RECORDER_STATUS = "config.recorders", "config.recorder_status"
+CHANNELS = "config.delivery_channels"
 DETECTOR_IDS, DETECTORS = "guardduty.detector_ids", "guardduty.detectors"
 HUB, STANDARDS = "securityhub.hub", "securityhub.enabled_standards"
 CONFIG_DOC = "https://docs.aws.amazon.com/config/latest/developerguide/"
@@ -71,8 +73,8 @@ def _global_types_verdict(ctx: CheckContext, regions: list[str]) -> Iterator[Res
         yield verdict(True, ctx.account_id, f"global resource types (IAM) are recorded in {regions[0]}",
                       resource_type=ACCOUNT_RESOURCE)
     elif ctx.skipped:
-        yield Result(Status.UNKNOWN, ctx.account_id, "not evaluated: global resource types may be recorded in "
-                     "a region that could not be read", resource_type=ACCOUNT_RESOURCE)
+        yield Result(Status.UNKNOWN, ctx.account_id, "not evaluated: global resource types may be "
+                     "recorded in a region that could not be read", resource_type=ACCOUNT_RESOURCE)
     else:
         yield verdict(False, ctx.account_id, "no region records global resource types (IAM users, roles, "
                       "policies)", resource_type=ACCOUNT_RESOURCE)
@@ -108,11 +110,11 @@ def delivery_channel_healthy(ctx: CheckContext) -> Iterator[Result]:
                 ok, message = False, "a recorder exists but there is no delivery channel"
             elif failing:
                 state = failing[0]
-                ok, message = False, (f"recorder {state.get('name')} last delivery failed: "
-                                      f"{state.get('lastErrorCode')} {state.get('lastErrorMessage') or ''}".strip())
+                error = f"{state.get('lastErrorCode')} {state.get('lastErrorMessage') or ''}".strip()
+                ok, message = False, f"recorder {state.get('name')} last delivery failed: {error}"
             else:
-                ok, message = True, "delivery channel " + ", ".join(
-                    f"{c.get('name')} -> s3://{c.get('s3BucketName')}" for c in channels) + "; no failure reported"
+                targets = ", ".join(f"{c.get('name')} -> s3://{c.get('s3BucketName')}" for c in channels)
+                ok, message = True, f"delivery channel {targets}; no failure reported"
             yield verdict(ok, f"config/{region}", message, region)
 
 
@@ -132,10 +134,14 @@ def _detectors(ctx: CheckContext) -> Iterator[tuple[str, list[tuple[str, dict[st
 def enabled_all_regions(ctx: CheckContext) -> Iterator[Result]:
     for region, detectors in _detectors(ctx):
         enabled = [i for i, d in detectors if d.get("Status") == "ENABLED"]
-        message = (f"detector {enabled[0]} is enabled" if enabled else
-                   f"detector {detectors[0][0]} is {detectors[0][1].get('Status', 'not enabled')}" if detectors
-                   else "no GuardDuty detector")
-        yield verdict(bool(enabled), f"guardduty/{region}", message, region, ctx.arn("guardduty", "detector", region))
+        if enabled:
+            message = f"detector {enabled[0]} is enabled"
+        elif detectors:
+            message = f"detector {detectors[0][0]} is {detectors[0][1].get('Status', 'not enabled')}"
+        else:
+            message = "no GuardDuty detector"
+        yield verdict(bool(enabled), f"guardduty/{region}", message, region,
+                      ctx.arn("guardduty", "detector", region))
 
 
 def _feature_state(detector: dict[str, Any], feature: str, agents: tuple[str, ...]) -> tuple[bool, str]:
@@ -154,8 +160,9 @@ _FEATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "guardduty.s3_protection": ("S3_DATA_EVENTS", (), "s3-protection.html"),
     "guardduty.rds_protection": ("RDS_LOGIN_EVENTS", (), "rds-protection.html"),
     "guardduty.ec2_malware_protection": ("EBS_MALWARE_PROTECTION", (), "malware-protection.html"),
-    "guardduty.runtime_monitoring": ("RUNTIME_MONITORING", (
-        "EKS_ADDON_MANAGEMENT", "ECS_FARGATE_AGENT_MANAGEMENT", "EC2_AGENT_MANAGEMENT"), "runtime-monitoring.html"),
+    "guardduty.runtime_monitoring": ("RUNTIME_MONITORING", ("EKS_ADDON_MANAGEMENT",
+                                     "ECS_FARGATE_AGENT_MANAGEMENT", "EC2_AGENT_MANAGEMENT"),
+                                     "runtime-monitoring.html"),
     "guardduty.eks_audit_logs": ("EKS_AUDIT_LOGS", (), "kubernetes-protection.html"),
     "guardduty.lambda_protection": ("LAMBDA_NETWORK_LOGS", (), "lambda-protection.html"),
 }
@@ -175,7 +182,8 @@ def _register_feature(check_id: str, feature: str, agents: tuple[str, ...], page
         for region, detectors in _detectors(ctx):
             for detector_id, detector in detectors:
                 ok, message = _feature_state(detector, feature, agents)
-                yield verdict(ok, detector_id, message, region, ctx.arn("guardduty", f"detector/{detector_id}", region))
+                arn = ctx.arn("guardduty", f"detector/{detector_id}", region)
+                yield verdict(ok, detector_id, message, region, arn)
 
 
 for _check_id, (_feature, _agents, _page) in _FEATURES.items():
@@ -203,7 +211,8 @@ _WANTED_STANDARDS = {"aws-foundational-security-best-practices": "AWS FSBP",
 @check("securityhub.standards_enabled", resource_type="AWS::SecurityHub::Hub", datasets=[HUB, STANDARDS],
        fix="Enable the AWS Foundational Security Best Practices and CIS AWS Foundations standards.",
        cli="aws securityhub batch-enable-standards --standards-subscription-requests "
-           "StandardsArn=arn:aws:securityhub:REGION::standards/aws-foundational-security-best-practices/v/1.0.0",
+           "StandardsArn=arn:aws:securityhub:REGION::standards/"
+           "aws-foundational-security-best-practices/v/1.0.0",
        doc=SH_DOC + "enable-standards.html")
 def standards_enabled(ctx: CheckContext) -> Iterator[Result]:
     for region, hub in ctx.regional(HUB):

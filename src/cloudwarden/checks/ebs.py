@@ -1,9 +1,8 @@
 """EBS: encryption by default, encrypted and attached volumes, encrypted and private snapshots.
 
 Only snapshots the account owns are judged (moto lists the snapshots behind its bundled public
-AMIs as well). A snapshot is public when the "all" group may create volumes from it: one
-`DescribeSnapshots(RestorableByUserIds=["all"])` per region names the candidates, and each
-candidate's createVolumePermission attribute confirms it.
+AMIs as well). A snapshot is public when the "all" group may create volumes from it; the
+`ec2.public_snapshots` dataset maps each candidate to its createVolumePermission grants.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from cloudwarden.checks.registry import Result, check
 VOLUMES = "ec2.volumes"
 SNAPSHOTS = "ec2.snapshots"
 PUBLIC_SNAPSHOTS = "ec2.public_snapshots"
-PERMISSIONS = "ec2.snapshot_volume_permissions"
 VOLUME_TYPE = "AWS::EC2::Volume"
 SNAPSHOT_TYPE = "AWS::EC2::Snapshot"
 EBS_DOC = "https://docs.aws.amazon.com/ebs/latest/userguide/"
@@ -95,11 +93,7 @@ def snapshot_encrypted(ctx: CheckContext) -> Iterator[Result]:
             yield _judge_snapshot(ctx, region, snapshot, encrypted, "encrypted" if encrypted else "not encrypted")
 
 
-def _public_groups(permissions: list[dict[str, Any]] | None) -> bool:
-    return any(p.get("Group") == "all" for p in permissions or [])
-
-
-@check("ebs.snapshot_not_public", resource_type=SNAPSHOT_TYPE, datasets=[SNAPSHOTS, PUBLIC_SNAPSHOTS, PERMISSIONS],
+@check("ebs.snapshot_not_public", resource_type=SNAPSHOT_TYPE, datasets=[SNAPSHOTS, PUBLIC_SNAPSHOTS],
        fix="Remove the 'all' group from the snapshot's createVolumePermission.",
        cli="aws ec2 modify-snapshot-attribute --snapshot-id SNAPSHOT --attribute createVolumePermission "
            "--operation-type remove --group-names all",
@@ -107,14 +101,9 @@ def _public_groups(permissions: list[dict[str, Any]] | None) -> bool:
 def snapshot_not_public(ctx: CheckContext) -> Iterator[Result]:
     for region, snapshots in ctx.regional(SNAPSHOTS):
         with ctx.resource(f"snapshots/{region}", region):
-            candidates = {s["SnapshotId"]: s for s in _owned(ctx, ctx.get(PUBLIC_SNAPSHOTS, region))}
-            known = {s["SnapshotId"]: s for s in _owned(ctx, snapshots)}
-            for snapshot_id, snapshot in sorted({**known, **candidates}.items()):
-                if snapshot_id not in candidates:
-                    yield _judge_snapshot(ctx, region, snapshot, True, "not restorable by all accounts")
-                    continue
-                with ctx.resource(snapshot_id, region):
-                    public = _public_groups(ctx.item(PERMISSIONS, snapshot_id, region))
-                    yield _judge_snapshot(ctx, region, snapshot, not public,
-                                          "public: createVolumePermission grants group 'all'" if public
-                                          else "not restorable by all accounts")
+            grants = ctx.get(PUBLIC_SNAPSHOTS, region) or {}
+            for snapshot in _owned(ctx, snapshots):
+                public = any(g.get("Group") == "all" for g in grants.get(snapshot["SnapshotId"]) or [])
+                yield _judge_snapshot(ctx, region, snapshot, not public,
+                                      "public: createVolumePermission grants group 'all'" if public
+                                      else "not restorable by all accounts")

@@ -101,3 +101,17 @@ def key_policy_not_public(ctx: CheckContext) -> Iterator[Result]:
         with ctx.resource(key_id, region):
             ok, message = _policy_message(ctx.item("kms.key_policy", key_id, region))
             yield verdict(ok, key_id, message, region, meta.get("Arn", ""))
+
+
+@check("kms.cmk_unused_disabled", resource_type=KEY, datasets=[KEY_IDS, KEYS, ALIASES],
+       fix="Decide for each disabled key: re-enable it if data still needs it, or schedule its deletion "
+           "once nothing does.",
+       cli="aws kms schedule-key-deletion --key-id <KEY_ID> --pending-window-in-days 30",
+       doc=KMS_DOC + "enabling-keys.html")
+def cmk_unused_disabled(ctx: CheckContext) -> Iterator[Result]:
+    for region, key_id, meta in customer_keys(ctx):
+        state = str(meta.get("KeyState"))
+        if state in PENDING_DELETION:
+            continue  # kms.cmk_not_pending_deletion reports these
+        description = f" ({meta['Description']})" if meta.get("Description") else ""
+        yield verdict(state != "Disabled", key_id, f"key state {state}{description}", region, meta.get("Arn", ""))

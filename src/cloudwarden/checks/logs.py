@@ -6,7 +6,8 @@ Reads logs.log_groups and logs.resource_policies (regional lists). A log group w
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import actions_of, public_allow_statements, verdict
@@ -43,8 +44,8 @@ def log_group_retention(ctx: CheckContext) -> Iterator[Result]:
 def log_group_kms_encryption(ctx: CheckContext) -> Iterator[Result]:
     for region, group in ctx.each(GROUPS):
         key = group.get("kmsKeyId")
-        yield _group_verdict(bool(key), region, group,
-                             f"encrypted with {key}" if key else "no KMS key (service-managed encryption only)")
+        message = f"encrypted with {key}" if key else "no KMS key (service-managed encryption only)"
+        yield _group_verdict(bool(key), region, group, message)
 
 
 @check("logs.resource_policy_not_public", resource_type="AWS::Logs::ResourcePolicy", datasets=[POLICIES],
@@ -56,6 +57,6 @@ def resource_policy_not_public(ctx: CheckContext) -> Iterator[Result]:
     for region, policy in ctx.each(POLICIES):
         public = public_allow_statements(policy.get("policyDocument"))
         actions = sorted({a for s in public for a in actions_of(s)})
-        message = (f"allows {', '.join(actions) or 'actions'} to every principal without a narrowing condition"
-                   if public else "no statement open to every principal")
+        message = (f"allows {', '.join(actions) or 'actions'} to every principal without a narrowing "
+                   "condition" if public else "no statement open to every principal")
         yield verdict(not public, str(policy.get("policyName")), message, region)

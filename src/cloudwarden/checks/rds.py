@@ -179,3 +179,80 @@ def snapshot_not_public(ctx: CheckContext) -> Iterator[Result]:
 def snapshot_encrypted(ctx: CheckContext) -> Iterator[Result]:
     yield from judge_each(ctx, SNAPSHOT, lambda s: _encrypted(s, "Encrypted"))
     yield from judge_each(ctx, CLUSTER_SNAPSHOT, _encrypted)
+
+
+# -- placement, monitoring, hygiene --
+
+@check("rds.in_vpc", resource_type=INSTANCE.resource_type, datasets=[INSTANCE.dataset],
+       fix="Move the instance into a VPC (restore a snapshot into a DB subnet group).",
+       cli="aws rds restore-db-instance-from-db-snapshot --db-instance-identifier <DB> "
+           "--db-snapshot-identifier <SNAPSHOT> --db-subnet-group-name <SUBNET_GROUP>",
+       doc=RDS_DOC + "USER_VPC.html")
+def in_vpc(ctx: CheckContext) -> Iterator[Result]:
+    yield from judge_each(ctx, INSTANCE, lambda i: flag(
+        bool((i.get("DBSubnetGroup") or {}).get("VpcId")),
+        f"in {(i.get('DBSubnetGroup') or {}).get('VpcId')}", "not in a VPC (no DB subnet group)"))
+
+
+@check("rds.enhanced_monitoring", resource_type=INSTANCE.resource_type, datasets=[INSTANCE.dataset],
+       fix="Turn on Enhanced Monitoring (60 seconds or finer) with a monitoring role.",
+       cli="aws rds modify-db-instance --db-instance-identifier <DB> --monitoring-interval 60 "
+           "--monitoring-role-arn <ROLE_ARN>",
+       doc=RDS_DOC + "USER_Monitoring.OS.html")
+def enhanced_monitoring(ctx: CheckContext) -> Iterator[Result]:
+    yield from judge_each(ctx, INSTANCE, lambda i: flag(
+        int(i.get("MonitoringInterval") or 0) > 0, f"Enhanced Monitoring every {i.get('MonitoringInterval')} s",
+        "Enhanced Monitoring is off"))
+
+
+@check("rds.copy_tags_to_snapshots", resource_type=INSTANCE.resource_type,
+       datasets=[INSTANCE.dataset, CLUSTER.dataset],
+       fix="Enable copying tags to snapshots so snapshots keep their classification.",
+       cli="aws rds modify-db-instance --db-instance-identifier <DB> --copy-tags-to-snapshot",
+       doc=RDS_DOC + "USER_Tagging.html")
+def copy_tags_to_snapshots(ctx: CheckContext) -> Iterator[Result]:
+    yield from _instances_and_clusters(ctx, lambda r: flag(
+        bool(r.get("CopyTagsToSnapshot")), "tags are copied to snapshots", "tags are not copied to snapshots"))
+
+
+DEFAULT_ADMIN_NAMES = ("admin", "administrator", "postgres", "root", "sa", "master")
+
+
+@check("rds.custom_admin_username", resource_type=INSTANCE.resource_type,
+       datasets=[INSTANCE.dataset, CLUSTER.dataset],
+       fix="Create the database with a non-default master username (it cannot be changed later).",
+       doc=RDS_DOC + "UsingWithRDS.MasterAccounts.html")
+def custom_admin_username(ctx: CheckContext) -> Iterator[Result]:
+    yield from _instances_and_clusters(ctx, lambda r: flag(
+        str(r.get("MasterUsername", "")).lower() not in DEFAULT_ADMIN_NAMES,
+        "the master username is not a well-known default",
+        f"the master username is the well-known default '{r.get('MasterUsername')}'"))
+
+
+# The logs each engine should export (after Security Hub RDS.9, RDS.34 and related controls).
+_REQUIRED_LOGS = {
+    "postgres": ("postgresql",), "aurora-postgresql": ("postgresql",),
+    "mysql": ("audit", "error", "general", "slowquery"), "mariadb": ("audit", "error", "general", "slowquery"),
+    "aurora-mysql": ("audit",), "aurora": ("audit",),
+    "oracle": ("alert", "audit", "listener", "trace"), "sqlserver": ("agent", "error"),
+}
+
+
+def _log_exports(resource: dict[str, Any]) -> Outcome:
+    engine = str(resource.get("Engine", ""))
+    required = _REQUIRED_LOGS.get(engine) or _REQUIRED_LOGS.get(engine.split("-")[0])
+    if not required:
+        return None
+    missing = sorted(set(required) - set(resource.get("EnabledCloudwatchLogsExports") or []))
+    return flag(not missing, f"exports {', '.join(required)} logs to CloudWatch Logs",
+                f"does not export {', '.join(missing)} logs to CloudWatch Logs ({engine})")
+
+
+@check("rds.logs_to_cloudwatch", resource_type=INSTANCE.resource_type,
+       datasets=[INSTANCE.dataset, CLUSTER.dataset],
+       fix="Export the engine's audit and error logs to CloudWatch Logs.",
+       cli="aws rds modify-db-instance --db-instance-identifier <DB> "
+           "--cloudwatch-logs-export-configuration 'EnableLogTypes=[\"postgresql\"]'",
+       doc=RDS_DOC + "USER_LogAccess.Procedural.UploadtoCloudWatch.html")
+def logs_to_cloudwatch(ctx: CheckContext) -> Iterator[Result]:
+    yield from _instances_and_clusters(ctx, _log_exports)

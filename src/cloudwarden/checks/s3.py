@@ -296,3 +296,24 @@ def _kms_default(config: dict[str, Any] | None) -> tuple[bool, str]:
        doc=S3_DOC + "default-bucket-encryption.html")
 def bucket_kms_encryption(ctx: CheckContext) -> Iterator[Result]:
     yield from per_bucket_item(ctx, "s3.bucket_encryption", _kms_default)
+
+
+def _lifecycle(ctx: CheckContext, name: str) -> tuple[bool, str]:
+    rules = [r for r in ctx.item("s3.bucket_lifecycle", name) or [] if r.get("Status") == "Enabled"]
+    if not rules:
+        return False, "no enabled lifecycle rule"
+    versioned = (ctx.item(VERSIONING, name) or {}).get("Status") == "Enabled"
+    noncurrent = [r for r in rules if r.get("NoncurrentVersionExpiration") or r.get("NoncurrentVersionTransitions")]
+    if versioned and not noncurrent:
+        return False, f"{len(rules)} enabled lifecycle rule(s), none expires or moves noncurrent versions"
+    return True, f"{len(rules)} enabled lifecycle rule(s)" + (", noncurrent versions managed" if noncurrent else "")
+
+
+@check("s3.bucket_lifecycle_configured", resource_type=BUCKET,
+       datasets=[BUCKETS, LOCATION, "s3.bucket_lifecycle", VERSIONING],
+       fix="Add lifecycle rules that expire stale objects and, on versioned buckets, noncurrent versions.",
+       cli="aws s3api put-bucket-lifecycle-configuration --bucket <BUCKET> --lifecycle-configuration "
+           "file://lifecycle.json",
+       doc=S3_DOC + "object-lifecycle-mgmt.html")
+def bucket_lifecycle_configured(ctx: CheckContext) -> Iterator[Result]:
+    yield from per_bucket(ctx, lambda name: _lifecycle(ctx, name))

@@ -39,8 +39,12 @@ def use_demo_credentials() -> None:
 def embedded_moto() -> Iterator[str]:
     """Start moto's server in a thread on a free loopback port; yield its URL."""
     configure_moto_environment()
+    from moto.moto_server import werkzeug_app
     from moto.server import ThreadedMotoServer
 
+    # moto prints "Unable to find appropriate backend ..." to stdout for services it lacks
+    # (Access Analyzer): that would corrupt our stdout, which users pipe. The gap is recorded anyway.
+    werkzeug_app.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -48,6 +48,21 @@ def _eip(ec2: Any, **target: Any) -> None:
     ec2.associate_address(AllocationId=allocation, **target)
 
 
+def _nacl_dropping_ssh(ec2: Any, vpc: str, subnet: str) -> None:
+    """A NACL on ``subnet`` whose rule 50 drops SSH before rule 100 allows everything."""
+    acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    for number, action, ports in ((50, "deny", {"From": 22, "To": 22}), (100, "allow", None)):
+        extra = {"PortRange": ports, "Protocol": "6"} if ports else {"Protocol": "-1"}
+        ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=number, RuleAction=action, Egress=False,
+                                     CidrBlock="0.0.0.0/0", **extra)
+    ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, RuleAction="allow", Egress=True,
+                                 CidrBlock="0.0.0.0/0", Protocol="-1")
+    current = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])
+    association = next(a["NetworkAclAssociationId"] for a in current["NetworkAcls"][0]["Associations"]
+                       if a["SubnetId"] == subnet)
+    ec2.replace_network_acl_association(AssociationId=association, NetworkAclId=acl)
+
+
 def _seed(ec2: Any, rds: Any) -> dict[str, str]:
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
@@ -60,18 +75,7 @@ def _seed(ec2: Any, rds: Any) -> dict[str, str]:
         subnets[name] = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=REGION + az)["Subnet"]["SubnetId"]
     for name in ("dmz", "web"):  # db1/db2 keep the main table: local route only
         ec2.associate_route_table(RouteTableId=public, SubnetId=subnets[name])
-    # dmz: a NACL that drops SSH before allowing everything.
-    acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
-    for number, action, ports in ((50, "deny", {"From": 22, "To": 22}), (100, "allow", None)):
-        extra = {"PortRange": ports, "Protocol": "6"} if ports else {"Protocol": "-1"}
-        ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=number, RuleAction=action, Egress=False,
-                                     CidrBlock="0.0.0.0/0", **extra)
-    ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, RuleAction="allow", Egress=True,
-                                 CidrBlock="0.0.0.0/0", Protocol="-1")
-    current = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnets["dmz"]]}])
-    association = next(a["NetworkAclAssociationId"] for a in current["NetworkAcls"][0]["Associations"]
-                       if a["SubnetId"] == subnets["dmz"])
-    ec2.replace_network_acl_association(AssociationId=association, NetworkAclId=acl)
+    _nacl_dropping_ssh(ec2, vpc, subnets["dmz"])
     groups = {name: ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
               for name in ("ssh-open", "rdp-open", "internal", "office", "db")}
     _ingress(ec2, groups["ssh-open"], 22, IpRanges=[{"CidrIp": "0.0.0.0/0"}])

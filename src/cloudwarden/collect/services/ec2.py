@@ -11,6 +11,22 @@ def _flatten_reservations(reservations: Any) -> list[Any]:
     return [instance for reservation in reservations or [] for instance in reservation.get("Instances", [])]
 
 
+def fetch_public_snapshots(client: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """The account's snapshots restorable by "all", each with its createVolumePermission grants.
+
+    One DescribeSnapshots per region names the candidates, so a region without public snapshots
+    costs one request instead of one per snapshot; each candidate's attribute read confirms the
+    grant (endpoints such as moto ignore RestorableByUserIds and return every snapshot).
+    """
+    account = params.get("__account_id")
+    pages = client.get_paginator("describe_snapshots").paginate(OwnerIds=["self"], RestorableByUserIds=["all"])
+    candidates = [snap["SnapshotId"] for page in pages for snap in page.get("Snapshots", [])
+                  if snap.get("OwnerId") in (None, account)]
+    return {snapshot_id: client.describe_snapshot_attribute(
+        SnapshotId=snapshot_id, Attribute="createVolumePermission").get("CreateVolumePermissions", [])
+        for snapshot_id in candidates}
+
+
 def _ec2(dataset: str, operation: str, key: str, **kwargs: Any) -> Call:
     return Call(dataset, "ec2", operation, key, paginate=kwargs.pop("paginate", True), **kwargs)
 
@@ -38,14 +54,8 @@ SPECS = [
     _ec2("ec2.flow_logs", "describe_flow_logs", "FlowLogs"),
     _ec2("ec2.volumes", "describe_volumes", "Volumes"),
     _ec2("ec2.snapshots", "describe_snapshots", "Snapshots", params={"OwnerIds": ["self"]}),
-    # One request per region finds the account's public snapshots ("all" may create volumes);
-    # only those candidates get a per-snapshot attribute read to confirm the "all" grant.
-    _ec2("ec2.public_snapshots", "describe_snapshots", "Snapshots",
-         params={"OwnerIds": ["self"], "RestorableByUserIds": ["all"]}),
-    Call("ec2.snapshot_volume_permissions", "ec2", "describe_snapshot_attribute",
-         "CreateVolumePermissions", per="ec2.public_snapshots",
-         per_params=lambda snap: {"SnapshotId": snap["SnapshotId"], "Attribute": "createVolumePermission"},
-         per_key=lambda snap: snap["SnapshotId"]),
+    Call("ec2.public_snapshots", "ec2", "describe_snapshots", fetch=fetch_public_snapshots,
+         extra_operations=("describe_snapshot_attribute",)),
     _ec2("ec2.images", "describe_images", "Images", paginate=False, params={"Owners": ["self"]}),
     _ec2("ec2.ebs_encryption_by_default", "get_ebs_encryption_by_default",
          "EbsEncryptionByDefault", paginate=False),

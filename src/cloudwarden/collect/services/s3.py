@@ -53,6 +53,8 @@ SPECS = [
                 ("ServerSideEncryptionConfigurationNotFoundError",)),
     _per_bucket("s3.bucket_versioning", "get_bucket_versioning", ("Status", "MFADelete")),
     _per_bucket("s3.bucket_logging", "get_bucket_logging", "LoggingEnabled"),
+    _per_bucket("s3.bucket_lifecycle", "get_bucket_lifecycle_configuration", "Rules",
+                ("NoSuchLifecycleConfiguration",)),
     _per_bucket("s3.bucket_ownership_controls", "get_bucket_ownership_controls", "OwnershipControls",
                 ("OwnershipControlsNotFoundError",)),
 ]

@@ -11,10 +11,8 @@ NULL inside ``NOT`` would otherwise drop the event. The old aggregation syntax
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sigma.conditions import (
     ConditionAND,
     ConditionFieldEqualsValueExpression,
@@ -22,8 +20,6 @@ from sigma.conditions import (
     ConditionOR,
     ConditionValueExpression,
 )
-from sigma.exceptions import SigmaError
-from sigma.rule import SigmaRule
 from sigma.types import (
     SigmaBool,
     SigmaCIDRExpression,
@@ -38,9 +34,8 @@ from sigma.types import (
     SpecialChars,
 )
 
-from cloudwarden.core.enums import Severity
 from cloudwarden.core.errors import InputError
-from cloudwarden.engines.trail.rules import SIGMA, Rule, quote
+from cloudwarden.engines.trail.rules import quote
 from cloudwarden.engines.trail.schema import ALL_COLUMNS, field_expression
 
 DEFAULT_NEAR_SECONDS = 3600

@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 
 from cloudwarden.core.errors import InputError
-from cloudwarden.engines.trail.schema import ALL_COLUMNS, JSON_FIELDS
+from cloudwarden.engines.trail.schema import ALL_COLUMNS
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -167,4 +167,3 @@ class Store:
         )
 
 
-JSON_COLUMNS = tuple(column for column, _ in JSON_FIELDS)
