@@ -105,7 +105,7 @@ def _finding(check_def: CheckDef, snapshot: Snapshot, result: Result) -> Finding
         check_id=meta.id,
         title=meta.title,
         area=meta.area,
-        severity=meta.severity,
+        severity=result.severity or meta.severity,
         status=result.status,
         account_id=snapshot.account_id,
         region=result.region,

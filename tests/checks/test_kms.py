@@ -69,7 +69,9 @@ def test_aws_managed_keys_are_out_of_scope() -> None:
     aws_key = meta("aws1", KeyManager="AWS")
     # moto marks its default EBS key CUSTOMER; the alias shows it is AWS managed.
     emulated = meta("ebs1")
-    data = kms(aws_key, emulated, rotation={"aws1": False, "ebs1": False},
+    described = meta("ebs2", Description="Default master key that protects my EBS volumes when no other key "
+                                         "is defined")
+    data = kms(aws_key, emulated, described, rotation={"aws1": False, "ebs1": False, "ebs2": False},
                aliases=[{"AliasName": "alias/aws/ebs", "TargetKeyId": "ebs1"}])
     for check_id in ("kms.cmk_rotation_enabled", "kms.cmk_not_pending_deletion"):
         assert findings_for(Case("pass-x", check_id, data, regions=ONE_REGION)) == []

@@ -61,8 +61,8 @@ def _seed_s3() -> None:
 
 def _seed_rds() -> None:
     client = boto3.client("rds", region_name=REGION)
-    common = dict(DBInstanceClass="db.t3.micro", Engine="postgres", MasterUsername="dbowner",
-                  MasterUserPassword="not-a-real-password-1", AllocatedStorage=20)
+    common = {"DBInstanceClass": "db.t3.micro", "Engine": "postgres", "MasterUsername": "dbowner",
+              "MasterUserPassword": "not-a-real-password-1", "AllocatedStorage": 20}
     client.create_db_instance(DBInstanceIdentifier="weak-db", PubliclyAccessible=True, StorageEncrypted=False,
                               BackupRetentionPeriod=0, AutoMinorVersionUpgrade=False, **common)
     client.create_db_instance(DBInstanceIdentifier="strong-db", PubliclyAccessible=False, StorageEncrypted=True,
@@ -85,6 +85,8 @@ def _seed_kms() -> dict[str, str]:
         {"Sid": "Open", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"}]}))
     doomed = client.create_key(Description="doomed")["KeyMetadata"]["KeyId"]
     client.schedule_key_deletion(KeyId=doomed, PendingWindowInDays=7)
+    # moto creates the default EBS key as a CUSTOMER key (AWS managed in AWS): it must not be judged.
+    boto3.client("ec2", region_name=REGION).create_volume(AvailabilityZone=f"{REGION}a", Size=1, Encrypted=True)
     disabled = client.create_key(Description="disabled")["KeyMetadata"]["KeyId"]
     client.disable_key(KeyId=disabled)
     return {"disabled": disabled, "rotated": rotated, "public": public["KeyMetadata"]["KeyId"], "doomed": doomed}
@@ -92,8 +94,8 @@ def _seed_kms() -> dict[str, str]:
 
 def _seed_others() -> None:
     ddb = boto3.client("dynamodb", region_name=REGION)
-    table = dict(AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                 KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+    table = {"AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"}
     ddb.create_table(TableName="careless", **table)
     ddb.create_table(TableName="careful", DeletionProtectionEnabled=True,
                      SSESpecification={"Enabled": True, "SSEType": "KMS"}, **table)
@@ -162,8 +164,8 @@ def test_weak_resource_fails_and_its_twin_passes(seeded: Any, check_id: str, wea
 def test_kms_keys(seeded: Any) -> None:
     snapshot, keys = seeded
     rotation = verdicts(snapshot, "kms.cmk_rotation_enabled")
-    assert rotation[keys["rotated"]] == Status.PASS and rotation[keys["public"]] == Status.FAIL
-    assert keys["doomed"] not in rotation  # pending deletion: not rotatable, out of scope
+    # Only enabled customer keys: not the disabled or doomed ones, nor moto's default EBS key.
+    assert rotation == {keys["rotated"]: Status.PASS, keys["public"]: Status.FAIL}
     assert verdicts(snapshot, "kms.cmk_not_pending_deletion")[keys["doomed"]] == Status.FAIL
     usable = verdicts(snapshot, "kms.cmk_unused_disabled")
     assert usable[keys["disabled"]] == Status.FAIL and usable[keys["rotated"]] == Status.PASS

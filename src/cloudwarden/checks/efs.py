@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from cloudwarden.checks._datastore import Kind, flag, judge_each
 from cloudwarden.checks.context import CheckContext

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from cloudwarden.checks._datastore import Kind, Outcome, judge_with_item
 from cloudwarden.checks._public import public_actions, public_statement_ids

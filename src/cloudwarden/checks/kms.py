@@ -1,12 +1,15 @@
 """KMS customer managed keys: rotation, scheduled deletion, public key policies.
 
-AWS managed keys are left out: KeyManager says so in AWS, and an `alias/aws/...` alias says so
-where an emulator marks such a key CUSTOMER (moto's default EBS key).
+AWS managed keys are left out: KeyManager says so in AWS; where an emulator marks such a key
+CUSTOMER (moto's default EBS key), an `alias/aws/...` alias or AWS's own description of its
+managed keys gives it away.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+import re
+from collections.abc import Iterator
+from typing import Any
 
 from cloudwarden.checks._public import public_allow_statements, public_statement_ids
 from cloudwarden.checks.context import CheckContext
@@ -20,6 +23,8 @@ KEYS = "kms.keys"
 ALIASES = "kms.aliases"
 KEY = "AWS::KMS::Key"
 PENDING_DELETION = ("PendingDeletion", "PendingReplicaDeletion")
+# The description AWS gives its managed keys ("... protects my EBS volumes when no other key is defined").
+_AWS_MANAGED_DESCRIPTION = re.compile(r"^Default (master )?key that protects my .+ when no other key is defined$")
 
 
 def _aws_aliased(ctx: CheckContext, region: str) -> set[str]:
@@ -41,7 +46,8 @@ def customer_keys(ctx: CheckContext) -> Iterator[tuple[str, str, dict[str, Any]]
             managed_by_aws[region] = _aws_aliased(ctx, region)
         with ctx.resource(key_id, region):
             meta = ctx.item(KEYS, key_id, region)
-            if meta.get("KeyManager") == "CUSTOMER" and key_id not in managed_by_aws[region]:
+            if (meta.get("KeyManager") == "CUSTOMER" and key_id not in managed_by_aws[region]
+                    and not _AWS_MANAGED_DESCRIPTION.match(str(meta.get("Description") or ""))):
                 yield region, key_id, meta
 
 

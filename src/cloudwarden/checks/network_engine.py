@@ -7,15 +7,13 @@ A region whose EC2 networking data is missing gives UNKNOWN, never PASS.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
-from importlib import resources
+from dataclasses import dataclass, replace
 from typing import Iterator
-
-import yaml
 
 from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.helpers import failed, passed
-from cloudwarden.checks.registry import CATALOG_FILE, Result, catalog, check
+from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.enums import Severity
 from cloudwarden.engines.network import (
     Exposure,
     NetworkModel,
@@ -40,19 +38,6 @@ CHECK_IDS = ("net.instance_reachable_from_internet", "net.rds_reachable_from_int
              "net.lb_forwards_internet_to_admin_port", "net.lateral_path_to_data_tier")
 
 
-def _catalogue_beyond_the_peers() -> None:
-    """The catalogue keeps these four ids in its ``beyond_the_peers`` section, which the registry's
-    reader does not (yet) load; add those entries so ``@check`` finds their metadata."""
-    known = catalog()
-    if all(check_id in known for check_id in CHECK_IDS):
-        return
-    text = resources.files("cloudwarden.data").joinpath(CATALOG_FILE).read_text(encoding="utf-8")
-    for entry in yaml.safe_load(text).get("beyond_the_peers") or []:
-        if entry.get("id") in CHECK_IDS:
-            known.setdefault(entry["id"], entry)
-
-
-_catalogue_beyond_the_peers()
 
 
 @dataclass
@@ -108,6 +93,15 @@ def _worst_first(exposures: list[Exposure]) -> list[Exposure]:
     return sorted(exposures, key=lambda e: (order[e.port_class], e.ip_version, e.from_port))
 
 
+_SEVERITY_BY_CLASS = {PortClass.REMOTE_ADMIN: Severity.CRITICAL, PortClass.DATABASE: Severity.HIGH,
+                      PortClass.OTHER: Severity.MEDIUM}
+
+
+def severity_of(exposures: list[Exposure]) -> Severity:
+    """The worst port class decides: remote administration, then databases, then the rest."""
+    return _SEVERITY_BY_CLASS[_worst_first(exposures)[0].port_class]
+
+
 def describe(exposures: list[Exposure]) -> str:
     """The worst exposure with its path, and how many more there are."""
     first = _worst_first(exposures)[0]
@@ -141,7 +135,8 @@ def instance_reachable_from_internet(ctx: CheckContext) -> Iterator[Result]:
             arn = ctx.arn("ec2", f"instance/{instance_id}", net.region)
             sensitive = [e for e in exposures if e.port_class is not PortClass.OTHER]
             if sensitive:
-                yield failed(instance_id, describe(sensitive), net.region, arn)
+                yield replace(failed(instance_id, describe(sensitive), net.region, arn),
+                              severity=severity_of(sensitive))
             elif exposures:
                 yield passed(instance_id, "no admin or database port is reachable; " + describe(exposures),
                              net.region, arn)

@@ -6,7 +6,8 @@ authentication) are judged on the cluster, not again on each member instance.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from cloudwarden.checks._datastore import Kind, Outcome, flag, judge_each, judge_with_item
 from cloudwarden.checks.context import CheckContext

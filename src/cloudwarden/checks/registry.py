@@ -30,6 +30,8 @@ class Result:
     region: str = "global"
     resource_arn: str = ""
     resource_type: str = ""
+    # Overrides the catalogue severity for this one result (e.g. by port class of an exposure).
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,10 @@ REGISTRY: dict[str, CheckDef] = {}
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, dict[str, Any]]:
     text = resources.files("cloudwarden.data").joinpath(CATALOG_FILE).read_text(encoding="utf-8")
-    return {entry["id"]: entry for entry in yaml.safe_load(text)["checks"]}
+    document = yaml.safe_load(text)
+    # "beyond_the_peers" holds the checks that need an engine (reachability, exact IAM evaluation).
+    entries = list(document["checks"]) + list(document.get("beyond_the_peers") or [])
+    return {entry["id"]: entry for entry in entries}
 
 
 def check(

@@ -6,7 +6,8 @@ region (ListBuckets' BucketRegion, else GetBucketLocation's answer).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from cloudwarden.checks._public import (
     ACL_READ,
