@@ -7,7 +7,8 @@ AMIs as well). A snapshot is public when the "all" group may create volumes from
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import every_region, name_or_id, verdict

@@ -7,7 +7,8 @@ and launch-template checks live in `ec2_instances.py`; NACLs, subnets and flow l
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from cloudwarden.checks._sg import (
     ENIS,

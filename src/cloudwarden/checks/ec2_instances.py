@@ -6,7 +6,8 @@ Terminated and shutting-down instances are not judged. Reads ec2.* datasets only
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import every_region, name_or_id, verdict

@@ -63,7 +63,8 @@ REGISTRY: dict[str, CheckDef] = {}
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, dict[str, Any]]:
     text = resources.files("cloudwarden.data").joinpath(CATALOG_FILE).read_text(encoding="utf-8")
-    document = yaml.safe_load(text)
+    # The C loader parses the catalogue in a tenth of the time of the pure-Python one.
+    document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     # "beyond_the_peers" holds the checks that need an engine (reachability, exact IAM evaluation).
     entries = list(document["checks"]) + list(document.get("beyond_the_peers") or [])
     return {entry["id"]: entry for entry in entries}

@@ -101,8 +101,8 @@ def _block_message(config: dict[str, Any] | None, what: str) -> tuple[bool, str]
        doc=S3_DOC + "configuring-block-public-access-account.html")
 def account_public_access_block(ctx: CheckContext) -> Iterator[Result]:
     ok, message = _block_message(ctx.get(ACCOUNT_BPA), "account-level")
-    yield verdict(ok, ctx.account_id, message, arn=f"arn:{ctx.partition}:s3:::{ctx.account_id}",
-                  resource_type="AWS::S3::AccountPublicAccessBlock")
+    # The account-level setting has no ARN of its own; the account id names it.
+    yield verdict(ok, ctx.account_id, message, resource_type="AWS::S3::AccountPublicAccessBlock")
 
 
 @check("s3.bucket_public_access_block", resource_type=BUCKET, datasets=[BUCKETS, LOCATION, BUCKET_BPA],

@@ -7,7 +7,8 @@ means a 0.0.0.0/0 or ::/0 entry; narrower entries neither open nor shadow the wh
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import name_or_id, verdict

@@ -58,7 +58,10 @@ def classify(error: Exception) -> CallFailure:
         return CallFailure("NoCredentials", str(error))
     if isinstance(error, bex.BotoCoreError):
         return CallFailure(type(error).__name__, str(error)[:300])
-    raise error
+    if isinstance(error, NotImplementedError):  # moto in-process (mock_aws)
+        return CallFailure(NOT_IMPLEMENTED, str(error)[:300] or "not implemented")
+    # Anything else is a bug in a spec (a bad transform, say): keep it as a gap, never lose the scan.
+    return CallFailure(f"Unexpected{type(error).__name__}", str(error)[:300])
 
 
 def _looks_unimplemented(code: str, message: str) -> bool:

@@ -144,7 +144,7 @@ class Collector:
             return _normalise(value), None
         except _Unimplemented:
             return None, self._gap(task, NOT_IMPLEMENTED, "the endpoint does not implement this operation")
-        except Exception as error:  # noqa: BLE001 - classified by error code below, re-raised if unknown
+        except Exception as error:  # noqa: BLE001 - classified by error code; every failure is a gap
             failure = classify(error)
             if failure.code in call.absent_codes:
                 return None, None

@@ -14,8 +14,10 @@ from typing import Any
 from cloudwarden.engines.iam.errors import PolicyError
 from cloudwarden.engines.iam.evaluator import evaluate
 from cloudwarden.engines.iam.model import Decision, PolicySet, Request, make_request
+from cloudwarden.engines.iam.organization import Organization, load_organization
 from cloudwarden.engines.iam.policy import CompiledPolicy, compile_policy
-from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
+from cloudwarden.engines.iam.resources import PolicyResource, Unreadable, policy_key, policy_resources
+from cloudwarden.inventory.snapshot import GLOBAL, Snapshot
 
 DETAILS = "iam.authorization_details"
 ANONYMOUS = "anonymous"
@@ -51,6 +53,9 @@ class Account:
     resource_policies: dict[str, CompiledPolicy] = field(default_factory=dict)
     scps: tuple[tuple[CompiledPolicy, ...], ...] | None = None
     problems: list[str] = field(default_factory=list)  # policies that could not be compiled
+    organization: Organization = field(default_factory=Organization)
+    resources: dict[str, PolicyResource] = field(default_factory=dict)  # ARN -> resource with a policy
+    unreadable: list[Unreadable] = field(default_factory=list)  # resources whose policy was not read
 
     def principal(self, arn_or_name: str) -> Principal:
         if arn_or_name in self.principals:
@@ -124,6 +129,10 @@ def load_account(snapshot: Snapshot) -> Account:
     for raw in details.get("RoleDetailList") or []:
         _add_role(account, raw)
     _load_resource_policies(account, snapshot)
+    account.organization = load_organization(
+        snapshot, lambda text, kind, source: _compile(account, text, kind, source)
+    )
+    account.scps = account.organization.scps
     return account
 
 
@@ -182,34 +191,20 @@ def _add_role(account: Account, raw: dict[str, Any]) -> None:
 
 
 def _load_resource_policies(account: Account, snapshot: Snapshot) -> None:
-    """S3 bucket and KMS key policies, where collected (a gap simply leaves them out)."""
-    try:
-        bucket_policies = snapshot.get("s3.bucket_policy", GLOBAL) or {}
-    except DataUnavailable:
-        bucket_policies = {}
-    for bucket, text in bucket_policies.items():
-        if text:
-            policy = _compile(account, text, "resource", f"bucket policy of {bucket}")
+    """Bucket, key, queue, topic, function, secret and repository policies, where collected."""
+    inventory = policy_resources(snapshot)
+    account.unreadable = inventory.unreadable
+    for resource in inventory.resources:
+        account.resources[resource.arn] = resource
+        if resource.document:
+            label = f"{resource.service} policy of {resource.name}"
+            policy = _compile(account, resource.document, "resource", label)
             if policy is not None:
-                account.resource_policies[f"arn:{account.partition}:s3:::{bucket}"] = policy
-    for region in snapshot.regions:
-        try:
-            keys = snapshot.get("kms.key_policy", region) or {}
-        except DataUnavailable:
-            continue
-        for key_id, text in keys.items():
-            if text:
-                arn = f"arn:{account.partition}:kms:{region}:{account.account_id}:key/{key_id}"
-                policy = _compile(account, text, "resource", f"key policy of {key_id}")
-                if policy is not None:
-                    account.resource_policies[arn] = policy
+                account.resource_policies[resource.arn] = policy
 
 
 def resource_policy_for(account: Account, resource: str) -> CompiledPolicy | None:
-    if resource.startswith(f"arn:{account.partition}:s3:::"):
-        bucket = resource.split(":::", 1)[1].split("/", 1)[0]
-        return account.resource_policies.get(f"arn:{account.partition}:s3:::{bucket}")
-    return account.resource_policies.get(resource)
+    return account.resource_policies.get(policy_key(resource, account.partition))
 
 
 def principal_context(principal: Principal) -> dict[str, Any]:

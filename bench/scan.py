@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Benchmark a full `cloudwarden scan` against moto's server at a given scale.
+
+    python bench/scan.py --scale 10
+
+Seeds moto's server (a child process on 127.0.0.1) with N copies of a resource set of about 60
+resources over two regions, then runs `cloudwarden scan` as a user would (a child process, real
+boto3 over HTTP) and prints its wall time, peak memory (RSS of the scan process), API requests
+made, and findings. Seeding is not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from cloudwarden.demo.server import DEMO_CREDENTIALS, moto_server_process  # noqa: E402
+
+REGIONS = ("us-east-1", "eu-west-1")
+AMI = "ami-0c0ffee000demo01"
+PEERS = ("Reference figures quoted in the issue for peers on such an account, on this machine (not re-measured "
+         "here): scale 10 — Prowler 5.46 about 65 s, 1.5 GB, 2,000 requests; ScoutSuite 23 s, 300 MB; "
+         "scale 50 — Prowler 216 s, 4.6 GB.")
+
+
+def seed_region(endpoint: str, region: str, copy: int) -> int:
+    """One copy's share of one region: about 29 resources. Returns how many were created."""
+    def client(service: str) -> Any:
+        return boto3.client(service, region_name=region, endpoint_url=endpoint)
+
+    ec2, tag = client("ec2"), f"c{copy}-{region}"
+    vpc = ec2.create_vpc(CidrBlock=f"10.{copy % 250}.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{copy % 250}.{i}.0/24")["Subnet"]["SubnetId"]
+               for i in (1, 2)]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    ec2.associate_route_table(RouteTableId=table, SubnetId=subnets[0])
+    groups = []
+    for i, (port, cidr) in enumerate([(22, "0.0.0.0/0"), (443, "0.0.0.0/0"), (3389, "10.0.0.0/8"),
+                                      (5432, "0.0.0.0/0"), (80, "0.0.0.0/0"), (6379, "10.1.0.0/16")]):
+        group = ec2.create_security_group(GroupName=f"sg-{tag}-{i}", Description="bench", VpcId=vpc)["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": cidr}]}])
+        groups.append(group)
+    acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="-1", RuleAction="allow",
+                                 Egress=False, CidrBlock="0.0.0.0/0")
+    ec2.run_instances(ImageId=AMI, InstanceType="t3.micro", MinCount=2, MaxCount=2, SubnetId=subnets[0],
+                      SecurityGroupIds=groups[:2])
+    volumes = [ec2.create_volume(AvailabilityZone=f"{region}a", Size=8, Encrypted=i == 0)["VolumeId"]
+               for i in range(3)]
+    ec2.create_snapshot(VolumeId=volumes[1])
+    client("kms").create_key(Description=tag)
+    client("rds").create_db_instance(DBInstanceIdentifier=f"db-{tag}", DBInstanceClass="db.t3.micro",
+                                     Engine="postgres", MasterUsername="app", MasterUserPassword="bench-pass-1",
+                                     AllocatedStorage=20)
+    for i in range(2):
+        client("dynamodb").create_table(TableName=f"t-{tag}-{i}", BillingMode="PAY_PER_REQUEST",
+                                        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                                        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+    for i in range(3):
+        client("logs").create_log_group(logGroupName=f"/bench/{tag}/{i}")
+    s3 = client("s3")
+    for i in range(2):
+        name = f"bench-{tag}-{i}"
+        if region == "us-east-1":
+            s3.create_bucket(Bucket=name)
+        else:
+            s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+    # vpc, 2 subnets, igw, route table, 6 groups, nacl, 2 instances (+2 ENIs), 3 volumes, snapshot,
+    # key, database, 2 tables, 3 log groups, 2 buckets
+    return 1 + 2 + 1 + 1 + 6 + 1 + 4 + 3 + 1 + 1 + 1 + 2 + 3 + 2
+
+
+def seed_iam(endpoint: str, copy: int) -> int:
+    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=endpoint)
+    policy = iam.create_policy(PolicyName=f"p-{copy}", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    iam.create_group(GroupName=f"g-{copy}")
+    iam.attach_group_policy(GroupName=f"g-{copy}", PolicyArn=policy["Policy"]["Arn"])
+    for i in range(2):
+        iam.create_user(UserName=f"u-{copy}-{i}")
+        iam.add_user_to_group(GroupName=f"g-{copy}", UserName=f"u-{copy}-{i}")
+    iam.create_access_key(UserName=f"u-{copy}-0")
+    iam.create_role(RoleName=f"r-{copy}", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))
+    return 5
+
+
+def run_scan(endpoint: str, out: Path) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(DEMO_CREDENTIALS)
+    command = [sys.executable, "-m", "cloudwarden", "scan", "--endpoint-url", endpoint,
+               "--regions", ",".join(REGIONS), "--out", str(out), "--quiet", "--format", "json"]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"scan failed:\n{stderr}")
+    findings = json.loads((out / "findings.json").read_text())
+    from cloudwarden.inventory import load_snapshot
+
+    snapshot = load_snapshot(out / "account.snapshot")
+    return {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "api_requests": snapshot.stats["api_requests"],
+            "findings": len(findings["findings"]), "by_status": findings["summary"]["by_status"],
+            "gaps": len(snapshot.gaps)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=1, help="copies of the ~60-resource set (default 1)")
+    args = parser.parse_args()
+    os.environ.update(DEMO_CREDENTIALS)
+    # The seed attaches no AWS-managed policy; loading moto's 1,500 of them would only add payload.
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "false"
+    with moto_server_process() as endpoint, tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        resources = sum(seed_iam(endpoint, c) + sum(seed_region(endpoint, r, c) for r in REGIONS)
+                        for c in range(args.scale))
+        seeded = time.perf_counter() - started
+        result = run_scan(endpoint, Path(tmp) / "report")
+    print(f"scale {args.scale}: {resources} resources seeded in {seeded:.1f} s (not timed below)")
+    print(f"scan wall time   {result['wall_s']:.2f} s")
+    print(f"peak memory      {result['peak_rss_mb']:.0f} MB (RSS of the scan process)")
+    print(f"API requests     {result['api_requests']}")
+    print(f"findings         {result['findings']} {json.dumps(result['by_status'], sort_keys=True)}; "
+          f"{result['gaps']} gaps")
+    print(PEERS)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
