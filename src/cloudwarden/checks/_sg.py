@@ -28,7 +28,6 @@ INTERNET = ("0.0.0.0/0", "::/0")
 MAX_PORT = 65535
 
 _PROTOCOLS = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
-_PORTLESS = ("icmp", "icmpv6")
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ class Rule:
     def __str__(self) -> str:
         if self.protocol == "all":
             ports = "all traffic"
-        elif self.protocol in _PORTLESS or self.protocol not in ("tcp", "udp"):
+        elif self.protocol not in ("tcp", "udp"):
             ports = f"protocol {self.protocol}"
         else:
             span = str(self.low) if self.low == self.high else f"{self.low}-{self.high}"
@@ -71,8 +70,8 @@ def _protocol(raw: Any) -> str:
 
 
 def _span(permission: dict[str, Any], protocol: str) -> tuple[int, int]:
-    if protocol in ("all",) or protocol not in ("tcp", "udp"):
-        return 0, MAX_PORT  # ICMP type/code and other protocols carry no ports
+    if protocol not in ("tcp", "udp"):
+        return 0, MAX_PORT  # all traffic; ICMP type/code and other protocols carry no ports
     low, high = permission.get("FromPort"), permission.get("ToPort")
     if low is None or high is None or (low == -1 and high == -1):
         return 0, MAX_PORT

@@ -39,6 +39,9 @@ def register(sub: Any) -> None:
     demo.add_argument("--quiet", action="store_true", help="no progress display")
     demo.set_defaults(handler=run_demo)
 
+    permissions = sub.add_parser("permissions", help="print the least-privilege IAM policy a scan needs")
+    permissions.set_defaults(handler=run_permissions)
+
     checks = sub.add_parser("checks", help="list the checks with their area and severity")
     checks.add_argument("--format", choices=("terminal", "json"), default="terminal")
     checks.set_defaults(handler=run_list_checks)
@@ -184,4 +187,16 @@ def run_list_checks(args: argparse.Namespace) -> int:
     for c in checks:
         sys.stdout.write(f"{c.meta.id:<48} {c.meta.area.code:<4} {c.meta.severity.value:<9} {c.meta.title}\n")
     sys.stdout.write(f"{len(checks)} checks\n")
+    return 0
+
+
+def run_permissions(_args: argparse.Namespace) -> int:
+    """The IAM policy for scanning, generated from the collection specs (never written by hand)."""
+    from cloudwarden.collect import all_calls
+
+    actions = sorted({action for call in all_calls() for action in call.all_permissions})
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "CloudwardenReadOnlyScan", "Effect": "Allow", "Action": actions, "Resource": "*"}]}
+    json.dump(policy, sys.stdout, indent=2)
+    sys.stdout.write("\n")
     return 0

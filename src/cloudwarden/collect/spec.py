@@ -54,6 +54,13 @@ class Call:
         prefix = _IAM_PREFIX.get(self.service, self.service)
         return f"{prefix}:{self.operation_name}"
 
+    @property
+    def all_permissions(self) -> list[str]:
+        """Every IAM action this call needs, its custom fetch's extra operations included."""
+        prefix = _IAM_PREFIX.get(self.service, self.service)
+        extra = [f"{prefix}:{''.join(p.capitalize() for p in op.split('_'))}" for op in self.extra_operations]
+        return [self.iam_permission, *extra]
+
 
 # boto3 client names whose IAM action prefix differs.
 _IAM_PREFIX = {

@@ -30,8 +30,7 @@ def fetch_account_public_access_block(client: Any, params: dict[str, Any]) -> An
 SPECS = [
     Call("iam.account_summary", "iam", "get_account_summary", "SummaryMap", scope="global"),
     Call("iam.credential_report", "iam", "get_credential_report", scope="global",
-         fetch=fetch_credential_report, extra_operations=("generate_credential_report",),
-         permission="iam:GenerateCredentialReport"),
+         fetch=fetch_credential_report, extra_operations=("generate_credential_report",)),
     Call("iam.password_policy", "iam", "get_account_password_policy", "PasswordPolicy",
          scope="global", absent_codes=("NoSuchEntity",)),
     Call("iam.authorization_details", "iam", "get_account_authorization_details",

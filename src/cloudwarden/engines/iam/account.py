@@ -279,7 +279,7 @@ def who_can(account: Account, action: str, resource: str) -> list[tuple[str, Dec
     owner = _owner(account, resource)
     # outsiders' own accounts are not in the snapshot: assume their IAM policies allow everything
     outside = PolicySet(identity=(_ALLOW_ALL,), resource=resource_policy)
-    for outsider in ["anonymous", *_outsiders(account, resource_policy)]:
+    for outsider in ["anonymous", *outside_principals(account.account_id, account.partition, resource_policy)]:
         try:
             decision = evaluate(make_request(outsider, action, resource, owner), outside)
         except PolicyError:  # an entry that is no principal ARN (a deleted principal's unique id)
@@ -297,21 +297,22 @@ _ALLOW_ALL = compile_policy(
 )
 
 
-def _outsiders(account: Account, policy: CompiledPolicy | None) -> list[str]:
-    """Principals outside the account that the resource policy names: account roots and exact ARNs."""
+def outside_principals(account_id: str, partition: str, policy: CompiledPolicy | None) -> list[str]:
+    """Principals outside the account that the resource policy names: account roots and exact ARNs
+    (a ``*`` principal gives the root of the stand-in account ANY_ACCOUNT)."""
     if policy is None:
         return []
     named: set[str] = set()
-    root = f"arn:{account.partition}:iam::{{}}:root"
+    root = f"arn:{partition}:iam::{{}}:root"
     for statement in policy.allows:
         matcher = statement.principal
         if matcher is None:
             continue
         if matcher.wildcard:
             named.add(root.format(ANY_ACCOUNT))
-        named.update(root.format(a) for a in matcher.accounts if a != account.account_id)
+        named.update(root.format(a) for a in matcher.accounts if a != account_id)
         for arn in matcher.exact | matcher.role_arns:
             parts = arn.split(":")
-            if len(parts) >= 6 and parts[4] != account.account_id and parts[4].isdigit():
+            if len(parts) >= 6 and parts[4] != account_id and parts[4].isdigit():
                 named.add(arn)
     return sorted(named)

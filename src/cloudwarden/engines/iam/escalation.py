@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
+import networkx as nx  # type: ignore[import-untyped]
 
 from cloudwarden.engines.iam.account import Account, Principal, can, request_for
 from cloudwarden.engines.iam.evaluator import evaluate

@@ -115,10 +115,12 @@ def _parents(snapshot: Snapshot, dataset: str, region: str) -> Iterator[Any]:
 
 
 def _buckets(snapshot: Snapshot, inventory: ResourceInventory) -> None:
-    if not snapshot.has("s3.buckets", GLOBAL):
-        return
-    for bucket in snapshot.get("s3.buckets", GLOBAL) or []:
-        name = bucket["Name"]
+    names: dict[str, None] = {}
+    if snapshot.has("s3.buckets", GLOBAL):
+        names.update((b["Name"], None) for b in snapshot.get("s3.buckets", GLOBAL) or [])
+    if snapshot.has("s3.bucket_policy", GLOBAL):  # hand-built snapshots may hold policies only
+        names.update((name, None) for name in snapshot.get("s3.bucket_policy", GLOBAL) or {})
+    for name in names:
         arn = f"arn:{snapshot.partition}:s3:::{name}"
         try:
             document = snapshot.item("s3.bucket_policy", GLOBAL, name)

@@ -1,10 +1,14 @@
-"""Running rules over the store: one scan for all rules, then per-kind aggregation in SQL.
+"""Running rules over the store: a plan from the event names present, then SQL aggregation.
 
-The scan evaluates every rule's condition once per event (``WHERE c1 OR c2 ...``) and keeps, for
-each matching event, the list of rules it matched: the store is read once however many rules
-there are. Single-event rules become one detection per actor and hour; window rules count in a
-sliding window per group; ``near`` rules pair two conditions; ``first_seen`` rules flag a value new
-for its actor. Reads the DuckDB view ``events`` (store.attach); writes temp tables only.
+Most rules name their API calls. Their *guard* (guards.py: the part of the condition that reads
+``event_name`` alone) is evaluated once over the store's distinct event names: a rule none of whose
+events occur is not run at all, and the others read only their events (``event_name IN (...)``,
+which the Parquet reader applies before reading any other column). Single-event rules are then
+evaluated in two scans (all full-scan rules together, all guarded rules together) that aggregate
+as they go: one detection per rule, actor and hour, keeping at most EVENT_ID_CAP event ids (the
+count stays exact). Window, near and first-seen rules each read their own guarded events. No
+per-event Python work; memory is bounded by the aggregates, not by the number of matches.
+Reads the DuckDB view ``events`` (store.attach); writes temp tables only.
 """
 
 from __future__ import annotations
@@ -15,22 +19,26 @@ from typing import Any, Sequence
 
 import duckdb
 
-from cloudwarden.engines.trail.rules import ACTOR_SQL, Rule
+from cloudwarden.engines.trail.guards import guard
+from cloudwarden.engines.trail.rules import ACTOR_SQL, Rule, quote
 from cloudwarden.engines.trail.schema import SCALAR_FIELDS
 
 SCALAR_COLUMNS = tuple(column for column, _ in SCALAR_FIELDS)
 
 EVENT_ID_CAP = 1000  # event ids kept per detection; event_count always has the full count
 EVENT_BUCKET = "INTERVAL 1 HOUR"
-MASK_BITS = 62  # conditions per BIGINT bit mask
+MAX_GUARD_NAMES = 256  # a guard passing more names than this is not worth an IN list
+_NEVER = "never"
 
 _SUMMARY = (
     "count(*) AS n, min(event_time) AS first, max(event_time) AS last, "
-    f"(list(event_id ORDER BY event_time) FILTER (WHERE event_id IS NOT NULL))[1:{EVENT_ID_CAP}] AS ids, "
+    f"min_by(event_id, (event_time, event_id), {EVENT_ID_CAP}) FILTER (WHERE event_id IS NOT NULL) AS ids, "
     "list(DISTINCT user_arn) FILTER (WHERE user_arn IS NOT NULL) AS arns, "
     "list(DISTINCT access_key) FILTER (WHERE access_key IS NOT NULL) AS keys, "
     "list(DISTINCT source_ip) FILTER (WHERE source_ip IS NOT NULL) AS ips"
 )
+_BASE_COLUMNS = (f"event_time, event_id, {ACTOR_SQL} AS actor, user_arn, user_access_key_id AS access_key, "
+                 "source_ip")
 
 
 @dataclass(frozen=True)
@@ -59,76 +67,85 @@ class Detection:
         return data
 
 
-def _conditions(rules: Sequence[Rule]) -> tuple[list[str], dict[int, int]]:
-    """Every condition to scan for (rules first, then each near rule's second half)."""
-    conditions = [rule.where for rule in rules]
-    second: dict[int, int] = {}
-    for index, rule in enumerate(rules):
-        if rule.near is not None:
-            second[index] = len(conditions)
-            conditions.append(rule.near)
-    return conditions, second
+class _Plan:
+    """For each condition: the pre-filter to put before it ('' = read every event, _NEVER = skip)."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, conditions: Sequence[str]) -> None:
+        names = connection.execute("SELECT event_name, count(*) FROM events GROUP BY ALL").fetchall()
+        self.events = sum(int(n) for _, n in names)
+        self.filters: dict[str, str] = {}
+        guards = {c: guard(c) for c in dict.fromkeys(conditions)}
+        guarded = [c for c, g in guards.items() if g is not None]
+        for condition, g in guards.items():
+            if g is None:
+                self.filters[condition] = ""
+        if not guarded:
+            return
+        if not names:
+            for condition in guarded:
+                self.filters[condition] = _NEVER
+            return
+        connection.execute("CREATE OR REPLACE TEMP TABLE trail_event_names (event_name VARCHAR, n BIGINT)")
+        connection.executemany("INSERT INTO trail_event_names VALUES (?, ?)", [list(row) for row in names])
+        tests = ", ".join(f"coalesce({guards[c]}, false)" for c in guarded)
+        rows = connection.execute(f"SELECT event_name, n, [{tests}] FROM trail_event_names").fetchall()
+        connection.execute("DROP TABLE trail_event_names")
+        for position, condition in enumerate(guarded):
+            passing = [(name, int(n)) for name, n, flags in rows if flags[position]]
+            self.filters[condition] = self._filter(passing)
+
+    def _filter(self, passing: list[tuple[str | None, int]]) -> str:
+        if not passing:
+            return _NEVER
+        if sum(n for _, n in passing) == self.events or len(passing) > MAX_GUARD_NAMES:
+            return ""
+        listed = [name for name, _ in passing if name is not None]
+        parts = [f"event_name IN ({', '.join(quote(n) for n in listed)})"] if listed else []
+        if len(listed) < len(passing):
+            parts.append("event_name IS NULL")
+        return "(" + " OR ".join(parts) + ")"
+
+    def where(self, condition: str) -> str | None:
+        """``condition`` behind its pre-filter, or None when no event can match it."""
+        prefilter = self.filters[condition]
+        if prefilter == _NEVER:
+            return None
+        return f"{prefilter} AND ({condition})" if prefilter else f"({condition})"
 
 
-def _lowered(conditions: list[str]) -> tuple[list[str], str]:
-    """Conditions reading ``col__lc`` instead of ``lower(col)``, and the projection computing them.
-
-    Sigma rules compare lowered text; lowering each column once per event instead of once per
-    rule per event is most of the scan's saving.
-    """
-    used = sorted({c for c in SCALAR_COLUMNS if any(f"lower({c})" in w for w in conditions)})
-    rewritten = []
-    for condition in conditions:
-        for column in used:
-            condition = condition.replace(f"lower({column})", f"{column}__lc")
-        rewritten.append(condition)
-    projection = "".join(f", lower({c}) AS {c}__lc" for c in used)
-    return rewritten, f"(SELECT *{projection} FROM events)"
+def _source(where: str, extra: str = "") -> str:
+    return f"(SELECT {_BASE_COLUMNS}{extra} FROM events WHERE {where})"
 
 
-def _scan(connection: duckdb.DuckDBPyConnection, rules: Sequence[Rule], conditions: list[str]) -> None:
-    """Table ``hits``: matching events with bit masks of the conditions they matched."""
-    extra = []
-    for index, rule in enumerate(rules):
-        if rule.kind == "window":
-            extra.append(f"{rule.group_by} AS g{index}")
-            if rule.distinct:
-                extra.append(f"{rule.distinct} AS d{index}")
-        elif rule.kind == "first_seen":
-            extra.append(f"{rule.first_seen} AS f{index}")
-    conditions, source = _lowered(conditions)
-    masks = []
-    for start in range(0, len(conditions), MASK_BITS):
-        bits = " | ".join(f"(CASE WHEN {c} THEN {1 << bit} ELSE 0 END)::BIGINT"
-                          for bit, c in enumerate(conditions[start:start + MASK_BITS]))
-        masks.append(f"{bits} AS m{start // MASK_BITS}")
-    columns = ", ".join(
-        ["event_time", "event_id", f"{ACTOR_SQL} AS actor", "user_arn", "user_access_key_id AS access_key",
-         "source_ip"] + extra + masks)
-    where = " OR ".join(f"({c})" for c in conditions)
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE matched AS SELECT {columns} FROM {source} AS e WHERE {where}")
-    selects = " UNION ALL ".join(
-        f"SELECT {i} AS rule_index, * FROM matched WHERE (m{i // MASK_BITS} >> {i % MASK_BITS}) & 1 = 1"
-        for i in range(len(conditions)))
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE hits AS {selects}")
-    connection.execute("DROP TABLE matched")
+def _event_rules(connection: duckdb.DuckDBPyConnection, plan: _Plan,
+                 chosen: list[tuple[int, Rule]]) -> list[tuple[Any, ...]]:
+    """Single-event rules: one scan per group (full-scan rules; guarded rules), aggregated in SQL."""
+    rows: list[tuple[Any, ...]] = []
+    full = [(i, r) for i, r in chosen if plan.filters[r.where] == ""]
+    guarded = [(i, r) for i, r in chosen if plan.filters[r.where] not in ("", _NEVER)]
+    for group in (full, guarded):
+        if not group:
+            continue
+        prefilters = sorted({plan.filters[r.where] for _, r in group} - {""})
+        scope = ("WHERE " + " OR ".join(prefilters)) if prefilters else ""
+        tests = [f"CASE WHEN {plan.where(r.where)} THEN {i} END" for i, r in group]
+        rows += connection.execute(f"""
+            SELECT rule_index, {_SUMMARY} FROM (
+                SELECT *, unnest(list_filter([{', '.join(tests)}], lambda x: x IS NOT NULL)) AS rule_index
+                FROM (SELECT {_BASE_COLUMNS}, * EXCLUDE (event_time, event_id, user_arn, source_ip) FROM events
+                      {scope}) AS e) AS hits
+            GROUP BY rule_index, actor, time_bucket({EVENT_BUCKET}, event_time)
+        """).fetchall()
+    return rows
 
 
-def _event_rules(connection: duckdb.DuckDBPyConnection, indexes: list[int]) -> list[tuple[Any, ...]]:
-    if not indexes:
-        return []
-    return connection.execute(
-        f"SELECT rule_index, {_SUMMARY} FROM hits WHERE rule_index IN ({', '.join(map(str, indexes))})"
-        f" GROUP BY rule_index, actor, time_bucket({EVENT_BUCKET}, event_time)"
-    ).fetchall()
-
-
-def _window_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Rule) -> list[tuple[Any, ...]]:
+def _window_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Rule, where: str) -> list[tuple[Any, ...]]:
     """Sliding-window count per group; overlapping windows above the threshold merge into one."""
-    counted = f"count(DISTINCT d{index})" if rule.distinct else "count(*)"
+    counted = "count(DISTINCT d)" if rule.distinct else "count(*)"
+    extra = f", {rule.group_by} AS grp" + (f", {rule.distinct} AS d" if rule.distinct else "")
     window = f"INTERVAL {int(rule.window_seconds)} SECOND"
     return connection.execute(f"""
-        WITH m AS (SELECT *, g{index} AS grp FROM hits WHERE rule_index = {index}),
+        WITH m AS MATERIALIZED {_source(where, extra)},
         w AS (SELECT grp, event_time, {counted} OVER (PARTITION BY grp ORDER BY event_time
               RANGE BETWEEN {window} PRECEDING AND CURRENT ROW) AS c FROM m),
         anchors AS (SELECT DISTINCT grp, event_time AS t FROM w WHERE c > {int(rule.threshold)}),
@@ -142,23 +159,27 @@ def _window_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Rule) 
     """).fetchall()
 
 
-def _near_rule(connection: duckdb.DuckDBPyConnection, index: int, other: int, rule: Rule) -> list[tuple[Any, ...]]:
+def _near_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Rule, left: str,
+               right: str) -> list[tuple[Any, ...]]:
     return connection.execute(f"""
-        WITH a AS (SELECT * FROM hits WHERE rule_index = {index}),
-        b AS (SELECT * FROM hits WHERE rule_index = {other}),
+        WITH hits AS MATERIALIZED (SELECT 0 AS side, * FROM {_source(left)} UNION ALL
+                                   SELECT 1 AS side, * FROM {_source(right)}),
+        a AS (SELECT * FROM hits WHERE side = 0),
+        b AS (SELECT * FROM hits WHERE side = 1),
         pairs AS (SELECT a.actor, a.event_id AS left_id, b.event_id AS right_id FROM a JOIN b
                   ON a.actor = b.actor AND abs(epoch(a.event_time) - epoch(b.event_time)) <= {int(rule.window_seconds)}),
         ids AS (SELECT actor, left_id AS id FROM pairs UNION SELECT actor, right_id FROM pairs)
         SELECT {index}, {_SUMMARY} FROM hits JOIN ids ON hits.event_id = ids.id AND hits.actor = ids.actor
-        WHERE hits.rule_index IN ({index}, {other}) GROUP BY hits.actor
+        GROUP BY hits.actor
     """).fetchall()
 
 
-def _first_seen_rule(connection: duckdb.DuckDBPyConnection, index: int) -> list[tuple[Any, ...]]:
+def _first_seen_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Rule,
+                     where: str) -> list[tuple[Any, ...]]:
     return connection.execute(f"""
-        WITH m AS (SELECT *, row_number() OVER (PARTITION BY actor, f{index} ORDER BY event_time) AS nth_value,
-                   row_number() OVER (PARTITION BY actor ORDER BY event_time) AS nth FROM hits
-                   WHERE rule_index = {index})
+        WITH m AS (SELECT *, row_number() OVER (PARTITION BY actor, f ORDER BY event_time) AS nth_value,
+                   row_number() OVER (PARTITION BY actor ORDER BY event_time) AS nth
+                   FROM {_source(where, f", {rule.first_seen} AS f")})
         SELECT {index}, {_SUMMARY} FROM m WHERE nth_value = 1 AND nth > 1
         GROUP BY actor, time_bucket({EVENT_BUCKET}, event_time)
     """).fetchall()
@@ -174,17 +195,21 @@ def run_rules(connection: duckdb.DuckDBPyConnection, rules: Sequence[Rule]) -> l
     """Every detection of ``rules`` over the view ``events``, most severe and earliest first."""
     if not rules:
         return []
-    conditions, second = _conditions(rules)
-    _scan(connection, rules, conditions)
-    rows = _event_rules(connection, [i for i, r in enumerate(rules) if r.kind == "event"])
+    conditions = [rule.where for rule in rules] + [rule.near for rule in rules if rule.near is not None]
+    plan = _Plan(connection, conditions)
+    rows = _event_rules(connection, plan, [(i, r) for i, r in enumerate(rules) if r.kind == "event"])
     for index, rule in enumerate(rules):
+        where = plan.where(rule.where)
+        if where is None or rule.kind == "event":
+            continue
         if rule.kind == "window":
-            rows += _window_rule(connection, index, rule)
+            rows += _window_rule(connection, index, rule, where)
         elif rule.kind == "near":
-            rows += _near_rule(connection, index, second[index], rule)
+            other = plan.where(rule.near)  # type: ignore[arg-type]
+            if other is not None:
+                rows += _near_rule(connection, index, rule, where, other)
         elif rule.kind == "first_seen":
-            rows += _first_seen_rule(connection, index)
-    connection.execute("DROP TABLE IF EXISTS hits")
+            rows += _first_seen_rule(connection, index, rule, where)
     detections = [_detection(rules[row[0]], row) for row in rows]
     detections.sort(key=lambda d: (-d.rule.severity.rank, d.first_seen or datetime.max, d.rule.id))
     return detections
