@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.registry import CheckDef, Result, load_all_checks
@@ -80,8 +80,9 @@ def run_check(check_def: CheckDef, snapshot: Snapshot) -> list[Finding]:
     ctx = CheckContext(snapshot)
     results: list[Result] = []
     try:
+        # One by one, so that results a check yielded before it failed are kept.
         for result in check_def.fn(ctx):
-            results.append(result)
+            results.append(result)  # noqa: PERF402
     except DataUnavailable as missing:
         results.append(Result(Status.UNKNOWN, missing.resource or _scope(missing.region, snapshot),
                               f"not evaluated: {missing.reason}", missing.region))

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from cloudwarden.collect import collect_snapshot
 from cloudwarden.collect.aws import AwsClients, classify
 from cloudwarden.collect.spec import Call
-from botocore.exceptions import ClientError
 
 
 @pytest.fixture()

@@ -8,10 +8,11 @@ makes the whole check UNKNOWN.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from cloudwarden.core.arn import build_arn
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
@@ -30,7 +31,7 @@ class CheckContext:
         self.account_id = snapshot.account_id
         self.partition = snapshot.partition
         self.regions = list(snapshot.regions)
-        self.now = _parse_time(snapshot.collected_at) or datetime.now(timezone.utc)
+        self.now = _parse_time(snapshot.collected_at) or datetime.now(UTC)
         self.skipped: list[Skipped] = []
 
     # -- data access --
@@ -81,4 +82,4 @@ def _parse_time(text: str | None) -> datetime | None:
         moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

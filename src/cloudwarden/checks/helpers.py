@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 from urllib.parse import unquote
 
 from cloudwarden.checks.context import CheckContext
@@ -109,7 +110,7 @@ def is_public_principal(principal: Any) -> bool:
 
 
 def has_narrowing_condition(statement: dict[str, Any]) -> bool:
-    for operator, keys in (statement.get("Condition") or {}).items():
+    for keys in (statement.get("Condition") or {}).values():
         if not isinstance(keys, dict):
             continue
         if any(key.lower() in _NARROWING_KEYS for key in keys):

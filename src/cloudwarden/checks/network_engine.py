@@ -7,8 +7,8 @@ A region whose EC2 networking data is missing gives UNKNOWN, never PASS.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Iterator
 
 from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.helpers import failed, passed
@@ -48,7 +48,7 @@ class RegionNetwork:
     exposures: list[Exposure]
 
 
-_CACHE: dict[int, tuple["weakref.ref[Snapshot]", list[RegionNetwork | Skipped]]] = {}
+_CACHE: dict[int, tuple[weakref.ref[Snapshot], list[RegionNetwork | Skipped]]] = {}
 
 
 def _analysed(snapshot: Snapshot) -> list[RegionNetwork | Skipped]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from cloudwarden import __version__
 from cloudwarden.core.errors import CloudwardenError
@@ -21,7 +21,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FATAL = 0, 1, 2, 3
 class _Parser(argparse.ArgumentParser):
     """argparse that exits with code 2 and a hint line, as every other usage error does."""
 
-    def error(self, message: str) -> "NoReturn":  # type: ignore[name-defined]  # noqa: F821
+    def error(self, message: str) -> NoReturn:  # type: ignore[name-defined]  # noqa: F821
         self.print_usage(sys.stderr)
         sys.stderr.write(f"cloudwarden: error: {message}\n  hint: run `{self.prog} --help`\n")
         raise SystemExit(EXIT_USAGE)

@@ -18,7 +18,7 @@ from cloudwarden.inventory import DataUnavailable, load_snapshot
 EXIT_OK = 0
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `exposure` command."""
     parser = subparsers.add_parser(
         "exposure",

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import boto3
 import botocore.exceptions as bex
-from botocore.parsers import ResponseParserError
 from botocore.config import Config
+from botocore.parsers import ResponseParserError
 
 from cloudwarden.core.errors import CollectionError, CredentialsError
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from cloudwarden import __version__
 from cloudwarden.collect.aws import (
@@ -202,7 +203,7 @@ def new_snapshot(account_id: str, caller_arn: str, regions: list[str], partition
                  endpoint_url: str | None) -> Snapshot:
     return Snapshot(
         account_id=account_id,
-        collected_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        collected_at=datetime.now(UTC).isoformat(timespec="seconds"),
         regions=list(regions),
         partition=partition,
         caller_arn=caller_arn,

@@ -7,8 +7,9 @@ storing a mapping from the item's id to the value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 Scope = Literal["regional", "global"]
 

@@ -8,7 +8,7 @@ from cloudwarden.core.errors import (
     InputError,
     UsageError,
 )
-from cloudwarden.core.findings import Finding, FINDINGS_SCHEMA_VERSION
+from cloudwarden.core.findings import FINDINGS_SCHEMA_VERSION, Finding
 
 __all__ = [
     "Area",

@@ -18,7 +18,7 @@ class Severity(str, Enum):
         return _SEVERITY_RANK[self]
 
     @classmethod
-    def parse(cls, text: str) -> "Severity":
+    def parse(cls, text: str) -> Severity:
         try:
             return cls(text.strip().lower())
         except ValueError:
@@ -60,7 +60,7 @@ class Area(str, Enum):
         return self.name
 
     @classmethod
-    def parse(cls, text: str) -> "Area":
+    def parse(cls, text: str) -> Area:
         for area in cls:
             if text in (area.name, area.value):
                 return area

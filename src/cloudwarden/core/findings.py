@@ -56,7 +56,7 @@ class Finding:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Finding":
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
         rem = data.get("remediation")
         return cls(
             check_id=data["check_id"],

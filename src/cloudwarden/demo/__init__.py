@@ -7,8 +7,8 @@ then every planted weakness is checked to be FAIL and every compliant twin PASS.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from botocore.exceptions import ClientError
 

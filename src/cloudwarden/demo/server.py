@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Iterator
 
 DEMO_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",

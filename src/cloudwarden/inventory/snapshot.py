@@ -11,9 +11,10 @@ from __future__ import annotations
 import gzip
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from cloudwarden.core.errors import InputError
 
@@ -150,7 +151,7 @@ class Snapshot:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "snapshot") -> "Snapshot":
+    def from_dict(cls, data: dict[str, Any], source: str = "snapshot") -> Snapshot:
         if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
             raise InputError(
                 f"{source} is not a cloudwarden snapshot",

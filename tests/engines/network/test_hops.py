@@ -6,8 +6,8 @@ checks both the exposures and the hop the explanation names as the blocker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
 

@@ -59,7 +59,7 @@ class World:
         self.items: dict[str, dict[str, Any]] = {name: {} for name in ITEM_DATASETS}
 
     def vpc(self, vpc_id: str = "vpc-1", cidr: str = "10.0.0.0/16", igw: str | None = "igw-1",
-            main_routes: list[tuple[str, str]] | None = None) -> "World":
+            main_routes: list[tuple[str, str]] | None = None) -> World:
         """A VPC with its main route table (local route + ``main_routes``) and an open default NACL."""
         self.data["ec2.vpcs"].append({"VpcId": vpc_id, "CidrBlock": cidr})
         if igw:
@@ -87,7 +87,7 @@ class World:
             {"RouteTableId": table_id, "VpcId": vpc_id, "Routes": raw_routes, "Associations": associations})
 
     def subnet(self, subnet_id: str, cidr: str, vpc_id: str = "vpc-1",
-               routes: list[tuple[str, str]] | None = None) -> "World":
+               routes: list[tuple[str, str]] | None = None) -> World:
         """A subnet; with ``routes`` it gets its own explicitly associated route table."""
         self.data["ec2.subnets"].append({"SubnetId": subnet_id, "VpcId": vpc_id, "CidrBlock": cidr})
         if routes is not None:
@@ -95,33 +95,33 @@ class World:
                               [{"SubnetId": subnet_id, "Main": False}])
         return self
 
-    def egress_only_gateway(self, eigw_id: str, vpc_id: str = "vpc-1") -> "World":
+    def egress_only_gateway(self, eigw_id: str, vpc_id: str = "vpc-1") -> World:
         self.data["ec2.egress_only_internet_gateways"].append(
             {"EgressOnlyInternetGatewayId": eigw_id, "Attachments": [{"VpcId": vpc_id, "State": "attached"}]})
         return self
 
     def nacl(self, acl_id: str, subnet_ids: list[str], inbound: list[tuple[Any, ...]],
-             outbound: list[tuple[Any, ...]], vpc_id: str = "vpc-1") -> "World":
+             outbound: list[tuple[Any, ...]], vpc_id: str = "vpc-1") -> World:
         self.data["ec2.network_acls"].append({
             "NetworkAclId": acl_id, "VpcId": vpc_id, "IsDefault": False,
             "Entries": nacl_entries(inbound, False) + nacl_entries(outbound, True),
             "Associations": [{"SubnetId": s, "NetworkAclId": acl_id} for s in subnet_ids]})
         return self
 
-    def sg(self, group_id: str, *ingress: dict[str, Any], vpc_id: str = "vpc-1") -> "World":
+    def sg(self, group_id: str, *ingress: dict[str, Any], vpc_id: str = "vpc-1") -> World:
         self.data["ec2.security_groups"].append({
             "GroupId": group_id, "GroupName": group_id, "VpcId": vpc_id, "IpPermissions": list(ingress),
             "IpPermissionsEgress": [perm("-1", cidrs=("0.0.0.0/0",))]})
         return self
 
-    def prefix_list(self, list_id: str, cidrs: list[str], owner: str = ACCOUNT) -> "World":
+    def prefix_list(self, list_id: str, cidrs: list[str], owner: str = ACCOUNT) -> World:
         self.data["ec2.managed_prefix_lists"].append({"PrefixListId": list_id, "OwnerId": owner})
         self.items["ec2.prefix_list_entries"][list_id] = [{"Cidr": c} for c in cidrs]
         return self
 
     def eni(self, eni_id: str, subnet_id: str, groups: list[str], public_ip: str | None = None,
             instance_id: str = "", ipv6: list[str] | None = None, private_ip: str = "10.0.0.10",
-            vpc_id: str = "vpc-1", **extra: Any) -> "World":
+            vpc_id: str = "vpc-1", **extra: Any) -> World:
         association = {"PublicIp": public_ip, "IpOwnerId": "amazon"} if public_ip else None
         raw: dict[str, Any] = {
             "NetworkInterfaceId": eni_id, "SubnetId": subnet_id, "VpcId": vpc_id,
@@ -139,18 +139,18 @@ class World:
         self.data["ec2.network_interfaces"].append(raw)
         return self
 
-    def elastic_ip(self, allocation_id: str, public_ip: str, eni_id: str, private_ip: str) -> "World":
+    def elastic_ip(self, allocation_id: str, public_ip: str, eni_id: str, private_ip: str) -> World:
         self.data["ec2.addresses"].append({"AllocationId": allocation_id, "PublicIp": public_ip,
                                            "NetworkInterfaceId": eni_id, "PrivateIpAddress": private_ip})
         return self
 
-    def instance(self, instance_id: str, eni_ids: list[str]) -> "World":
+    def instance(self, instance_id: str, eni_ids: list[str]) -> World:
         self.data["ec2.instances"].append({"InstanceId": instance_id, "Tags": [{"Key": "Name", "Value": instance_id}],
                                            "NetworkInterfaces": [{"NetworkInterfaceId": e} for e in eni_ids]})
         return self
 
     def rds(self, db_id: str, subnet_ids: list[str], groups: list[str], public: bool, port: int = 5432,
-            vpc_id: str = "vpc-1") -> "World":
+            vpc_id: str = "vpc-1") -> World:
         self.data["rds.db_instances"].append({
             "DBInstanceIdentifier": db_id, "Engine": "postgres", "PubliclyAccessible": public,
             "Endpoint": {"Address": f"{db_id}.rds.example", "Port": port},
@@ -160,7 +160,7 @@ class World:
         return self
 
     def alb(self, name: str, subnet_ids: list[str], groups: list[str], listener_port: int,
-            target_port: int, target_id: str, scheme: str = "internet-facing") -> "World":
+            target_port: int, target_id: str, scheme: str = "internet-facing") -> World:
         arn = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/{name}/1"
         group_arn = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/{name}-tg/1"
         self.data["elbv2.load_balancers"].append({

@@ -39,6 +39,7 @@ class Principal:
     managed_arns: tuple[str, ...] = ()
     tags: tuple[tuple[str, str], ...] = ()
     boundary_arn: str = ""
+    trust_document: Any = None  # the role's trust policy as collected
 
 
 @dataclass
@@ -187,6 +188,7 @@ def _add_role(account: Account, raw: dict[str, Any]) -> None:
         managed,
         _tags(raw),
         boundary_arn,
+        raw.get("AssumeRolePolicyDocument"),
     )
 
 

@@ -48,6 +48,8 @@ _S3_OBJECT_ACTION = re.compile(r"^s3:(Get|Put|Delete|Restore|Abort)\w*Object|^s3
                                re.IGNORECASE)
 # Condition keys whose values the caller chooses: probing with the policy's own values is fair.
 _CALLER_CHOSEN = ("aws:referer", "aws:useragent")
+# ... and keys a named account knows (a vendor holds the external id its customer gave it).
+_NAMED_KNOWS = ("sts:externalid",)
 _ACL_ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "READ": {READ: ("s3:ListBucket",)},
     "WRITE": {WRITE: ("s3:PutObject", "s3:DeleteObject")},
@@ -117,7 +119,7 @@ def analyse_exposure(snapshot: Snapshot) -> ExposureReport:
             if resource.service == "s3":
                 report.exposures.extend(_bucket_exposure(snapshot, resource, report, when))
             elif resource.document:
-                statements = _statements(resource.document)
+                statements = statements_of(resource.document)
                 report.exposures.extend(
                     _policy_exposure(resource, statements, snapshot.account_id, report.organization, when))
         except PolicyError as error:
@@ -132,7 +134,7 @@ def _compile_or_none(text: Any, kind: str) -> CompiledPolicy | None:
         return None
 
 
-def _statements(document: Any) -> list[dict[str, Any]]:
+def statements_of(document: Any) -> list[dict[str, Any]]:
     loaded = load_document(document)
     if not isinstance(loaded, dict):
         raise PolicyError("a policy document must be a JSON object", "$")
@@ -153,30 +155,33 @@ def outsiders(policy: CompiledPolicy, account: str, organization: Organization |
     members = organization.members if organization else frozenset()
     for arn in outside_principals(account, "aws", policy):
         other = arn.split(":")[4]
-        if other == ANY_ACCOUNT or other == account or other in members:
+        if other in (ANY_ACCOUNT, account) or other in members:
             continue
         label = f"account {other}" if arn.endswith(":root") else arn
         found.append(Outsider(arn, label, FOREIGN, other))
     return found
 
 
-def _contexts(outsider: Outsider, statements: list[dict[str, Any]], when: str) -> list[dict[str, Any]]:
+def outsider_contexts(outsider: Outsider, statements: list[dict[str, Any]], when: str) -> list[dict[str, Any]]:
+    """Request contexts an outsider can send: a public IP over TLS, its account and MFA when it has
+    one, and each value the policy expects for a key the caller chooses."""
     base: dict[str, Any] = {"aws:SourceIp": PUBLIC_IP, "aws:SecureTransport": True}
     if when:
         base["aws:CurrentTime"] = when
     if outsider.account:
-        base["aws:PrincipalAccount"] = outsider.account
-    chosen = _caller_chosen_values(statements)
+        base.update({"aws:PrincipalAccount": outsider.account, "aws:MultiFactorAuthPresent": True})
+    known = _CALLER_CHOSEN + (_NAMED_KNOWS if outsider.scope == FOREIGN else ())
+    chosen = _caller_chosen_values(statements, known)
     return [base] + [{**base, key: value} for key, value in chosen]
 
 
-def _caller_chosen_values(statements: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(key, value) pairs for keys the caller sets itself (Referer, User-Agent), from the policy."""
+def _caller_chosen_values(statements: list[dict[str, Any]], known: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(key, value) pairs for the keys in `known`, with the values the policy's conditions name."""
     found: list[tuple[str, str]] = []
     for statement in statements:
         for block in (statement.get("Condition") or {}).values():
             for key, values in (block.items() if isinstance(block, dict) else ()):
-                if key.lower() in _CALLER_CHOSEN:
+                if key.lower() in known:
                     for value in values if isinstance(values, list) else [values]:
                         found.append((key, str(value).replace("*", "x").replace("?", "x")))
     return found
@@ -218,7 +223,7 @@ def _policy_exposure(resource: PolicyResource, statements: list[dict[str, Any]],
     policy = compile_policy(_document(statements), "resource", f"{resource.service} policy of {resource.name}")
     found = []
     for outsider in outsiders(policy, account, organization):
-        contexts = _contexts(outsider, statements, when)
+        contexts = outsider_contexts(outsider, statements, when)
         for access, actions in ACTIONS[resource.service].items():
             granted, evidence, via = [], "", "resource policy"
             for action in actions:
@@ -238,7 +243,7 @@ def _policy_exposure(resource: PolicyResource, statements: list[dict[str, Any]],
 def _bucket_exposure(snapshot: Snapshot, bucket: PolicyResource, report: ExposureReport,
                      when: str) -> list[Exposure]:
     block, notes = _block_public_access(snapshot, bucket.name)
-    policy_statements = _statements(bucket.document) if bucket.document else []
+    policy_statements = statements_of(bucket.document) if bucket.document else []
     account, org = snapshot.account_id, report.organization
     restrict = bool(block.get("RestrictPublicBuckets"))
     if restrict and policy_statements and _is_public(bucket, policy_statements, account, org, when):
@@ -325,7 +330,7 @@ def publicly_allowed_actions(document: Any, resource_arn: str, actions: Iterable
                              when: str = "") -> list[str]:
     """The actions an anonymous caller or any AWS account may take on the resource under this
     resource policy alone (no ACL, no Block Public Access); raises PolicyError if it is malformed."""
-    statements = _statements(document)
+    statements = statements_of(document)
     policy = compile_policy(_document(statements), "resource", "resource policy")
     service = resource_arn.split(":")[2] if resource_arn.count(":") >= 5 else "s3"
     resource = PolicyResource(resource_arn, service, resource_arn, GLOBAL, document)
@@ -333,7 +338,7 @@ def publicly_allowed_actions(document: Any, resource_arn: str, actions: Iterable
     for action in actions:
         for outsider in outsiders(policy, account)[:2]:
             probes = _probes(resource, action, statements)
-            if allowed(policy, outsider, action, probes, account, _contexts(outsider, statements, when)):
+            if allowed(policy, outsider, action, probes, account, outsider_contexts(outsider, statements, when)):
                 found.append(action)
                 break
     return found

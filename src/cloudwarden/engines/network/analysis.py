@@ -7,7 +7,7 @@ what listens there) and given a final hop naming the resource and its public add
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from cloudwarden.engines.network.model import DbInstance, Interface, LoadBalancer, NetworkModel
 from cloudwarden.engines.network.ports import PortSet
@@ -62,7 +62,7 @@ def interface_exposures(
     resource = interface_resource(interface)
     groups = tuple(interface.group_ids)
     found: list[Exposure] = []
-    addresses = {4: interface.public_ipv4, 6: {address: "IPv6" for address in interface.ipv6}}
+    addresses = {4: interface.public_ipv4, 6: dict.fromkeys(interface.ipv6, "IPv6")}
     for version, by_address in addresses.items():
         if not by_address:
             continue

@@ -7,6 +7,7 @@ exposures :mod:`analysis` finds for it, so the two answers come from the same ev
 
 from __future__ import annotations
 
+from cloudwarden.engines.network.addresses import is_public
 from cloudwarden.engines.network.analysis import (
     analyzed_interface,
     db_exposures,
@@ -14,7 +15,6 @@ from cloudwarden.engines.network.analysis import (
     lb_exposures,
     listener_ports,
 )
-from cloudwarden.engines.network.addresses import is_public
 from cloudwarden.engines.network.funnel import funnel
 from cloudwarden.engines.network.hops import PROTOCOLS
 from cloudwarden.engines.network.model import Interface, NetworkModel
@@ -30,7 +30,7 @@ def focus(model: NetworkModel, group_ids: tuple[str, ...] | None, wanted: PortSe
     blame would land on the security group; following only what the groups open names the NACL.
     """
     if group_ids is None:
-        return {protocol: wanted for protocol in PROTOCOLS}
+        return dict.fromkeys(PROTOCOLS, wanted)
     opened = {protocol: PortSet() for protocol in PROTOCOLS}
     for group_id in group_ids:
         group = model.security_groups.get(group_id)
@@ -42,7 +42,7 @@ def focus(model: NetworkModel, group_ids: tuple[str, ...] | None, wanted: PortSe
                 if rule.protocol in ("-1", "all", protocol):
                     opened[protocol] = opened[protocol] | rule.ports
     if not any(wanted & ports for ports in opened.values()):
-        return {protocol: wanted for protocol in PROTOCOLS}
+        return dict.fromkeys(PROTOCOLS, wanted)
     return {protocol: wanted & ports for protocol, ports in opened.items()}
 
 

@@ -6,7 +6,7 @@ every hop (passed, or why not) instead of only what gets through.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from cloudwarden.engines.network.hops import PROTOCOLS, Segment, SubnetHops, overlay
 from cloudwarden.engines.network.model import NetworkModel

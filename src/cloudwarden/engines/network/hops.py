@@ -10,8 +10,8 @@ group's inbound rules (stateful: no return check). :func:`overlay` lines the two
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 from cloudwarden.engines.network.addresses import Cidr, parse_cidr, segments
 from cloudwarden.engines.network.model import (

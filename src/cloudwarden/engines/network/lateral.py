@@ -10,6 +10,7 @@ instance whose groups admit a database port) is a failed segmentation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import networkx as nx
 
@@ -129,6 +130,6 @@ def lateral_paths(model: NetworkModel, exposures: list[Exposure]) -> dict[str, L
             path = _best_path(graph, _shortest_paths(graph, holders, host.resource_id), host)
             others = [h for h in holders.get(path[0], []) if h != host.resource_id] if path else []
         if path and others:
-            edges = tuple(graph[a][b]["labels"][0] for a, b in zip(path, path[1:]))
+            edges = tuple(graph[a][b]["labels"][0] for a, b in pairwise(path))
             found[host.resource_id] = LateralPath(host, others[0], len(others), tuple(path), edges)
     return found

@@ -6,9 +6,9 @@ asking about all 65,536 ports costs a handful of tuple comparisons rather than a
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, Iterator
 
 MAX_PORT = 65535
 EPHEMERAL = (1024, MAX_PORT)
@@ -21,13 +21,13 @@ class PortSet:
     ranges: tuple[tuple[int, int], ...] = ()
 
     @classmethod
-    def of(cls, low: int, high: int | None = None) -> "PortSet":
+    def of(cls, low: int, high: int | None = None) -> PortSet:
         high = low if high is None else high
         low, high = max(0, low), min(MAX_PORT, high)
         return cls(((low, high),)) if low <= high else EMPTY
 
     @classmethod
-    def from_ranges(cls, ranges: Iterable[tuple[int, int]]) -> "PortSet":
+    def from_ranges(cls, ranges: Iterable[tuple[int, int]]) -> PortSet:
         merged: list[list[int]] = []
         for low, high in sorted((max(0, lo), min(MAX_PORT, hi)) for lo, hi in ranges):
             if low > high:
@@ -47,14 +47,14 @@ class PortSet:
     def __contains__(self, port: object) -> bool:
         return isinstance(port, int) and any(lo <= port <= hi for lo, hi in self.ranges)
 
-    def __or__(self, other: "PortSet") -> "PortSet":
+    def __or__(self, other: PortSet) -> PortSet:
         if not other.ranges:
             return self
         if not self.ranges:
             return other
         return PortSet.from_ranges(self.ranges + other.ranges)
 
-    def __and__(self, other: "PortSet") -> "PortSet":
+    def __and__(self, other: PortSet) -> PortSet:
         out: list[tuple[int, int]] = []
         mine, theirs = self.ranges, other.ranges
         i = j = 0
@@ -69,12 +69,12 @@ class PortSet:
                 j += 1
         return PortSet(tuple(out))
 
-    def __sub__(self, other: "PortSet") -> "PortSet":
+    def __sub__(self, other: PortSet) -> PortSet:
         if not other.ranges or not self.ranges:
             return self
         return self & other.complement()
 
-    def complement(self) -> "PortSet":
+    def complement(self) -> PortSet:
         out: list[tuple[int, int]] = []
         start = 0
         for low, high in self.ranges:
