@@ -32,7 +32,7 @@ _NEVER = "never"
 
 _SUMMARY = (
     "count(*) AS n, min(event_time) AS first, max(event_time) AS last, "
-    f"min_by(event_id, (event_time, event_id), {EVENT_ID_CAP}) FILTER (WHERE event_id IS NOT NULL) AS ids, "
+    f"min_by(event_id, event_time, {EVENT_ID_CAP}) FILTER (WHERE event_id IS NOT NULL) AS ids, "
     "list(DISTINCT user_arn) FILTER (WHERE user_arn IS NOT NULL) AS arns, "
     "list(DISTINCT access_key) FILTER (WHERE access_key IS NOT NULL) AS keys, "
     "list(DISTINCT source_ip) FILTER (WHERE source_ip IS NOT NULL) AS ips"
