@@ -113,13 +113,14 @@ def external_assume_role_chain(ctx: CheckContext) -> Iterator[Result]:
     by_role: dict[str, list[ExternalEntry]] = {}
     for entry in found.entries:
         by_role.setdefault(entry.role, []).append(entry)
-    for role_arn, entries in sorted(by_role.items()):
-        name = role_arn.split(":", 5)[-1]
+    for role in (p for p in found.account.principals.values() if p.kind == "role"):
+        entries = by_role.get(role.arn, [])
         outside = ", ".join(sorted({e.outsider.label for e in entries}))
         risky = [e for e in entries if e.reaches_admin]
         message = (f"{outside} can assume it, and it reaches administrator: {describe_path(risky[0].path)}"
-                   if risky else f"{outside} can assume it; it does not reach administrator")
-        yield verdict(not risky, name, message, arn=role_arn)
+                   if risky else f"{outside} can assume it; it does not reach administrator" if entries
+                   else "no principal outside the account or organization can assume it")
+        yield verdict(not risky, f"role/{role.name}", message, arn=role.arn)
 
 
 @check("s3.effective_public_or_foreign_read", resource_type="AWS::S3::Bucket",
