@@ -1,0 +1,99 @@
+"""Terminal summary: counts per area and severity, then the failures, most severe first."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from cloudwarden.assess import Assessment
+from cloudwarden.core.enums import Area, Severity, Status
+from cloudwarden.core.findings import Finding
+from cloudwarden.report.json_report import sort_key
+
+SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFORMATIONAL: "dim",
+}
+STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.UNKNOWN: "yellow", Status.ERROR: "magenta"}
+
+
+def render_summary(assessment: Assessment, stream: TextIO, per_check: int = 8, width: int | None = None) -> None:
+    console = Console(file=stream, width=width or (None if stream.isatty() else 140), highlight=False,
+                      soft_wrap=not stream.isatty())
+    counts = assessment.counts()
+    console.print(
+        f"[bold]cloudwarden[/bold] account {assessment.account_id} · regions {', '.join(assessment.regions)} "
+        f"· collected {assessment.collected_at}"
+    )
+    console.print(
+        f"{len(assessment.checks_run)} checks, {len(assessment.findings)} results: "
+        + ", ".join(f"[{STATUS_STYLE[s]}]{counts[s.value]} {s.value}[/]" for s in Status)
+    )
+    console.print(_area_table(assessment.findings))
+    _print_failures(console, assessment.findings, per_check)
+    _print_unknowns(console, assessment.findings)
+
+
+def _area_table(findings: list[Finding]) -> Table:
+    table = Table(title="Results by area (FAIL by severity)", title_justify="left", expand=False)
+    table.add_column("Area")
+    for status in Status:
+        table.add_column(status.value, justify="right", style=STATUS_STYLE[status])
+    for severity in (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW):
+        table.add_column(severity.value, justify="right")
+    rows: dict[Area, Counter[str]] = defaultdict(Counter)
+    for finding in findings:
+        rows[finding.area][finding.status.value] += 1
+        if finding.status is Status.FAIL:
+            rows[finding.area][finding.severity.value] += 1
+    for area in Area:
+        row = rows[area]
+        table.add_row(area.value, *(str(row[s.value]) for s in Status),
+                      *(str(row[s.value]) for s in (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)))
+    return table
+
+
+def _print_failures(console: Console, findings: list[Finding], per_check: int) -> None:
+    failures = sorted((f for f in findings if f.status in (Status.FAIL, Status.ERROR)), key=sort_key)
+    if not failures:
+        console.print("[green]No failures.[/green]")
+        return
+    console.print(f"\n[bold]Failures ({len(failures)}), most severe first[/bold]")
+    grouped: dict[str, list[Finding]] = defaultdict(list)
+    for finding in failures:
+        grouped[finding.check_id].append(finding)
+    for check_id, group in grouped.items():
+        first = group[0]
+        style = SEVERITY_STYLE[first.severity]
+        console.print(f"[{style}]{first.severity.value.upper():>8}[/] {check_id} — {first.title} ({len(group)})")
+        for finding in group[:per_check]:
+            where = "" if finding.region == "global" else f"[{finding.region}] "
+            console.print(f"           {where}{finding.resource_id}: {finding.message}", markup=False)
+        if len(group) > per_check:
+            console.print(f"           … and {len(group) - per_check} more (all in findings.json)")
+
+
+def _print_unknowns(console: Console, findings: list[Finding]) -> None:
+    unknown = [f for f in findings if f.status is Status.UNKNOWN]
+    if not unknown:
+        return
+    reasons = Counter(f"{f.check_id}" for f in unknown)
+    console.print(f"\n[yellow]Not evaluated (UNKNOWN): {len(unknown)} results in {len(reasons)} checks[/yellow]"
+                  " — data that could not be collected; never counted as PASS:")
+    for finding in _first_per_check(unknown)[:10]:
+        console.print(f"           {finding.check_id}: {finding.message}", markup=False)
+    if len(reasons) > 10:
+        console.print(f"           … and {len(reasons) - 10} more checks (see findings.json)")
+
+
+def _first_per_check(findings: list[Finding]) -> list[Finding]:
+    seen: dict[str, Finding] = {}
+    for finding in findings:
+        seen.setdefault(finding.check_id, finding)
+    return list(seen.values())
