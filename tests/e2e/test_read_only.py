@@ -45,3 +45,16 @@ def test_full_collection_calls_only_read_only_operations(
     services = {svc for svc, _ in recorded_operations}
     assert {"iam", "s3", "ec2", "cloudtrail", "rds", "kms", "dynamodb", "guardduty"} <= services
     assert snapshot.stats["api_requests"] >= len(recorded_operations)
+
+
+def test_unimplemented_operations_over_http_cost_one_request_each(
+        moto_url: str, recorded_operations: list[tuple[str, str]]) -> None:
+    """moto answers an HTML 500 page for services it lacks: a gap at once, not a retry storm."""
+    from cloudwarden.collect.spec import Call
+
+    calls = [Call("accessanalyzer.analyzers", "accessanalyzer", "list_analyzers", "analyzers", paginate=True),
+             Call("ec2.instance_metadata_defaults", "ec2", "get_instance_metadata_defaults", "AccountLevel")]
+    snapshot = collect_snapshot(regions=["us-east-1"], endpoint_url=moto_url, calls=calls)
+    assert {g.error_code for g in snapshot.gaps} == {"NotImplemented"}
+    # GetCallerIdentity + DescribeRegions + one request per unimplemented call.
+    assert snapshot.stats["api_requests"] == 4
