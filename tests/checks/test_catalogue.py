@@ -11,6 +11,10 @@ from cloudwarden.collect.services import all_calls
 from cloudwarden.core.enums import Area, Severity
 
 
+# The root user's MFA and sign-in are managed in the console only; no API sets them.
+CONSOLE_ONLY = {"iam.root_mfa_enabled", "iam.root_hardware_mfa_enabled", "iam.root_not_used_recently"}
+
+
 def all_cases() -> list:  # type: ignore[type-arg]
     cases = []
     for module in pkgutil.iter_modules(check_tests.__path__):
@@ -29,6 +33,7 @@ def test_every_check_is_in_the_catalogue_with_complete_metadata() -> None:
         assert isinstance(meta.area, Area) and isinstance(meta.severity, Severity)
         assert meta.remediation.summary, f"{check_id} has no remediation"
         assert meta.remediation.doc_url.startswith("https://"), f"{check_id} has no documentation link"
+        assert meta.remediation.cli or check_id in CONSOLE_ONLY, f"{check_id} has no CLI remediation"
         assert meta.datasets, f"{check_id} declares no dataset"
 
 

@@ -109,6 +109,7 @@ def _unauthorized(rules: list[Rule]) -> tuple[bool, str]:
 
 @check("ec2.sg_unrestricted_only_authorized_ports", resource_type=SG_TYPE, datasets=SG_DATASETS,
        fix="Open only tcp 80/443 to 0.0.0.0/0 and ::/0; restrict every other port to known source ranges.",
+       cli="aws ec2 revoke-security-group-ingress --group-id SG_ID --ip-permissions IpProtocol=tcp,FromPort=PORT,ToPort=PORT,IpRanges=[{CidrIp=CIDR}]",
        doc=SG_DOC)
 def sg_unrestricted_only_authorized_ports(ctx: CheckContext) -> Iterator[Result]:
     yield from judge_groups(ctx, _unauthorized)
@@ -122,7 +123,10 @@ def _wide_ranges(rules: list[Rule]) -> tuple[bool, str]:
 
 
 @check("ec2.sg_no_wide_public_cidr", resource_type=SG_TYPE, datasets=SG_DATASETS,
-       fix="Replace /1-/23 public source ranges with the specific addresses that need access.", doc=SG_DOC)
+       fix="Replace /1-/23 public source ranges with the specific addresses that need access.",
+       cli="aws ec2 revoke-security-group-ingress --group-id SG_ID --ip-permissions "
+           "IpProtocol=tcp,FromPort=PORT,ToPort=PORT,IpRanges=[{CidrIp=WIDE_CIDR}]",
+       doc=SG_DOC)
 def sg_no_wide_public_cidr(ctx: CheckContext) -> Iterator[Result]:
     yield from judge_groups(ctx, _wide_ranges, select=ingress_rules)
 

@@ -153,6 +153,7 @@ def _no_public_ip(data: dict[str, Any]) -> tuple[bool, str]:
 
 @check("ec2.launch_template_no_public_ip", resource_type=TEMPLATE_TYPE, datasets=[TEMPLATE_VERSIONS],
        fix="Create a template version whose interfaces set AssociatePublicIpAddress=false; make it the default.",
+       cli="aws ec2 create-launch-template-version --launch-template-id LT_ID --source-version '$Latest' --launch-template-data '{\"NetworkInterfaces\":[{\"DeviceIndex\":0,\"AssociatePublicIpAddress\":false}]}'",
        doc=EC2_DOC + "create-launch-template.html")
 def launch_template_no_public_ip(ctx: CheckContext) -> Iterator[Result]:
     yield from _judge_templates(ctx, _no_public_ip)

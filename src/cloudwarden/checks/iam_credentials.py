@@ -40,6 +40,7 @@ def _active_keys(row: dict[str, Any]) -> list[int]:
 
 @check("iam.root_access_key_absent", resource_type="AWS::IAM::Root", datasets=["iam.account_summary"],
        fix="Delete the root user's access keys; use IAM roles for programmatic access.",
+       cli="aws iam delete-access-key --access-key-id KEY  # signed in with the root user's credentials",
        doc=IAM_DOC + "id_root-user_manage_delete-key.html")
 def root_access_key_absent(ctx: CheckContext) -> Iterator[Result]:
     present = int(ctx.get("iam.account_summary").get("AccountAccessKeysPresent", 0))
@@ -207,6 +208,7 @@ def user_single_active_access_key(ctx: CheckContext) -> Iterator[Result]:
 
 @check("iam.no_access_key_at_user_setup", resource_type="AWS::IAM::User", datasets=[REPORT],
        fix="Delete access keys that were created with the console user and never used.",
+       cli="aws iam delete-access-key --user-name USER --access-key-id KEY",
        doc=IAM_DOC + "id_credentials_access-keys.html")
 def no_access_key_at_user_setup(ctx: CheckContext) -> Iterator[Result]:
     for row in _users(ctx):
@@ -234,6 +236,7 @@ def expired_server_certificates_removed(ctx: CheckContext) -> Iterator[Result]:
 @check("iam.identity_federation_used", resource_type="AWS::IAM::Account",
        datasets=["iam.saml_providers", "iam.oidc_providers"],
        fix="Federate human access through IAM Identity Center or a SAML/OIDC identity provider.",
+       cli="aws iam create-saml-provider --name IDP --saml-metadata-document file://metadata.xml",
        doc="https://docs.aws.amazon.com/singlesignon/latest/userguide/what-is.html")
 def identity_federation_used(ctx: CheckContext) -> Iterator[Result]:
     providers = len(ctx.get("iam.saml_providers")) + len(ctx.get("iam.oidc_providers"))
@@ -255,6 +258,7 @@ def security_contact_registered(ctx: CheckContext) -> Iterator[Result]:
 @check("org.account_in_organization", resource_type="AWS::Organizations::Account",
        datasets=["organizations.organization"],
        fix="Join the account to an AWS Organization to apply SCPs and central security services.",
+       cli="aws organizations accept-handshake --handshake-id HANDSHAKE_ID",
        doc="https://docs.aws.amazon.com/organizations/latest/userguide/orgs_introduction.html")
 def account_in_organization(ctx: CheckContext) -> Iterator[Result]:
     org = ctx.get("organizations.organization")

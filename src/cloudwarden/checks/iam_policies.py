@@ -129,6 +129,7 @@ def inline_policy_no_full_admin(ctx: CheckContext) -> Iterator[Result]:
 
 @check("iam.policy_no_service_wildcard", resource_type="AWS::IAM::ManagedPolicy", datasets=[DETAILS],
        fix="List the actions the holders use instead of 'service:*'.",
+       cli="aws iam create-policy-version --policy-arn ARN --policy-document file://scoped.json --set-as-default",
        doc=IAM_DOC + "reference_policies_elements_action.html")
 def policy_no_service_wildcard(ctx: CheckContext) -> Iterator[Result]:
     for policy, document in customer_policies(ctx):
@@ -181,6 +182,7 @@ def no_administratoraccess_on_users(ctx: CheckContext) -> Iterator[Result]:
 @check("iam.admin_principals_have_mfa", resource_type="AWS::IAM::User",
        datasets=[DETAILS, "iam.credential_report"],
        fix="Require MFA for every administrator (assign a device, and deny actions without MFA).",
+       cli="aws iam enable-mfa-device --user-name USER --serial-number MFA_ARN --authentication-code1 C1 --authentication-code2 C2",
        doc=IAM_DOC + "id_credentials_mfa_enable.html")
 def admin_principals_have_mfa(ctx: CheckContext) -> Iterator[Result]:
     rows = {row["user"]: row for row in ctx.get("iam.credential_report")}
@@ -191,6 +193,7 @@ def admin_principals_have_mfa(ctx: CheckContext) -> Iterator[Result]:
 
 @check("iam.policy_no_wildcard_assume_role", resource_type="AWS::IAM::Policy", datasets=[DETAILS],
        fix="Name the roles that may be assumed instead of Resource '*'.",
+       cli="aws iam create-policy-version --policy-arn ARN --policy-document file://scoped.json --set-as-default",
        doc=IAM_DOC + "id_roles_use_permissions-to-switch.html")
 def policy_no_wildcard_assume_role(ctx: CheckContext) -> Iterator[Result]:
     def assume_any(action: str, statement: dict[str, Any]) -> bool:
@@ -202,6 +205,7 @@ def policy_no_wildcard_assume_role(ctx: CheckContext) -> Iterator[Result]:
 
 @check("iam.policy_no_full_kms_or_cloudtrail", resource_type="AWS::IAM::Policy", datasets=[DETAILS],
        fix="Grant the KMS and CloudTrail actions needed, not the whole service.",
+       cli="aws iam create-policy-version --policy-arn ARN --policy-document file://scoped.json --set-as-default",
        doc=IAM_DOC + "best-practices.html#grant-least-privilege")
 def policy_no_full_kms_or_cloudtrail(ctx: CheckContext) -> Iterator[Result]:
     yield from _policy_verdicts(ctx, lambda a, _s: a.lower() in ("kms:*", "cloudtrail:*"), "kms:* or cloudtrail:*")
@@ -232,6 +236,7 @@ def _escalation_hits(document: Any) -> list[str]:
 
 @check("iam.policy_no_privilege_escalation", resource_type="AWS::IAM::Policy", datasets=[DETAILS],
        fix="Remove the escalation actions, or scope them to specific resources with conditions.",
+       cli="aws iam create-policy-version --policy-arn ARN --policy-document file://scoped.json --set-as-default",
        doc=IAM_DOC + "access_policies_manage-edit.html")
 def policy_no_privilege_escalation(ctx: CheckContext) -> Iterator[Result]:
     for policy, document in customer_policies(ctx):
@@ -280,6 +285,7 @@ def _foreign_accounts(statement: dict[str, Any], own: str) -> list[str]:
 
 @check("iam.role_cross_account_trust_conditioned", resource_type="AWS::IAM::Role", datasets=[DETAILS],
        fix="Require sts:ExternalId (third parties), MFA, or aws:PrincipalOrgID in cross-account trusts.",
+       cli="aws iam update-assume-role-policy --role-name ROLE --policy-document file://trust-with-external-id.json",
        doc=IAM_DOC + "id_roles_create_for-user_externalid.html")
 def role_cross_account_trust_conditioned(ctx: CheckContext) -> Iterator[Result]:
     for role in _roles(ctx):

@@ -123,6 +123,7 @@ def why_not(net: RegionNetwork, resource_id: str) -> str:
        fix="Remove the internet path to admin and database ports: drop the public address, the "
            "0.0.0.0/0 or ::/0 rule, or the route to the internet gateway; reach hosts through SSM "
            "Session Manager or a VPN instead.",
+       cli="aws ec2 revoke-security-group-ingress --group-id SG_ID --ip-permissions IpProtocol=tcp,FromPort=PORT,ToPort=PORT,IpRanges=[{CidrIp=CIDR}]",
        doc=VPC_DOC + "vpc-security-best-practices.html")
 def instance_reachable_from_internet(ctx: CheckContext) -> Iterator[Result]:
     for net in networks(ctx):
@@ -169,6 +170,7 @@ def rds_reachable_from_internet(ctx: CheckContext) -> Iterator[Result]:
                            "elbv2.target_health", "elb.load_balancers"],
        fix="Do not publish admin or database ports through an internet-facing load balancer: remove the "
            "listener or target group, or make the balancer internal.",
+       cli="aws elbv2 delete-listener --listener-arn LISTENER_ARN",
        doc="https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html")
 def lb_forwards_internet_to_admin_port(ctx: CheckContext) -> Iterator[Result]:
     for net in networks(ctx):
@@ -194,6 +196,7 @@ def lb_forwards_internet_to_admin_port(ctx: CheckContext) -> Iterator[Result]:
        datasets=NETWORK + ["rds.db_instances", "ec2.instances"],
        fix="Admit the exposed tier's security group into the data tier only on the database port; "
            "remove SSH/RDP and all-traffic rules that reference web or bastion groups.",
+       cli="aws ec2 revoke-security-group-ingress --group-id DATA_SG --protocol tcp --port 22 --source-group WEB_SG",
        doc=VPC_DOC + "security-group-rules.html")
 def lateral_path_to_data_tier(ctx: CheckContext) -> Iterator[Result]:
     kinds = {"rds_instance": ("rds", "db:", "AWS::RDS::DBInstance"),

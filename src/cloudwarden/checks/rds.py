@@ -222,6 +222,7 @@ DEFAULT_ADMIN_NAMES = ("admin", "administrator", "postgres", "root", "sa", "mast
 @check("rds.custom_admin_username", resource_type=INSTANCE.resource_type,
        datasets=[INSTANCE.dataset, CLUSTER.dataset],
        fix="Create the database with a non-default master username (it cannot be changed later).",
+       cli="aws rds restore-db-instance-from-db-snapshot --db-instance-identifier NEW_DB --db-snapshot-identifier SNAPSHOT  # then create a named admin and retire the default one",
        doc=RDS_DOC + "UsingWithRDS.MasterAccounts.html")
 def custom_admin_username(ctx: CheckContext) -> Iterator[Result]:
     yield from _instances_and_clusters(ctx, lambda r: flag(
