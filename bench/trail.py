@@ -2,8 +2,11 @@
 
 Generates N events in CloudTrail's S3 layout (gzip'd ``{"Records": [...]}`` files of 5,000 events,
 ``AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/``) in a temporary folder, ingests them into a store,
-runs every rule (CIS, built-in, SigmaHQ) over the store, and prints events per second for both and
-the process's peak RSS. Usage: ``python bench/trail.py [--events N] [--keep DIR]``.
+runs every rule (CIS, built-in, SigmaHQ) over the store, and prints events per second for both, the
+CPU seconds each phase used (the machine may be shared: compare wall and CPU time, and the load
+average printed before and after), and the peak RSS of the process (and of its largest child, if
+any). The generated files and the store are deleted at the end unless ``--keep`` is given.
+Usage: ``python bench/trail.py [--events N] [--keep DIR] [--jobs J]``.
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import random
 import resource
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -84,47 +89,80 @@ def _record(rng: random.Random, account: str, region: str, when: datetime, numbe
     return record
 
 
-def generate(root: Path, events: int, seed: int = 42) -> int:
-    """Write ``events`` events as CloudTrail would deliver them; returns the number of files."""
-    rng = random.Random(seed)
+def _write_file(root: Path, events: int, files: int, index: int, seed: int) -> None:
+    rng = random.Random(seed * 1_000_003 + index)  # one stream per file: files can be written in parallel
     start = datetime(2024, 5, 1)
+    account, region = ACCOUNTS[index % len(ACCOUNTS)], REGIONS[index % len(REGIONS)]
+    when = start + timedelta(seconds=index * 86400 * 3 // files)
+    folder = root / "AWSLogs" / account / "CloudTrail" / region / when.strftime("%Y/%m/%d")
+    folder.mkdir(parents=True, exist_ok=True)
+    count = min(FILE_EVENTS, events - index * FILE_EVENTS)
+    records = [_record(rng, account, region, when + timedelta(milliseconds=n * 60), index * FILE_EVENTS + n)
+               for n in range(count)]
+    name = f"{account}_CloudTrail_{region}_{when:%Y%m%dT%H%MZ}_{index:06d}.json.gz"
+    with gzip.open(folder / name, "wt", compresslevel=6) as handle:
+        json.dump({"Records": records}, handle)
+
+
+def generate(root: Path, events: int, seed: int = 42, jobs: int = 1) -> int:
+    """Write ``events`` events as CloudTrail would deliver them; returns the number of files."""
     files = (events + FILE_EVENTS - 1) // FILE_EVENTS
-    for index in range(files):
-        account, region = ACCOUNTS[index % len(ACCOUNTS)], REGIONS[index % len(REGIONS)]
-        when = start + timedelta(seconds=index * 86400 * 3 // files)
-        folder = root / "AWSLogs" / account / "CloudTrail" / region / when.strftime("%Y/%m/%d")
-        folder.mkdir(parents=True, exist_ok=True)
-        count = min(FILE_EVENTS, events - index * FILE_EVENTS)
-        records = [_record(rng, account, region, when + timedelta(milliseconds=n * 60), index * FILE_EVENTS + n)
-                   for n in range(count)]
-        name = f"{account}_CloudTrail_{region}_{when:%Y%m%dT%H%MZ}_{index:06d}.json.gz"
-        with gzip.open(folder / name, "wt", compresslevel=6) as handle:
-            json.dump({"Records": records}, handle)
+    if jobs <= 1 or files < 2 * jobs:
+        for index in range(files):
+            _write_file(root, events, files, index, seed)
+        return files
+    with ProcessPoolExecutor(jobs) as pool:
+        list(pool.map(_write_file, [root] * files, [events] * files, [files] * files, range(files),
+                      [seed] * files, chunksize=8))
     return files
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_rss_mb() -> tuple[float, float]:
+    """Peak RSS of this process and of its largest (waited-for) child process, in MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000, help="events to generate (default 200,000)")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument("--jobs", type=int, default=2, help="processes generating the files (default 2)")
+    parser.add_argument("--logs", type=Path, help="ingest these already generated logs instead")
     args = parser.parse_args()
+    print(f"cpus {os.cpu_count()}, load average {_load()} (1, 5, 15 min) at start")
     with tempfile.TemporaryDirectory(prefix="cloudwarden-bench-") as scratch:
         root = args.keep or Path(scratch)
-        started = time.perf_counter()
-        files = generate(root / "logs", args.events)
-        print(f"generated {args.events:,} events in {files} files in {time.perf_counter() - started:.1f} s")
-        report = ingest([str(root / "logs")], root / "store")
+        logs = args.logs or root / "logs"
+        if not args.logs:
+            started = time.perf_counter()
+            files = generate(logs, args.events, jobs=args.jobs)
+            print(f"generated {args.events:,} events in {files} files in {time.perf_counter() - started:.1f} s")
+        cpu = _cpu()
+        report = ingest([str(logs)], root / "store")
+        ingest_cpu = _cpu() - cpu
         print(f"ingest:    {report.events:,} events in {report.seconds:.2f} s = "
-              f"{report.events / report.seconds:,.0f} events/s ({len(report.problems)} damaged files)")
+              f"{report.events / report.seconds:,.0f} events/s (CPU {ingest_cpu:.1f} s = "
+              f"{report.events / ingest_cpu:,.0f} events per CPU-second; {len(report.problems)} damaged files)")
+        print(f"peak RSS after ingest: {peak_rss_mb()[0]:,.0f} MB; load average {_load()}")
+        cpu = _cpu()
         result = hunt(root / "store")
+        hunt_cpu = _cpu() - cpu
         print(f"detection: {result.rules} rules over {result.events_scanned:,} events in {result.seconds:.2f} s = "
-              f"{result.events_scanned / result.seconds:,.0f} events/s; {len(result.detections)} detections, "
-              f"{len(result.incidents)} incidents")
-        print(f"peak RSS:  {peak_rss_mb():,.0f} MB")
+              f"{result.events_scanned / result.seconds:,.0f} events/s (CPU incl. loading rules {hunt_cpu:.1f} s); "
+              f"{len(result.detections)} detections, {len(result.incidents)} incidents")
+        own, children = peak_rss_mb()
+        print(f"peak RSS:  {own:,.0f} MB (largest child process: {children:,.0f} MB); load average {_load()}")
 
 
 if __name__ == "__main__":

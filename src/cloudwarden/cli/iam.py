@@ -3,7 +3,8 @@
 `cloudwarden iam evaluate FILE|DIR|-` reads evaluation requests (one JSON object, JSON Lines, or a
 directory of .json/.jsonl files) and prints one JSON result per request. A malformed request is
 reported on stderr with its file (and line) and JSON path; the others are still evaluated; exit 2.
-`iam can`, `iam who-can` and `iam escalation` answer the same question on a collected snapshot.
+`iam can`, `iam who-can` and `iam escalation` answer the same question on a collected snapshot;
+`iam exposure` lists what resource policies and S3 ACLs open to anonymous callers and other accounts.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from cloudwarden.core.errors import InputError
 from cloudwarden.engines.iam.account import Account, can, load_account, who_can
 from cloudwarden.engines.iam.escalation import build_graph, compute_links, escalation_paths
+from cloudwarden.engines.iam.exposure import analyse_exposure
 from cloudwarden.engines.iam.requestfile import evaluate_document
 from cloudwarden.inventory.snapshot import DataUnavailable, Snapshot, load_snapshot
 
@@ -51,6 +53,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     escalation = commands.add_parser("escalation", help="principals that can reach administrator, and how")
     escalation.add_argument("snapshot", help="snapshot file from `cloudwarden collect`")
     escalation.set_defaults(handler=run_escalation)
+    exposure = commands.add_parser(
+        "exposure", help="resources that anyone, or accounts outside the organization, can read or write"
+    )
+    exposure.add_argument("snapshot", help="snapshot file from `cloudwarden collect`")
+    exposure.set_defaults(handler=run_exposure)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
@@ -122,6 +129,8 @@ def _account(path: str) -> tuple[Snapshot, Account]:
         ) from None
     for problem in account.problems:
         sys.stderr.write(f"cloudwarden: warning: {problem}\n")
+    if account.organization.note:
+        sys.stderr.write(f"cloudwarden: note: {account.organization.note}\n")
     return snapshot, account
 
 
@@ -151,4 +160,15 @@ def run_escalation(args: argparse.Namespace) -> int:
     graph = build_graph(account, compute_links(snapshot, account))
     for principal, steps in escalation_paths(account, graph):
         _emit({"principal": principal, "path": [step.to_dict() for step in steps]})
+    return EXIT_OK
+
+
+def run_exposure(args: argparse.Namespace) -> int:
+    report = analyse_exposure(load_snapshot(args.snapshot))
+    for problem in report.problems:
+        sys.stderr.write(f"cloudwarden: warning: {problem}\n")
+    for missing in report.unreadable:
+        sys.stderr.write(f"cloudwarden: warning: {missing.arn}: not analysed: {missing.reason}\n")
+    for exposure in report.exposures:
+        _emit(exposure.to_dict())
     return EXIT_OK

@@ -131,11 +131,8 @@ def _buckets(snapshot: Snapshot, inventory: ResourceInventory) -> None:
 
 
 def policy_key(resource: str, partition: str) -> str:
-    """The ARN a resource's policy is filed under: S3 objects under their bucket, Lambda versions
-    and aliases under their function."""
+    """The ARN a resource's policy is filed under: S3 objects under their bucket. (A Lambda alias or
+    version has a policy of its own, which the collector does not read.)"""
     if resource.startswith(f"arn:{partition}:s3:::"):
         return f"arn:{partition}:s3:::" + resource.split(":::", 1)[1].split("/", 1)[0]
-    parts = resource.split(":")
-    if len(parts) == 8 and parts[2] == "lambda" and parts[5] == "function":
-        return ":".join(parts[:7])
     return resource

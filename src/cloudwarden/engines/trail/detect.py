@@ -32,7 +32,7 @@ _NEVER = "never"
 
 _SUMMARY = (
     "count(*) AS n, min(event_time) AS first, max(event_time) AS last, "
-    f"min_by(event_id, event_time, {EVENT_ID_CAP}) FILTER (WHERE event_id IS NOT NULL) AS ids, "
+    f"min_by(event_id, coalesce(event_time, 'infinity'::TIMESTAMP), {EVENT_ID_CAP}) FILTER (WHERE event_id IS NOT NULL) AS ids, "
     "list(DISTINCT user_arn) FILTER (WHERE user_arn IS NOT NULL) AS arns, "
     "list(DISTINCT access_key) FILTER (WHERE access_key IS NOT NULL) AS keys, "
     "list(DISTINCT source_ip) FILTER (WHERE source_ip IS NOT NULL) AS ips"
@@ -119,21 +119,30 @@ def _source(where: str, extra: str = "") -> str:
 
 def _event_rules(connection: duckdb.DuckDBPyConnection, plan: _Plan,
                  chosen: list[tuple[int, Rule]]) -> list[tuple[Any, ...]]:
-    """Single-event rules: one scan per group (full-scan rules; guarded rules), aggregated in SQL."""
+    """Single-event rules, aggregated in SQL per rule, actor and hour.
+
+    A rule that must read every event gets its own query (its condition is then evaluated once per
+    event, with no per-rule fan-out); the guarded rules share one scan of their few events.
+    """
     rows: list[tuple[Any, ...]] = []
-    full = [(i, r) for i, r in chosen if plan.filters[r.where] == ""]
-    guarded = [(i, r) for i, r in chosen if plan.filters[r.where] not in ("", _NEVER)]
-    for group in (full, guarded):
-        if not group:
+    bucket = f"GROUP BY actor, time_bucket({EVENT_BUCKET}, event_time)"
+    guarded = []
+    for index, rule in chosen:
+        where = plan.where(rule.where)
+        if where is None:
             continue
-        prefilters = sorted({plan.filters[r.where] for _, r in group} - {""})
-        scope = ("WHERE " + " OR ".join(prefilters)) if prefilters else ""
-        tests = [f"CASE WHEN {plan.where(r.where)} THEN {i} END" for i, r in group]
+        if plan.filters[rule.where] == "":
+            rows += connection.execute(f"SELECT {index}, {_SUMMARY} FROM {_source(where)} {bucket}").fetchall()
+        else:
+            guarded.append((index, where, plan.filters[rule.where]))
+    if guarded:
+        scope = " OR ".join(sorted({prefilter for _, _, prefilter in guarded}))
+        tests = ", ".join(f"CASE WHEN {where} THEN {index} END" for index, where, _ in guarded)
         rows += connection.execute(f"""
             SELECT rule_index, {_SUMMARY} FROM (
-                SELECT *, unnest(list_filter([{', '.join(tests)}], lambda x: x IS NOT NULL)) AS rule_index
+                SELECT *, unnest(list_filter([{tests}], lambda x: x IS NOT NULL)) AS rule_index
                 FROM (SELECT {_BASE_COLUMNS}, * EXCLUDE (event_time, event_id, user_arn, source_ip) FROM events
-                      {scope}) AS e) AS hits
+                      WHERE {scope}) AS e) AS hits
             GROUP BY rule_index, actor, time_bucket({EVENT_BUCKET}, event_time)
         """).fetchall()
     return rows

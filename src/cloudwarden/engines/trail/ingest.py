@@ -22,7 +22,7 @@ from cloudwarden.core.errors import InputError
 from cloudwarden.engines.trail import parsing
 from cloudwarden.engines.trail.schema import normalise_sql
 from cloudwarden.engines.trail.sources import local_files
-from cloudwarden.engines.trail.store import SourceFile, Store, connect
+from cloudwarden.engines.trail.store import MEMORY_LIMIT, SourceFile, Store, connect
 
 # DuckDB reserves twice the largest allowed JSON object per reading thread, so the limit follows
 # the batch's largest file (gzip'd CloudTrail inflates about 10x) instead of one fixed, huge value.
@@ -31,8 +31,10 @@ MAX_OBJECT_BYTES = 512 << 20
 GZIP_INFLATION = 16
 # What a damaged file makes DuckDB raise; anything else (out of memory, a bug) propagates.
 DATA_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException)
-BATCH_FILES = 256
-BATCH_BYTES = 256 << 20
+# Files per COPY. Each COPY holds a row group per partition it writes in memory, so a batch bounds
+# the ingest's memory (32 files of 5,000 events: ~0.5 GB peak RSS; 256 files: over 1 GB).
+BATCH_FILES = 32
+BATCH_BYTES = 64 << 20
 
 Progress = Callable[[int, int, int], None]  # files done, files to do, events so far
 
@@ -194,7 +196,7 @@ def _discover(sources: Sequence[str], s3_client: object | None) -> list[tuple[So
 
 
 def ingest(sources: Sequence[str], store_dir: Path, progress: Progress | None = None,
-           s3_client: object | None = None, memory_limit: str = "1GB") -> IngestReport:
+           s3_client: object | None = None, memory_limit: str = MEMORY_LIMIT) -> IngestReport:
     """Add the events of every not-yet-ingested file under ``sources`` to the store."""
     started = time.perf_counter()
     store = Store.create(store_dir)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,10 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 EVENTS_DIR = "events"
 STAGING_DIR = ".staging"
+# DuckDB's working memory; larger intermediate results spill to SPILL_DIR instead of growing the
+# process (peak RSS of a hunt or an ingest stays under ~1 GB with 512 MB here; see docs/trail.md).
+MEMORY_LIMIT = "512MB"
+SPILL_DIR = Path(tempfile.gettempdir()) / "cloudwarden-duckdb"
 
 
 @dataclass(frozen=True)
@@ -41,12 +46,20 @@ class SourceFile:
     version: str  # mtime for local files, ETag for S3 objects
 
 
-def connect(memory_limit: str = "1GB", threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection set up the way every trail query expects (UTC, bounded)."""
+def connect(memory_limit: str = MEMORY_LIMIT, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection set up the way every trail query expects (UTC, bounded).
+
+    Spills go to SPILL_DIR (DuckDB's default is ``.tmp`` in the working directory); DuckDB
+    deletes its own files there when the connection closes. Parquet metadata is cached because
+    a hunt reads the store once per active rule group.
+    """
     connection = duckdb.connect(":memory:")
     connection.execute("SET TimeZone = 'UTC'")
     connection.execute(f"SET memory_limit = '{memory_limit}'")
     connection.execute("SET preserve_insertion_order = false")
+    connection.execute("SET parquet_metadata_cache = true")
+    SPILL_DIR.mkdir(parents=True, exist_ok=True)
+    connection.execute(f"SET temp_directory = '{str(SPILL_DIR).replace(chr(39), chr(39) * 2)}'")
     if threads:
         connection.execute(f"SET threads = {int(threads)}")
     return connection
