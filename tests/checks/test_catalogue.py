@@ -10,7 +10,6 @@ from cloudwarden.checks.registry import catalog, load_all_checks
 from cloudwarden.collect.services import all_calls
 from cloudwarden.core.enums import Area, Severity
 
-
 # The root user's MFA and sign-in are managed in the console only; no API sets them.
 CONSOLE_ONLY = {"iam.root_mfa_enabled", "iam.root_hardware_mfa_enabled", "iam.root_not_used_recently"}
 

@@ -28,7 +28,7 @@ CASES = [
     Case("pass-no-policy", "glacier.vault_policy_not_public", glacier(None), message="no vault access policy"),
     Case("pass-named-account", "glacier.vault_policy_not_public", glacier(ACCOUNT)),
     Case("fail-public", "glacier.vault_policy_not_public", glacier(PUBLIC),
-         message="statement open allows glacier:DeleteArchive"),
+         message="lets anyone (any AWS account or anonymous) glacier:DeleteArchive"),
 ]
 for case in CASES:
     case.regions = ONE_REGION

@@ -54,7 +54,7 @@ CASES = [
     Case("pass-policy-org-condition", "kms.key_policy_not_public",
          kms(meta(), policies={"k1": [OWNER_ONLY, ORG_ONLY]})),
     Case("fail-policy-public", "kms.key_policy_not_public", kms(meta(), policies={"k1": [OWNER_ONLY, PUBLIC]}),
-         message="statement Everyone allows kms:Decrypt to Principal '*'"),
+         message="lets anyone (any AWS account) kms:Decrypt"),
 ]
 for case in CASES:
     case.regions = ONE_REGION

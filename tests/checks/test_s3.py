@@ -74,7 +74,9 @@ CASES = [
     Case("fail-policy-get", "s3.bucket_no_public_read", s3(ALL_OFF, policy=policy(PUBLIC_GET)),
          message="bucket policy allows s3:GetObject to everyone"),
     Case("fail-policy-wildcard", "s3.bucket_no_public_read",
-         s3(None, policy=policy(dict(PUBLIC_GET, Action="s3:*"))), message="s3:ListBucket"),
+         s3(None, policy=policy(dict(PUBLIC_GET, Action="s3:*"))),
+         # The statement's Resource is bucket/*: object actions only; ListBucket needs the bucket ARN.
+         message="allows s3:GetObject, s3:GetObjectVersion to everyone"),
     Case("fail-acl-allusers-read", "s3.bucket_no_public_read", s3(ALL_OFF, acl=acl_with("AllUsers", "READ")),
          message="ACL grants AllUsers:READ"),
     Case("fail-acl-authenticated", "s3.bucket_no_public_read",
@@ -92,7 +94,7 @@ CASES = [
     # public write
     Case("pass-read-only-is-not-write", "s3.bucket_no_public_write", s3(ALL_OFF, policy=policy(PUBLIC_GET))),
     Case("fail-policy-put", "s3.bucket_no_public_write", s3(ALL_OFF, policy=policy(PUBLIC_PUT)),
-         message="s3:PutBucketAcl, s3:PutBucketPolicy, s3:PutObject, s3:PutObjectAcl"),
+         message="s3:PutObject, s3:PutObjectAcl to everyone"),
     Case("fail-acl-write", "s3.bucket_no_public_write", s3(ALL_OFF, acl=acl_with("AllUsers", "WRITE")),
          message="AllUsers:WRITE"),
     Case("pass-write-neutralised", "s3.bucket_no_public_write",

@@ -1,9 +1,9 @@
 """Is a resource open to everyone? Resource-policy and ACL shapes shared by the data-store checks.
 
-Pure functions over policy documents, S3 ACLs and Block Public Access settings; the checks in
-s3.py, kms.py and glacier.py phrase the verdicts. A statement counts as public when it allows
-`*` (or {"AWS": "*"}) without a condition that narrows it to a network, organization or account
-(see helpers.public_allow_statements).
+Whether a resource policy lets anyone in is decided by the IAM evaluator (engines.iam): an
+anonymous caller and an unrelated AWS account are tried against the policy, with its conditions,
+denies and NotAction honoured, not by matching strings. S3 ACLs and Block Public Access settings
+are read here; the checks in s3.py, kms.py and glacier.py phrase the verdicts.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from cloudwarden.checks.helpers import as_list, public_allow_statements
+from cloudwarden.engines.iam import PolicyError
+from cloudwarden.engines.iam.exposure import publicly_allowed_actions
+from cloudwarden.inventory.snapshot import DataUnavailable
 
 # Object and listing reads that make a bucket's content public.
 S3_READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions")
@@ -42,12 +45,19 @@ def actions_granted(statement: dict[str, Any], candidates: tuple[str, ...]) -> l
     return [a for a in candidates if matches_any(a, patterns)]
 
 
-def public_actions(document: Any, candidates: tuple[str, ...]) -> list[str]:
-    """Candidate actions that the policy allows to everyone, sorted, without duplicates."""
-    found: set[str] = set()
-    for statement in public_allow_statements(document):
-        found.update(actions_granted(statement, candidates))
-    return sorted(found)
+def public_actions(document: Any, candidates: tuple[str, ...], resource_arn: str, account: str,
+                   dataset: str = "", region: str = "global") -> list[str]:
+    """Candidate actions that anonymous callers or every AWS account may take, per the evaluator.
+
+    A policy the evaluator cannot parse is not guessed at: the resource becomes UNKNOWN.
+    """
+    if not document:
+        return []
+    try:
+        return sorted(set(publicly_allowed_actions(document, resource_arn, candidates, account)))
+    except PolicyError as error:
+        raise DataUnavailable(dataset, region, f"its policy could not be evaluated: {error}",
+                              resource_arn) from None
 
 
 def public_statement_ids(document: Any) -> list[str]:

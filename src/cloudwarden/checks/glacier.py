@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cloudwarden.checks._datastore import Kind, Outcome, judge_with_item
-from cloudwarden.checks._public import public_actions, public_statement_ids
+from cloudwarden.checks._public import public_actions
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.registry import Result, check
 
@@ -16,16 +16,15 @@ GLACIER_ACTIONS = ("glacier:InitiateJob", "glacier:GetJobOutput", "glacier:Uploa
                    "glacier:ListVaults", "glacier:DescribeVault")
 
 
-def _vault_policy(_vault: Any, policy: dict[str, Any] | None) -> Outcome:
+def _vault_policy(vault: Any, policy: dict[str, Any] | None) -> Outcome:
     document = (policy or {}).get("Policy")
     if not document:
         return True, "no vault access policy"
-    statements = public_statement_ids(document)
-    if not statements:
-        return True, "no vault policy statement allows everyone without a narrowing condition"
-    actions = ", ".join(public_actions(document, GLACIER_ACTIONS)) or "actions"
-    return False, (f"statement {', '.join(statements)} allows {actions} to Principal '*' "
-                   "without a narrowing condition")
+    account = str(vault.get("VaultARN", "::::")).split(":")[4]
+    actions = public_actions(document, GLACIER_ACTIONS, vault.get("VaultARN", ""), account, "glacier.vault_policy")
+    if not actions:
+        return True, "the vault policy lets neither anonymous callers nor other accounts in"
+    return False, f"the vault policy lets anyone (any AWS account or anonymous) {', '.join(actions)}"
 
 
 @check("glacier.vault_policy_not_public", resource_type=VAULT.resource_type,

@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from cloudwarden.checks._public import public_allow_statements, public_statement_ids
+from cloudwarden.checks._public import public_actions
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.helpers import actions_of, verdict
+from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.inventory.snapshot import DataUnavailable
 
@@ -86,13 +86,16 @@ def cmk_not_pending_deletion(ctx: CheckContext) -> Iterator[Result]:
         yield verdict(not pending, key_id, message, region, meta.get("Arn", ""))
 
 
-def _policy_message(document: Any) -> tuple[bool, str]:
-    public = public_allow_statements(document)
-    if not public:
-        return True, "no key policy statement allows everyone without a narrowing condition"
-    actions = sorted({a for s in public for a in actions_of(s)} or {"NotAction"})
-    return False, (f"statement {', '.join(public_statement_ids(document))} allows {', '.join(actions)} "
-                   "to Principal '*' without a narrowing condition")
+# What an outsider could do with a key: use it, or take it over.
+KMS_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:CreateGrant",
+               "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey")
+
+
+def _policy_message(document: Any, key_arn: str, account: str, region: str) -> tuple[bool, str]:
+    actions = public_actions(document, KMS_ACTIONS, key_arn, account, "kms.key_policy", region)
+    if not actions:
+        return True, "the key policy lets neither anonymous callers nor other accounts use the key"
+    return False, f"the key policy lets anyone (any AWS account) {', '.join(actions)}"
 
 
 @check("kms.key_policy_not_public", resource_type=KEY, datasets=[KEY_IDS, KEYS, ALIASES, "kms.key_policy"],
@@ -105,7 +108,9 @@ def key_policy_not_public(ctx: CheckContext) -> Iterator[Result]:
         if meta.get("KeyState") == "PendingImport":
             continue  # no key material yet; the collector does not read its policy
         with ctx.resource(key_id, region):
-            ok, message = _policy_message(ctx.item("kms.key_policy", key_id, region))
+            key_arn = meta.get("Arn") or ctx.arn("kms", f"key/{key_id}", region)
+            ok, message = _policy_message(ctx.item("kms.key_policy", key_id, region), key_arn, ctx.account_id,
+                                          region)
             yield verdict(ok, key_id, message, region, meta.get("Arn", ""))
 
 

@@ -119,7 +119,8 @@ def _exposure(ctx: CheckContext, name: str, actions: tuple[str, ...],
               permissions: tuple[str, ...]) -> tuple[bool, str]:
     """(not exposed, evidence) from the bucket policy, the ACL and Block Public Access."""
     channels = [
-        (public_actions(ctx.item(POLICY, name), actions), "bucket policy allows {} to everyone",
+        (public_actions(ctx.item(POLICY, name), actions, f"arn:{ctx.partition}:s3:::{name}", ctx.account_id,
+                        POLICY), "bucket policy allows {} to everyone",
          "RestrictPublicBuckets"),
         (public_acl_grants(ctx.item(ACL, name), permissions), "ACL grants {}", "IgnorePublicAcls"),
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ def findings_document(assessment: Assessment, gaps: list[Gap] | None = None) -> 
         "schema": SCHEMA_NAME,
         "schema_version": FINDINGS_SCHEMA_VERSION,
         "tool": {"name": "cloudwarden", "version": __version__},
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "account_id": assessment.account_id,
         "collected_at": assessment.collected_at,
         "regions": assessment.regions,
