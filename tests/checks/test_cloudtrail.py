@@ -104,7 +104,7 @@ CASES = [
     Case("fail-public-policy", PUBLIC, {**trail_data(), **bucket_data(PUBLIC_POLICY)},
          message="bucket policy allows s3:GetObject to everyone"),
     Case("fail-public-acl", PUBLIC, {**trail_data(), **bucket_data(grants=ALL_USERS)},
-         message="ACL grants READ to everyone"),
+         message="ACL grants AllUsers:READ"),
     Case("pass-blocked-by-bpa", PUBLIC, {**trail_data(), **bucket_data(
         PUBLIC_POLICY, ALL_USERS, {"RestrictPublicBuckets": True, "IgnorePublicAcls": True})}),
     Case("pass-blocked-by-account-bpa", PUBLIC, {**trail_data(), **bucket_data(PUBLIC_POLICY),

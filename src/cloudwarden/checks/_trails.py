@@ -11,20 +11,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from cloudwarden.checks._public import (
+    ACL_READ,
+    ACL_WRITE,
+    S3_READ_ACTIONS,
+    S3_WRITE_ACTIONS,
+    public_acl_grants,
+    public_actions,
+)
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.helpers import as_list, public_allow_statements
+from cloudwarden.checks.helpers import as_list
 from cloudwarden.inventory.snapshot import DataUnavailable
 
 TRAILS = "cloudtrail.trails"
 STATUS = "cloudtrail.trail_status"
 SELECTORS = "cloudtrail.event_selectors"
 ACCOUNT_RESOURCE = "AWS::::Account"
-
-_PUBLIC_GROUPS = {
-    "http://acs.amazonaws.com/groups/global/AllUsers": "everyone (AllUsers)",
-    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers": "any AWS account (AuthenticatedUsers)",
-}
-
 
 @dataclass(frozen=True)
 class Coverage:
@@ -162,21 +164,16 @@ def monitored_trails(ctx: CheckContext) -> tuple[list[tuple[str, dict[str, Any]]
     return good, missing
 
 
-def public_grants(acl: dict[str, Any] | None) -> list[str]:
-    found = []
-    for grant in (acl or {}).get("Grants") or []:
-        group = _PUBLIC_GROUPS.get(str((grant.get("Grantee") or {}).get("URI", "")))
-        if group:
-            found.append(f"ACL grants {grant.get('Permission', 'access')} to {group}")
-    return found
-
-
 def bucket_exposure(ctx: CheckContext, bucket: str) -> list[str]:
-    """Reasons the bucket is public, after bucket- and account-level Block Public Access."""
+    """Reasons the bucket is public, after bucket- and account-level Block Public Access.
+
+    The bucket policy is judged by the IAM evaluator (anonymous and foreign callers tried)."""
     block = ctx.item("s3.bucket_public_access_block", bucket) or {}
-    policy_public = [f"bucket policy allows {', '.join(map(str, as_list(s.get('Action'))))} to everyone"
-                     for s in public_allow_statements(ctx.item("s3.bucket_policy", bucket))]
-    acl_public = public_grants(ctx.item("s3.bucket_acl", bucket))
+    actions = public_actions(ctx.item("s3.bucket_policy", bucket), S3_READ_ACTIONS + S3_WRITE_ACTIONS,
+                             f"arn:{ctx.partition}:s3:::{bucket}", ctx.account_id, "s3.bucket_policy")
+    policy_public = [f"bucket policy allows {', '.join(actions)} to everyone"] if actions else []
+    grants = public_acl_grants(ctx.item("s3.bucket_acl", bucket), ACL_READ + ACL_WRITE)
+    acl_public = [f"ACL grants {', '.join(grants)}"] if grants else []
     if not policy_public and not acl_public:
         return []
     account = ctx.get("s3.account_public_access_block") or {}
