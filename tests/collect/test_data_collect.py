@@ -7,7 +7,6 @@ with the real collector (only the S3 and data-store specs, to stay fast), and ru
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +23,7 @@ from cloudwarden.collect.services import iam as iam_specs
 from cloudwarden.collect.services import s3 as s3_specs
 from cloudwarden.core.enums import Status
 from cloudwarden.inventory.snapshot import Snapshot
+from tests.helpers import scoped_env
 
 REGION = "us-east-1"
 OPEN, CLOSED, LOGS = "cw-open-bucket", "cw-closed-bucket", "cw-log-bucket"
@@ -109,9 +109,7 @@ def _seed_others() -> None:
 
 @pytest.fixture(scope="module")
 def seeded() -> Iterator[tuple[Snapshot, dict[str, str]]]:
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)
-    try:
+    with scoped_env(dict(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)):
         with mock_aws():
             _seed_s3()
             _seed_rds()
@@ -120,12 +118,6 @@ def seeded() -> Iterator[tuple[Snapshot, dict[str, str]]]:
             calls = [*s3_specs.SPECS, *data_specs.SPECS,
                      *(c for c in iam_specs.SPECS if c.dataset == "s3.account_public_access_block")]
             yield collect_snapshot(regions=[REGION], calls=calls, workers=8), keys
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def verdicts(snapshot: Snapshot, check_id: str) -> dict[str, Any]:

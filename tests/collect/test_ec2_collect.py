@@ -8,7 +8,6 @@ snapshots behind them that moto lists as the account's.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +22,7 @@ from cloudwarden.collect.services import data as data_specs
 from cloudwarden.collect.services import ec2 as ec2_specs
 from cloudwarden.core.enums import Status
 from cloudwarden.inventory.snapshot import Snapshot
+from tests.helpers import scoped_env
 
 REGION = "us-east-1"
 WORLD = [{"CidrIp": "0.0.0.0/0"}]
@@ -117,9 +117,7 @@ def _seed_storage(ec2: Any, ids: dict[str, str]) -> None:
 
 @pytest.fixture(scope="module")
 def seeded() -> Iterator[tuple[Snapshot, dict[str, str]]]:
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)
-    try:
+    with scoped_env(dict(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)):
         with mock_aws():
             ec2 = boto3.client("ec2", region_name=REGION)
             ids: dict[str, str] = {}
@@ -130,12 +128,6 @@ def seeded() -> Iterator[tuple[Snapshot, dict[str, str]]]:
             calls = [*(c for c in ec2_specs.SPECS if c.dataset not in MOTO_LACKS),
                      *(c for c in data_specs.SPECS if c.dataset == "rds.db_instances")]
             yield collect_snapshot(regions=[REGION], calls=calls, workers=8), ids
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def verdicts(snapshot: Snapshot, check_id: str) -> dict[str, Any]:

@@ -9,7 +9,6 @@ with the real collector (monitoring and S3 specs only) and runs the checks on th
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +23,7 @@ from cloudwarden.collect import all_calls, collect_snapshot
 from cloudwarden.core.enums import Status
 from cloudwarden.core.findings import Finding
 from cloudwarden.inventory.snapshot import Snapshot
+from tests.helpers import scoped_env
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -97,9 +97,7 @@ def _seed_services() -> None:
 
 @pytest.fixture(scope="module")
 def seeded() -> Iterator[tuple[Snapshot, dict[str, str]]]:
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)
-    try:
+    with scoped_env(dict(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)):
         with mock_aws():
             ids: dict[str, str] = {}
             _seed_trails(ids)
@@ -107,12 +105,6 @@ def seeded() -> Iterator[tuple[Snapshot, dict[str, str]]]:
             _seed_services()
             calls = [c for c in all_calls() if c.dataset.startswith(DATASET_PREFIXES)]
             yield collect_snapshot(regions=[REGION], calls=calls, workers=8), ids
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 MODULES = (cloudtrail, cloudwatch, detection_services, logs)  # registers their checks, and only theirs

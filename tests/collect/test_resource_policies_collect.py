@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +20,7 @@ from cloudwarden.collect.services import iam as iam_specs
 from cloudwarden.collect.services import resource_policies
 from cloudwarden.engines.iam.account import load_account, who_can
 from cloudwarden.inventory.snapshot import GLOBAL, Snapshot
+from tests.helpers import scoped_env
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -74,20 +74,11 @@ def _seed() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def collected() -> Iterator[tuple[Snapshot, dict[str, str]]]:
-    saved = {k: os.environ.get(k) for k in ENV}
-    os.environ.update(ENV)
-    try:
-        with mock_aws():
-            seeded = _seed()
-            wanted = ("iam.authorization_details", "organizations.organization")
-            calls = [c for c in iam_specs.SPECS if c.dataset in wanted] + resource_policies.SPECS
-            yield collect_snapshot(regions=[REGION], calls=calls, workers=8), seeded
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with scoped_env(ENV), mock_aws():
+        seeded = _seed()
+        wanted = ("iam.authorization_details", "organizations.organization")
+        calls = [c for c in iam_specs.SPECS if c.dataset in wanted] + resource_policies.SPECS
+        yield collect_snapshot(regions=[REGION], calls=calls, workers=8), seeded
 
 
 def test_policies_land_per_resource_and_absent_ones_are_none(collected: Any) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from cloudwarden.demo.plan import Plan
 from cloudwarden.demo.server import DEMO_CREDENTIALS, moto_server_process
+from tests.helpers import scoped_env
 
 
 @pytest.fixture(scope="module")
@@ -21,16 +22,8 @@ def moto_url() -> Iterator[str]:
 def demo_account(moto_url: str) -> Plan:
     from cloudwarden.demo.provision import provision
 
-    saved = {k: os.environ.get(k) for k in DEMO_CREDENTIALS}
-    os.environ.update(DEMO_CREDENTIALS)
-    try:
+    with scoped_env(DEMO_CREDENTIALS):
         return provision(moto_url)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def cli_env() -> dict[str, str]:

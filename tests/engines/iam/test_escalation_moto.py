@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import os
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -34,6 +33,7 @@ from cloudwarden.collect.services import resource_policies
 from cloudwarden.engines.iam.account import load_account
 from cloudwarden.engines.iam.escalation import ADMIN, build_graph, compute_links, escalation_paths
 from cloudwarden.inventory.snapshot import Snapshot
+from tests.helpers import scoped_env
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -132,22 +132,13 @@ def _seed_organization() -> None:
 
 @pytest.fixture(scope="module")
 def collected() -> Iterator[Snapshot]:
-    saved = {k: os.environ.get(k) for k in ENV}
-    os.environ.update(ENV)
-    try:
-        with mock_aws():
-            _seed_iam()
-            _seed_compute()
-            _seed_organization()
-            wanted = ("iam.authorization_details", "organizations.organization", "ec2.instances")
-            calls = [c for c in (*iam_specs.SPECS, *ec2_specs.SPECS) if c.dataset in wanted]
-            yield collect_snapshot(regions=[REGION], calls=[*calls, *resource_policies.SPECS], workers=8)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with scoped_env(ENV), mock_aws():
+        _seed_iam()
+        _seed_compute()
+        _seed_organization()
+        wanted = ("iam.authorization_details", "organizations.organization", "ec2.instances")
+        calls = [c for c in (*iam_specs.SPECS, *ec2_specs.SPECS) if c.dataset in wanted]
+        yield collect_snapshot(regions=[REGION], calls=[*calls, *resource_policies.SPECS], workers=8)
 
 
 def first_steps(snapshot: Snapshot) -> dict[str, tuple[str, str]]:

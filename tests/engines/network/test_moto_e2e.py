@@ -10,7 +10,6 @@ would read it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +20,7 @@ from moto import mock_aws
 from cloudwarden.collect import all_calls, collect_snapshot
 from cloudwarden.engines.network import analyze, explain, model_from_snapshot
 from cloudwarden.engines.network.ports import DATABASE_PORTS, REMOTE_ADMIN_PORTS
+from tests.helpers import scoped_env
 
 REGION = "us-east-1"
 NETWORK_DATASETS = {
@@ -111,20 +111,12 @@ def _seed(ec2: Any, rds: Any) -> dict[str, str]:
 
 @pytest.fixture()
 def seeded() -> Iterator[tuple[Any, dict[str, str]]]:
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)
-    try:
+    with scoped_env(dict(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION)):
         with mock_aws():
             ids = _seed(boto3.client("ec2", REGION), boto3.client("rds", REGION))
             calls = [c for c in all_calls() if c.dataset in NETWORK_DATASETS]
             snapshot = collect_snapshot(regions=[REGION], calls=calls, workers=4)
             yield snapshot, ids
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def rule_by_rule(snapshot: Any) -> set[str]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from cloudwarden.engines.trail.builtin import builtin_rules
 from cloudwarden.engines.trail.cis import cis_rules
@@ -53,7 +54,7 @@ def test_pass_distinct_discovery_burst(detect: Detect) -> None:
     calls = [event(f"Describe{n}", source="ec2.amazonaws.com", when=at(n * 10), eventID=f"d{n}") for n in range(16)]
     repeated = [event("DescribeSame", user="bob", when=at(n), eventID=f"r{n}") for n in range(40)]
     found = detect(calls + repeated, [BUILTIN["cw.discovery.api_burst"]])
-    assert [d.principals for d in found] == [(f"arn:aws:iam::111122223333:user/alice",)]
+    assert [d.principals for d in found] == [("arn:aws:iam::111122223333:user/alice",)]
 
 
 def test_pass_console_login_from_new_place(detect: Detect) -> None:

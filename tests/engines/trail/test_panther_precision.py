@@ -8,7 +8,6 @@ given a unique eventID so a detection can be traced back to its test case.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

@@ -1,0 +1,56 @@
+"""Event-name guards and the detection plan built on them (skipped rules, IN pre-filters, caps)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from cloudwarden.core.enums import Severity
+from cloudwarden.engines.trail.detect import EVENT_ID_CAP
+from cloudwarden.engines.trail.guards import guard
+from cloudwarden.engines.trail.rules import Rule
+
+from .conftest import event
+
+Detect = Callable[[list[dict[str, Any]], list[Any]], list[Any]]
+
+
+@pytest.mark.parametrize(("where", "expected"), [
+    ("coalesce(event_name = 'A', false)", "(coalesce(event_name = 'A', false))"),
+    ("(coalesce(event_name IN ('A', 'B'), false) AND error_code IS NULL)", "((coalesce(event_name IN ('A', 'B'), false)))"),
+    ("(coalesce(lower(event_name) = 'a', false) OR coalesce(lower(event_name) = 'b', false))",
+     "(coalesce(lower(event_name) = 'a', false) OR coalesce(lower(event_name) = 'b', false))"),
+    ("(coalesce(event_name = 'A', false) AND source_ip = 'x') OR (coalesce(event_name = 'B', false) AND user_arn = 'y')",
+     "(((coalesce(event_name = 'A', false))) OR ((coalesce(event_name = 'B', false))))"),
+    ("(coalesce(event_name = 'A', false) OR coalesce(user_type = 'Root', false))", None),
+    ("(NOT (coalesce(event_name = 'A', false) AND user_type = 'Root'))", None),
+    ("coalesce(user_agent = 'event_name AND x', false)", None),
+    ("(coalesce(event_name = 'it''s AND (', false) AND source_ip = 'x')", "((coalesce(event_name = 'it''s AND (', false)))"),
+])
+def test_guard_keeps_only_what_the_condition_implies(where: str, expected: str | None) -> None:
+    assert guard(where) == expected
+
+
+def _rule(rule_id: str, where: str) -> Rule:
+    return Rule(id=rule_id, title=rule_id, severity=Severity.HIGH, technique="T1", where=where, family="builtin")
+
+
+def test_rule_true_for_absent_event_name_still_fires(detect: Detect) -> None:
+    nameless = event("GetUser", eventID="nameless")
+    del nameless["eventName"]
+    rules = [_rule("not_a", "(NOT coalesce(event_name = 'A', false))"),
+             _rule("absent", "(coalesce(event_name = 'Nowhere', false))")]
+    found = detect([nameless, event("A", eventID="a")], rules)
+    assert [(d.rule.id, d.event_ids) for d in found] == [("not_a", ("nameless",))]
+
+
+def test_event_ids_are_capped_and_the_count_stays_exact(detect: Detect) -> None:
+    many = [event("StopLogging", source="cloudtrail.amazonaws.com", when=f"2024-05-01T10:{n // 60:02d}:{n % 60:02d}Z",
+                  eventID=f"e{n:05d}") for n in range(EVENT_ID_CAP + 5)]
+    found = detect(many, [_rule("stop", "coalesce(event_name = 'StopLogging', false)")])
+    record = found[0].to_dict()
+    assert (record["event_count"], len(record["event_ids"]), record["events_truncated"]) == (EVENT_ID_CAP + 5,
+                                                                                             EVENT_ID_CAP, True)
+    assert record["event_ids"][:2] == ["e00000", "e00001"]
