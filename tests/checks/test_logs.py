@@ -46,7 +46,7 @@ CASES = [
     Case("pass-star-with-source-account", POLICY, policies(statement(
         "*", Condition={"StringEquals": {"aws:SourceAccount": ACCOUNT}}))),
     Case("fail-open-to-all", POLICY, policies(json.dumps(statement({"AWS": "*"}))),
-         message="logs:CreateLogStream, logs:PutLogEvents to every principal"),
+         message="lets any AWS account or anonymous caller logs:CreateLogStream, logs:PutLogEvents"),
 ]
 
 

@@ -9,14 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from cloudwarden.checks._public import public_actions
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.helpers import actions_of, public_allow_statements, verdict
+from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 
 GROUPS = "logs.log_groups"
 POLICIES = "logs.resource_policies"
 DOC = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/"
 MIN_RETENTION_DAYS = 365
+# Writing into, or reading out of, the account's log groups.
+LOGS_ACTIONS = ("logs:PutLogEvents", "logs:CreateLogStream", "logs:GetLogEvents", "logs:FilterLogEvents",
+                "logs:DeleteLogGroup")
 
 
 def _group_verdict(ok: bool, region: str, group: dict[str, Any], message: str) -> Result:
@@ -55,8 +59,12 @@ def log_group_kms_encryption(ctx: CheckContext) -> Iterator[Result]:
        doc=DOC + "iam-access-control-overview-cwl.html")
 def resource_policy_not_public(ctx: CheckContext) -> Iterator[Result]:
     for region, policy in ctx.each(POLICIES):
-        public = public_allow_statements(policy.get("policyDocument"))
-        actions = sorted({a for s in public for a in actions_of(s)})
-        message = (f"allows {', '.join(actions) or 'actions'} to every principal without a narrowing "
-                   "condition" if public else "no statement open to every principal")
-        yield verdict(not public, str(policy.get("policyName")), message, region)
+        name = str(policy.get("policyName"))
+        with ctx.resource(name, region):
+            # The IAM evaluator decides, for an anonymous caller and an unrelated account.
+            target = ctx.arn("logs", "log-group:*", region)
+            actions = public_actions(policy.get("policyDocument"), LOGS_ACTIONS, target, ctx.account_id,
+                                     POLICIES, region)
+            message = (f"lets any AWS account or anonymous caller {', '.join(actions)}" if actions
+                       else "no statement lets outsiders in")
+            yield verdict(not actions, name, message, region)
