@@ -194,7 +194,8 @@ def run_permissions(_args: argparse.Namespace) -> int:
     """The IAM policy for scanning, generated from the collection specs (never written by hand)."""
     from cloudwarden.collect import all_calls
 
-    actions = sorted({action for call in all_calls() for action in call.all_permissions})
+    # DescribeRegions finds the enabled regions; sts:GetCallerIdentity needs no permission.
+    actions = sorted({"ec2:DescribeRegions"} | {action for call in all_calls() for action in call.all_permissions})
     policy = {"Version": "2012-10-17", "Statement": [
         {"Sid": "CloudwardenReadOnlyScan", "Effect": "Allow", "Action": actions, "Resource": "*"}]}
     json.dump(policy, sys.stdout, indent=2)
