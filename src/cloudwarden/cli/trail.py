@@ -11,9 +11,10 @@ import argparse
 import json
 import re
 import sys
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from cloudwarden.core.enums import Severity
 from cloudwarden.core.errors import UsageError
@@ -28,7 +29,7 @@ def parse_time(text: str | None) -> datetime | None:
         return None
     relative = _RELATIVE.match(text.strip())
     if relative:
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = datetime.now(UTC).replace(tzinfo=None)
         return now - timedelta(**{_UNITS[relative[2]]: int(relative[1])})
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
@@ -36,11 +37,11 @@ def parse_time(text: str | None) -> datetime | None:
         raise UsageError(f"cannot read time {text!r}",
                          hint="use 2024-05-01, 2024-05-01T12:00:00Z, or an age such as 24h or 7d") from None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `trail` and its sub-commands."""
     trail = subparsers.add_parser("trail", help="hunt through CloudTrail logs: ingest, hunt, timeline")
     commands = trail.add_subparsers(dest="trail_command", metavar="COMMAND")

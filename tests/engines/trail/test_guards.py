@@ -54,3 +54,23 @@ def test_event_ids_are_capped_and_the_count_stays_exact(detect: Detect) -> None:
     assert (record["event_count"], len(record["event_ids"]), record["events_truncated"]) == (EVENT_ID_CAP + 5,
                                                                                              EVENT_ID_CAP, True)
     assert record["event_ids"][:2] == ["e00000", "e00001"]
+
+
+def test_hour_chunks_give_the_same_detections(detect: Detect, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cloudwarden.engines.trail import detect as engine
+
+    events = [event("StopLogging", source="cloudtrail.amazonaws.com", user=user,
+                    when=f"2024-05-01T{hour:02d}:{minute:02d}:00Z", eventID=f"{user}-{hour}-{minute}")
+              for user in ("alice", "bob") for hour in (1, 2, 5) for minute in (0, 30)]
+    nameless = event("GetUser", eventID="no-time")
+    del nameless["eventTime"]
+    rules = [_rule("stop", "coalesce(event_name = 'StopLogging', false)"),
+             _rule("everything", "true")]
+
+    def summary(found: list[Any]) -> list[tuple[Any, ...]]:
+        return sorted((d.rule.id, str(d.first_seen), d.event_count, d.event_ids, d.principals) for d in found)
+
+    whole = summary(detect(events + [nameless], rules))
+    monkeypatch.setattr(engine, "CHUNK_ROWS", 3)
+    assert summary(detect(events + [nameless], rules)) == whole
+    assert len(whole) == 2 * 2 * 3 + 1  # per rule, actor and hour; the event without a time alone

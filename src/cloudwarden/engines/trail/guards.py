@@ -108,10 +108,8 @@ def _guard(where: str) -> str | None:
         return None
     disjuncts = _split(sql, blank, "OR")
     if len(disjuncts) > 1:
-        guards = [_guard(part) for part in disjuncts]
-        if any(g is None for g in guards):
-            return None
-        return "(" + " OR ".join(guards) + ")"  # type: ignore[arg-type]
+        either = [g for g in (_guard(part) for part in disjuncts) if g is not None]
+        return "(" + " OR ".join(either) + ")" if len(either) == len(disjuncts) else None
     conjuncts = _split(sql, blank, "AND")
     if len(conjuncts) > 1:
         guards = [g for g in (_guard(part) for part in conjuncts) if g is not None]

@@ -7,9 +7,10 @@ is a union-find over those links, so A-B and B-C put A, B and C together. Pure f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Sequence
+from typing import Any
 
 from cloudwarden.core.enums import Severity
 from cloudwarden.engines.trail.detect import Detection

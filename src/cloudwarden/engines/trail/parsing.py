@@ -11,9 +11,10 @@ import gzip
 import json
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 GZIP_MAGIC = b"\x1f\x8b"
 _SNIFF_BYTES = 4096

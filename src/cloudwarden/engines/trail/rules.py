@@ -8,8 +8,8 @@ close in time (``near``). Pure data and SQL-text helpers; no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from cloudwarden.core.enums import Severity
 

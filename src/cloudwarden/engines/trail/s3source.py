@@ -6,8 +6,8 @@ AWS errors are caught by their error code and become typed errors with a hint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError

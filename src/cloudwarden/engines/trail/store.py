@@ -74,7 +74,7 @@ class Store:
         self._manifest: dict[str, Any] | None = None
 
     @classmethod
-    def create(cls, root: Path) -> "Store":
+    def create(cls, root: Path) -> Store:
         if root.exists() and not root.is_dir():
             raise InputError(f"store path {root} is a file", hint="give a directory for --store")
         if root.is_dir() and any(root.iterdir()) and not (root / MANIFEST_NAME).exists():
@@ -89,7 +89,7 @@ class Store:
         return store
 
     @classmethod
-    def open(cls, root: Path) -> "Store":
+    def open(cls, root: Path) -> Store:
         if not (root / MANIFEST_NAME).is_file():
             raise InputError(
                 f"{root} is not a trail store (no {MANIFEST_NAME})",
