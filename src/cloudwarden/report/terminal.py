@@ -35,6 +35,9 @@ def render_summary(assessment: Assessment, stream: TextIO, per_check: int = 8, w
         f"{len(assessment.checks_run)} checks, {len(assessment.findings)} results: "
         + ", ".join(f"[{STATUS_STYLE[s]}]{counts[s.value]} {s.value}[/]" for s in Status)
     )
+    if assessment.checks_without_resources:
+        console.print(f"[dim]{len(assessment.checks_without_resources)} checks found nothing to evaluate "
+                      "(no such resources); listed in findings.json[/dim]")
     console.print(_area_table(assessment.findings))
     _print_failures(console, assessment.findings, per_check)
     _print_unknowns(console, assessment.findings)
