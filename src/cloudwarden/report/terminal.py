@@ -77,7 +77,10 @@ def _print_failures(console: Console, findings: list[Finding], per_check: int) -
         console.print(f"[{style}]{first.severity.value.upper():>8}[/] {check_id} — {first.title} ({len(group)})")
         for finding in group[:per_check]:
             where = "" if finding.region == "global" else f"[{finding.region}] "
-            console.print(f"           {where}{finding.resource_id}: {finding.message}", markup=False)
+            # Messages that already start with the resource's name are not prefixed with it twice.
+            text = (finding.message if finding.message.startswith(finding.resource_id)
+                    else f"{finding.resource_id}: {finding.message}")
+            console.print(f"           {where}{text}", markup=False)
         if len(group) > per_check:
             console.print(f"           … and {len(group) - per_check} more (all in findings.json)")
 
