@@ -133,7 +133,8 @@ def _address_origin(association: dict[str, Any], eip: str | None, private_ip: st
     elif association.get("IpOwnerId") == "amazon":
         how = "auto-assigned public IP"
     else:
-        how = "Elastic IP"
+        # No allocation id and not owned by "amazon": neither kind can be told for sure.
+        how = "public IP"
     return f"({how} on {private_ip or '?'})"
 
 
