@@ -33,9 +33,12 @@ def enabled_regions(clients: AwsClients, home_region: str) -> tuple[list[str] | 
     except (bex.ClientError, bex.BotoCoreError) as error:
         failure = classify(error)
         return None, f"ec2:DescribeRegions failed: {failure.code} {failure.message}".strip()
-    # Filters are not honoured everywhere (moto): decide from the returned status instead.
+    # Filters are not honoured everywhere (moto): decide from the returned status instead, and keep
+    # to the partition of the credentials (moto also lists China and GovCloud regions).
+    partition = partition_for_region(home_region)
     regions = [
-        r["RegionName"] for r in answer.get("Regions", []) if r.get("OptInStatus", _ENABLED[0]) in _ENABLED
+        r["RegionName"] for r in answer.get("Regions", [])
+        if r.get("OptInStatus", _ENABLED[0]) in _ENABLED and partition_for_region(r["RegionName"]) == partition
     ]
     return sorted(regions), ""
 
