@@ -52,3 +52,18 @@ def test_usage_errors_exit_two(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["trail", "hunt", str(tmp_path)]) == 2
     assert "hint:" in capsys.readouterr().err
     assert main(["trail", "hunt", str(tmp_path), "--since", "last tuesday"]) == 2
+
+
+def test_hunt_json_flags_capped_detections(store: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from cloudwarden.engines.trail import detect
+
+    monkeypatch.setattr(detect, "SAMPLE_MIN", 1)  # keep one event per detection, never more
+    monkeypatch.setattr(detect, "SAMPLE_MORE", 10**9)
+    capsys.readouterr()
+    assert main(["trail", "hunt", str(store), "--format", "json"]) == 0
+    detections = [d for i in json.loads(capsys.readouterr().out)["incidents"] for d in i["detections"]]
+    assert any(d["event_count"] > 1 for d in detections)
+    for detection in detections:
+        assert {"rule_id", "title", "severity", "technique"} <= set(detection) and len(detection["event_ids"]) == 1
+        assert detection["events_truncated"] == (detection["event_count"] > 1)

@@ -9,7 +9,7 @@ CloudTrail writes event names in one canonical case. Pure data.
 from __future__ import annotations
 
 from cloudwarden.core.enums import Severity
-from cloudwarden.engines.trail.rules import Rule, all_of, any_of, either, equals
+from cloudwarden.engines.trail.rules import Rule, all_of, any_of, either, equals, matches
 
 OK = "error_code IS NULL"
 TEN_MINUTES = 600
@@ -77,7 +77,7 @@ def _trust_opened() -> str:
 
 
 def credential_access() -> list[Rule]:
-    instance_session = r"regexp_matches(coalesce(user_arn, ''), ':assumed-role/[^/]+/i-[0-9a-f]{8,17}$')"
+    instance_session = matches("coalesce(user_arn, '')", ":assumed-role/[^/]+/i-[0-9a-f]{8,17}$")
     return [
         _rule("credential_access.get_password_data", "EC2 Windows password data retrieved", Severity.MEDIUM,
               "T1552", all_of(equals("event_name", "GetPasswordData"), HUMAN)),

@@ -1,22 +1,24 @@
 """Running rules over the store: a plan from the event names present, then SQL summaries.
 
 Most rules name their API calls. Their *guard* (guards.py: the part of the condition that reads
-``event_name`` alone) is evaluated once over the store's distinct event names: a rule none of whose
-events occur is not run at all, and the others read only their events (``event_name IN (...)``,
-which the Parquet reader applies before reading any other column). Single-event rules that must
-read every event run one query each; the guarded ones share one scan. Their matches are summarised
-in SQL per rule, actor and hour (_summarise): exact counts and time span, at most EVENT_ID_CAP
-event ids and LIST_CAP principals, keys and IPs (with exact distinct counts). Rules with many
-matches are summarised in chunks of whole hours, so DuckDB's memory does not grow with the store.
-Window, near and first-seen rules each read their own guarded events. No per-event Python work.
-Reads the DuckDB view ``events`` (store.attach); writes temp tables only.
+``event_name`` alone) is evaluated once over the store's distinct event names (one query that also
+counts events per name and hour): a rule none of whose events occur is not run at all, and the
+others get ``event_name IN (...)`` in front. Single-event rules that must read every event run one
+query each; the guarded ones share one scan. Their matches are summarised in one aggregate per rule,
+actor and hour (_summarise): exact counts, time span and distinct principals, keys and IPs, plus
+samples (event ids, and the keys and IPs of those events) capped per detection and per rule.
+Summaries run in chunks of whole hours bounded by the name counts, so DuckDB's memory does not grow
+with the store. Window rules are pre-checked on time slices by a narrow query, and the few that can
+fire share one scan of their candidate events; near and first-seen rules read their own guarded
+events. No per-event Python work. Reads the DuckDB view ``events`` (store.attach); writes temp
+tables only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -32,14 +34,22 @@ EVENT_BUCKET = "INTERVAL 1 HOUR"
 MAX_GUARD_NAMES = 256  # a guard passing more names than this is not worth an IN list
 _NEVER = "never"
 
-LIST_CAP = EVENT_ID_CAP  # principals, access keys and source IPs kept per detection (the counts are exact)
-# Up to this many matches of one rule, its distinct values are collected in one query (list(DISTINCT)
-# holds them all in memory); above it, one spillable SELECT DISTINCT per column.
-SMALL_MATCHES = 100_000
-# Single-event rules are summarised in chunks of whole hours holding at most about this many matches
-# (their detections are per actor and hour, so a chunk never splits one): the per-detection states
-# (1,000 event ids, distinct values) of all detections in a query must fit DuckDB's memory limit.
-CHUNK_ROWS = 500_000
+# Samples kept (event ids; the principals, access keys and source IPs of those events): every
+# detection keeps its SAMPLE_MIN earliest events. A rule with at most RULE_SAMPLE_CAP / SAMPLE_MORE
+# detections keeps more: RULE_SAMPLE_CAP spread over its detections, at most EVENT_ID_CAP each (this
+# costs a second aggregate, so noisy rules keep the minimum). Counts are always exact.
+SAMPLE_MIN = 10
+SAMPLE_MORE = 100
+RULE_SAMPLE_CAP = 10_000
+WINDOW_SLICES = 10  # sliding windows are pre-checked on slices of this fraction of their length
+# Matches are summarised in chunks of whole hours holding at most about this many events that could
+# match (the event-name counts per hour bound it; detections are per actor and hour, so a chunk never
+# splits one): the exact distinct counts of a chunk must fit DuckDB's memory limit.
+CHUNK_ROWS = 1_000_000
+# Single-event detections are grouped by hash(actor), which hashes faster than the text; each group
+# checks min(actor) = max(actor), and on a collision the rows are summarised again by the text.
+ACTOR_KEY = "actor_key"
+ACTOR_HASH = "hash(actor)"
 _BASE_COLUMNS = (f"event_time, event_id, {ACTOR_SQL} AS actor, user_arn, user_access_key_id AS access_key, "
                  "source_ip")
 
@@ -54,7 +64,7 @@ class Detection:
     principals: tuple[str, ...]
     access_keys: tuple[str, ...]
     source_ips: tuple[str, ...]
-    # Distinct values in all the detection's events; the tuples above keep the LIST_CAP smallest.
+    # Distinct values in all the detection's events (exact); the tuples above hold those of the sampled events.
     principal_count: int | None = None
     access_key_count: int | None = None
     source_ip_count: int | None = None
@@ -80,64 +90,94 @@ class Detection:
         return data
 
 
-def _summarise(connection: duckdb.DuckDBPyConnection, rows: str, groups: Sequence[str], index: int | str,
-               by_actor: bool, ctes: str = "", materialize: bool = False) -> list[tuple[Any, ...]]:
-    """One result row per detection (read by _detection) from the matching ``rows``, per ``groups``.
+def _dedupe(values: Sequence[Any] | None) -> list[Any]:
+    return list(dict.fromkeys(values or ()))
 
-    ``rows`` (SQL, after the common table expressions ``ctes``) yields the groups and event_time,
-    event_id, actor, user_arn, access_key, source_ip. Everything kept is bounded: the EVENT_ID_CAP
-    first event ids in time and, for principals, keys and IPs, the LIST_CAP smallest distinct values
-    with their exact number (SELECT DISTINCT is a hash aggregate DuckDB can spill, where
-    list(DISTINCT ...) holds every value in memory). Each part is its own query, run one after the
-    other so their hash tables never share the memory limit; the parts are joined here by group.
-    ``rows`` is read once per part, or stored once in a temp table when ``materialize`` (windows).
-    With ``by_actor`` all rows of a group have one actor, which *is* user_arn whenever user_arn is
-    set (ACTOR_SQL), so the principals are [actor] or none.
-    """
+
+def _summary_sql(prefix: str, groups: Sequence[str], by_actor: bool, sample: int, counts: bool = True,
+                 where: str = "") -> str:
+    """One row per group of ``s``: (groups, [count, first, last], ids, [arns, arn count], keys, key count, ...)."""
     g = ", ".join(groups)
-    prefix = f"WITH {ctes}" if ctes else ""
-    if materialize:
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE trail_rows AS {prefix} {rows}")
-        source = "WITH s AS (SELECT * FROM trail_rows)"
-    else:
-        source = f"{prefix}{',' if ctes else 'WITH'} s AS NOT MATERIALIZED ({rows})"
-    arn_state = ", count(user_arn), min(user_arn)" if by_actor else ""
-    base = connection.execute(
-        f"{source} SELECT {g}, count(*), min(event_time), max(event_time),"
-        f" min_by(event_id, coalesce(event_time, 'infinity'::TIMESTAMP), {EVENT_ID_CAP})"
-        f" FILTER (WHERE event_id IS NOT NULL){arn_state} FROM s GROUP BY {g}").fetchall()
+    t = "(coalesce(event_time, 'infinity'::TIMESTAMP), event_id)"  # earliest first; ties by event id
+    parts = ["count(*)", "min(event_time)", "max(event_time)"] if counts else []
+    parts.append(f"min_by(event_id, {t}, {sample}) FILTER (WHERE event_id IS NOT NULL)")
+    for column in ([] if by_actor else ["user_arn"]) + ["access_key", "source_ip"]:
+        parts.append(f"min_by({column}, {t}, {sample}) FILTER (WHERE {column} IS NOT NULL)")
+        if counts:
+            parts.append(f"count(DISTINCT {column})")
+    if by_actor and counts:
+        parts.append("count(user_arn), min(user_arn)")
+    if ACTOR_KEY in groups and counts:
+        parts.append("min(actor) = max(actor)")  # false only if two actors' hashes collided
+    return f"{prefix} SELECT {g}, {', '.join(parts)} FROM s{where} GROUP BY {g}"
+
+
+def _summarise(connection: duckdb.DuckDBPyConnection, chunks: Sequence[str], groups: Sequence[str],
+               index: int | str, by_actor: bool, whole: str | None = None) -> list[tuple[Any, ...]]:
+    """One result row per detection (read by _detection) from the matching rows, per ``groups``.
+
+    Each item of ``chunks`` is a SQL prefix defining the common table expression ``s`` (the matching
+    rows with the groups and event_time, event_id, actor, user_arn, access_key, source_ip); together
+    they hold every matching row, and no group spans two of them. ``whole`` defines ``s`` over all
+    of them (default: the only chunk). With ``index`` a column name, ``s`` holds several rules.
+
+    One aggregate per chunk gives what is exact (counts, time span, distinct principals, keys, IPs)
+    and the SAMPLE_MIN earliest events' ids, keys, IPs (and principals unless ``by_actor``). A rule
+    with few detections (see SAMPLE_MORE) gets a second aggregate over its own rows, keeping
+    RULE_SAMPLE_CAP samples spread over its detections, at most EVENT_ID_CAP each. Everything kept
+    is therefore bounded per rule and per detection, and no per-event work happens in Python. With
+    ``by_actor`` all rows of a group have one actor, which *is* user_arn whenever user_arn is set
+    (ACTOR_SQL), so the principals are [actor] or none.
+    """
     width = len(groups)
-    columns = ["access_key", "source_ip"] + ([] if by_actor else ["user_arn"])
-    values: dict[str, dict[tuple[Any, ...], tuple[Any, int]]] = {column: {} for column in columns}
-    matches = sum(int(row[width]) for row in base)
-    if 0 < matches <= SMALL_MATCHES:
-        lists = ", ".join(f"list(DISTINCT {c}) FILTER (WHERE {c} IS NOT NULL)" for c in columns)
-        for row in connection.execute(f"{source} SELECT {g}, {lists} FROM s GROUP BY {g}").fetchall():
-            for position, column in enumerate(columns):
-                found = sorted(row[width + position] or ())
-                values[column][tuple(row[:width])] = (found[:LIST_CAP], len(found))
-    elif matches:
-        for column in columns:
-            found = connection.execute(
-                f"{source} SELECT {g}, min_by(v, v, {LIST_CAP}), count(*) FROM (SELECT DISTINCT {g}, {column} AS v"
-                f" FROM s WHERE {column} IS NOT NULL) GROUP BY {g}").fetchall()
-            values[column] = {tuple(row[:width]): (row[width], int(row[width + 1])) for row in found}
-    keys, ips = values["access_key"], values["source_ip"]
-    arns = values.get("user_arn", {})
-    if materialize:
-        connection.execute("DROP TABLE trail_rows")
+    base: list[tuple[Any, ...]] = []
+    for prefix in chunks:
+        base += connection.execute(_summary_sql(prefix, groups, by_actor, SAMPLE_MIN)).fetchall()
+    if not base:
+        return []
+    if ACTOR_KEY in groups:
+        if not all(row[-1] for row in base):  # a hash collision merged two actors: group by the text
+            exact = ["actor" if group == ACTOR_KEY else group for group in groups]
+            return _summarise(connection, chunks, exact, index, by_actor, whole)
+        base = [row[:-1] for row in base]
+
+    def rule_of(row: tuple[Any, ...]) -> int:
+        return int(row[0]) if isinstance(index, str) else int(index)
+
+    detections: dict[int, int] = {}
+    for row in base:
+        detections[rule_of(row)] = detections.get(rule_of(row), 0) + 1
+    allowance = {r: min(EVENT_ID_CAP, RULE_SAMPLE_CAP // n) for r, n in detections.items()}
+    allowance = {r: k if k >= SAMPLE_MORE else SAMPLE_MIN for r, k in allowance.items()}
+    tiers: dict[int, set[int]] = {}
+    for row in base:
+        rule = rule_of(row)
+        if allowance[rule] > SAMPLE_MIN and int(row[width]) > SAMPLE_MIN:
+            tiers.setdefault(allowance[rule], set()).add(rule)
+    samples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for sample, rules in sorted(tiers.items()):
+        where = f" WHERE {index} IN ({', '.join(map(str, sorted(rules)))})" if isinstance(index, str) else ""
+        query = _summary_sql(whole or chunks[0], groups, by_actor, sample, counts=False, where=where)
+        for row in connection.execute(query).fetchall():
+            samples[tuple(row[:width])] = tuple(row[width:])
     result = []
     for row in base:
         group = tuple(row[:width])
-        count, first, last, ids = row[width:width + 4]
+        count, first, last = row[width:width + 3]
+        rest = list(row[width + 3:])
+        more = samples.get(group)
         if by_actor:
-            arn_rows, arn = row[width + 4:width + 6]
-            principals = ([arn], 1) if arn_rows else (None, 0)
+            ids, keys, key_count, ips, ip_count, arn_rows, arn = rest
+            if more:
+                ids, keys, ips = more
+            principals: tuple[Any, int] = ([arn], 1) if arn_rows else (None, 0)
         else:
-            principals = arns.get(group, (None, 0))
-        rule_index = row[0] if isinstance(index, str) else index
-        result.append((rule_index, count, first, last, ids, *principals, *keys.get(group, (None, 0)),
-                       *ips.get(group, (None, 0))))
+            ids, arns, arn_count, keys, key_count, ips, ip_count = rest
+            if more:
+                ids, arns, keys, ips = more
+            principals = (_dedupe(arns), int(arn_count))
+        result.append((rule_of(row), count, first, last, ids, *principals, _dedupe(keys), key_count,
+                       _dedupe(ips), ip_count))
     return result
 
 
@@ -145,8 +185,15 @@ class _Plan:
     """For each condition: the pre-filter to put before it ('' = read every event, _NEVER = skip)."""
 
     def __init__(self, connection: duckdb.DuckDBPyConnection, conditions: Sequence[str]) -> None:
-        names = connection.execute("SELECT event_name, count(*) FROM events GROUP BY ALL").fetchall()
-        self.events = sum(int(n) for _, n in names)
+        per_hour = connection.execute(f"SELECT event_name, time_bucket({EVENT_BUCKET}, event_time), count(*)"
+                                      " FROM events GROUP BY ALL").fetchall()
+        self.hours: dict[str | None, list[tuple[Any, int]]] = {}  # per event name: events per hour
+        for name, bucket, n in per_hour:
+            self.hours.setdefault(name, []).append((bucket, int(n)))
+        names = [(name, sum(n for _, n in hours)) for name, hours in self.hours.items()]
+        known = [bucket for _, bucket, _ in per_hour if bucket is not None]
+        self.span = (max(known) - min(known)).total_seconds() + 3600 if known else 0.0  # seconds of events
+        self.events = sum(n for _, n in names)
         self.filters: dict[str, str] = {}
         self.passing: dict[str, list[str | None]] = {}  # guarded conditions: the event names passing
         guards = {c: guard(c) for c in dict.fromkeys(conditions)}
@@ -182,6 +229,15 @@ class _Plan:
             parts.append("event_name IS NULL")
         return "(" + " OR ".join(parts) + ")"
 
+    def chunks(self, names: Sequence[str | None] | None) -> list[str]:
+        """Conditions on event_time splitting the events named ``names`` (None: all) into chunks of
+        whole hours of at most about CHUNK_ROWS events; [""] when one chunk holds them all."""
+        counts: dict[Any, int] = {}
+        for name in self.hours if names is None else names:
+            for bucket, n in self.hours.get(name, ()):
+                counts[bucket] = counts.get(bucket, 0) + n
+        return _time_chunks(sorted(counts.items(), key=lambda item: (item[0] is not None, item[0] or 0)))
+
     def where(self, condition: str) -> str | None:
         """``condition`` behind its pre-filter, or None when no event can match it."""
         prefilter = self.filters[condition]
@@ -194,9 +250,8 @@ def _source(where: str, extra: str = "") -> str:
     return f"(SELECT {_BASE_COLUMNS}{extra} FROM events WHERE {where})"
 
 
-def _time_chunks(connection: duckdb.DuckDBPyConnection, rows: str) -> list[str]:
-    """Conditions on event_time splitting ``rows`` (with column ``bucket``) into chunks of whole hours."""
-    counts = connection.execute(f"SELECT bucket, count(*) FROM ({rows}) GROUP BY bucket ORDER BY bucket").fetchall()
+def _time_chunks(counts: Sequence[tuple[Any, int]]) -> list[str]:
+    """Conditions on event_time splitting events (``counts``: per hour bucket) into chunks of whole hours."""
     if sum(int(n) for _, n in counts) <= CHUNK_ROWS:
         return [""] if counts else []
     chunks: list[str] = ["event_time IS NULL"] if any(b is None for b, _ in counts) else []
@@ -222,25 +277,28 @@ def _event_rules(connection: duckdb.DuckDBPyConnection, plan: _Plan,
     event, with no per-rule fan-out); the guarded rules share one scan of their few events. Either
     is summarised in chunks of whole hours (_time_chunks), so memory does not grow with the store.
     """
-    groups = ("rule_index", "actor", "bucket")
-    bucket = f"time_bucket({EVENT_BUCKET}, event_time) AS bucket"
-    sources: list[Callable[[str], str]] = []  # SQL of the matches, given an extra " AND (...)" condition
+    groups = ("rule_index", ACTOR_KEY, "bucket")
+    bucket = f"{ACTOR_HASH} AS {ACTOR_KEY}, time_bucket({EVENT_BUCKET}, event_time) AS bucket"
+    # SQL of the matches, given an extra " AND (...)" condition; the event names they can have (None: any)
+    sources: list[tuple[Callable[[str], str], list[str | None] | None]] = []
     guarded = []
 
     def single(index: int, where: str) -> Callable[[str], str]:
         return lambda chunk: f"SELECT {index} AS rule_index, *, {bucket} FROM {_source(where + chunk)}"
 
+    chosen_rules = dict(chosen)
     for index, rule in chosen:
         where = plan.where(rule.where)
         if where is None:
             continue
         if plan.filters[rule.where] == "":
-            sources.append(single(index, where))
+            sources.append((single(index, where), None))
         else:
             guarded.append((index, where, plan.filters[rule.where]))
     if guarded:
         scope = "(" + " OR ".join(sorted({prefilter for _, _, prefilter in guarded})) + ")"
         tests = ", ".join(f"CASE WHEN {where} THEN {index} END" for index, where, _ in guarded)
+        names = list(dict.fromkeys(name for index, _, _ in guarded for name in plan.passing[chosen_rules[index].where]))
 
         def shared(chunk: str) -> str:
             return f"""
@@ -249,44 +307,129 @@ def _event_rules(connection: duckdb.DuckDBPyConnection, plan: _Plan,
                 FROM (SELECT {_BASE_COLUMNS}, * EXCLUDE (event_time, event_id, user_arn, source_ip) FROM events
                       WHERE {scope}{chunk}) AS e) AS hits"""
 
-        sources.append(shared)
+        sources.append((shared, names))
     rows: list[tuple[Any, ...]] = []
-    for source in sources:
-        # Few matches (most rules): stored once, narrow, so each condition is evaluated once per
-        # event and every part of the summary reads the small table. Many matches: summarised in
-        # chunks of whole hours straight from the store, so memory does not grow with the store.
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE trail_hits AS {source('')} LIMIT {CHUNK_ROWS + 1}")
-        stored = connection.execute("SELECT count(*) FROM trail_hits").fetchone()
-        if stored and int(stored[0]) <= CHUNK_ROWS:
-            if stored[0]:
-                rows += _summarise(connection, "SELECT * FROM trail_hits", groups, "rule_index", True)
-            connection.execute("DROP TABLE trail_hits")
-            continue
-        connection.execute("DROP TABLE trail_hits")
-        for chunk in _time_chunks(connection, source("")):
-            rows += _summarise(connection, source(f" AND ({chunk})" if chunk else ""), groups, "rule_index", True)
+    for source, possible in sources:
+        # Chunks of whole hours bounded by the events that could match (plan.chunks), read straight
+        # from the store: each condition is evaluated once per event and chunk, and memory does not
+        # grow with the store.
+        chunks = [f"WITH s AS ({source(f' AND ({chunk})' if chunk else '')})" for chunk in plan.chunks(possible)]
+        if chunks:
+            rows += _summarise(connection, chunks, groups, "rule_index", True, f"WITH s AS ({source('')})")
     return rows
 
 
-def _window_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Rule, where: str) -> list[tuple[Any, ...]]:
-    """Sliding-window count per group; overlapping windows above the threshold merge into one."""
-    counted = "count(DISTINCT d)" if rule.distinct else "count(*)"
-    extra = f", {rule.group_by} AS grp" + (f", {rule.distinct} AS d" if rule.distinct else "")
-    window = f"INTERVAL {int(rule.window_seconds)} SECOND"
-    ctes = f"""
-        m AS MATERIALIZED {_source(where, extra)},
-        w AS (SELECT grp, event_time, {counted} OVER (PARTITION BY grp ORDER BY event_time
-              RANGE BETWEEN {window} PRECEDING AND CURRENT ROW) AS c FROM m),
-        anchors AS (SELECT DISTINCT grp, event_time AS t FROM w WHERE c > {int(rule.threshold)}),
-        marked AS (SELECT grp, t, CASE WHEN lag(t) OVER (PARTITION BY grp ORDER BY t) >= t - {window}
-                   THEN 0 ELSE 1 END AS starts FROM anchors),
-        islands AS (SELECT grp, t, sum(starts) OVER (PARTITION BY grp ORDER BY t) AS island FROM marked),
-        spans AS (SELECT grp, island, min(t) - {window} AS start, max(t) AS stop FROM islands GROUP BY ALL)"""
-    source = ("SELECT spans.grp AS span_group, spans.island AS span_island, m.event_time, m.event_id, m.actor,"
-              " m.user_arn, m.access_key, m.source_ip FROM spans JOIN m ON m.grp IS NOT DISTINCT FROM spans.grp"
-              " AND m.event_time BETWEEN spans.start AND spans.stop")
-    return _summarise(connection, source, ("span_group", "span_island"), index, rule.group_by == ACTOR_SQL, ctes,
-                      materialize=True)
+def _materialized(connection: duckdb.DuckDBPyConnection, ctes: str, rows: str, groups: Sequence[str], index: int,
+                  by_actor: bool) -> list[tuple[Any, ...]]:
+    """_summarise of ``rows`` (after ``ctes``), stored once in a temp table that every part reads."""
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE trail_rows AS WITH {ctes} {rows}")
+    try:
+        return _summarise(connection, ["WITH s AS (SELECT * FROM trail_rows)"], groups, index, by_actor)
+    finally:
+        connection.execute("DROP TABLE trail_rows")
+
+
+def _ranges(buckets: Sequence[Any], seconds: int, span: float, most: int = 16) -> str:
+    """SQL condition on event_time covering the fixed buckets ``buckets`` (floor(epoch / seconds);
+    None: no time), as at most ``most`` ranges (the closest are merged, so it may cover more); ""
+    when they cover more than half of ``span`` seconds (the filter would then cost more than it saves)."""
+    known = sorted({int(b) for b in buckets if b is not None})
+    spans: list[list[int]] = []
+    for bucket in known:
+        if spans and bucket <= spans[-1][1] + 1:
+            spans[-1][1] = bucket
+        else:
+            spans.append([bucket, bucket])
+    while len(spans) > most:
+        gap = min(range(len(spans) - 1), key=lambda i: spans[i + 1][0] - spans[i][1])
+        spans[gap:gap + 2] = [[spans[gap][0], spans[gap + 1][1]]]
+
+    if sum(stop - start + 1 for start, stop in spans) * seconds > span / 2:
+        return ""
+
+    def at(bucket: int) -> str:
+        return f"TIMESTAMP '{datetime.fromtimestamp(bucket * seconds, UTC):%Y-%m-%d %H:%M:%S}'"
+
+    parts = [f"(event_time >= {at(start)} AND event_time < {at(stop + 1)})" for start, stop in spans]
+    if any(bucket is None for bucket in buckets):
+        parts.append("event_time IS NULL")
+    return "(" + " OR ".join(parts) + ")"
+
+
+def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple[int, Rule, str]],
+                  span: float) -> list[tuple[Any, ...]]:
+    """Sliding-window counts per group; overlapping windows above the threshold merge into one.
+
+    Time is cut into slices of a tenth of the window W: the window [t - W, t] lies within the slice
+    of t and the WINDOW_SLICES before it, so only groups whose events in such a run of slices number
+    more than the threshold (distinct values: the sum of the slices' distinct counts, an upper bound)
+    can fire, and only the events of those slices can be part of a detection. A narrow query per
+    rule finds them (most stores: none, and the rule stops there). One scan then reads the full
+    events of every rule's candidate slices (reading the wide columns is what costs, so it happens
+    once for all rules), with their time ranges pushed down to the Parquet reader when they are
+    narrow; each rule's sliding window runs over that small table.
+    """
+    connection.execute("CREATE OR REPLACE TEMP TABLE trail_candidates (rule_index INTEGER, grp VARCHAR, sb DOUBLE)")
+    active = []
+    for index, rule, where in windows:
+        counted = "count(DISTINCT d)" if rule.distinct else "count(*)"
+        seconds = max(1, int(rule.window_seconds) // WINDOW_SLICES)
+        slices = -(-int(rule.window_seconds) // seconds)
+        distinct = f", ({rule.distinct})::VARCHAR AS d" if rule.distinct else ""
+        connection.execute(f"""
+            INSERT INTO trail_candidates
+            WITH per AS (SELECT grp, sb, {counted} AS n FROM (SELECT ({rule.group_by})::VARCHAR AS grp{distinct},
+                         floor(epoch(event_time) / {seconds}) AS sb FROM events WHERE {where}) GROUP BY ALL),
+            sums AS (SELECT grp, sb, sum(n) OVER (PARTITION BY grp ORDER BY sb
+                     RANGE BETWEEN {slices} PRECEDING AND CURRENT ROW) AS total FROM per),
+            anchors AS (SELECT grp, sb FROM sums WHERE total > {int(rule.threshold)})
+            SELECT DISTINCT {index}, grp, sb - i FROM anchors, range(0, {slices + 1}) AS r(i)""")
+        buckets = [row[0] for row in connection.execute(
+            f"SELECT DISTINCT sb FROM trail_candidates WHERE rule_index = {index}").fetchall()]
+        if buckets:
+            ranges = _ranges(buckets, seconds, span)
+            active.append((index, rule, f"{where} AND {ranges}" if ranges else where, seconds))
+    if not active:
+        connection.execute("DROP TABLE trail_candidates")
+        return []
+    tests = ", ".join(
+        f"CASE WHEN {where} THEN {{'r': {index}, 'grp': ({rule.group_by})::VARCHAR,"
+        f" 'sb': floor(epoch(event_time) / {seconds}),"
+        f" 'd': {f'({rule.distinct})::VARCHAR' if rule.distinct else 'NULL::VARCHAR'}}} END"
+        for index, rule, where, seconds in active)
+    scope = " OR ".join(f"({where})" for _, _, where, _ in active)
+    connection.execute(f"""
+        CREATE OR REPLACE TEMP TABLE trail_window_rows AS
+        SELECT hit.r AS rule_index, hit.grp AS grp, hit.sb AS sb, hit.d AS d, event_time, event_id, actor, user_arn,
+               access_key, source_ip FROM (
+            SELECT *, unnest(list_filter([{tests}], lambda x: x IS NOT NULL)) AS hit
+            FROM (SELECT {_BASE_COLUMNS}, * EXCLUDE (event_time, event_id, user_arn, source_ip) FROM events
+                  WHERE {scope}) AS e) AS h
+        SEMI JOIN trail_candidates AS c ON hit.r = c.rule_index AND hit.grp IS NOT DISTINCT FROM c.grp
+                                        AND hit.sb IS NOT DISTINCT FROM c.sb""")
+    connection.execute("DROP TABLE trail_candidates")
+    rows: list[tuple[Any, ...]] = []
+    try:
+        for index, rule, _, _ in active:
+            counted = "count(DISTINCT d)" if rule.distinct else "count(*)"
+            window = f"INTERVAL {int(rule.window_seconds)} SECOND"
+            ctes = f"""
+                m AS MATERIALIZED (SELECT * FROM trail_window_rows WHERE rule_index = {index}),
+                w AS (SELECT grp, event_time, {counted} OVER (PARTITION BY grp ORDER BY event_time
+                      RANGE BETWEEN {window} PRECEDING AND CURRENT ROW) AS c FROM m),
+                anchors AS (SELECT DISTINCT grp, event_time AS t FROM w WHERE c > {int(rule.threshold)}),
+                marked AS (SELECT grp, t, CASE WHEN lag(t) OVER (PARTITION BY grp ORDER BY t) >= t - {window}
+                           THEN 0 ELSE 1 END AS starts FROM anchors),
+                islands AS (SELECT grp, t, sum(starts) OVER (PARTITION BY grp ORDER BY t) AS island FROM marked),
+                spans AS (SELECT grp, island, min(t) - {window} AS start, max(t) AS stop FROM islands GROUP BY ALL)"""
+            source = ("SELECT spans.grp AS span_group, spans.island AS span_island, m.event_time, m.event_id,"
+                      " m.actor, m.user_arn, m.access_key, m.source_ip FROM spans JOIN m"
+                      " ON m.grp IS NOT DISTINCT FROM spans.grp AND m.event_time BETWEEN spans.start AND spans.stop")
+            rows += _materialized(connection, ctes, source, ("span_group", "span_island"), index,
+                                  rule.group_by == ACTOR_SQL)
+    finally:
+        connection.execute("DROP TABLE trail_window_rows")
+    return rows
 
 
 def _near_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Rule, left: str,
@@ -301,7 +444,7 @@ def _near_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Rule, le
         ids AS (SELECT actor, left_id AS id FROM pairs UNION SELECT actor, right_id FROM pairs)"""
     source = ("SELECT hits.event_time, hits.event_id, hits.actor, hits.user_arn, hits.access_key, hits.source_ip"
               " FROM hits JOIN ids ON hits.event_id = ids.id AND hits.actor = ids.actor")
-    return _summarise(connection, source, ("actor",), index, True, ctes, materialize=True)
+    return _materialized(connection, ctes, source, ("actor",), index, True)
 
 
 def _first_seen_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Rule,
@@ -312,7 +455,7 @@ def _first_seen_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Ru
               FROM {_source(where, f", {rule.first_seen} AS f")})"""
     source = (f"SELECT event_time, event_id, actor, user_arn, access_key, source_ip,"
               f" time_bucket({EVENT_BUCKET}, event_time) AS bucket FROM m WHERE nth_value = 1 AND nth > 1")
-    return _summarise(connection, source, ("actor", "bucket"), index, True, ctes, materialize=True)
+    return _materialized(connection, ctes, source, ("actor", "bucket"), index, True)
 
 
 def _window_can_fire(plan: _Plan, rule: Rule) -> bool:
@@ -335,14 +478,14 @@ def run_rules(connection: duckdb.DuckDBPyConnection, rules: Sequence[Rule]) -> l
     conditions = [rule.where for rule in rules] + [rule.near for rule in rules if rule.near is not None]
     plan = _Plan(connection, conditions)
     rows = _event_rules(connection, plan, [(i, r) for i, r in enumerate(rules) if r.kind == "event"])
+    windows = [(index, rule, where) for index, rule in enumerate(rules)
+               if rule.kind == "window" and (where := plan.where(rule.where)) is not None and _window_can_fire(plan, rule)]
+    rows += _window_rules(connection, windows, plan.span)
     for index, rule in enumerate(rules):
         where = plan.where(rule.where)
-        if where is None or rule.kind == "event":
+        if where is None or rule.kind in ("event", "window"):
             continue
-        if rule.kind == "window":
-            if _window_can_fire(plan, rule):
-                rows += _window_rule(connection, index, rule, where)
-        elif rule.kind == "near":
+        if rule.kind == "near":
             other = plan.where(rule.near)  # type: ignore[arg-type]
             if other is not None:
                 rows += _near_rule(connection, index, rule, where, other)

@@ -22,26 +22,15 @@ _COLUMNS = frozenset(ALL_COLUMNS) | frozenset(PARTITION_COLUMNS)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+_STRING = re.compile(r"'(?:[^']|'')*'")
+
+
 def _strip_strings(sql: str) -> str:
     """``sql`` with the content of every string literal blanked (quotes kept, '' escapes handled)."""
-    out = []
-    inside = False
-    index = 0
-    while index < len(sql):
-        char = sql[index]
-        if char == "'":
-            if inside and index + 1 < len(sql) and sql[index + 1] == "'":
-                out.append("  ")
-                index += 2
-                continue
-            inside = not inside
-            out.append(char)
-        else:
-            out.append(" " if inside else char)
-        index += 1
-    if inside:
+    blank, literals = _STRING.subn(lambda match: "'" + " " * (len(match.group(0)) - 2) + "'", sql)
+    if blank.count("'") != 2 * literals:
         raise ValueError("unterminated string literal")
-    return "".join(out)
+    return blank
 
 
 def _columns(blank: str) -> set[str]:

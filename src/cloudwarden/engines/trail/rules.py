@@ -89,3 +89,65 @@ def all_of(*conditions: str) -> str:
 
 def either(*conditions: str) -> str:
     return "(" + " OR ".join(conditions) + ")"
+
+
+def required_literals(pattern: str) -> list[str]:
+    """Texts (3+ characters, longest first) that every match of the regular expression ``pattern`` contains.
+
+    Conservative: a pattern with groups, alternation or flags gives none. ``contains`` with these
+    texts is much cheaper than the regular expression, so it can go in front of it.
+    """
+    if any(char in pattern for char in "(|)"):
+        return []
+    runs: list[str] = []
+    run: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            escaped = pattern[index + 1:index + 2]
+            if not escaped or escaped.isalnum():
+                runs.append("".join(run))
+                run = []
+            else:
+                run.append(escaped)
+            index += 2
+            continue
+        if char in "?*{":
+            if run:
+                run.pop()  # the atom before an optional quantifier need not occur
+            runs.append("".join(run))
+            run = []
+            if char == "{":
+                index = pattern.find("}", index)
+                if index < 0:
+                    return []
+        elif char == "+":
+            runs.append("".join(run))
+            run = []
+        elif char == "[":
+            runs.append("".join(run))
+            run = []
+            index += 2 if pattern[index + 1:index + 2] == "^" else 1
+            index += 1 if pattern[index:index + 1] == "]" else 0  # a leading ] is a member
+            while index < len(pattern) and pattern[index] != "]":
+                index += 2 if pattern[index] == "\\" else 1
+            if index >= len(pattern):
+                return []
+        elif char in ".^$":
+            runs.append("".join(run))
+            run = []
+        else:
+            run.append(char)
+        index += 1
+    runs.append("".join(run))
+    return sorted({text for text in runs if len(text) >= 3}, key=lambda text: (-len(text), text))
+
+
+def matches(subject: str, pattern: str) -> str:
+    """``regexp_matches``, false (never NULL) for an absent value, behind cheap ``contains`` tests when
+    it can be. Each test is its own two-valued conjunct: DuckDB then evaluates the regular expression
+    only on the rows that passed them (inside one ``coalesce`` it evaluates every operand)."""
+    tests = [f"coalesce(contains({subject}, {quote(text)}), false)" for text in required_literals(pattern)]
+    tests.append(f"coalesce(regexp_matches({subject}, {quote(pattern)}), false)")
+    return f"({' AND '.join(tests)})" if len(tests) > 1 else tests[0]

@@ -35,7 +35,7 @@ from sigma.types import (
 )
 
 from cloudwarden.core.errors import InputError
-from cloudwarden.engines.trail.rules import quote
+from cloudwarden.engines.trail.rules import matches, quote
 from cloudwarden.engines.trail.schema import ALL_COLUMNS, field_expression
 
 DEFAULT_NEAR_SECONDS = 3600
@@ -101,7 +101,7 @@ def _regex(subject: str, value: SigmaRegularExpression) -> str:
     if SigmaRegularExpressionFlag.DOTALL in value.flags:
         flags += "s"
     pattern = (f"(?{flags})" if flags else "") + str(value.regexp)
-    return f"coalesce(regexp_matches({subject}, {quote(pattern)}), false)"
+    return matches(subject, pattern)
 
 
 def _field_reference(subject: str, value: SigmaFieldReference, rule_name: str) -> str:
