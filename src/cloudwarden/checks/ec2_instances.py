@@ -125,7 +125,8 @@ def _templates(ctx: CheckContext) -> Iterator[tuple[str, str, list[dict[str, Any
 def _judge_templates(ctx: CheckContext, judge: Any) -> Iterator[Result]:
     """One verdict per template: `judge(template data)` on each of its default and latest versions."""
     for region, template_id, versions in _templates(ctx):
-        bad, good = [], []
+        bad: list[str] = []
+        good: list[str] = []
         for version in versions:
             ok, evidence = judge(version.get("LaunchTemplateData") or {})
             (good if ok else bad).append(f"version {version.get('VersionNumber')}: {evidence}")

@@ -70,7 +70,7 @@ def _admin_in(document: Any) -> bool:
 
 
 def _matching_actions(document: Any, wanted: Any) -> list[str]:
-    hits = []
+    hits: list[str] = []
     for statement in allow_statements(document):
         hits.extend(a for a in as_list(statement.get("Action")) if wanted(str(a), statement))
     return sorted(set(hits))

@@ -11,6 +11,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from cloudwarden import __version__
 from cloudwarden.core.errors import CloudwardenError
@@ -33,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cloudwarden", description="AWS security best practices in one program.")
     parser.add_argument("--version", action="version", version=f"cloudwarden {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # Typed loosely: each engine's `register` takes the sub-parser action whatever its parser class.
+    sub: Any = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     scan.register(sub)
     iam.register(sub)

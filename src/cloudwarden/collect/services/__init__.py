@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from types import ModuleType
 
 from cloudwarden.collect.services import data, ec2, iam, monitoring, s3
 from cloudwarden.collect.spec import Call
@@ -14,7 +15,7 @@ _MODULES = [iam, s3, ec2, monitoring, data]
 _OPTIONAL = ("resource_policies",)
 
 
-def _optional_modules() -> list[object]:
+def _optional_modules() -> list[ModuleType]:
     """Spec modules other engines add (resource policies for the IAM engine)."""
     found = []
     for name in _OPTIONAL:
@@ -29,7 +30,7 @@ def all_calls() -> list[Call]:
     for module in _MODULES:
         calls.extend(module.SPECS)
     for module in _optional_modules():
-        calls.extend(module.SPECS)  # type: ignore[attr-defined]
+        calls.extend(module.SPECS)
     seen: set[str] = set()
     for call in calls:
         if call.dataset in seen:

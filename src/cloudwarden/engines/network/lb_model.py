@@ -7,6 +7,7 @@ that a missing load-balancer dataset becomes a note rather than an error.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from cloudwarden.engines.network.model import (
@@ -45,7 +46,7 @@ def target_groups(snapshot: Snapshot, region: str, model: NetworkModel, optional
     for raw in optional(snapshot, model, lambda: snapshot.get("elbv2.target_groups", region), []):
         arn = raw["TargetGroupArn"]
         port = int(raw.get("Port") or 0)
-        health = optional(snapshot, model, lambda arn=arn: snapshot.item("elbv2.target_health", region, arn), [])
+        health = optional(snapshot, model, partial(snapshot.item, "elbv2.target_health", region, arn), [])
         targets = [
             Target(d["Target"]["Id"], int(d["Target"].get("Port") or port))
             for d in health or [] if (d.get("Target") or {}).get("Id")
@@ -61,7 +62,7 @@ def elbv2_balancers(
     found: dict[str, LoadBalancer] = {}
     for raw in optional(snapshot, model, lambda: snapshot.get("elbv2.load_balancers", region), []):
         arn = raw["LoadBalancerArn"]
-        raw_listeners = optional(snapshot, model, lambda arn=arn: snapshot.item("elbv2.listeners", region, arn), [])
+        raw_listeners = optional(snapshot, model, partial(snapshot.item, "elbv2.listeners", region, arn), [])
         listeners = [
             Listener(int(x.get("Port") or 0), x.get("Protocol", ""), _forward_targets(x.get("DefaultActions")))
             for x in raw_listeners or []

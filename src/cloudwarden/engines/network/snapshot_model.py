@@ -9,6 +9,7 @@ in ``model.gaps`` and the model goes on without them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from cloudwarden.engines.network.lb_model import load_balancers
@@ -196,7 +197,7 @@ def prefix_lists(snapshot: Snapshot, region: str, model: NetworkModel) -> dict[s
         if listed.get("OwnerId") == "AWS":  # AWS service ranges (S3, DynamoDB...): not internet sources
             found[list_id] = []
             continue
-        entries = optional(snapshot, model, lambda list_id=list_id: snapshot.item("ec2.prefix_list_entries", region, list_id), [])
+        entries = optional(snapshot, model, partial(snapshot.item, "ec2.prefix_list_entries", region, list_id), [])
         found[list_id] = [e["Cidr"] for e in entries or [] if e.get("Cidr")]
     return found
 
