@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 
 from cloudwarden.core.errors import InputError
+from cloudwarden.engines.trail import ingest as ingest_module
 from cloudwarden.engines.trail.ingest import ingest
 from cloudwarden.engines.trail.store import Store, connect
 
@@ -83,6 +84,28 @@ def test_fail_truncated_gzip_is_reported_and_good_events_kept(tmp_path: Path) ->
     ids = _ids(tmp_path / "store")
     assert len(ids) == 5 + problem.events_kept
     assert sorted(i for i in ids if i.startswith("cut"))[0] == "cut-0"
+
+
+def test_fail_damage_among_concurrent_batches_keeps_every_good_event(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ingest_module, "BATCH_FILES", 2)
+    src = tmp_path / "src" / LAYOUT
+    for n in range(7):
+        write_records(src / f"f{n}.json.gz", _events(3, f"f{n}"))
+    data = gzip.compress(json.dumps({"Records": _events(200, "cut")}).encode())
+    bad = src / "f3b.json.gz"
+    bad.write_bytes(data[: len(data) // 2])
+    seen: list[tuple[int, int]] = []
+    report = ingest([str(tmp_path / "src")], tmp_path / "store", progress=lambda d, t, e: seen.append((d, t)))
+    assert [p.path for p in report.problems] == [str(bad.resolve())]
+    kept = report.problems[0].events_kept
+    assert report.events == 21 + kept and len(_ids(tmp_path / "store")) == 21 + kept
+    assert report.files_ingested == 8 and seen[-1] == (8, 8) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+    manifest = Store.open(tmp_path / "store").manifest["files"]
+    assert len(manifest) == 8 and manifest[str(bad.resolve())]["error"] == "truncated gzip"
+    assert not any((tmp_path / "store" / ".staging").iterdir())
+    again = ingest([str(tmp_path / "src")], tmp_path / "store")
+    assert (again.events, again.files_already_ingested) == (0, 8)
 
 
 def test_fail_malformed_lines_are_counted_and_the_rest_kept(tmp_path: Path) -> None:

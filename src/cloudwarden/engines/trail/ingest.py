@@ -2,7 +2,8 @@
 
 Files are read in batches by DuckDB (``read_json_objects`` + ``json_transform``: the fast path the
 performance notes measured) and written with one COPY per batch into a staging folder, which is
-moved into the store only when the whole batch succeeded. A batch DuckDB rejects is retried file by
+moved into the store only when the whole batch succeeded. Two batches load side by side, each on
+one DuckDB thread in its own cursor; this thread alone commits them, in order, to the manifest. A batch DuckDB rejects is retried file by
 file; a file it still rejects is salvaged in Python (parsing.salvage) so every good event is kept
 and the damage is reported with the file's path and a count. Reads the sources, writes the store.
 """
@@ -10,9 +11,12 @@ and the damage is reported with the file's path and a count. Reads the sources, 
 from __future__ import annotations
 
 import json
+import queue
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,9 +25,9 @@ import duckdb
 
 from cloudwarden.core.errors import InputError
 from cloudwarden.engines.trail import parsing
-from cloudwarden.engines.trail.schema import normalise_sql
+from cloudwarden.engines.trail.schema import EVENT_SPEC, RECORDS_SPEC, normalise_sql
 from cloudwarden.engines.trail.sources import local_files
-from cloudwarden.engines.trail.store import MEMORY_LIMIT, SourceFile, Store, connect
+from cloudwarden.engines.trail.store import SourceFile, Store, connect
 
 # DuckDB reserves twice the largest allowed JSON object per reading thread, so the limit follows
 # the batch's largest file (gzip'd CloudTrail inflates about 10x) instead of one fixed, huge value.
@@ -32,10 +36,22 @@ MAX_OBJECT_BYTES = 512 << 20
 GZIP_INFLATION = 16
 # What a damaged file makes DuckDB raise; anything else (out of memory, a bug) propagates.
 DATA_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException)
-# Files per COPY. Each COPY holds a row group per partition it writes in memory, so a batch bounds
-# the ingest's memory (32 files of 5,000 events: ~0.5 GB peak RSS; 256 files: over 1 GB).
-BATCH_FILES = 32
-BATCH_BYTES = 64 << 20
+# Files per COPY. A partitioned COPY holds what it writes in memory until it ends, so the batch
+# (times WORKERS, loaded side by side) bounds the ingest's memory: 2 x 16 bench files of 5,000
+# events peak at ~0.6 GB RSS; one COPY of 64 files needed 1.4 GB without a limit. Fewer files per
+# batch write more, smaller Parquet files (a hunt slows down a little with many files).
+BATCH_FILES = 16
+BATCH_BYTES = 16 << 20
+# Rows per Parquet row group: half DuckDB's default (122,880). With single-threaded COPYs under
+# INGEST_MEMORY_LIMIT the size hardly changes ingest (16k-123k within 3%); 16k made a 5M-event hunt
+# ~6% slower, 61k was as fast as 123k with ~35 MB less peak memory.
+ROW_GROUP_ROWS = 61_440
+# DuckDB's memory limit for ingest. At 512 MB (the hunt's limit) DuckDB kept handing memory back to
+# the OS and faulting it in again: twice the page faults and ~12% more CPU per event, without any
+# spill. 768 MB stops that; the process still peaks at ~0.5-0.6 GB (see docs/trail.md).
+INGEST_MEMORY_LIMIT = "768MB"
+# Batches loaded at the same time, each by one DuckDB thread.
+WORKERS = 2
 
 Progress = Callable[[int, int, int], None]  # files done, files to do, events so far
 
@@ -80,29 +96,33 @@ def _object_limit(paths: Sequence[Path], gzip: bool) -> int:
 
 
 def _reader_sql(paths: Sequence[Path], file_format: str, gzip: bool) -> str:
-    """SQL yielding one JSON event per row (column ``j``) from files of one format."""
+    """SQL yielding one decoded event per row (column ``t``, see schema.EVENT_SPEC) from files of one format.
+
+    CloudTrail's own files are decoded in one pass per file, straight into the columns the store
+    keeps (no intermediate JSON text per event); other layouts are split into events first.
+    """
     limit = _object_limit(paths, gzip)
     options = f"compression = '{'gzip' if gzip else 'none'}', maximum_object_size = {limit}"
     if file_format == parsing.FileFormat.RECORDS:
         return (
-            "SELECT unnest(json_transform(json, '{\"Records\": [\"JSON\"]}').\"Records\") AS j "
+            f"SELECT unnest(json_transform(json, '{RECORDS_SPEC}').\"Records\") AS t "
             f"FROM read_json_objects({_sql_list(paths)}, format = 'unstructured', {options})"
         )
     reader_format = "array" if file_format == parsing.FileFormat.ARRAY else "unstructured"
     # Envelopes: CloudTrail's Records, EventBridge's detail, a shipper's message string.
     return (
-        "SELECT unnest(CASE"
+        f"SELECT json_transform(j, '{EVENT_SPEC}') AS t FROM (SELECT unnest(CASE"
         " WHEN json_type(json, '$.Records') = 'ARRAY' THEN json_extract(json, '$.Records[*]')"
         " WHEN json_type(json, '$.detail.eventName') IS NOT NULL THEN [json_extract(json, '$.detail')]"
         " WHEN json_type(json, '$.eventName') IS NULL AND json_type(json, '$.message') = 'VARCHAR'"
         "  THEN [coalesce(try_cast(json_extract_string(json, '$.message') AS JSON), json)]"
         " ELSE [json] END) AS j "
-        f"FROM read_json_objects({_sql_list(paths)}, format = '{reader_format}', {options})"
+        f"FROM read_json_objects({_sql_list(paths)}, format = '{reader_format}', {options}))"
     )
 
 
 def _copy_sql(reader: str, staging: Path) -> str:
-    select_list, inner = normalise_sql("j")
+    select_list, inner = normalise_sql("raw.t")
     safe = "regexp_replace(coalesce({}, 'unknown'), '[^A-Za-z0-9_.-]', '_', 'g')"
     target = str(staging).replace("'", "''")
     return (
@@ -110,8 +130,8 @@ def _copy_sql(reader: str, staging: Path) -> str:
         f"{safe.format('aws_region')} AS region, "
         "coalesce(strftime(event_time, '%Y-%m-%d'), 'unknown') AS day "
         f"FROM (SELECT {select_list} FROM (SELECT {inner} FROM ({reader}) AS raw) AS parsed)) "
-        f"TO '{target}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (account, region, day), "
-        "FILENAME_PATTERN 'part_{uuid}', OVERWRITE_OR_IGNORE true)"
+        f"TO '{target}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS}, "
+        "PARTITION_BY (account, region, day), FILENAME_PATTERN 'part_{uuid}', OVERWRITE_OR_IGNORE true)"
     )
 
 
@@ -157,30 +177,51 @@ def _ingest_batch(connection: duckdb.DuckDBPyConnection, batch: Sequence[SourceF
                   report: IngestReport) -> None:
     staging = store.new_staging_dir()
     try:
-        report.events += _load_files(connection, batch, staging)
+        events = _load_files(connection, batch, staging)
     except DATA_ERRORS:
         store.discard(staging)
-        if len(batch) > 1:
-            for source in batch:
-                _ingest_batch(connection, [source], store, report)
-        else:
-            report.events += _salvage_file(connection, batch[0], store, report)
+        _retry_batch(connection, batch, store, report)
         return
+    _commit_batch(batch, staging, events, store, report)
+
+
+def _commit_batch(batch: Sequence[SourceFile], staging: Path, events: int, store: Store,
+                  report: IngestReport) -> None:
+    report.events += events
     store.publish(staging)
     for source in batch:
         store.record(source, None)
 
 
+def _retry_batch(connection: duckdb.DuckDBPyConnection, batch: Sequence[SourceFile], store: Store,
+                 report: IngestReport) -> None:
+    """A batch DuckDB rejected: file by file, and a file it still rejects is salvaged."""
+    if len(batch) > 1:
+        for source in batch:
+            _ingest_batch(connection, [source], store, report)
+    else:
+        report.events += _salvage_file(connection, batch[0], store, report)
+
+
 def _batches(files: Sequence[SourceFile]) -> list[list[SourceFile]]:
+    """Consecutive files, at most BATCH_FILES / BATCH_BYTES a batch, and at least one batch per worker."""
+    per_batch = max(1, min(BATCH_FILES, -(-len(files) // WORKERS)))
     batches: list[list[SourceFile]] = [[]]
     size = 0
     for source in files:
-        if batches[-1] and (len(batches[-1]) >= BATCH_FILES or size + source.size > BATCH_BYTES):
+        if batches[-1] and (len(batches[-1]) >= per_batch or size + source.size > BATCH_BYTES):
             batches.append([])
             size = 0
         batches[-1].append(source)
         size += source.size
     return [batch for batch in batches if batch]
+
+
+def _session(connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor for one worker thread (the time zone is per session; the limits are shared)."""
+    cursor = connection.cursor()
+    cursor.execute("SET TimeZone = 'UTC'")
+    return cursor
 
 
 def _discover(sources: Sequence[str], s3_client: object | None) -> list[tuple[SourceFile, bool]]:
@@ -197,7 +238,7 @@ def _discover(sources: Sequence[str], s3_client: object | None) -> list[tuple[So
 
 
 def ingest(sources: Sequence[str], store_dir: Path, progress: Progress | None = None,
-           s3_client: object | None = None, memory_limit: str = MEMORY_LIMIT) -> IngestReport:
+           s3_client: object | None = None, memory_limit: str = INGEST_MEMORY_LIMIT) -> IngestReport:
     """Add the events of every not-yet-ingested file under ``sources`` to the store."""
     started = time.perf_counter()
     store = Store.create(store_dir)
@@ -206,26 +247,66 @@ def ingest(sources: Sequence[str], store_dir: Path, progress: Progress | None = 
     report.files_found = len(found)
     todo = [(item, remote) for item, remote in found if store.is_new(item)]
     report.files_already_ingested = len(found) - len(todo)
-    connection = connect(memory_limit)
-    with tempfile.TemporaryDirectory(prefix="cloudwarden-s3-") as download_dir:
+    # WORKERS single-threaded COPYs side by side: a COPY on two DuckDB threads that writes a single
+    # partition (CloudTrail's files come sorted by account, region and day) spent ~12% more CPU per
+    # event than two independent single-threaded COPYs; see docs/trail.md.
+    connection = connect(memory_limit, threads=1)
+    sessions: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
+    for _ in range(WORKERS):
+        sessions.put(_session(connection))
+
+    def load(batch: Sequence[SourceFile], staging: Path) -> int:
+        session = sessions.get()
+        try:
+            return _load_files(session, batch, staging)
+        finally:
+            sessions.put(session)
+
+    with tempfile.TemporaryDirectory(prefix="cloudwarden-s3-") as download_dir, \
+            ThreadPoolExecutor(WORKERS, thread_name_prefix="cloudwarden-ingest") as pool:
         fetch = None
         if any(remote for _, remote in todo):
             from cloudwarden.engines.trail import s3source
 
             fetch = s3source.downloader(Path(download_dir), s3_client)
-        done = 0
-        for listed in _batches([item for item, _ in todo]):
-            # S3 objects are fetched a batch at a time, so local disk holds one batch at most.
-            batch = [fetch(item) if fetch and item.key.startswith("s3://") else item for item in listed]
-            _ingest_batch(connection, batch, store, report)
+        pending: deque[tuple[list[SourceFile], Path, Future[int]]] = deque()
+
+        def finish_oldest() -> None:
+            # Batches are committed in order, by this thread only (manifest, report, publish).
+            batch, staging, future = pending.popleft()
+            try:
+                events = future.result()
+            except DATA_ERRORS:
+                store.discard(staging)
+                _retry_batch(connection, batch, store, report)
+            except BaseException:
+                store.discard(staging)
+                raise
+            else:
+                _commit_batch(batch, staging, events, store, report)
             store.save_manifest()
             for item in batch:
                 if item.key.startswith("s3://"):
                     item.local_path.unlink(missing_ok=True)
-            done += len(batch)
-            report.files_ingested = done
+            report.files_ingested += len(batch)
             if progress:
-                progress(done, len(todo), report.events)
+                progress(report.files_ingested, len(todo), report.events)
+
+        try:
+            for listed in _batches([item for item, _ in todo]):
+                if len(pending) >= WORKERS:
+                    finish_oldest()
+                # S3 objects are fetched a batch at a time, so local disk holds WORKERS batches at most.
+                batch = [fetch(item) if fetch and item.key.startswith("s3://") else item for item in listed]
+                staging = store.new_staging_dir()
+                pending.append((batch, staging, pool.submit(load, batch, staging)))
+            while pending:
+                finish_oldest()
+        finally:
+            # On an error, batches still loading are dropped: not published, not in the manifest.
+            for _, staging, future in pending:
+                wait([future])
+                store.discard(staging)
     connection.close()
     report.seconds = time.perf_counter() - started
     return report

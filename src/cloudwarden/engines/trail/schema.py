@@ -82,27 +82,43 @@ def _quoted(parts: list[str]) -> str:
     return ".".join(f'"{p}"' for p in parts)
 
 
-def normalise_sql(json_column: str) -> tuple[str, str]:
-    """(select list, inner select list) turning the JSON event in ``json_column`` into store columns.
+def _event_spec() -> dict[str, object]:
+    """The ``json_transform`` spec of one event: only the keys the store keeps, scalars as text.
 
-    The inner list parses the event once into ``t`` (every scalar as text, every object as JSON
-    text) and the small ``userIdentity`` text a second time into the struct ``ui``: json_transform
-    takes each key once, and we want userIdentity both whole and by part.
+    ``userIdentity`` is kept as JSON (it is parsed a second time, small, for its parts); the other
+    objects as JSON text. Everything else in the event is skipped by the decoder, not copied.
     """
     top = [p.split(".") for _, p in SCALAR_FIELDS if not p.startswith("userIdentity.")]
     top += [[p] for _, p in JSON_FIELDS] + [["eventTime"], ["@timestamp"]]
-    identity = [p.split(".")[1:] for _, p in SCALAR_FIELDS if p.startswith("userIdentity.")]
-    inner = (
-        f"json_transform({json_column}, '{json.dumps(_spec_tree(top))}') AS t, "
-        f"json_transform(json_extract({json_column}, '$.userIdentity'), "
-        f"'{json.dumps(_spec_tree(identity))}') AS ui"
-    )
+    spec = _spec_tree(top)
+    spec["userIdentity"] = "JSON"
+    return spec
+
+
+def _identity_spec() -> dict[str, object]:
+    return _spec_tree([p.split(".")[1:] for _, p in SCALAR_FIELDS if p.startswith("userIdentity.")])
+
+
+EVENT_SPEC = json.dumps(_event_spec())
+RECORDS_SPEC = json.dumps({"Records": [_event_spec()]})
+IDENTITY_SPEC = json.dumps(_identity_spec())
+
+
+def normalise_sql(struct_column: str) -> tuple[str, str]:
+    """(select list, inner select list) turning ``struct_column`` into store columns.
+
+    ``struct_column`` holds an event already decoded with ``EVENT_SPEC`` (``RECORDS_SPEC`` decodes
+    a whole ``{"Records": [...]}`` file in one pass). The inner list keeps it as ``t`` and decodes
+    the small ``userIdentity`` JSON a second time into the struct ``ui``: json_transform takes each
+    key once, and we want userIdentity both whole and by part.
+    """
+    inner = f"{struct_column} AS t, json_transform({struct_column}.\"userIdentity\", '{IDENTITY_SPEC}') AS ui"
     columns = ['try_cast(coalesce(t."eventTime", t."@timestamp") AS TIMESTAMPTZ)::TIMESTAMP AS event_time']
     for column, path in SCALAR_FIELDS:
         parts = path.split(".")
         ref = "ui." + _quoted(parts[1:]) if parts[0] == "userIdentity" else "t." + _quoted(parts)
         columns.append(f"{ref} AS {column}")
-    columns += [f't."{path}" AS {column}' for column, path in JSON_FIELDS]
+    columns += [f't."{path}"::VARCHAR AS {column}' for column, path in JSON_FIELDS]
     return ", ".join(columns), inner
 
 
