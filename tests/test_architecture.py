@@ -21,3 +21,9 @@ def test_ruff_is_clean() -> None:
     result = subprocess.run([str(ruff), "check", "src", "tests", "bench"], cwd=ROOT, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_mypy_is_clean() -> None:
+    mypy = Path(sys.executable).with_name("mypy")
+    result = subprocess.run([str(mypy)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

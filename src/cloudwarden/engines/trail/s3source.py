@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
@@ -37,13 +38,13 @@ def _raise_for(error: ClientError, uri: str) -> None:
     raise InputError(f"S3 error reading {uri}: {code}", hint="run with --debug for details") from error
 
 
-def list_files(uri: str, client: object | None = None) -> list[SourceFile]:
+def list_files(uri: str, client: Any = None) -> list[SourceFile]:
     """The event files under an S3 prefix; ``local_path`` is filled in by ``download``."""
     bucket, prefix = parse_uri(uri)
     s3 = client or boto3.client("s3")
     found: list[SourceFile] = []
     try:
-        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)  # type: ignore[attr-defined]
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
         for page in pages:
             for item in page.get("Contents", []):
                 if is_log_name(item["Key"]):
@@ -58,7 +59,7 @@ def list_files(uri: str, client: object | None = None) -> list[SourceFile]:
     return sorted(found, key=lambda f: f.key)
 
 
-def downloader(into: Path, client: object | None = None) -> Callable[[SourceFile], SourceFile]:
+def downloader(into: Path, client: Any = None) -> Callable[[SourceFile], SourceFile]:
     """A function fetching one listed S3 file into ``into`` and returning it with its local path."""
     s3 = client or boto3.client("s3")
 
@@ -67,7 +68,7 @@ def downloader(into: Path, client: object | None = None) -> Callable[[SourceFile
         target = into / bucket / key
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            s3.download_file(bucket, key, str(target))  # type: ignore[attr-defined]
+            s3.download_file(bucket, key, str(target))
         except ClientError as error:
             _raise_for(error, source.key)
         return SourceFile(source.key, target, source.size, source.version)
