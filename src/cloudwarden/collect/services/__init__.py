@@ -6,10 +6,10 @@ import importlib
 import importlib.util
 from types import ModuleType
 
-from cloudwarden.collect.services import data, ec2, iam, monitoring, s3
+from cloudwarden.collect.services import data, ec2, iam, monitoring, response, s3
 from cloudwarden.collect.spec import Call
 
-_MODULES = [iam, s3, ec2, monitoring, data]
+_MODULES = [iam, s3, ec2, monitoring, data, response]
 
 
 _OPTIONAL = ("resource_policies",)

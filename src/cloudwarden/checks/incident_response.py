@@ -1,0 +1,153 @@
+"""Response and recovery: findings routed to people, AWS Backup plans and vaults, CloudFormation stacks.
+
+Reads the EventBridge, Backup and CloudFormation datasets of `collect/services/response.py` and,
+to tell a customer managed key from an AWS managed one, `kms.keys`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.helpers import every_region, verdict
+from cloudwarden.checks.registry import Result, check
+from cloudwarden.inventory.snapshot import DataUnavailable
+
+RULES, TARGETS = "events.rules", "events.rule_targets"
+PLANS, VAULTS, STACKS, KEYS = "backup.plans", "backup.vaults", "cloudformation.stacks", "kms.keys"
+FINDING_SOURCES = {"aws.guardduty": "GuardDuty", "aws.securityhub": "Security Hub"}
+STACK = "AWS::CloudFormation::Stack"
+BACKUP_DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/"
+CFN_DOC = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
+
+
+def finding_sources(rule: dict[str, Any]) -> list[str]:
+    """The finding sources (GuardDuty, Security Hub) whose events the rule's pattern matches."""
+    try:
+        pattern = json.loads(str(rule.get("EventPattern") or "{}"))
+    except json.JSONDecodeError:
+        return []
+    matchers = pattern.get("source") if isinstance(pattern, dict) else None
+    matchers = matchers if isinstance(matchers, list) else [matchers]
+    return [name for source, name in FINDING_SOURCES.items()
+            if any(m == source or (isinstance(m, dict) and isinstance(m.get("prefix"), str)
+                                   and source.startswith(m["prefix"])) for m in matchers)]
+
+
+def _routes(ctx: CheckContext, region: str, rules: list[dict[str, Any]],
+            ) -> tuple[list[str], list[str], DataUnavailable | None]:
+    """(rules that route findings to a target, matching rules without one, an unreadable rule's gap)."""
+    routed: list[str] = []
+    idle: list[str] = []
+    missing: DataUnavailable | None = None
+    for rule in rules:
+        sources = finding_sources(rule)
+        if not sources:
+            continue
+        label = f"{rule['Name']} ({' and '.join(sources)})"
+        if rule.get("State", "ENABLED") != "ENABLED":
+            idle.append(f"{label} is {str(rule.get('State')).lower()}")
+            continue
+        try:
+            targets = ctx.item(TARGETS, str(rule["Name"]), region) or []
+        except DataUnavailable as gap:
+            missing = gap
+            continue
+        if targets:
+            routed.append(f"{label} -> {', '.join(str(t.get('Arn')) for t in targets)}")
+        else:
+            idle.append(f"{label} has no target")
+    return routed, idle, missing
+
+
+@check("ir.findings_routed_to_responders", resource_type="AWS::Events::EventBus", datasets=[RULES, TARGETS],
+       fix="Create an EventBridge rule on the default bus matching GuardDuty and Security Hub findings "
+           "and send them to an SNS topic, chat or ticketing target that people watch.",
+       cli="aws events put-rule --name findings-to-oncall --event-pattern "
+           "'{\"source\":[\"aws.guardduty\",\"aws.securityhub\"]}'",
+       doc="https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_eventbridge.html")
+def findings_routed_to_responders(ctx: CheckContext) -> Iterator[Result]:
+    for region, rules in ctx.regional(RULES):
+        resource = f"events/{region}"
+        routed, idle, missing = _routes(ctx, region, rules or [])
+        if routed:
+            yield verdict(True, resource, "findings routed by " + "; ".join(routed), region,
+                          ctx.arn("events", "event-bus/default", region))
+            continue
+        with ctx.resource(resource, region):
+            if missing is not None:  # a rule whose targets could not be read may be the route
+                raise missing
+            reason = "; ".join(idle) if idle else "no rule matches GuardDuty or Security Hub findings"
+            yield verdict(False, resource, f"findings reach no target: {reason}", region,
+                          ctx.arn("events", "event-bus/default", region))
+
+
+@check("backup.plan_exists", resource_type="AWS::Backup::BackupPlan", datasets=[PLANS],
+       fix="Create an AWS Backup plan with a schedule and assign the resources that need recovery.",
+       cli="aws backup create-backup-plan --backup-plan file://plan.json",
+       doc=BACKUP_DOC + "creating-a-backup-plan.html")
+def plan_exists(ctx: CheckContext) -> Iterator[Result]:
+    def judge(_region: str, plans: Any) -> tuple[bool, str]:
+        names = [str(p.get("BackupPlanName") or p.get("BackupPlanId")) for p in plans or []]
+        # A plan cannot be saved without at least one rule, so a listed plan has a schedule.
+        return bool(names), f"backup plans: {', '.join(names)}" if names else "no backup plan"
+    yield from every_region(ctx, PLANS, judge, "backup")
+
+
+def _vault_key(ctx: CheckContext, region: str, key_arn: str) -> tuple[bool, str]:
+    """(customer managed, evidence) for the key that encrypts a vault."""
+    if not key_arn:
+        return False, "no key named: encrypted with the AWS managed aws/backup key"
+    parts = key_arn.split(":")
+    if len(parts) > 4 and parts[4] != ctx.account_id:
+        return True, f"encrypted with {key_arn}, a key of account {parts[4]} (customer managed)"
+    key_region = parts[3] if len(parts) > 3 and parts[3] else region
+    manager = ctx.item(KEYS, key_arn.rsplit("/", 1)[-1], key_region).get("KeyManager")
+    return manager == "CUSTOMER", f"encrypted with {key_arn} (KeyManager {manager})"
+
+
+@check("backup.vault_encrypted_cmk", resource_type="AWS::Backup::BackupVault", datasets=[VAULTS, KEYS],
+       fix="Create the vault with a customer managed KMS key and move new recovery points to it "
+           "(a vault's key cannot be changed).",
+       cli="aws backup create-backup-vault --backup-vault-name <NAME> --encryption-key-arn <KMS_KEY_ARN>",
+       doc=BACKUP_DOC + "encryption.html")
+def vault_encrypted_cmk(ctx: CheckContext) -> Iterator[Result]:
+    for region, vault in ctx.each(VAULTS):
+        name = str(vault["BackupVaultName"])
+        with ctx.resource(name, region):
+            ok, evidence = _vault_key(ctx, region, str(vault.get("EncryptionKeyArn") or ""))
+            yield verdict(ok, name, evidence, region, str(vault.get("BackupVaultArn", "")))
+
+
+def top_level_stacks(ctx: CheckContext) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(region, stack) of live root stacks: nested stacks inherit protection and notifications."""
+    for region, stack in ctx.each(STACKS):
+        if not stack.get("ParentId") and stack.get("StackStatus") != "DELETE_COMPLETE":
+            yield region, stack
+
+
+@check("cloudformation.termination_protection", resource_type=STACK, datasets=[STACKS],
+       fix="Turn on termination protection for stacks whose resources must not be deleted by one call.",
+       cli="aws cloudformation update-termination-protection --enable-termination-protection "
+           "--stack-name <STACK>",
+       doc=CFN_DOC + "using-cfn-protect-stacks.html")
+def termination_protection(ctx: CheckContext) -> Iterator[Result]:
+    for region, stack in top_level_stacks(ctx):
+        on = bool(stack.get("EnableTerminationProtection"))
+        yield verdict(on, str(stack["StackName"]), "termination protection is " + ("on" if on else "off"),
+                      region, str(stack.get("StackId", "")))
+
+
+@check("cloudformation.stack_notifications", resource_type=STACK, datasets=[STACKS],
+       fix="Give the stack an SNS topic for its events so updates and deletions are seen.",
+       cli="aws cloudformation update-stack --stack-name <STACK> --use-previous-template "
+           "--notification-arns <SNS_TOPIC_ARN>",
+       doc=CFN_DOC + "cfn-console-add-tags.html")
+def stack_notifications(ctx: CheckContext) -> Iterator[Result]:
+    for region, stack in top_level_stacks(ctx):
+        topics = [str(arn) for arn in stack.get("NotificationARNs") or []]
+        yield verdict(bool(topics), str(stack["StackName"]),
+                      f"events go to {', '.join(topics)}" if topics else "no SNS topic receives stack events",
+                      region, str(stack.get("StackId", "")))
