@@ -55,3 +55,11 @@ def test_fail_on_below_threshold_exits_zero(weak_snapshot: Path, capsys: pytest.
 def test_unknown_check_is_a_usage_error(weak_snapshot: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["assess", str(weak_snapshot), "--checks", "nope.nothing"]) == 2
     assert "hint:" in capsys.readouterr().err
+
+
+def test_docs_checks_md_is_generated_from_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["checks", "--format", "markdown"]) == 0
+    generated = capsys.readouterr().out
+    docs = Path(__file__).resolve().parents[2] / "docs" / "checks.md"
+    assert docs.read_text(encoding="utf-8") == generated, (
+        "docs/checks.md is stale: run `cloudwarden checks --format markdown > docs/checks.md`")
