@@ -11,7 +11,7 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import Any
 
-from cloudwarden.checks.helpers import as_list, public_allow_statements
+from cloudwarden.checks.helpers import as_list
 from cloudwarden.engines.iam import PolicyError
 from cloudwarden.engines.iam.exposure import publicly_allowed_actions
 from cloudwarden.inventory.snapshot import DataUnavailable
@@ -59,10 +59,6 @@ def public_actions(document: Any, candidates: tuple[str, ...], resource_arn: str
         raise DataUnavailable(dataset, region, f"its policy could not be evaluated: {error}",
                               resource_arn) from None
 
-
-def public_statement_ids(document: Any) -> list[str]:
-    """Sids (or positions) of the statements open to everyone, for messages."""
-    return [str(s.get("Sid") or f"#{i + 1}") for i, s in enumerate(public_allow_statements(document))]
 
 
 def public_acl_grants(acl: dict[str, Any] | None, permissions: tuple[str, ...]) -> list[str]:

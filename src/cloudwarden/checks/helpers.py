@@ -1,5 +1,8 @@
 """Shared shapes of checks: verdict constructors, 'every region has', policy-document parsing.
 
+Whether a resource policy is public is decided by the IAM evaluator (see _public.py); the
+string-level helpers below remain for role trust policies (is_public_principal, narrowing keys).
+
 150 checks should read like a table: what repeats lives here.
 """
 
@@ -84,13 +87,6 @@ def allow_statements(document: Any) -> Iterable[dict[str, Any]]:
     return (s for s in statements(document) if s.get("Effect") == "Allow")
 
 
-def grants(statement: dict[str, Any], action: str, resource: str = "*") -> bool:
-    """The statement's Action (not NotAction) literally names `action` and its Resource `resource`."""
-    actions = [a.lower() for a in as_list(statement.get("Action"))]
-    resources_ = as_list(statement.get("Resource"))
-    return action.lower() in actions and resource in resources_
-
-
 # Condition keys that tie a public-looking principal to a known network, organization or account.
 _NARROWING_KEYS = {
     "aws:sourceip", "aws:sourcevpc", "aws:sourcevpce", "aws:principalorgid", "aws:principalaccount",
@@ -116,13 +112,3 @@ def has_narrowing_condition(statement: dict[str, Any]) -> bool:
         if any(key.lower() in _NARROWING_KEYS for key in keys):
             return True
     return False
-
-
-def public_allow_statements(document: Any) -> list[dict[str, Any]]:
-    """Allow statements open to every principal and not narrowed by a condition."""
-    return [s for s in allow_statements(document)
-            if is_public_principal(s.get("Principal")) and not has_narrowing_condition(s)]
-
-
-def actions_of(statement: dict[str, Any]) -> list[str]:
-    return [str(a) for a in as_list(statement.get("Action"))]
