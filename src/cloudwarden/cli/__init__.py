@@ -29,19 +29,32 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from cloudwarden.cli import exposure, iam, scan, trail
-
     parser = _Parser(prog="cloudwarden", description="AWS security best practices in one program.")
     parser.add_argument("--version", action="version", version=f"cloudwarden {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     # Typed loosely: each engine's `register` takes the sub-parser action whatever its parser class.
     sub: Any = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    scan.register(sub)
-    iam.register(sub)
-    exposure.register(sub)
-    trail.register(sub)
+    for module in _command_modules():
+        module.register(sub)
     return parser
+
+
+# The historical order of `--help` first; any other module of this package with a `register`
+# function adds its commands after them (adding a command is one module).
+_FIRST_COMMANDS = ("scan", "iam", "exposure", "trail")
+
+
+def _command_modules() -> list[Any]:
+    import importlib
+    import pkgutil
+
+    import cloudwarden.cli as package
+
+    names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
+    ordered = [n for n in _FIRST_COMMANDS if n in names] + [n for n in names if n not in _FIRST_COMMANDS]
+    modules = [importlib.import_module(f"{package.__name__}.{name}") for name in ordered]
+    return [m for m in modules if callable(getattr(m, "register", None))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

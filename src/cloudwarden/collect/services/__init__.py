@@ -1,36 +1,30 @@
-"""Every collection spec, one module per group of services. `all_calls()` is the full list."""
+"""Every collection spec, one module per group of services. `all_calls()` is the full list.
+
+Each module of this package that defines ``SPECS`` is picked up: adding a service is one module.
+"""
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
-from types import ModuleType
+import pkgutil
 
-from cloudwarden.collect.services import data, ec2, iam, monitoring, response, s3
 from cloudwarden.collect.spec import Call
 
-_MODULES = [iam, s3, ec2, monitoring, data, response]
+# The historical order first (it decides the order of datasets in a snapshot); new modules follow
+# alphabetically.
+_FIRST = ("iam", "s3", "ec2", "monitoring", "data", "response", "resource_policies")
 
 
-_OPTIONAL = ("resource_policies",)
-
-
-def _optional_modules() -> list[ModuleType]:
-    """Spec modules other engines add (resource policies for the IAM engine)."""
-    found = []
-    for name in _OPTIONAL:
-        qualified = f"{__name__}.{name}"
-        if importlib.util.find_spec(qualified) is not None:
-            found.append(importlib.import_module(qualified))
-    return found
+def _module_names() -> list[str]:
+    found = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    return [n for n in _FIRST if n in found] + [n for n in found if n not in _FIRST]
 
 
 def all_calls() -> list[Call]:
     calls: list[Call] = []
-    for module in _MODULES:
-        calls.extend(module.SPECS)
-    for module in _optional_modules():
-        calls.extend(module.SPECS)
+    for name in _module_names():
+        module = importlib.import_module(f"{__name__}.{name}")
+        calls.extend(getattr(module, "SPECS", ()))
     seen: set[str] = set()
     for call in calls:
         if call.dataset in seen:
