@@ -12,6 +12,8 @@ from typing import Any
 import botocore.exceptions as bex
 
 from cloudwarden.collect.aws import AwsClients, classify
+from cloudwarden.collect.guard import ReadOnlyGuard, ReadOnlyViolation
+from cloudwarden.collect.responses import MalformedResponse
 from cloudwarden.collect.runner import Collector, ProgressFn, new_snapshot
 from cloudwarden.collect.services import all_calls
 from cloudwarden.collect.spec import Call
@@ -19,7 +21,7 @@ from cloudwarden.core.arn import partition_for_region
 from cloudwarden.core.errors import UsageError
 from cloudwarden.inventory.snapshot import Gap, Snapshot
 
-__all__ = ["collect_snapshot", "all_calls", "Call", "AwsClients", "enabled_regions"]
+__all__ = ["collect_snapshot", "all_calls", "Call", "AwsClients", "ReadOnlyViolation", "enabled_regions"]
 
 log = logging.getLogger(__name__)
 _ENABLED = ("opt-in-not-required", "opted-in")
@@ -30,6 +32,8 @@ def enabled_regions(clients: AwsClients, home_region: str) -> tuple[list[str] | 
     """Regions enabled for the account, or (None, reason) when DescribeRegions is refused."""
     try:
         answer = clients.client("ec2", home_region).describe_regions(AllRegions=True)
+    except MalformedResponse as error:
+        return None, f"ec2:DescribeRegions failed: {error}"
     except (bex.ClientError, bex.BotoCoreError) as error:
         failure = classify(error)
         return None, f"ec2:DescribeRegions failed: {failure.code} {failure.message}".strip()
@@ -53,6 +57,9 @@ def collect_snapshot(
     clients: AwsClients | None = None,
 ) -> Snapshot:
     clients = clients or AwsClients(profile=profile, endpoint_url=endpoint_url)
+    spec_calls = calls if calls is not None else all_calls()
+    # Refuses a spec naming a write or secret-returning operation here, before any request.
+    clients.guard = ReadOnlyGuard(spec_calls)
     home = clients.session.region_name or (regions[0] if regions else "us-east-1")
     identity = clients.caller_identity(home)
     enabled, why_not = enabled_regions(clients, home)
@@ -66,7 +73,6 @@ def collect_snapshot(
         chosen = enabled
     else:
         chosen = [home]
-    spec_calls = calls if calls is not None else all_calls()
     disabled = [r for r in chosen if enabled is not None and r not in enabled]
     snapshot = new_snapshot(identity["Account"], identity["Arn"], chosen,
                             partition_for_region(home), endpoint_url)

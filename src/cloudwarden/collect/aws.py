@@ -17,6 +17,7 @@ import botocore.exceptions as bex
 from botocore.config import Config
 from botocore.parsers import ResponseParserError
 
+from cloudwarden.collect.responses import MalformedResponse, check_response
 from cloudwarden.core.errors import CollectionError, CredentialsError
 
 # Real AWS throttles; adaptive mode paces the client. Not-implemented answers are cut short below.
@@ -100,7 +101,7 @@ class AwsClients:
     """One boto3 session; clients are cached per (service, region) and shared across threads."""
 
     def __init__(self, profile: str | None = None, endpoint_url: str | None = None,
-                 max_pool: int = 32) -> None:
+                 max_pool: int = 32, read_timeout: float = 30, max_attempts: int = 6) -> None:
         self.endpoint_url = endpoint_url
         try:
             self.session = boto3.session.Session(profile_name=profile)
@@ -112,10 +113,10 @@ class AwsClients:
                 hint=f"list profiles with `aws configure list-profiles`, or change {where}",
             ) from None
         self._config = Config(
-            retries=RETRY_CONFIG,  # type: ignore[arg-type]
+            retries={**RETRY_CONFIG, "max_attempts": max_attempts},  # type: ignore[typeddict-item]
             max_pool_connections=max_pool,
             connect_timeout=5,
-            read_timeout=30,
+            read_timeout=read_timeout,
             user_agent_extra="cloudwarden",
         )
         self._clients: dict[tuple[str, str], Any] = {}
@@ -123,6 +124,8 @@ class AwsClients:
         self.request_count = 0
         self._count_lock = threading.Lock()
         self.operations_called: set[tuple[str, str]] = set()
+        # Set by the collection (collect.guard.ReadOnlyGuard): refuses anything off its allowlist.
+        self.guard: Any = None
 
     def client(self, service: str, region: str) -> Any:
         key = (service, region)
@@ -137,6 +140,8 @@ class AwsClients:
                                       _no_retry_when_unimplemented)
                 events.register("before-send", self._count_request)
                 events.register("before-call", self._record_operation)
+                events.register_first("before-call", self._enforce_read_only)
+                events.register("before-parse", check_response)
                 if service == "s3control" and self.endpoint_url:
                     events.register("before-sign.s3-control", self._strip_account_host_prefix)
                 self._clients[key] = client
@@ -145,6 +150,10 @@ class AwsClients:
     def _count_request(self, **_: Any) -> None:
         with self._count_lock:
             self.request_count += 1
+
+    def _enforce_read_only(self, **kwargs: Any) -> None:
+        if self.guard is not None:
+            self.guard.check(**kwargs)
 
     def _record_operation(self, model: Any = None, **_: Any) -> None:
         if model is not None:
@@ -190,4 +199,10 @@ class AwsClients:
         except _Unimplemented:
             raise CollectionError("the endpoint does not implement sts:GetCallerIdentity",
                                   hint="point --endpoint-url at an AWS-compatible endpoint") from None
+        except MalformedResponse as error:
+            raise CollectionError(f"sts:GetCallerIdentity answered something that is not its result: {error}",
+                                  hint="check --endpoint-url and any proxy in between") from None
+        except bex.BotoCoreError as error:  # resets, read timeouts, proxies: after botocore's retries
+            raise CollectionError(f"sts:GetCallerIdentity failed: {error}",
+                                  hint="check the network, proxy settings and --endpoint-url; then retry") from None
         return {"Account": answer["Account"], "Arn": answer["Arn"]}
