@@ -24,6 +24,7 @@ from cloudwarden.collect.aws import (
 )
 from cloudwarden.collect.guard import ReadOnlyViolation
 from cloudwarden.collect.responses import MalformedResponse
+from cloudwarden.collect.secrets import redact
 from cloudwarden.collect.spec import Call
 from cloudwarden.inventory.snapshot import GLOBAL, Gap, Snapshot
 
@@ -144,7 +145,8 @@ class Collector:
                 value = _extract(getattr(client, call.operation)(**params), call.result_key)
             if call.transform is not None:
                 value = call.transform(value)
-            return _normalise(value), None
+            # User data, environments, stack parameters...: only a marker reaches the snapshot.
+            return redact(_normalise(value)), None
         except ReadOnlyViolation:
             raise  # a bug in a spec: stop loudly, never file it as a gap
         except _Unimplemented:
