@@ -1,0 +1,49 @@
+"""Options `scan` and `assess` share with the week-after-week commands: suppressions and history.
+
+Suppressions are read and validated before anything is collected, so a malformed file costs no
+API call and no scan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from cloudwarden.suppress import DEFAULT_FILE, RuleSet, load_rules
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--suppressions", type=Path, metavar="FILE",
+                        help=f"accepted risks to mute (YAML, or Prowler's mutelist); default {DEFAULT_FILE} "
+                             "when it exists")
+    parser.add_argument("--history", type=Path, metavar="DIR",
+                        help="append this scan's results to the history in DIR (see `cloudwarden history`)")
+
+
+def load_suppressions(args: argparse.Namespace) -> RuleSet | None:
+    from cloudwarden.checks.registry import catalog
+    from cloudwarden.suppress.loader import prowler_aliases
+
+    path = getattr(args, "suppressions", None)
+    if path is None:
+        if not DEFAULT_FILE.is_file():
+            return None
+        path = DEFAULT_FILE
+    rules = load_rules(path, prowler_aliases(catalog()))
+    sys.stderr.write(f"suppressions: {len(rules.rules)} rules from {path}\n")
+    return rules
+
+
+def record_history(args: argparse.Namespace, assessment: Any) -> None:
+    directory = getattr(args, "history", None)
+    if directory is None:
+        return
+    from cloudwarden.posture.history import record
+
+    added = record(directory, assessment)
+    if added:
+        sys.stderr.write(f"history: recorded {len(assessment.findings)} results in {directory}\n")
+    else:
+        sys.stderr.write(f"history: this snapshot ({assessment.collected_at}) is already in {directory}\n")
