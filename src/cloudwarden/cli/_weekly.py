@@ -47,3 +47,11 @@ def record_history(args: argparse.Namespace, assessment: Any) -> None:
         sys.stderr.write(f"history: recorded {len(assessment.findings)} results in {directory}\n")
     else:
         sys.stderr.write(f"history: this snapshot ({assessment.collected_at}) is already in {directory}\n")
+
+
+def add_views(assessment: Any, snapshot: Any) -> None:
+    """The optional views every findings.json carries, for the JSON and HTML reporters."""
+    from cloudwarden.posture.responsibility import coverage_for, responsibility_view
+
+    assessment.sections["shared_responsibility"] = responsibility_view(
+        assessment.findings, coverage_for(set(assessment.checks_run)), snapshot, assessment.account_id)

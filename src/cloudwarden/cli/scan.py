@@ -123,6 +123,7 @@ def run_assess(args: argparse.Namespace) -> int:
 def report(snapshot: Snapshot, args: argparse.Namespace) -> int:
     checks = select_checks(args.checks, args.skip_checks)
     assessment = assess(snapshot, checks, getattr(args, "rule_set", None))
+    _weekly.add_views(assessment, snapshot)
     _weekly.record_history(args, assessment)
     if args.out:
         path = write_findings(assessment, Path(args.out), snapshot.gaps)
