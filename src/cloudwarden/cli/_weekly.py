@@ -55,3 +55,7 @@ def add_views(assessment: Any, snapshot: Any) -> None:
 
     assessment.sections["shared_responsibility"] = responsibility_view(
         assessment.findings, coverage_for(set(assessment.checks_run)), snapshot, assessment.account_id)
+    from cloudwarden.posture.accounts import account_strategy
+
+    if snapshot is not None:
+        assessment.sections["account_strategy"] = account_strategy(snapshot)
