@@ -14,8 +14,17 @@ from tests.posture.weeks import Weeks
 def test_history_after_two_weeks(weeks: Weeks, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = tmp_path / "history"
     assert main(["assess", str(weeks.old_path), "--history", str(store)]) == 0
-    assert main(["assess", str(weeks.new_path), "--history", str(store)]) == 0
-    assert "history: recorded" in capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["assess", str(weeks.new_path), "--history", str(store), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert "history: recorded" in captured.err and "since the scan of 2026-11-20T09:00:00+00:00" in captured.err
+    # The report carries the trend and what changed since the last recorded scan.
+    report = json.loads(captured.out)
+    assert len(report["history"]["scans"]) == 2
+    since = report["changes_since_last_scan"]
+    assert since["old"]["collected_at"].startswith("2026-11-20")
+    assert ("s3.bucket_no_public_read", "weekly-site") in {
+        (c["check_id"], c["resource_id"]) for c in since["changes"]["new"]}
     assert main(["history", str(store), "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert len(document["scans"]) == 2 and len(document["trend"]) == 2

@@ -40,13 +40,28 @@ def record_history(args: argparse.Namespace, assessment: Any) -> None:
     directory = getattr(args, "history", None)
     if directory is None:
         return
-    from cloudwarden.posture.history import record
+    from cloudwarden.posture.diff import diff
+    from cloudwarden.posture.history import load_history, previous_results, record
+    from cloudwarden.posture.sources import Results
 
+    # What changed since the last recorded scan, for the report, before this one is added.
+    previous = previous_results(directory, assessment.account_id, assessment.collected_at)
+    if previous is not None:
+        old = Results(directory, assessment.account_id, previous[0], previous[1], {f.check_id for f in previous[1]})
+        new = Results(Path("."), assessment.account_id, assessment.collected_at, assessment.findings,
+                      set(assessment.checks_run))
+        changes = diff(old, new).to_dict()
+        assessment.sections["changes_since_last_scan"] = {k: changes[k] for k in ("old", "new", "counts", "changes")}
+        counts = changes["counts"]
+        sys.stderr.write(f"history: since the scan of {previous[0]}: {counts['new']['total']} new failures "
+                         f"({counts['new']['critical']} critical, {counts['new']['high']} high), "
+                         f"{counts['resolved']['total']} resolved, {counts['newly_unknown']['total']} newly unknown\n")
     added = record(directory, assessment)
     if added:
         sys.stderr.write(f"history: recorded {len(assessment.findings)} results in {directory}\n")
     else:
         sys.stderr.write(f"history: this snapshot ({assessment.collected_at}) is already in {directory}\n")
+    assessment.sections["history"] = load_history(directory, assessment.account_id).to_dict()
 
 
 def add_views(assessment: Any, snapshot: Any) -> None:

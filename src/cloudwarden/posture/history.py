@@ -191,3 +191,22 @@ def _failure_runs(history: History, scans: list[dict[str, Any]], rows: list[tupl
             failure.closed, failure.outcome = scan["collected_at"], outcome
             history.closed_failures.append(failure)
     history.open_failures = sorted(running.values(), key=lambda f: (f.opened, -Severity(f.severity).rank))
+
+
+def previous_results(directory: Path, account_id: str, before: str) -> tuple[str, list[Any]] | None:
+    """The latest recorded scan of this account collected before `before`: (collected_at, findings)."""
+    from cloudwarden.core.findings import Finding
+
+    if not (directory / HISTORY_FILE).exists():
+        return None
+    with _connect(directory, create=False) as db:
+        row = db.execute("SELECT scan_id, collected_at FROM scans WHERE account_id = ? AND collected_at < ? "
+                         "ORDER BY collected_at DESC LIMIT 1", [account_id, before]).fetchone()
+        if row is None:
+            return None
+        results = db.execute("SELECT check_id, title, area, severity, status, region, resource_id, resource_arn, "
+                             "message FROM results WHERE scan_id = ?", [row[0]]).fetchall()
+    findings = [Finding(check_id=r[0], title=r[1], area=Area[r[2]], severity=Severity(r[3]), status=Status(r[4]),
+                        account_id=account_id, region=r[5], resource_type="", resource_id=r[6], resource_arn=r[7],
+                        message=r[8]) for r in results]
+    return row[1].isoformat(), findings
