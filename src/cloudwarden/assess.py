@@ -10,6 +10,8 @@ import logging
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
 
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.registry import CheckDef, Result, load_all_checks
@@ -17,6 +19,7 @@ from cloudwarden.core.enums import Status
 from cloudwarden.core.errors import UsageError
 from cloudwarden.core.findings import Finding
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
+from cloudwarden.suppress import RuleSet, tag_index
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,9 @@ class Assessment:
     checks_without_resources: list[str] = field(default_factory=list)
     gaps: int = 0
     stats: dict[str, object] = field(default_factory=dict)
+    # Optional views as plain JSON-able data (suppressions, responsibility, account strategy ...):
+    # findings.json and the reporters show each one that is present.
+    sections: dict[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         counts = {status.value: 0 for status in Status}
@@ -55,7 +61,8 @@ def select_checks(only: Iterable[str] | None = None, skip: Iterable[str] | None 
     return [chosen[k] for k in sorted(chosen)]
 
 
-def assess(snapshot: Snapshot, checks: list[CheckDef] | None = None) -> Assessment:
+def assess(snapshot: Snapshot, checks: list[CheckDef] | None = None, suppressions: RuleSet | None = None,
+           today: date | None = None) -> Assessment:
     checks = checks if checks is not None else select_checks()
     findings: list[Finding] = []
     empty: list[str] = []
@@ -64,6 +71,10 @@ def assess(snapshot: Snapshot, checks: list[CheckDef] | None = None) -> Assessme
         if not produced:
             empty.append(check_def.meta.id)
         findings.extend(produced)
+    sections: dict[str, Any] = {}
+    if suppressions is not None:
+        outcome = suppressions.apply(findings, tag_index(snapshot), today or datetime.now(UTC).date())
+        findings, sections["suppressions"] = outcome.findings, outcome.to_dict()
     return Assessment(
         account_id=snapshot.account_id,
         collected_at=snapshot.collected_at,
@@ -73,6 +84,7 @@ def assess(snapshot: Snapshot, checks: list[CheckDef] | None = None) -> Assessme
         checks_without_resources=empty,
         gaps=len(snapshot.gaps),
         stats=dict(snapshot.stats),
+        sections=sections,
     )
 
 

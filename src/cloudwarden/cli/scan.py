@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudwarden.assess import Assessment, assess, select_checks
+from cloudwarden.cli import _weekly
 from cloudwarden.cli.progress import collection_progress
 from cloudwarden.core.enums import Severity, Status
 from cloudwarden.core.errors import UsageError
@@ -65,6 +66,7 @@ def _assess_options(parser: argparse.ArgumentParser) -> None:
                         help="exit 1 if a FAIL at or above this severity (critical, high, medium, low)")
     parser.add_argument("--checks", type=_csv, help="only these check ids or services (e.g. iam,s3.bucket_versioning_enabled)")
     parser.add_argument("--skip-checks", type=_csv, help="check ids or services to leave out")
+    _weekly.add_options(parser)
 
 
 def _severity(text: str) -> Severity:
@@ -105,6 +107,7 @@ def run_collect(args: argparse.Namespace) -> int:
 
 
 def run_scan(args: argparse.Namespace) -> int:
+    args.rule_set = _weekly.load_suppressions(args)  # validated before any API call
     snapshot = collect_from_args(args)
     if args.out:
         save_snapshot(snapshot, Path(args.out) / SNAPSHOT_FILE)
@@ -113,12 +116,15 @@ def run_scan(args: argparse.Namespace) -> int:
 
 
 def run_assess(args: argparse.Namespace) -> int:
+    args.rule_set = _weekly.load_suppressions(args)
     return report(load_snapshot(args.snapshot), args)
 
 
 def report(snapshot: Snapshot, args: argparse.Namespace) -> int:
     checks = select_checks(args.checks, args.skip_checks)
-    assessment = assess(snapshot, checks)
+    assessment = assess(snapshot, checks, getattr(args, "rule_set", None))
+    _weekly.add_views(assessment, snapshot)
+    _weekly.record_history(args, assessment)
     if args.out:
         path = write_findings(assessment, Path(args.out), snapshot.gaps)
         sys.stderr.write(f"wrote {path}\n")

@@ -44,6 +44,8 @@ class Status(str, Enum):
     UNKNOWN = "UNKNOWN"
     # The check itself raised; a bug in cloudwarden or data it did not expect.
     ERROR = "ERROR"
+    # A FAIL that a suppression rule accepted; the finding keeps the rule's reason and owner.
+    MUTED = "MUTED"
 
 
 class Area(str, Enum):

@@ -19,7 +19,7 @@ SCHEMA_NAME = "cloudwarden-findings"
 
 
 def sort_key(finding: Finding) -> tuple[int, int, str, str, str]:
-    status_rank = {Status.FAIL: 0, Status.ERROR: 1, Status.UNKNOWN: 2, Status.PASS: 3}[finding.status]
+    status_rank = {Status.FAIL: 0, Status.ERROR: 1, Status.UNKNOWN: 2, Status.MUTED: 3}.get(finding.status, 4)
     return (status_rank, -finding.severity.rank, finding.check_id, finding.region, finding.resource_id)
 
 
@@ -59,6 +59,8 @@ def findings_document(assessment: Assessment, gaps: list[Gap] | None = None) -> 
             for g in (gaps or [])
         ],
         "findings": [f.to_dict() for f in findings],
+        # Optional views (suppressions, shared responsibility, account strategy ...), when present.
+        **assessment.sections,
     }
 
 

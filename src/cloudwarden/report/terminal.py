@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import TextIO
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -20,7 +20,8 @@ SEVERITY_STYLE = {
     Severity.LOW: "cyan",
     Severity.INFORMATIONAL: "dim",
 }
-STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.UNKNOWN: "yellow", Status.ERROR: "magenta"}
+STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.UNKNOWN: "yellow", Status.ERROR: "magenta",
+                Status.MUTED: "dim"}
 
 
 def render_summary(assessment: Assessment, stream: TextIO, per_check: int = 8, width: int | None = None) -> None:
@@ -41,6 +42,7 @@ def render_summary(assessment: Assessment, stream: TextIO, per_check: int = 8, w
     console.print(_area_table(assessment.findings))
     _print_failures(console, assessment.findings, per_check)
     _print_unknowns(console, assessment.findings)
+    _print_suppressions(console, assessment.sections.get("suppressions"))
 
 
 def _area_table(findings: list[Finding]) -> Table:
@@ -103,3 +105,22 @@ def _first_per_check(findings: list[Finding]) -> list[Finding]:
     for finding in findings:
         seen.setdefault(finding.check_id, finding)
     return list(seen.values())
+
+
+def _print_suppressions(console: Console, section: dict[str, Any] | None) -> None:
+    """Muted results apart from failures, with each rule's count; expired and stale rules listed."""
+    if not section:
+        return
+    console.print(f"\n[dim]Muted (accepted risks, not counted as FAIL): {section['muted']} results by "
+                  f"{len(section['rules'])} active rules from {section['file']}[/dim]")
+    for rule in section["rules"]:
+        if rule["muted"]:
+            until = f", until {rule['expires']}" if rule["expires"] else ""
+            console.print(f"           {rule['id']}: {rule['muted']} muted — {rule['reason']} "
+                          f"(owner {rule['owner']}{until})", markup=False)
+    for rule in section["expired"]:
+        console.print(f"[yellow]  expired[/yellow]  {rule['id']} (line {rule['line']}) expired on {rule['expires']}: "
+                      "no longer applied", highlight=False)
+    for rule in section["stale"]:
+        console.print(f"[yellow]    stale[/yellow]  {rule['id']} (line {rule['line']}) muted nothing in this scan: "
+                      f"{rule['matches']}", highlight=False)
