@@ -117,6 +117,9 @@ def run_ingest(args: argparse.Namespace) -> int:
     for problem in report.problems:
         print(f"warning: {problem.path}: {problem.error}; {problem.bad_items} unreadable item(s), "
               f"{problem.events_kept} good events kept", file=sys.stderr)
+    if report.rejected:
+        print(f"warning: {report.rejected:,} records are not CloudTrail events (no eventTime, eventName or "
+              "eventSource) and were not stored", file=sys.stderr)
     if report.problems:
         print(f"{len(report.problems)} damaged files, {report.bad_items} unreadable items", file=sys.stderr)
     return 0

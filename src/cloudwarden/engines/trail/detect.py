@@ -372,10 +372,12 @@ def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple
     connection.execute("CREATE OR REPLACE TEMP TABLE trail_candidates (rule_index INTEGER, grp VARCHAR, sb DOUBLE)")
     active = []
     for index, rule, where in windows:
-        counted = "count(DISTINCT d)" if rule.distinct else "count(*)"
+        counted = "count(DISTINCT d)" if rule.distinct or rule.targets else "count(*)"
         seconds = max(1, int(rule.window_seconds) // WINDOW_SLICES)
         slices = -(-int(rule.window_seconds) // seconds)
         distinct = f", ({rule.distinct})::VARCHAR AS d" if rule.distinct else ""
+        if rule.targets:
+            distinct = f", unnest(({rule.targets})::VARCHAR[]) AS d"
         connection.execute(f"""
             INSERT INTO trail_candidates
             WITH per AS (SELECT grp, sb, {counted} AS n FROM (SELECT ({rule.group_by})::VARCHAR AS grp{distinct},
@@ -395,7 +397,7 @@ def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple
     tests = ", ".join(
         f"CASE WHEN {where} THEN {{'r': {index}, 'grp': ({rule.group_by})::VARCHAR,"
         f" 'sb': floor(epoch(event_time) / {seconds}),"
-        f" 'd': {f'({rule.distinct})::VARCHAR' if rule.distinct else 'NULL::VARCHAR'}}} END"
+        f" 'd': {_window_values(rule)}}} END"
         for index, rule, where, seconds in active)
     scope = " OR ".join(f"({where})" for _, _, where, _ in active)
     connection.execute(f"""
@@ -411,10 +413,12 @@ def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple
     rows: list[tuple[Any, ...]] = []
     try:
         for index, rule, _, _ in active:
-            counted = "count(DISTINCT d)" if rule.distinct else "count(*)"
+            counted = "count(DISTINCT d)" if rule.distinct or rule.targets else "count(*)"
             window = f"INTERVAL {int(rule.window_seconds)} SECOND"
+            # one row per event and counted value (targets: one per target)
+            values = "* EXCLUDE (d), unnest(d) AS d" if rule.distinct or rule.targets else "*"
             ctes = f"""
-                m AS MATERIALIZED (SELECT * FROM trail_window_rows WHERE rule_index = {index}),
+                m AS MATERIALIZED (SELECT {values} FROM trail_window_rows WHERE rule_index = {index}),
                 w AS (SELECT grp, event_time, {counted} OVER (PARTITION BY grp ORDER BY event_time
                       RANGE BETWEEN {window} PRECEDING AND CURRENT ROW) AS c FROM m),
                 anchors AS (SELECT DISTINCT grp, event_time AS t FROM w WHERE c > {int(rule.threshold)}),
@@ -422,7 +426,8 @@ def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple
                            THEN 0 ELSE 1 END AS starts FROM anchors),
                 islands AS (SELECT grp, t, sum(starts) OVER (PARTITION BY grp ORDER BY t) AS island FROM marked),
                 spans AS (SELECT grp, island, min(t) - {window} AS start, max(t) AS stop FROM islands GROUP BY ALL)"""
-            source = ("SELECT spans.grp AS span_group, spans.island AS span_island, m.event_time, m.event_id,"
+            select = "SELECT DISTINCT" if rule.targets else "SELECT"  # m has a row per target
+            source = (f"{select} spans.grp AS span_group, spans.island AS span_island, m.event_time, m.event_id,"
                       " m.actor, m.user_arn, m.access_key, m.source_ip FROM spans JOIN m"
                       " ON m.grp IS NOT DISTINCT FROM spans.grp AND m.event_time BETWEEN spans.start AND spans.stop")
             rows += _materialized(connection, ctes, source, ("span_group", "span_island"), index,
@@ -430,6 +435,15 @@ def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple
     finally:
         connection.execute("DROP TABLE trail_window_rows")
     return rows
+
+
+def _window_values(rule: Rule) -> str:
+    """The values a window rule counts, as a list per event (NULL when it counts events)."""
+    if rule.targets:
+        return f"({rule.targets})::VARCHAR[]"
+    if rule.distinct:
+        return f"[({rule.distinct})::VARCHAR]"
+    return "NULL::VARCHAR[]"
 
 
 def _near_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Rule, left: str,
@@ -455,6 +469,34 @@ def _first_seen_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Ru
               FROM {_source(where, f", {rule.first_seen} AS f")})"""
     source = (f"SELECT event_time, event_id, actor, user_arn, access_key, source_ip,"
               f" time_bucket({EVENT_BUCKET}, event_time) AS bucket FROM m WHERE nth_value = 1 AND nth > 1")
+    return _materialized(connection, ctes, source, ("actor", "bucket"), index, True)
+
+
+def _baseline_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Rule,
+                   where: str) -> list[tuple[Any, ...]]:
+    """Matching events that first showed their value of the rule's dimension in the store's history
+    (the view ``baselines``), when their principal (for ``principal``: their account) was seen at
+    least ``learning_seconds`` before."""
+    from cloudwarden.engines.trail.baseline import ACCOUNT_SQL, DIMENSIONS, PRINCIPAL, PRINCIPAL_SQL
+
+    dimension = str(rule.baseline)
+    group, value = DIMENSIONS[dimension]
+    extra = (f", ({group})::VARCHAR AS b_group, ({value})::VARCHAR AS b_value, ({ACCOUNT_SQL})::VARCHAR AS b_account,"
+             f" ({PRINCIPAL_SQL})::VARCHAR AS b_principal")
+    history = ("SELECT grp AS account, NULL AS principal, min(first_seen) AS since FROM baselines"
+               f" WHERE dimension = '{PRINCIPAL}' GROUP BY grp" if dimension == PRINCIPAL else
+               f"SELECT grp AS account, value AS principal, first_seen AS since FROM baselines"
+               f" WHERE dimension = '{PRINCIPAL}'")
+    on_history = ("h.account = m.b_account" if dimension == PRINCIPAL
+                  else "h.account = m.b_account AND h.principal = m.b_principal")
+    ctes = f"""
+        m AS (SELECT * FROM {_source(where, extra)}),
+        b AS (SELECT grp, value, first_seen FROM baselines WHERE dimension = {quote(dimension)}),
+        h AS ({history})"""
+    source = (f"SELECT m.event_time, m.event_id, m.actor, m.user_arn, m.access_key, m.source_ip,"
+              f" time_bucket({EVENT_BUCKET}, m.event_time) AS bucket FROM m"
+              " JOIN b ON b.grp = m.b_group AND b.value = m.b_value AND b.first_seen = m.event_time"
+              f" JOIN h ON {on_history} AND h.since <= m.event_time - INTERVAL {int(rule.learning_seconds)} SECOND")
     return _materialized(connection, ctes, source, ("actor", "bucket"), index, True)
 
 
@@ -491,6 +533,8 @@ def run_rules(connection: duckdb.DuckDBPyConnection, rules: Sequence[Rule]) -> l
                 rows += _near_rule(connection, index, rule, where, other)
         elif rule.kind == "first_seen":
             rows += _first_seen_rule(connection, index, rule, where)
+        elif rule.kind == "baseline":
+            rows += _baseline_rule(connection, index, rule, where)
     detections = [_detection(rules[row[0]], row) for row in rows]
     detections.sort(key=lambda d: (-d.rule.severity.rank, d.first_seen or datetime.max, d.rule.id))
     return detections

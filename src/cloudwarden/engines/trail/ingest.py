@@ -24,10 +24,10 @@ from typing import Any
 import duckdb
 
 from cloudwarden.core.errors import InputError
-from cloudwarden.engines.trail import parsing
+from cloudwarden.engines.trail import baseline, parsing
 from cloudwarden.engines.trail.schema import EVENT_SPEC, RECORDS_SPEC, normalise_sql
 from cloudwarden.engines.trail.sources import local_files
-from cloudwarden.engines.trail.store import SourceFile, Store, connect
+from cloudwarden.engines.trail.store import REJECTED_ACCOUNT, SourceFile, Store, connect
 
 # DuckDB reserves twice the largest allowed JSON object per reading thread, so the limit follows
 # the batch's largest file (gzip'd CloudTrail inflates about 10x) instead of one fixed, huge value.
@@ -70,6 +70,7 @@ class IngestReport:
     files_ingested: int = 0
     files_already_ingested: int = 0
     events: int = 0
+    rejected: int = 0  # records that are not CloudTrail events (no eventTime, eventName or eventSource)
     problems: list[FileProblem] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -126,7 +127,10 @@ def _copy_sql(reader: str, staging: Path) -> str:
     safe = "regexp_replace(coalesce({}, 'unknown'), '[^A-Za-z0-9_.-]', '_', 'g')"
     target = str(staging).replace("'", "''")
     return (
-        f"COPY (SELECT *, {safe.format('coalesce(recipient_account_id, user_account_id)')} AS account, "
+        # Records without eventTime, eventName or eventSource are not CloudTrail events: they go to
+        # the partition REJECTED_ACCOUNT, which Store.publish counts and drops instead of storing.
+        f"COPY (SELECT *, CASE WHEN event_time IS NULL OR event_name IS NULL OR event_source IS NULL "
+        f"THEN '{REJECTED_ACCOUNT}' ELSE {safe.format('coalesce(recipient_account_id, user_account_id)')} END AS account, "
         f"{safe.format('aws_region')} AS region, "
         "coalesce(strftime(event_time, '%Y-%m-%d'), 'unknown') AS day "
         f"FROM (SELECT {select_list} FROM (SELECT {inner} FROM ({reader}) AS raw) AS parsed)) "
@@ -162,7 +166,9 @@ def _salvage_file(connection: duckdb.DuckDBPyConnection, source: SourceFile, sto
                     handle.write(json.dumps(event) + "\n")
             kept = _copy(connection, _reader_sql([lines], parsing.FileFormat.STREAM, False), staging)
             lines.unlink()
-        store.publish(staging)
+        rejected = store.publish(staging)
+        kept -= rejected
+        report.rejected += rejected
     except duckdb.Error as exc:
         store.discard(staging)
         raise InputError(f"cannot store salvaged events of {source.key}: {exc}",
@@ -187,8 +193,9 @@ def _ingest_batch(connection: duckdb.DuckDBPyConnection, batch: Sequence[SourceF
 
 def _commit_batch(batch: Sequence[SourceFile], staging: Path, events: int, store: Store,
                   report: IngestReport) -> None:
-    report.events += events
-    store.publish(staging)
+    rejected = store.publish(staging)
+    report.events += events - rejected
+    report.rejected += rejected
     for source in batch:
         store.record(source, None)
 
@@ -307,6 +314,9 @@ def ingest(sources: Sequence[str], store_dir: Path, progress: Progress | None = 
             for _, staging, future in pending:
                 wait([future])
                 store.discard(staging)
-    connection.close()
+    try:
+        baseline.update(store.root, connection)
+    finally:
+        connection.close()
     report.seconds = time.perf_counter() - started
     return report
