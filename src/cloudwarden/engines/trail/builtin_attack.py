@@ -71,7 +71,7 @@ def defence_evasion() -> list[Rule]:
     short = f"coalesce(list_min(list_transform({days}, lambda d: d::INTEGER)) <= 7, false)"
     return [
         _rule("defence_evasion.bucket_short_expiration", "S3 lifecycle rule expires objects within a week",
-              Severity.MEDIUM, "T1562.008", all_of(equals("event_name", "PutBucketLifecycle"), OK,
+              Severity.MEDIUM, "T1485.001", all_of(equals("event_name", "PutBucketLifecycle"), OK,
                                                    equals("event_source", "s3.amazonaws.com"), short)),
         _rule("defence_evasion.dns_query_logging_deleted", "Route 53 Resolver query logging deleted",
               Severity.MEDIUM, "T1562.008", all_of(
@@ -137,7 +137,7 @@ def execution() -> list[Rule]:
                     " lambda t: json_extract_string(t, '$.values[*]'))))")
     return [
         _rule("execution.unusual_instance_type", "GPU or other unusual EC2 instance type launched or attempted",
-              Severity.MEDIUM, "T1496", all_of(equals("event_name", "RunInstances"),
+              Severity.MEDIUM, "T1496.001", all_of(equals("event_name", "RunInstances"),
                                                equals("event_source", "ec2.amazonaws.com"), unusual)),
         _rule("execution.user_data_modified", "EC2 instance user data replaced", Severity.HIGH, "T1059",
               all_of(equals("event_name", "ModifyInstanceAttribute"), OK, user_data)),
@@ -218,7 +218,7 @@ def impact() -> list[Rule]:
                                              equals("event_source", "s3.amazonaws.com"), OK, HUMAN),
               threshold=50, window_seconds=TEN_MINUTES, targets=object_key),
         _rule("impact.bedrock_model_access_enabled", "Bedrock model access enabled or agreement accepted",
-              Severity.MEDIUM, "T1496", all_of(_names("PutUseCaseForModelAccess", "CreateFoundationModelAgreement",
+              Severity.MEDIUM, "T1496.004", all_of(_names("PutUseCaseForModelAccess", "CreateFoundationModelAgreement",
                                                       "PutFoundationModelEntitlement"), HUMAN)),
     ]
 
@@ -229,7 +229,7 @@ def new_behaviour() -> list[Rule]:
     bedrock = _names("InvokeModel", "InvokeModelWithResponseStream", "Converse", "ConverseStream")
     return [
         _rule("baseline.new_bedrock_user", "Bedrock model invoked by a principal for the first time",
-              Severity.MEDIUM, "T1496", all_of(bedrock, equals("event_source", "bedrock.amazonaws.com"), HUMAN),
+              Severity.MEDIUM, "T1496.004", all_of(bedrock, equals("event_source", "bedrock.amazonaws.com"), HUMAN),
               baseline="action"),
         _rule("baseline.new_region", "Principal active in a region for the first time", Severity.LOW, "T1535",
               all_of(HUMAN, "aws_region IS NOT NULL"), baseline="region"),

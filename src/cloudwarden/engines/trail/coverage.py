@@ -76,3 +76,40 @@ def attack_coverage(rules: Sequence[Rule]) -> list[AttackCoverage]:
         status = COVERED if matching else NOT_OBSERVABLE if technique.not_observable else MISSING
         result.append(AttackCoverage(technique, status, matching))
     return result
+
+
+def stratus_rows(rules: Sequence[Rule]) -> list[dict[str, Any]]:
+    """Each Stratus technique with its ATT&CK id and rules (id and title); unknown rule ids are kept, titled '?'."""
+    titles = {rule.id: rule.title for rule in rules}
+    return [{"id": t.id, "title": t.title, "attack": t.attack,
+             "rules": [{"rule_id": r, "title": titles.get(r, "?")} for r in t.rules],
+             "covered": any(r in titles for r in t.rules)} for t in stratus_techniques()]
+
+
+def counts(rules: Sequence[Rule]) -> dict[str, int]:
+    attack = attack_coverage(rules)
+    return {"stratus_techniques": len(stratus_techniques()),
+            "stratus_covered": sum(1 for row in stratus_rows(rules) if row["covered"]),
+            "attack_iaas_techniques": len(attack),
+            "attack_covered": sum(1 for a in attack if a.status == COVERED),
+            "attack_not_observable": sum(1 for a in attack if a.status == NOT_OBSERVABLE),
+            "attack_missing": sum(1 for a in attack if a.status == MISSING)}
+
+
+def coverage_markdown(rules: Sequence[Rule]) -> str:
+    """The coverage tables as Markdown (docs/trail.md carries this text, checked by a test)."""
+    total = counts(rules)
+    lines = [f"Stratus Red Team AWS techniques: **{total['stratus_covered']} of {total['stratus_techniques']}"
+             "** detected.", "", "| Stratus technique | ATT&CK | rules |", "|---|---|---|"]
+    for row in stratus_rows(rules):
+        names = ", ".join(f"`{r['rule_id']}`" for r in row["rules"])
+        lines.append(f"| `{row['id']}` {row['title']} | {row['attack']} | {names} |")
+    lines += ["", f"MITRE ATT&CK IaaS techniques: **{total['attack_covered']} covered, "
+              f"{total['attack_not_observable']} not observable in CloudTrail, {total['attack_missing']} missing** "
+              f"(of {total['attack_iaas_techniques']}).", "",
+              "| ATT&CK | technique | status | rules or reason |", "|---|---|---|---|"]
+    for entry in attack_coverage(rules):
+        shown = list(entry.rules[:4]) + ([f"... {len(entry.rules) - 4} more"] if len(entry.rules) > 4 else [])
+        detail = ", ".join(f"`{r}`" if not r.startswith("...") else r for r in shown) or entry.technique.not_observable
+        lines.append(f"| {entry.technique.id} | {entry.technique.name} | {entry.status} | {detail} |")
+    return "\n".join(lines) + "\n"
