@@ -77,6 +77,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     timeline.set_defaults(handler=run_timeline)
 
 
+    watch = commands.add_parser("watch", help="ingest new log files as they arrive and send each new incident once")
+    watch.add_argument("sources", nargs="+", metavar="SOURCE", help="folder or s3://bucket/prefix")
+    watch.add_argument("--store", required=True, type=Path, metavar="DIR", help="store directory")
+    watch.add_argument("--interval", type=float, default=60, metavar="SECONDS",
+                       help="seconds between cycles (default 60)")
+    watch.add_argument("--notify", metavar="TARGET",
+                       help="sns:TOPIC_ARN, https://webhook, or file:PATH (default: JSON lines on stdout)")
+    watch.add_argument("--once", action="store_true", help="run one cycle and exit")
+    watch.set_defaults(handler=run_watch)
+
     rules = commands.add_parser("rules", help="list the detection rules, or the technique coverage table")
     rules.add_argument("--coverage", action="store_true",
                        help="Stratus Red Team and ATT&CK IaaS techniques -> the rules that detect them")
@@ -164,6 +174,30 @@ def _print_incidents(result: Any) -> None:
             credit = f" (Sigma rule by {rule.author}, SigmaHQ)" if rule.family == "sigma" and rule.author else ""
             print(f"  - {rule.severity.value:<13} {rule.technique or '-':<10} {rule.title}: "
                   f"{detection.event_count} events{credit}  [{rule.id}]")
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    from cloudwarden.cli._trail_notify import sender
+    from cloudwarden.engines.trail.watch import CycleResult, watch
+
+    if args.interval <= 0:
+        raise UsageError("--interval must be a positive number of seconds", hint="for example --interval 60")
+    send = sender(args.notify)
+    failures = []
+
+    def report(cycle: CycleResult) -> None:
+        stamp = datetime.now(UTC).strftime("%H:%M:%S")
+        print(f"{stamp} cycle: {cycle.files_ingested} new files, {cycle.events:,} events, "
+              f"{cycle.incidents_sent} incidents sent", file=sys.stderr)
+        if cycle.error:
+            failures.append(cycle.error)
+            print(f"warning: {cycle.error}; {cycle.unsent} incident(s) will be retried next cycle", file=sys.stderr)
+
+    try:
+        watch(args.sources, args.store, send, args.interval, args.once, on_cycle=report)
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    return 3 if args.once and failures else 0  # 3: an incident could not be delivered
 
 
 def run_rules(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -65,8 +66,11 @@ def _folded(store_root: Path) -> set[str]:
         return set()  # unreadable bookkeeping: rebuild the baseline from every file
 
 
-def update(root: Path, connection: duckdb.DuckDBPyConnection) -> int:
-    """Fold the store's event files not yet in the baseline into it; returns how many were folded."""
+def update(root: Path, connection: duckdb.DuckDBPyConnection) -> tuple[datetime, datetime] | None:
+    """Fold the store's event files not yet in the baseline into it.
+
+    Returns the time range of the events folded in (None when there were none), which tells
+    ``trail watch`` what a hunt must look at."""
     events_dir = root / "events"
     files = sorted(str(p.relative_to(root)) for p in events_dir.rglob("*.parquet"))
     folded = _folded(root)
@@ -75,9 +79,11 @@ def update(root: Path, connection: duckdb.DuckDBPyConnection) -> int:
         folded = set()
     new = [f for f in files if f not in folded]
     if not new:
-        return 0
+        return None
     listing = "[" + ", ".join(_quote(str(root / f)) for f in new) + "]"
-    parts = [summary_sql(f"read_parquet({listing}, union_by_name = true)")]
+    source = f"read_parquet({listing}, union_by_name = true)"
+    parts = [summary_sql(source)]
+    span = connection.execute(f"SELECT min(event_time), max(event_time) FROM {source}").fetchone()
     if folded:
         parts.append(f"SELECT * FROM read_parquet({_quote(str(baseline))})")
     temporary = baseline.with_suffix(".tmp.parquet")
@@ -86,7 +92,7 @@ def update(root: Path, connection: duckdb.DuckDBPyConnection) -> int:
     marker = root / (FOLDED_FILE + ".tmp")
     marker.write_text(json.dumps({"files": sorted(folded | set(new))}))
     os.replace(marker, root / FOLDED_FILE)
-    return len(new)
+    return (span[0], span[1]) if span and span[0] is not None else None
 
 
 def attach(root: Path, connection: duckdb.DuckDBPyConnection) -> None:

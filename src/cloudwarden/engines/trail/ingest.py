@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,8 @@ class IngestReport:
     rejected: int = 0  # records that are not CloudTrail events (no eventTime, eventName or eventSource)
     problems: list[FileProblem] = field(default_factory=list)
     seconds: float = 0.0
+    first_event: datetime | None = None  # time range of the events this ingest added
+    last_event: datetime | None = None
 
     @property
     def bad_items(self) -> int:
@@ -315,7 +318,9 @@ def ingest(sources: Sequence[str], store_dir: Path, progress: Progress | None = 
                 wait([future])
                 store.discard(staging)
     try:
-        baseline.update(store.root, connection)
+        span = baseline.update(store.root, connection)
+        if span:
+            report.first_event, report.last_event = span
     finally:
         connection.close()
     report.seconds = time.perf_counter() - started
