@@ -67,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     timeline = commands.add_parser("timeline", help="every event of one actor, following role assumption")
     timeline.add_argument("store", type=Path, metavar="STORE")
     actor = timeline.add_mutually_exclusive_group(required=True)
-    actor.add_argument("--principal", metavar="ARN")
+    actor.add_argument("--principal", metavar="ARN|NAME", help="user or role ARN (or its name, as `iam can` takes)")
     actor.add_argument("--access-key", metavar="ID")
     actor.add_argument("--ip", metavar="IP")
     actor.add_argument("--resource", metavar="ARN")
