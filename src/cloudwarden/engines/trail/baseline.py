@@ -42,12 +42,26 @@ def _quote(text: str) -> str:
 
 
 def summary_sql(source: str) -> str:
-    """(dimension, grp, value, first_seen, last_seen, events) over the events of ``source`` (a FROM item)."""
-    parts = [f"SELECT {_quote(name)} AS dimension, ({group})::VARCHAR AS grp, ({value})::VARCHAR AS value, "
-             f"min(event_time) AS first_seen, max(event_time) AS last_seen, count(*) AS events "
-             f"FROM {source} WHERE ({value}) IS NOT NULL AND event_time IS NOT NULL GROUP BY ALL"
-             for name, (group, value) in DIMENSIONS.items()]
-    return " UNION ALL ".join(parts)
+    """(dimension, grp, value, first_seen, last_seen, events) over the events of ``source`` (a FROM item).
+
+    One scan: the dimensions are grouping sets of one aggregate."""
+    names = list(DIMENSIONS)
+    columns = ", ".join(f"({group})::VARCHAR AS g{n}, ({value})::VARCHAR AS v{n}"
+                        for n, (group, value) in enumerate(DIMENSIONS.values()))
+    sets = ", ".join(f"(g{n}, v{n})" for n in range(len(names)))
+    keys = ", ".join(f"g{n}, v{n}" for n in range(len(names)))
+    which = " ".join(f"WHEN grouping(g{n}, v{n}) = 0 THEN {n}" for n in range(len(names)))
+    group_of = " ".join(f"WHEN {n} THEN g{n}" for n in range(len(names)))
+    value_of = " ".join(f"WHEN {n} THEN v{n}" for n in range(len(names)))
+    dimension_of = " ".join(f"WHEN {n} THEN {_quote(name)}" for n, name in enumerate(names))
+    return f"""
+        SELECT CASE d {dimension_of} END AS dimension, CASE d {group_of} END AS grp,
+               CASE d {value_of} END AS value, first_seen, last_seen, events
+        FROM (SELECT CASE {which} END AS d, {keys}, min(event_time) AS first_seen, max(event_time) AS last_seen,
+                     count(*) AS events
+              FROM (SELECT event_time, {columns} FROM {source} WHERE event_time IS NOT NULL)
+              GROUP BY GROUPING SETS ({sets}))
+        WHERE CASE d {value_of} END IS NOT NULL"""
 
 
 def _merge_sql(parts: list[str]) -> str:

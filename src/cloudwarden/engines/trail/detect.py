@@ -476,28 +476,38 @@ def _baseline_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Rule
                    where: str) -> list[tuple[Any, ...]]:
     """Matching events that first showed their value of the rule's dimension in the store's history
     (the view ``baselines``), when their principal (for ``principal``: their account) was seen at
-    least ``learning_seconds`` before."""
-    from cloudwarden.engines.trail.baseline import ACCOUNT_SQL, DIMENSIONS, PRINCIPAL, PRINCIPAL_SQL
+    least ``learning_seconds`` before.
+
+    The candidates come from the baselines first (values first seen after the learning time: few,
+    on most stores none, and the rule stops there); only events at those instants are read."""
+    from cloudwarden.engines.trail.baseline import DIMENSIONS, PRINCIPAL
 
     dimension = str(rule.baseline)
     group, value = DIMENSIONS[dimension]
-    extra = (f", ({group})::VARCHAR AS b_group, ({value})::VARCHAR AS b_value, ({ACCOUNT_SQL})::VARCHAR AS b_account,"
-             f" ({PRINCIPAL_SQL})::VARCHAR AS b_principal")
-    history = ("SELECT grp AS account, NULL AS principal, min(first_seen) AS since FROM baselines"
-               f" WHERE dimension = '{PRINCIPAL}' GROUP BY grp" if dimension == PRINCIPAL else
-               f"SELECT grp AS account, value AS principal, first_seen AS since FROM baselines"
-               f" WHERE dimension = '{PRINCIPAL}'")
-    on_history = ("h.account = m.b_account" if dimension == PRINCIPAL
-                  else "h.account = m.b_account AND h.principal = m.b_principal")
-    ctes = f"""
-        m AS (SELECT * FROM {_source(where, extra)}),
-        b AS (SELECT grp, value, first_seen FROM baselines WHERE dimension = {quote(dimension)}),
-        h AS ({history})"""
-    source = (f"SELECT m.event_time, m.event_id, m.actor, m.user_arn, m.access_key, m.source_ip,"
-              f" time_bucket({EVENT_BUCKET}, m.event_time) AS bucket FROM m"
-              " JOIN b ON b.grp = m.b_group AND b.value = m.b_value AND b.first_seen = m.event_time"
-              f" JOIN h ON {on_history} AND h.since <= m.event_time - INTERVAL {int(rule.learning_seconds)} SECOND")
-    return _materialized(connection, ctes, source, ("actor", "bucket"), index, True)
+    learning = f"INTERVAL {int(rule.learning_seconds)} SECOND"
+    if dimension == PRINCIPAL:  # the account's history: its first principal
+        history = (f"SELECT grp AS key, min(first_seen) AS since FROM baselines WHERE dimension = '{PRINCIPAL}'"
+                   " GROUP BY grp")
+    else:  # the principal's history
+        history = (f"SELECT value AS key, min(first_seen) AS since FROM baselines WHERE dimension = '{PRINCIPAL}'"
+                   " GROUP BY value")
+    connection.execute(f"""
+        CREATE OR REPLACE TEMP TABLE trail_baseline_candidates AS
+        SELECT b.grp, b.value, b.first_seen FROM baselines AS b JOIN ({history}) AS h ON h.key = b.grp
+        WHERE b.dimension = {quote(dimension)} AND h.since <= b.first_seen - {learning}""")
+    try:
+        row = connection.execute("SELECT count(*) FROM trail_baseline_candidates").fetchone()
+        if not row or not row[0]:
+            return []
+        extra = f", ({group})::VARCHAR AS b_group, ({value})::VARCHAR AS b_value"
+        instants = "event_time IN (SELECT DISTINCT first_seen FROM trail_baseline_candidates)"
+        ctes = f"m AS (SELECT * FROM {_source(f'{instants} AND {where}', extra)})"
+        source = (f"SELECT m.event_time, m.event_id, m.actor, m.user_arn, m.access_key, m.source_ip,"
+                  f" time_bucket({EVENT_BUCKET}, m.event_time) AS bucket FROM m JOIN trail_baseline_candidates AS c"
+                  " ON c.grp = m.b_group AND c.value = m.b_value AND c.first_seen = m.event_time")
+        return _materialized(connection, ctes, source, ("actor", "bucket"), index, True)
+    finally:
+        connection.execute("DROP TABLE trail_baseline_candidates")
 
 
 def _window_can_fire(plan: _Plan, rule: Rule) -> bool:

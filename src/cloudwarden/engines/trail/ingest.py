@@ -28,7 +28,7 @@ from cloudwarden.core.errors import InputError
 from cloudwarden.engines.trail import baseline, parsing
 from cloudwarden.engines.trail.schema import EVENT_SPEC, RECORDS_SPEC, normalise_sql
 from cloudwarden.engines.trail.sources import local_files
-from cloudwarden.engines.trail.store import REJECTED_ACCOUNT, SourceFile, Store, connect
+from cloudwarden.engines.trail.store import REJECTED_DAY, SourceFile, Store, connect
 
 # DuckDB reserves twice the largest allowed JSON object per reading thread, so the limit follows
 # the batch's largest file (gzip'd CloudTrail inflates about 10x) instead of one fixed, huge value.
@@ -131,11 +131,11 @@ def _copy_sql(reader: str, staging: Path) -> str:
     target = str(staging).replace("'", "''")
     return (
         # Records without eventTime, eventName or eventSource are not CloudTrail events: they go to
-        # the partition REJECTED_ACCOUNT, which Store.publish counts and drops instead of storing.
-        f"COPY (SELECT *, CASE WHEN event_time IS NULL OR event_name IS NULL OR event_source IS NULL "
-        f"THEN '{REJECTED_ACCOUNT}' ELSE {safe.format('coalesce(recipient_account_id, user_account_id)')} END AS account, "
+        # the day partition REJECTED_DAY, which Store.publish counts and drops instead of storing.
+        f"COPY (SELECT *, {safe.format('coalesce(recipient_account_id, user_account_id)')} AS account, "
         f"{safe.format('aws_region')} AS region, "
-        "coalesce(strftime(event_time, '%Y-%m-%d'), 'unknown') AS day "
+        f"CASE WHEN event_name IS NULL OR event_source IS NULL THEN '{REJECTED_DAY}' "
+        f"ELSE coalesce(strftime(event_time, '%Y-%m-%d'), '{REJECTED_DAY}') END AS day "
         f"FROM (SELECT {select_list} FROM (SELECT {inner} FROM ({reader}) AS raw) AS parsed)) "
         f"TO '{target}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS}, "
         "PARTITION_BY (account, region, day), FILENAME_PATTERN 'part_{uuid}', OVERWRITE_OR_IGNORE true)"
@@ -318,6 +318,7 @@ def ingest(sources: Sequence[str], store_dir: Path, progress: Progress | None = 
                 wait([future])
                 store.discard(staging)
     try:
+        connection.execute(f"SET threads = {WORKERS}")  # the COPYs are done: one aggregate on every core
         span = baseline.update(store.root, connection)
         if span:
             report.first_event, report.last_event = span

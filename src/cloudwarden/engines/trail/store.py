@@ -30,7 +30,7 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 EVENTS_DIR = "events"
 STAGING_DIR = ".staging"
-REJECTED_ACCOUNT = "_rejected"  # staging partition of records that are not CloudTrail events
+REJECTED_DAY = "_rejected"  # staging day partition of records that are not CloudTrail events
 # DuckDB's working memory; larger intermediate results spill to SPILL_DIR instead of growing the
 # process (peak RSS of a hunt or an ingest stays under ~1 GB with 512 MB here; see docs/trail.md).
 MEMORY_LIMIT = "512MB"
@@ -139,16 +139,17 @@ class Store:
     def publish(self, staging: Path) -> int:
         """Move a finished batch's partition folders into the store, then drop the staging folder.
 
-        Returns the number of rejected records (the REJECTED_ACCOUNT partition), which are dropped.
+        Returns the number of rejected records (the REJECTED_DAY partitions), which are dropped.
         """
-        rejected = sorted((staging / f"account={REJECTED_ACCOUNT}").rglob("*.parquet"))
+        rejected = sorted(staging.glob(f"*/*/day={REJECTED_DAY}/*.parquet"))
         count = 0
         if rejected:
             files = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in rejected) + "]"
             with duckdb.connect(":memory:") as connection:
                 row = connection.execute(f"SELECT sum(num_rows) FROM parquet_file_metadata({files})").fetchone()
             count = int(row[0]) if row and row[0] is not None else 0
-            shutil.rmtree(staging / f"account={REJECTED_ACCOUNT}", ignore_errors=True)
+            for folder in {path.parent for path in rejected}:
+                shutil.rmtree(folder, ignore_errors=True)
         for parquet in staging.rglob("*.parquet"):
             target = self.events_dir / parquet.relative_to(staging)
             target.parent.mkdir(parents=True, exist_ok=True)
