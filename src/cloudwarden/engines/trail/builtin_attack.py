@@ -54,7 +54,7 @@ def credential_access() -> list[Rule]:
     return [
         _rule("credential_access.password_data_burst", "EC2 Windows passwords requested for many instances",
               Severity.HIGH, "T1552", all_of(equals("event_name", "GetPasswordData"), HUMAN),
-              threshold=5, window_seconds=TEN_MINUTES, targets=_one(_param("instanceId"))),
+              threshold=5, window_seconds=TEN_MINUTES, distinct=_param("instanceId")),
         _rule("credential_access.secrets_batch_retrieved", "Secrets retrieved in bulk with BatchGetSecretValue",
               Severity.HIGH, "T1555.006", all_of(equals("event_name", "BatchGetSecretValue"), HUMAN,
                                                  either(batch_by_filter, batch_many))),
@@ -117,7 +117,7 @@ def discovery() -> list[Rule]:
         _rule("discovery.user_data_download_burst", "EC2 user data read for many instances", Severity.MEDIUM,
               "T1580", all_of(equals("event_name", "DescribeInstanceAttribute"), HUMAN,
                               f"coalesce({_param('attribute')} = 'userData', false)"),
-              threshold=5, window_seconds=TEN_MINUTES, targets=_one(_param("instanceId"))),
+              threshold=5, window_seconds=TEN_MINUTES, distinct=_param("instanceId")),
         _rule("discovery.instance_role_enumeration", "Account enumeration with an EC2 instance's credentials",
               Severity.MEDIUM, "T1580", all_of(_names(*enumeration), instance_session, "user_invoked_by IS NULL"),
               threshold=4, window_seconds=TEN_MINUTES, distinct="event_name"),
@@ -152,7 +152,7 @@ def execution() -> list[Rule]:
                               HUMAN), threshold=2, window_seconds=TEN_MINUTES, targets=instance_ids),
         _rule("execution.ssm_sessions_many_instances", "SSM sessions started on many instances", Severity.MEDIUM,
               "T1651", all_of(equals("event_name", "StartSession"), equals("event_source", "ssm.amazonaws.com"),
-                              HUMAN), threshold=2, window_seconds=TEN_MINUTES, targets=_one(_param("target"))),
+                              HUMAN), threshold=2, window_seconds=TEN_MINUTES, distinct=_param("target")),
         _rule("execution.lambda_code_overwritten", "Lambda function code replaced by a person", Severity.MEDIUM,
               "T1648", all_of(matches("coalesce(event_name, '')", "^UpdateFunctionCode"),
                               equals("event_source", "lambda.amazonaws.com"), OK, HUMAN)),
@@ -196,14 +196,15 @@ def lateral_movement() -> list[Rule]:
     return [
         _rule("lateral_movement.instance_connect_many", "SSH keys pushed to many instances with EC2 Instance Connect",
               Severity.MEDIUM, "T1021.008", all_of(equals("event_name", "SendSSHPublicKey"), HUMAN),
-              threshold=2, window_seconds=TEN_MINUTES, targets=_one(_param("instanceId"))),
+              threshold=2, window_seconds=TEN_MINUTES, distinct=_param("instanceId")),
         _rule("lateral_movement.serial_console_key", "SSH key pushed to an EC2 serial console", Severity.HIGH,
               "T1021.008", all_of(equals("event_name", "SendSerialConsoleSSHPublicKey"), HUMAN)),
     ]
 
 
 def impact() -> list[Rule]:
-    object_key = _one(f"{_param('bucketName')} || '/' || {_param('key')}")
+    # one JSON parse for both parts (a window's pre-check computes this for every candidate event)
+    object_key = "array_to_string(json_extract_string(request_parameters, ['$.bucketName', '$.key']), '/')"
     return [
         _rule("impact.ami_deregistered", "AMI deregistered by a person", Severity.MEDIUM, "T1485",
               all_of(equals("event_name", "DeregisterImage"), equals("event_source", "ec2.amazonaws.com"), OK, HUMAN)),
@@ -212,11 +213,11 @@ def impact() -> list[Rule]:
               near=all_of(equals("event_name", "ListObjectVersions"), OK, HUMAN)),
         _rule("impact.object_deletion_burst", "Many S3 objects deleted one by one", Severity.HIGH, "T1485",
               all_of(equals("event_name", "DeleteObject"), equals("event_source", "s3.amazonaws.com"), OK, HUMAN),
-              threshold=50, window_seconds=TEN_MINUTES, targets=object_key),
+              threshold=50, window_seconds=TEN_MINUTES, distinct=object_key),
         _rule("impact.object_overwrite_burst", "Many S3 objects read and rewritten (client-side encryption)",
               Severity.HIGH, "T1486", all_of(equals("event_name", "PutObject"),
                                              equals("event_source", "s3.amazonaws.com"), OK, HUMAN),
-              threshold=50, window_seconds=TEN_MINUTES, targets=object_key),
+              threshold=50, window_seconds=TEN_MINUTES, distinct=object_key),
         _rule("impact.bedrock_model_access_enabled", "Bedrock model access enabled or agreement accepted",
               Severity.MEDIUM, "T1496.004", all_of(_names("PutUseCaseForModelAccess", "CreateFoundationModelAgreement",
                                                       "PutFoundationModelEntitlement"), HUMAN)),

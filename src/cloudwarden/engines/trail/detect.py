@@ -397,12 +397,13 @@ def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple
     tests = ", ".join(
         f"CASE WHEN {where} THEN {{'r': {index}, 'grp': ({rule.group_by})::VARCHAR,"
         f" 'sb': floor(epoch(event_time) / {seconds}),"
-        f" 'd': {_window_values(rule)}}} END"
+        f" 'd': {f'({rule.distinct})::VARCHAR' if rule.distinct else 'NULL::VARCHAR'},"
+        f" 'dl': {f'({rule.targets})::VARCHAR[]' if rule.targets else 'NULL::VARCHAR[]'}}} END"
         for index, rule, where, seconds in active)
     scope = " OR ".join(f"({where})" for _, _, where, _ in active)
     connection.execute(f"""
         CREATE OR REPLACE TEMP TABLE trail_window_rows AS
-        SELECT hit.r AS rule_index, hit.grp AS grp, hit.sb AS sb, hit.d AS d, event_time, event_id, actor, user_arn,
+        SELECT hit.r AS rule_index, hit.grp AS grp, hit.sb AS sb, hit.d AS d, hit.dl AS dl, event_time, event_id, actor, user_arn,
                access_key, source_ip FROM (
             SELECT *, unnest(list_filter([{tests}], lambda x: x IS NOT NULL)) AS hit
             FROM (SELECT {_BASE_COLUMNS}, * EXCLUDE (event_time, event_id, user_arn, source_ip) FROM events
@@ -416,7 +417,7 @@ def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple
             counted = "count(DISTINCT d)" if rule.distinct or rule.targets else "count(*)"
             window = f"INTERVAL {int(rule.window_seconds)} SECOND"
             # one row per event and counted value (targets: one per target)
-            values = "* EXCLUDE (d), unnest(d) AS d" if rule.distinct or rule.targets else "*"
+            values = "* EXCLUDE (d, dl), unnest(dl) AS d" if rule.targets else "* EXCLUDE (dl)"
             ctes = f"""
                 m AS MATERIALIZED (SELECT {values} FROM trail_window_rows WHERE rule_index = {index}),
                 w AS (SELECT grp, event_time, {counted} OVER (PARTITION BY grp ORDER BY event_time
@@ -435,15 +436,6 @@ def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple
     finally:
         connection.execute("DROP TABLE trail_window_rows")
     return rows
-
-
-def _window_values(rule: Rule) -> str:
-    """The values a window rule counts, as a list per event (NULL when it counts events)."""
-    if rule.targets:
-        return f"({rule.targets})::VARCHAR[]"
-    if rule.distinct:
-        return f"[({rule.distinct})::VARCHAR]"
-    return "NULL::VARCHAR[]"
 
 
 def _near_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Rule, left: str,
