@@ -10,13 +10,14 @@ import logging
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.registry import CheckDef, Result, load_all_checks
+from cloudwarden.checks.registry import CheckDef, CheckMeta, Result, load_all_checks
 from cloudwarden.core.enums import Status
 from cloudwarden.core.errors import UsageError
 from cloudwarden.core.findings import Finding
-from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
+from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Gap, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,14 @@ class Assessment:
     checks_without_resources: list[str] = field(default_factory=list)
     gaps: int = 0
     stats: dict[str, object] = field(default_factory=dict)
+    # What every reporter needs beside the findings: each run check's metadata (rationale,
+    # remediation, compliance ids) and the failed reads behind UNKNOWN results.
+    check_meta: dict[str, CheckMeta] = field(default_factory=dict)
+    collection_gaps: list[Gap] = field(default_factory=list)
+    # Optional report sections, plain JSON-able data keyed by name ("compliance",
+    # "shared_responsibility", "account_strategy", "suppressed", ...): the HTML and JSON reports
+    # show whatever is here (docs/reports.md).
+    sections: dict[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         counts = {status.value: 0 for status in Status}
@@ -73,6 +82,8 @@ def assess(snapshot: Snapshot, checks: list[CheckDef] | None = None) -> Assessme
         checks_without_resources=empty,
         gaps=len(snapshot.gaps),
         stats=dict(snapshot.stats),
+        check_meta={c.meta.id: c.meta for c in checks},
+        collection_gaps=list(snapshot.gaps),
     )
 
 
