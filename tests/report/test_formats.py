@@ -12,7 +12,6 @@ from pathlib import Path
 import botocore.session
 import pytest
 from botocore.validate import ParamValidator
-from jsonschema import Draft4Validator
 from py_ocsf_models.events.findings.detection_finding import DetectionFinding
 
 from cloudwarden.assess import Assessment
@@ -20,8 +19,7 @@ from cloudwarden.core.enums import Status
 from cloudwarden.core.errors import UsageError
 from cloudwarden.report import load_findings, parse_formats, reporters, write_reports
 from cloudwarden.report.formats.csv_report import COLUMNS
-
-SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "schemas"
+from tests.report.validators import asff_errors, ocsf_errors, sarif_errors
 
 
 def test_every_format_module_registers_one_reporter_with_its_own_file() -> None:
@@ -42,9 +40,8 @@ def test_format_option_takes_several_and_rejects_unknown_names() -> None:
 def test_ocsf_events_parse_as_detection_findings(assessment: Assessment) -> None:
     events = json.loads(reporters()["ocsf"].render(assessment))
     assert len(events) == len(assessment.findings)
-    for event in events:
-        model = DetectionFinding.model_validate(event)
-        assert model.class_uid == 2004 and model.type_uid == 200401
+    assert not ocsf_errors(events)
+    assert all(DetectionFinding.model_validate(e).type_uid == 200401 for e in events)
     by_status = {e["status_code"] for e in events}
     assert {"PASS", "FAIL", "UNKNOWN"} <= by_status
     root = next(e for e in events if e["metadata"]["event_code"] == "iam.root_mfa_enabled")
@@ -54,11 +51,7 @@ def test_ocsf_events_parse_as_detection_findings(assessment: Assessment) -> None
 
 def test_asff_passes_botocore_validation_of_batch_import_findings(assessment: Assessment) -> None:
     findings = json.loads(reporters()["asff"].render(assessment))
-    model = botocore.session.get_session().get_service_model("securityhub")
-    shape = model.operation_model("BatchImportFindings").input_shape
-    for start in range(0, len(findings), 100):
-        report = ParamValidator().validate({"Findings": findings[start:start + 100]}, shape)
-        assert not report.has_errors(), report.generate_report()
+    assert not asff_errors(findings)
     assert len({f["Id"] for f in findings}) == len(findings)
     assert all(len(f["Title"]) <= 256 and len(f["Description"]) <= 1024 for f in findings)
     sg = next(f for f in findings if f["GeneratorId"] == "cloudwarden/ec2.sg_no_ssh_from_internet")
@@ -76,9 +69,8 @@ def test_asff_validation_catches_a_broken_finding(assessment: Assessment) -> Non
 
 
 def test_sarif_is_valid_against_the_2_1_0_schema(assessment: Assessment) -> None:
-    schema = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
     log = json.loads(reporters()["sarif"].render(assessment))
-    errors = sorted(Draft4Validator(schema).iter_errors(log), key=str)
+    errors = sarif_errors(log)
     assert not errors, errors[0]
     run = log["runs"][0]
     attention = [f for f in assessment.findings if f.status is not Status.PASS]
@@ -88,6 +80,19 @@ def test_sarif_is_valid_against_the_2_1_0_schema(assessment: Assessment) -> None
     assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"])
     notes = run["invocations"][0]["toolExecutionNotifications"]
     assert any("grant ec2:DescribeSecurityGroups" in n["message"]["text"] for n in notes)
+
+
+def test_ocsf_validation_catches_a_broken_event(assessment: Assessment) -> None:
+    event = json.loads(reporters()["ocsf"].render(assessment))[0]
+    del event["finding_info"]
+    with pytest.raises(ValueError, match="finding_info"):
+        ocsf_errors([event])
+
+
+def test_sarif_validation_catches_a_broken_log(assessment: Assessment) -> None:
+    log = json.loads(reporters()["sarif"].render(assessment))
+    log["runs"][0]["results"][0]["level"] = "fatal"
+    assert sarif_errors(log)
 
 
 def test_csv_has_stable_columns_and_one_row_a_finding(assessment: Assessment) -> None:
