@@ -10,10 +10,10 @@ from typing import Any
 
 from cloudwarden.assess import Assessment, assess, select_checks
 from cloudwarden.cli.progress import collection_progress
+from cloudwarden.cli.report import add_format_option, emit
 from cloudwarden.core.enums import Severity, Status
 from cloudwarden.core.errors import UsageError
 from cloudwarden.inventory.snapshot import Snapshot, load_snapshot, save_snapshot
-from cloudwarden.cli.report import add_format_option, emit
 from cloudwarden.report import ALL
 
 SNAPSHOT_FILE = "account.snapshot"
