@@ -14,11 +14,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.registry import CheckDef, Result, load_all_checks
+from cloudwarden.checks.registry import CheckDef, CheckMeta, Result, load_all_checks
 from cloudwarden.core.enums import Status
 from cloudwarden.core.errors import UsageError
 from cloudwarden.core.findings import Finding
-from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
+from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Gap, Snapshot
 from cloudwarden.suppress import RuleSet, tag_index
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,13 @@ class Assessment:
     checks_without_resources: list[str] = field(default_factory=list)
     gaps: int = 0
     stats: dict[str, object] = field(default_factory=dict)
-    # Optional views as plain JSON-able data (suppressions, responsibility, account strategy ...):
-    # findings.json and the reporters show each one that is present.
+    # What every reporter needs beside the findings: each run check's metadata (rationale,
+    # remediation, compliance ids) and the failed reads behind UNKNOWN results.
+    check_meta: dict[str, CheckMeta] = field(default_factory=dict)
+    collection_gaps: list[Gap] = field(default_factory=list)
+    # Optional report sections, plain JSON-able data keyed by name ("compliance",
+    # "shared_responsibility", "account_strategy", "suppressed", ...): the HTML and JSON reports
+    # show whatever is here (docs/reports.md).
     sections: dict[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
@@ -85,6 +90,8 @@ def assess(snapshot: Snapshot, checks: list[CheckDef] | None = None, suppression
         gaps=len(snapshot.gaps),
         stats=dict(snapshot.stats),
         sections=sections,
+        check_meta={c.meta.id: c.meta for c in checks},
+        collection_gaps=list(snapshot.gaps),
     )
 
 

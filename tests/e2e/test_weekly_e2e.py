@@ -34,8 +34,9 @@ def test_two_scans_history_and_diff(moto_url: str, tmp_path: Path, monkeypatch: 
     rules.write_text(RULES)
     common = ["--endpoint-url", moto_url, "--regions", "us-east-1", "--quiet", "--checks", "s3",
               "--suppressions", str(rules), "--history", str(tmp_path / "history")]
-    assert main(["scan", *common, "--out", str(tmp_path / "week1"), "--format", "json"]) == 0
-    first = json.loads(capsys.readouterr().out)
+    assert main(["scan", *common, "--out", str(tmp_path / "week1")]) == 0
+    capsys.readouterr()
+    first = json.loads((tmp_path / "week1" / "findings.json").read_text())
     assert {(f["resource_id"], f["status"]) for f in first["findings"]
             if f["check_id"] == "s3.bucket_versioning_enabled"} == {("e2e-accepted", "MUTED"), ("e2e-site", "FAIL")}
 

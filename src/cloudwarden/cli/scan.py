@@ -11,10 +11,11 @@ from typing import Any
 from cloudwarden.assess import Assessment, assess, select_checks
 from cloudwarden.cli import _weekly
 from cloudwarden.cli.progress import collection_progress
+from cloudwarden.cli.report import add_format_option, emit
 from cloudwarden.core.enums import Severity, Status
 from cloudwarden.core.errors import UsageError
 from cloudwarden.inventory.snapshot import Snapshot, load_snapshot, save_snapshot
-from cloudwarden.report import findings_document, render_summary, write_findings
+from cloudwarden.report import ALL
 
 SNAPSHOT_FILE = "account.snapshot"
 
@@ -59,9 +60,9 @@ def _collect_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _assess_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, help="report folder: findings.json (and the snapshot, for scan)")
-    parser.add_argument("--format", choices=("terminal", "json"), default="terminal",
-                        help="stdout: the terminal summary, or findings JSON for piping")
+    parser.add_argument("--out", type=Path, help="report folder: findings.json, the --format files (and the "
+                        "snapshot, for scan)")
+    add_format_option(parser)
     parser.add_argument("--fail-on", type=_severity, metavar="SEVERITY",
                         help="exit 1 if a FAIL at or above this severity (critical, high, medium, low)")
     parser.add_argument("--checks", type=_csv, help="only these check ids or services (e.g. iam,s3.bucket_versioning_enabled)")
@@ -125,14 +126,7 @@ def report(snapshot: Snapshot, args: argparse.Namespace) -> int:
     assessment = assess(snapshot, checks, getattr(args, "rule_set", None))
     _weekly.add_views(assessment, snapshot)
     _weekly.record_history(args, assessment)
-    if args.out:
-        path = write_findings(assessment, Path(args.out), snapshot.gaps)
-        sys.stderr.write(f"wrote {path}\n")
-    if args.format == "json":
-        json.dump(findings_document(assessment, snapshot.gaps), sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        render_summary(assessment, sys.stdout)
+    emit(assessment, Path(args.out) if args.out else None, args.format)
     return exit_code(assessment, args.fail_on)
 
 
@@ -166,8 +160,7 @@ def run_demo(args: argparse.Namespace) -> int:
     with collection_progress(enabled=not args.quiet) as progress:
         result = demo.run(progress=progress)
     save_snapshot(result.snapshot, Path(args.out) / SNAPSHOT_FILE)
-    path = write_findings(result.assessment, Path(args.out), result.snapshot.gaps)
-    render_summary(result.assessment, sys.stdout)
+    written = emit(result.assessment, Path(args.out), ALL)
     weak_ok = sum(v.ok for v in result.weaknesses)
     good_ok = sum(v.ok for v in result.counterparts)
     sys.stdout.write(
@@ -177,7 +170,7 @@ def run_demo(args: argparse.Namespace) -> int:
     misses = [v for v in result.verdicts if not v.ok]
     for verdict in misses:
         sys.stdout.write(f"  MISMATCH {verdict.describe()}\n")
-    sys.stdout.write(f"Report: {path} and {Path(args.out) / SNAPSHOT_FILE}\n"
+    sys.stdout.write(f"Reports: {', '.join(str(p) for p in written)} and {Path(args.out) / SNAPSHOT_FILE}\n"
                      f"Try: cloudwarden assess {Path(args.out) / SNAPSHOT_FILE} --checks s3\n")
     return 1 if misses else 0
 
