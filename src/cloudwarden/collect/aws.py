@@ -7,6 +7,7 @@ implement an operation (moto answers HTTP 500 with an HTML page) from causing a 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,11 @@ def classify(error: Exception) -> CallFailure:
         message = str(info.get("Message") or "")
         if status in (404, 500, 501) and _looks_unimplemented(code, message):
             return CallFailure(NOT_IMPLEMENTED, "the endpoint does not implement this operation")
+        if code == "403" or (status == 403 and message.lstrip().startswith("<")):
+            # An answer the service's parser could not read (an XML error page to a JSON API):
+            # keep the page's own code and message; HTTP 403 without one is AWS's "access denied".
+            return CallFailure(_xml_field("Code", message) or "AccessDenied",
+                               _xml_field("Message", message) or "HTTP 403 Forbidden")
         return CallFailure(code, message.splitlines()[0][:300] if message else "")
     if isinstance(error, ResponseParserError):
         return CallFailure(NOT_IMPLEMENTED, "the endpoint's answer could not be parsed (not implemented?)")
@@ -62,6 +68,11 @@ def classify(error: Exception) -> CallFailure:
         return CallFailure(NOT_IMPLEMENTED, str(error)[:300] or "not implemented")
     # Anything else is a bug in a spec (a bad transform, say): keep it as a gap, never lose the scan.
     return CallFailure(f"Unexpected{type(error).__name__}", str(error)[:300])
+
+
+def _xml_field(name: str, body: str) -> str:
+    match = re.search(rf"<{name}>(.*?)</{name}>", body or "", re.DOTALL)
+    return match.group(1).strip()[:300] if match else ""
 
 
 def _looks_unimplemented(code: str, message: str) -> bool:
