@@ -2,7 +2,7 @@
 
 The only package that exits or configures logging. Library errors arrive as typed
 ``CloudwardenError``s and leave as one line with a hint (a traceback only with ``--debug``).
-Exit codes: 0 clean, 1 a FAIL at or above --fail-on, 2 usage/input error, 3 credentials/fatal.
+Exit codes: one table in `cli/exit_codes.py` (docs/exit-codes.md).
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cloudwarden import __version__
+from cloudwarden.cli import exit_codes
 from cloudwarden.core.errors import CloudwardenError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FATAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FATAL = (exit_codes.OK.code, exit_codes.FINDINGS.code,
+                                                  exit_codes.USAGE.code, exit_codes.FATAL.code)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,7 +31,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="cloudwarden", description="AWS security best practices in one program.")
+    parser = _Parser(prog="cloudwarden", description="AWS security best practices in one program.",
+                     epilog=exit_codes.epilog())
     parser.add_argument("--version", action="version", version=f"cloudwarden {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     # Typed loosely: each engine's `register` takes the sub-parser action whatever its parser class.

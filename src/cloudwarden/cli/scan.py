@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cloudwarden.assess import Assessment, assess, select_checks
+from cloudwarden.assess import assess, select_checks
+from cloudwarden.cli.exit_codes import assessment_exit_code
 from cloudwarden.cli.progress import collection_progress
-from cloudwarden.core.enums import Severity, Status
+from cloudwarden.core.enums import Severity
 from cloudwarden.core.errors import UsageError
 from cloudwarden.inventory.snapshot import Snapshot, load_snapshot, save_snapshot
 from cloudwarden.report import findings_document, render_summary, write_findings
@@ -62,7 +63,10 @@ def _assess_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("terminal", "json"), default="terminal",
                         help="stdout: the terminal summary, or findings JSON for piping")
     parser.add_argument("--fail-on", type=_severity, metavar="SEVERITY",
-                        help="exit 1 if a FAIL at or above this severity (critical, high, medium, low)")
+                        help="exit 1 if a FAIL, or an UNKNOWN (not evaluated), is at or above this severity "
+                             "(critical, high, medium, low)")
+    parser.add_argument("--allow-unknown", action="store_true",
+                        help="with --fail-on: count FAIL results only, not checks that could not be evaluated")
     parser.add_argument("--checks", type=_csv, help="only these check ids or services (e.g. iam,s3.bucket_versioning_enabled)")
     parser.add_argument("--skip-checks", type=_csv, help="check ids or services to leave out")
 
@@ -127,14 +131,7 @@ def report(snapshot: Snapshot, args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         render_summary(assessment, sys.stdout)
-    return exit_code(assessment, args.fail_on)
-
-
-def exit_code(assessment: Assessment, fail_on: Severity | None) -> int:
-    if fail_on is None:
-        return 0
-    worst = [f for f in assessment.findings if f.status is Status.FAIL and f.severity.rank >= fail_on.rank]
-    return 1 if worst else 0
+    return assessment_exit_code(assessment.findings, args.fail_on, args.allow_unknown)
 
 
 def _warn_gaps(snapshot: Snapshot) -> None:
