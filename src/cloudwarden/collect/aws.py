@@ -17,8 +17,9 @@ import boto3
 import botocore.exceptions as bex
 from botocore.config import Config
 from botocore.parsers import ResponseParserError
+from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
-from cloudwarden.core.errors import CollectionError, CredentialsError
+from cloudwarden.core.errors import CollectionError, CredentialsError, UsageError
 
 # Real AWS throttles; adaptive mode paces the client. Not-implemented answers are cut short below.
 RETRY_CONFIG = {"mode": "adaptive", "max_attempts": 6}
@@ -112,7 +113,8 @@ class AwsClients:
 
     def __init__(self, profile: str | None = None, endpoint_url: str | None = None,
                  max_pool: int = 32) -> None:
-        self.endpoint_url = endpoint_url
+        self.endpoint_url = validate_endpoint_url(endpoint_url)
+        self._explicit_profile = bool(profile or os.environ.get("AWS_PROFILE"))
         try:
             self.session = boto3.session.Session(profile_name=profile)
         except bex.ProfileNotFound:
@@ -182,23 +184,96 @@ class AwsClients:
                 f"cannot reach the AWS endpoint: {error}",
                 hint="check --endpoint-url, network and proxy settings",
             ) from None
-        except bex.TokenRetrievalError as error:
-            raise CredentialsError(f"cannot get a token: {error}", hint="run `aws sso login`") from None
+        except (bex.SSOError, bex.TokenRetrievalError, bex.UnauthorizedSSOTokenError):
+            raise CredentialsError(
+                f"{self._profile_text()} uses AWS IAM Identity Center (SSO) and has no valid cached token",
+                hint=f"run `aws sso login{self._profile_flag()}`",
+            ) from None
+        except bex.CredentialRetrievalError as error:
+            raise CredentialsError(
+                f"cannot get credentials for {self._profile_text()}: {_one_line(error)}",
+                hint="run the profile's credential_process command by hand to see why it fails",
+            ) from None
+        except (bex.InvalidConfigError, bex.PartialCredentialsError, bex.ProfileNotFound) as error:
+            raise CredentialsError(
+                f"the AWS configuration of {self._profile_text()} is not usable: {_one_line(error)}",
+                hint="fix the profile in ~/.aws/config (source_profile, role_arn, credential_source)",
+            ) from None
         except bex.ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
-                raise CredentialsError(
-                    "the AWS session token has expired",
-                    hint="refresh it (`aws sso login`, or new temporary credentials)",
-                ) from None
-            if code in ("InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException"):
-                raise CredentialsError(
-                    f"AWS rejected the credentials ({code})",
-                    hint="check the access key id and secret, or the profile",
-                ) from None
-            raise CollectionError(f"sts:GetCallerIdentity failed: {code}",
-                                  hint="check the credentials and endpoint") from None
+            raise self._identity_refusal(error) from None
         except _Unimplemented:
             raise CollectionError("the endpoint does not implement sts:GetCallerIdentity",
                                   hint="point --endpoint-url at an AWS-compatible endpoint") from None
+        except bex.BotoCoreError as error:
+            raise CollectionError(f"sts:GetCallerIdentity failed: {_one_line(error)}",
+                                  hint="check the credentials, the profile and --endpoint-url") from None
         return {"Account": answer["Account"], "Arn": answer["Arn"]}
+
+    def _identity_refusal(self, error: bex.ClientError) -> CredentialsError | CollectionError:
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        message = str(error.response.get("Error", {}).get("Message", ""))
+        if error.operation_name in ("AssumeRole", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"):
+            role = self._profile_setting("role_arn") or "the profile's role"
+            return CredentialsError(
+                f"cannot assume {role} ({self._profile_text()}): {code} {message}".strip(),
+                hint="check the role's trust policy, and that the source credentials may call sts:AssumeRole",
+            )
+        if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
+            return CredentialsError(
+                "the AWS session token has expired",
+                hint="refresh it (`aws sso login`, or new temporary credentials)",
+            )
+        if code in ("InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException"):
+            return CredentialsError(
+                f"AWS rejected the credentials ({code})",
+                hint="check the access key id and secret, or the profile",
+            )
+        return CollectionError(f"sts:GetCallerIdentity failed: {code}", hint="check the credentials and endpoint")
+
+    def _profile_text(self) -> str:
+        return f"profile {self.session.profile_name!r}" if self._explicit_profile else "the default profile"
+
+    def _profile_flag(self) -> str:
+        name = self.session.profile_name
+        return f" --profile {name}" if name and name != "default" else ""
+
+    def _profile_setting(self, key: str) -> str:
+        try:
+            return str(self.session._session.get_scoped_config().get(key) or "")
+        except bex.BotoCoreError:
+            return ""
+
+    def describe_regions(self, region: str) -> list[dict[str, Any]]:
+        """ec2:DescribeRegions (all regions); an answer that is not AWS's is a one-line error."""
+        try:
+            answer = self.client("ec2", region).describe_regions(AllRegions=True)
+        except (_Unimplemented, ResponseParserError):
+            raise CollectionError("the endpoint's answer to ec2:DescribeRegions is not an AWS answer",
+                                  hint="check that --endpoint-url points at an AWS-compatible endpoint") from None
+        regions = answer.get("Regions") if isinstance(answer, dict) else None
+        if not isinstance(regions, list) or not all(isinstance(r, dict) and r.get("RegionName") for r in regions):
+            raise CollectionError("the endpoint's answer to ec2:DescribeRegions lists no region names",
+                                  hint="check that --endpoint-url points at an AWS-compatible endpoint")
+        return regions
+
+
+def _one_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:300] if text else type(error).__name__
+
+
+def validate_endpoint_url(url: str | None) -> str | None:
+    """An --endpoint-url must be http(s)://host[:port][/path]; anything else is a usage error."""
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises on a non-numeric port
+    except ValueError as error:
+        raise UsageError(f"--endpoint-url {url!r} is not a URL: {error}",
+                         hint="use a form such as http://127.0.0.1:5000 or https://ec2.example.com") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or not (
+            is_valid_endpoint_url(url) or is_valid_ipv6_endpoint_url(url)):
+        raise UsageError(f"--endpoint-url {url!r} is not an http:// or https:// URL",
+                         hint="use a form such as http://127.0.0.1:5000 or https://ec2.example.com")
+    return url
