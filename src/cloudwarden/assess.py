@@ -53,12 +53,13 @@ class Assessment:
 def select_checks(only: Iterable[str] | None = None, skip: Iterable[str] | None = None) -> list[CheckDef]:
     registry = load_all_checks()
     chosen = dict(registry)
+    unknown = [c for c in {*(only or ()), *(skip or ())}
+               if not any(cid == c or cid.startswith(c + ".") for cid in registry)]
+    if unknown:
+        raise UsageError(f"no such check or service: {', '.join(sorted(unknown))}",
+                         hint="`cloudwarden checks` lists the check ids")
     if only:
         wanted = set(only)
-        unknown = [c for c in wanted if not any(cid == c or cid.startswith(c + ".") for cid in registry)]
-        if unknown:
-            raise UsageError(f"no such check or service: {', '.join(sorted(unknown))}",
-                             hint="`cloudwarden checks` lists the check ids")
         chosen = {cid: c for cid, c in registry.items()
                   if cid in wanted or cid.split(".")[0] in wanted}
     for cid in skip or ():

@@ -8,16 +8,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cloudwarden.assess import Assessment, assess, select_checks
+from cloudwarden.assess import assess, select_checks
 from cloudwarden.cli import _weekly
+from cloudwarden.cli.exit_codes import assessment_exit_code
+from cloudwarden.cli.output import SNAPSHOT_FILE, report_folder, save_or_rescue, snapshot_target
 from cloudwarden.cli.progress import collection_progress
 from cloudwarden.cli.report import add_format_option, emit
-from cloudwarden.core.enums import Severity, Status
+from cloudwarden.core.enums import Severity
 from cloudwarden.core.errors import UsageError
 from cloudwarden.inventory.snapshot import Snapshot, load_snapshot, save_snapshot
 from cloudwarden.report import ALL
-
-SNAPSHOT_FILE = "account.snapshot"
 
 
 def register(sub: Any) -> None:
@@ -28,7 +28,10 @@ def register(sub: Any) -> None:
 
     collect = sub.add_parser("collect", help="collect a snapshot (read-only API calls only)")
     _collect_options(collect)
-    collect.add_argument("--out", required=True, type=Path, help="snapshot file to write")
+    collect.add_argument("--out", required=True, metavar="PATH",
+                         help=f"snapshot file to write, or a folder (existing, or ending in /) to hold {SNAPSHOT_FILE}")
+    collect.add_argument("--force", action="store_true", help="replace the snapshot file if it exists")
+    _selection_options(collect, "collect only the data these check ids or services need")
     collect.set_defaults(handler=run_collect)
 
     assess_p = sub.add_parser("assess", help="assess a snapshot offline")
@@ -64,10 +67,17 @@ def _assess_options(parser: argparse.ArgumentParser) -> None:
                         "snapshot, for scan)")
     add_format_option(parser)
     parser.add_argument("--fail-on", type=_severity, metavar="SEVERITY",
-                        help="exit 1 if a FAIL at or above this severity (critical, high, medium, low)")
-    parser.add_argument("--checks", type=_csv, help="only these check ids or services (e.g. iam,s3.bucket_versioning_enabled)")
-    parser.add_argument("--skip-checks", type=_csv, help="check ids or services to leave out")
+                        help="exit 1 if a FAIL, or an UNKNOWN (not evaluated), is at or above this severity "
+                             "(critical, high, medium, low)")
+    parser.add_argument("--allow-unknown", action="store_true",
+                        help="with --fail-on: count FAIL results only, not checks that could not be evaluated")
+    _selection_options(parser, "only these check ids or services (e.g. iam,s3.bucket_versioning_enabled)")
     _weekly.add_options(parser)
+
+
+def _selection_options(parser: argparse.ArgumentParser, only_help: str) -> None:
+    parser.add_argument("--checks", type=_csv, metavar="IDS", help=only_help)
+    parser.add_argument("--skip-checks", type=_csv, metavar="IDS", help="check ids or services to leave out")
 
 
 def _severity(text: str) -> Severity:
@@ -88,19 +98,27 @@ def _region_list(text: str) -> list[str]:
     return regions
 
 
-def collect_from_args(args: argparse.Namespace) -> Snapshot:
+def collect_from_args(args: argparse.Namespace, checks: list[Any] | None = None) -> Snapshot:
+    """Collect what the selected checks read (everything without a selection)."""
     from cloudwarden.collect import collect_snapshot
 
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
+    datasets = None
+    if getattr(args, "checks", None) or getattr(args, "skip_checks", None):
+        datasets = sorted({d for c in checks or select_checks(args.checks, args.skip_checks) for d in c.meta.datasets})
     with collection_progress(enabled=not args.quiet) as progress:
         return collect_snapshot(profile=args.profile, regions=args.regions, endpoint_url=args.endpoint_url,
-                                progress=progress, workers=args.workers)
+                                progress=progress, workers=args.workers, datasets=datasets)
 
 
 def run_collect(args: argparse.Namespace) -> int:
-    snapshot = collect_from_args(args)
-    path = save_snapshot(snapshot, args.out)
+    target = snapshot_target(args.out, args.force)
+    checks = select_checks(args.checks, args.skip_checks)  # unknown ids fail before any API call
+    snapshot = collect_from_args(args, checks)
+    path, failure = save_or_rescue(snapshot, target)
+    if failure:
+        raise failure
     sys.stderr.write(f"wrote {path}: {len(snapshot.datasets)} datasets, {len(snapshot.gaps)} gaps, "
                      f"{snapshot.stats.get('api_requests', 0)} API requests\n")
     _warn_gaps(snapshot)
@@ -109,32 +127,35 @@ def run_collect(args: argparse.Namespace) -> int:
 
 def run_scan(args: argparse.Namespace) -> int:
     args.rule_set = _weekly.load_suppressions(args)  # validated before any API call
-    snapshot = collect_from_args(args)
-    if args.out:
-        save_snapshot(snapshot, Path(args.out) / SNAPSHOT_FILE)
+    out = report_folder(args.out)
+    checks = select_checks(args.checks, args.skip_checks)  # unknown ids fail before any API call
+    snapshot = collect_from_args(args, checks)
+    failure = None
+    if out:
+        path, failure = save_or_rescue(snapshot, out / SNAPSHOT_FILE)
+        if failure:
+            args.out = path.parent  # the report goes beside the rescued snapshot
     _warn_gaps(snapshot)
-    return report(snapshot, args)
+    code = report(snapshot, args, checks)
+    if failure:
+        raise failure
+    return code
 
 
 def run_assess(args: argparse.Namespace) -> int:
+    report_folder(args.out)
     args.rule_set = _weekly.load_suppressions(args)
-    return report(load_snapshot(args.snapshot), args)
-
-
-def report(snapshot: Snapshot, args: argparse.Namespace) -> int:
     checks = select_checks(args.checks, args.skip_checks)
+    return report(load_snapshot(args.snapshot), args, checks)
+
+
+def report(snapshot: Snapshot, args: argparse.Namespace, checks: list[Any] | None = None) -> int:
+    checks = checks if checks is not None else select_checks(args.checks, args.skip_checks)
     assessment = assess(snapshot, checks, getattr(args, "rule_set", None))
     _weekly.add_views(assessment, snapshot)
     _weekly.record_history(args, assessment)
     emit(assessment, Path(args.out) if args.out else None, args.format)
-    return exit_code(assessment, args.fail_on)
-
-
-def exit_code(assessment: Assessment, fail_on: Severity | None) -> int:
-    if fail_on is None:
-        return 0
-    worst = [f for f in assessment.findings if f.status is Status.FAIL and f.severity.rank >= fail_on.rank]
-    return 1 if worst else 0
+    return assessment_exit_code(assessment.findings, args.fail_on, args.allow_unknown)
 
 
 def _warn_gaps(snapshot: Snapshot) -> None:

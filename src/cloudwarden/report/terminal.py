@@ -38,6 +38,7 @@ def render_summary(assessment: Assessment, stream: TextIO, per_check: int = 8, w
     console = Console(file=stream, width=width or (None if stream.isatty() else 140), highlight=False,
                       soft_wrap=not stream.isatty())
     counts = assessment.counts()
+    console.print(evaluation_line(assessment))
     console.print(
         f"[bold]cloudwarden[/bold] account {assessment.account_id} · regions {', '.join(assessment.regions)} "
         f"· collected {assessment.collected_at}"
@@ -61,6 +62,21 @@ def _where_the_rest_is(written: list[Path] | None) -> str:
         return "write every result with --out DIR"
     preferred = [p for p in written if p.name in ("report.html", "findings.csv")] or written
     return "all in " + " and ".join(str(p) for p in preferred[:2])
+
+
+def evaluation_line(assessment: Assessment) -> str:
+    """The first line: how many checks could not be evaluated, before any count of passes."""
+    total = len(assessment.checks_run)
+    unknown = {f.check_id for f in assessment.findings if f.status is Status.UNKNOWN}
+    errors = {f.check_id for f in assessment.findings if f.status is Status.ERROR}
+    if not unknown and not errors:
+        return f"[green]All {total} checks were evaluated.[/green]"
+    parts = []
+    if unknown:
+        parts.append(f"{len(unknown)} of {total} checks could not be evaluated (UNKNOWN, wholly or in part)")
+    if errors:
+        parts.append(f"{len(errors)} raised an error")
+    return "[bold yellow]" + "; ".join(parts) + ".[/bold yellow]"
 
 
 def _area_table(findings: list[Finding]) -> Table:
