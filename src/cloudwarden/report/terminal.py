@@ -20,7 +20,8 @@ SEVERITY_STYLE = {
     Severity.LOW: "cyan",
     Severity.INFORMATIONAL: "dim",
 }
-STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.UNKNOWN: "yellow", Status.ERROR: "magenta"}
+STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.UNKNOWN: "yellow", Status.ERROR: "magenta",
+                Status.MANUAL: "cyan"}
 
 
 def render_summary(assessment: Assessment, stream: TextIO, per_check: int = 8, width: int | None = None) -> None:
