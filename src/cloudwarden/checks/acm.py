@@ -6,7 +6,6 @@ Reads `acm.certificates` and `acm.certificate` (collect/services/acm.py).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 from cloudwarden.checks.context import CheckContext
