@@ -70,4 +70,5 @@ _IAM_PREFIX = {
     "logs": "logs",
     "s3control": "s3",
     "wafv2": "wafv2",
+    "cloudhsmv2": "cloudhsm",
 }
