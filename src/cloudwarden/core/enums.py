@@ -46,6 +46,8 @@ class Status(str, Enum):
     ERROR = "ERROR"
     # A FAIL that a suppression rule accepted; the finding keeps the rule's reason and owner.
     MUTED = "MUTED"
+    # A benchmark control that needs a person's review; the message says what to look at.
+    MANUAL = "MANUAL"
 
 
 class Area(str, Enum):

@@ -26,7 +26,8 @@ SEVERITY_STYLE = {
     Severity.INFORMATIONAL: "dim",
 }
 STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.UNKNOWN: "yellow", Status.ERROR: "magenta",
-                Status.MUTED: "dim"}
+                Status.MUTED: "dim",
+                Status.MANUAL: "cyan"}
 
 
 # Above this many failures, each check shows fewer examples.
