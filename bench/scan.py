@@ -147,11 +147,11 @@ def seed_shape(endpoint: str, shape: dict[str, int], workers: int = 8) -> int:
     return shape["users"] + shape["roles"] + shape["buckets"] + shape["groups"] * (1 + shape["rules_per_group"])
 
 
-def run_scan(endpoint: str, out: Path) -> dict[str, Any]:
+def run_scan(endpoint: str, out: Path, formats: str = "json") -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(DEMO_CREDENTIALS)
     command = [sys.executable, "-m", "cloudwarden", "scan", "--endpoint-url", endpoint,
-               "--regions", ",".join(REGIONS), "--out", str(out), "--quiet", "--format", "json"]
+               "--regions", ",".join(REGIONS), "--out", str(out), "--quiet", "--format", formats]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -165,7 +165,8 @@ def run_scan(endpoint: str, out: Path) -> dict[str, Any]:
     snapshot = load_snapshot(out / "account.snapshot")
     return {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "api_requests": snapshot.stats["api_requests"],
             "findings": len(findings["findings"]), "by_status": findings["summary"]["by_status"],
-            "gaps": len(snapshot.gaps)}
+            "gaps": len(snapshot.gaps),
+            "files": {p.name: p.stat().st_size for p in sorted(out.iterdir())}}
 
 
 def main() -> int:
@@ -174,6 +175,7 @@ def main() -> int:
     parser.add_argument("--shape", choices=sorted(SHAPES),
                         help="instead of --scale: an account of one shape (large: 5,000 users and roles, "
                              "2,000 buckets, 10,000 security-group rules)")
+    parser.add_argument("--format", default="json", help="report formats the scan writes (e.g. all); sizes printed")
     args = parser.parse_args()
     os.environ.update(DEMO_CREDENTIALS)
     # The seed attaches no AWS-managed policy; loading moto's 1,500 of them would only add payload.
@@ -186,13 +188,14 @@ def main() -> int:
             resources = sum(seed_iam(endpoint, c) + sum(seed_region(endpoint, r, c) for r in REGIONS)
                             for c in range(args.scale))
         seeded = time.perf_counter() - started
-        result = run_scan(endpoint, Path(tmp) / "report")
+        result = run_scan(endpoint, Path(tmp) / "report", args.format)
     label = f"shape {args.shape}" if args.shape else f"scale {args.scale}"
     print(f"load average     {os.getloadavg()[0]:.2f} (1 min) at the end of the scan")
     print(f"{label}: {resources} resources seeded in {seeded:.1f} s (not timed below)")
     print(f"scan wall time   {result['wall_s']:.2f} s")
     print(f"peak memory      {result['peak_rss_mb']:.0f} MB (RSS of the scan process)")
     print(f"API requests     {result['api_requests']}")
+    print("files written    " + ", ".join(f"{name} {size / 1e6:.2f} MB" for name, size in result["files"].items()))
     print(f"findings         {result['findings']} {json.dumps(result['by_status'], sort_keys=True)}; "
           f"{result['gaps']} gaps")
     print(PEERS)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from cloudwarden.assess import Assessment
 from cloudwarden.checks.registry import CheckMeta
@@ -64,3 +67,10 @@ def service_of(finding: Finding, meta: CheckMeta | None = None) -> str:
 def compliance_ids(compliance: dict[str, list[str]]) -> list[str]:
     """`{"cis_aws_v7.0": ["2.10"]}` → `["cis_aws_v7.0:2.10"]`."""
     return [f"{framework}:{control}" for framework, controls in sorted(compliance.items()) for control in controls]
+
+
+def json_lines_array(items: Sequence[Any]) -> str:
+    """A JSON array with one compact item a line: a tenth of the size of indented JSON, still greppable."""
+    if not items:
+        return "[]\n"
+    return "[\n" + ",\n".join(json.dumps(item, separators=(",", ":"), ensure_ascii=False) for item in items) + "\n]\n"

@@ -10,14 +10,13 @@ ProductFields values 2048) are applied by truncation.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from cloudwarden import __version__
 from cloudwarden.assess import Assessment
 from cloudwarden.core.enums import Status
 from cloudwarden.core.findings import Finding
-from cloudwarden.report.common import collected_time, finding_uids, iso_z, meta_for
+from cloudwarden.report.common import collected_time, finding_uids, iso_z, json_lines_array, meta_for
 from cloudwarden.report.json_report import sort_key
 
 SCHEMA_VERSION = "2018-10-08"
@@ -33,7 +32,7 @@ class AsffReporter:
     description = "AWS Security Finding Format for Security Hub (`cloudwarden securityhub import`)"
 
     def render(self, assessment: Assessment) -> str:
-        return json.dumps(asff_findings(assessment), indent=1) + "\n"
+        return json_lines_array(asff_findings(assessment))
 
 
 def product_arn(partition: str, region: str, account_id: str) -> str:

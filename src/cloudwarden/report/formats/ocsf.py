@@ -8,7 +8,6 @@ attributes its class does not define.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from py_ocsf_models import OCSF_VERSION
@@ -30,7 +29,7 @@ from cloudwarden import __version__
 from cloudwarden.assess import Assessment
 from cloudwarden.core.enums import Severity
 from cloudwarden.core.findings import Finding
-from cloudwarden.report.common import collected_time, finding_uids, meta_for, service_of
+from cloudwarden.report.common import collected_time, finding_uids, json_lines_array, meta_for, service_of
 from cloudwarden.report.json_report import sort_key
 
 SEVERITY_ID = {Severity.CRITICAL: SeverityID.Critical, Severity.HIGH: SeverityID.High,
@@ -44,7 +43,7 @@ class OcsfReporter:
     description = f"OCSF {OCSF_VERSION} Detection Finding (class_uid 2004), for Security Lake and SIEMs"
 
     def render(self, assessment: Assessment) -> str:
-        return json.dumps(ocsf_events(assessment), indent=1) + "\n"
+        return json_lines_array(ocsf_events(assessment))
 
 
 def ocsf_events(assessment: Assessment) -> list[dict[str, Any]]:

@@ -33,7 +33,7 @@ class SarifReporter:
     description = "SARIF 2.1.0: FAIL, UNKNOWN and ERROR results as code-scanning alerts"
 
     def render(self, assessment: Assessment) -> str:
-        return json.dumps(sarif_log(assessment), indent=1) + "\n"
+        return json.dumps(sarif_log(assessment), separators=(",", ":"), ensure_ascii=False) + "\n"
 
 
 def sarif_log(assessment: Assessment) -> dict[str, Any]:
