@@ -121,7 +121,7 @@ class Applied:
 
 
 def apply_plan(clients: GuardedClients, plan: FixPlan,
-               say: Callable[[str], None] = lambda _text: None) -> list[Applied]:
+               say: Callable[[str], object] = lambda _text: None) -> list[Applied]:
     """Run every change; a call made once for an earlier change is not repeated (shared settings)."""
     fixes = load_fixes()
     done: set[str] = set()
@@ -169,7 +169,7 @@ def read_undo(path: Path) -> dict[str, Any]:
 
 
 def undo_changes(clients: GuardedClients, document: dict[str, Any],
-                 say: Callable[[str], None] = lambda _text: None) -> list[tuple[dict[str, Any], str]]:
+                 say: Callable[[str], object] = lambda _text: None) -> list[tuple[dict[str, Any], str]]:
     """Restore what each change replaced, last change first. Returns (entry, error or '')."""
     fixes = load_fixes()
     done: set[str] = set()

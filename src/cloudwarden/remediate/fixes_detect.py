@@ -172,7 +172,7 @@ def _feature_fix(check_id: str, feature: str, agents: tuple[str, ...]) -> None:
                                DetectorId=target.resource_id)
         if detector is None:
             raise CannotFix(f"detector {target.resource_id} no longer exists")
-        found = next((f for f in detector.get("Features") or [] if f.get("Name") == feature), {})
+        found: dict[str, Any] = next((f for f in detector.get("Features") or [] if f.get("Name") == feature), {})
         extras = {c.get("Name"): c.get("Status") for c in found.get("AdditionalConfiguration") or []}
         if found.get("Status") == "ENABLED" and all(extras.get(a) == "ENABLED" for a in agents):
             return None
