@@ -16,6 +16,7 @@ from cloudwarden.checks.registry import CheckDef, Result, load_all_checks
 from cloudwarden.core.enums import Status
 from cloudwarden.core.errors import UsageError
 from cloudwarden.core.findings import Finding
+from cloudwarden.inventory.enrich import enrich
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def _scope(region: str, snapshot: Snapshot) -> str:
 
 def _finding(check_def: CheckDef, snapshot: Snapshot, result: Result) -> Finding:
     meta = check_def.meta
-    return Finding(
+    return enrich(snapshot, Finding(
         check_id=meta.id,
         title=meta.title,
         area=meta.area,
@@ -117,4 +118,5 @@ def _finding(check_def: CheckDef, snapshot: Snapshot, result: Result) -> Finding
         message=result.message,
         remediation=meta.remediation,
         compliance=meta.compliance,
-    )
+        rationale=meta.rationale,
+    ))

@@ -24,8 +24,8 @@ STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.UNKNOWN: "yello
 
 
 def render_summary(assessment: Assessment, stream: TextIO, per_check: int = 8, width: int | None = None) -> None:
-    console = Console(file=stream, width=width or (None if stream.isatty() else 140), highlight=False,
-                      soft_wrap=not stream.isatty())
+    # 80 columns when not a terminal (CI logs, files); evidence lines longer than that are cut.
+    console = Console(file=stream, width=width or (None if stream.isatty() else 80), highlight=False)
     counts = assessment.counts()
     console.print(evaluation_line(assessment))
     console.print(
@@ -53,14 +53,15 @@ def evaluation_line(assessment: Assessment) -> str:
         return f"[green]All {total} checks were evaluated.[/green]"
     parts = []
     if unknown:
-        parts.append(f"{len(unknown)} of {total} checks could not be evaluated (UNKNOWN, wholly or in part)")
+        parts.append(f"{len(unknown)} of {total} checks could not be evaluated (UNKNOWN)")
     if errors:
         parts.append(f"{len(errors)} raised an error")
     return "[bold yellow]" + "; ".join(parts) + ".[/bold yellow]"
 
 
 def _area_table(findings: list[Finding]) -> Table:
-    table = Table(title="Results by area (FAIL by severity)", title_justify="left", expand=False)
+    table = Table(title="Results by area (FAIL by severity)", title_justify="left", expand=False,
+                  caption=" · ".join(f"{a.code} {a.value}" for a in Area), caption_justify="left")
     table.add_column("Area")
     for status in Status:
         table.add_column(status.value, justify="right", style=STATUS_STYLE[status])
@@ -73,7 +74,7 @@ def _area_table(findings: list[Finding]) -> Table:
             rows[finding.area][finding.severity.value] += 1
     for area in Area:
         row = rows[area]
-        table.add_row(area.value, *(str(row[s.value]) for s in Status),
+        table.add_row(area.code, *(str(row[s.value]) for s in Status),
                       *(str(row[s.value]) for s in (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)))
     return table
 
@@ -85,6 +86,7 @@ def _print_failures(console: Console, findings: list[Finding], per_check: int) -
         return
     console.print(f"\n[bold]Failures ({len(failures)}), most severe first[/bold]")
     grouped: dict[str, list[Finding]] = defaultdict(list)
+    cut = False
     for finding in failures:
         grouped[finding.check_id].append(finding)
     for check_id, group in grouped.items():
@@ -96,9 +98,14 @@ def _print_failures(console: Console, findings: list[Finding], per_check: int) -
             # Messages that already start with the resource's name are not prefixed with it twice.
             text = (finding.message if finding.message.startswith(finding.resource_id)
                     else f"{finding.resource_id}: {finding.message}")
-            console.print(f"           {where}{text}", markup=False)
+            line = f"           {where}{text}"
+            cut = cut or len(line) > console.width
+            console.print(line, markup=False, no_wrap=True, overflow="ellipsis")
         if len(group) > per_check:
             console.print(f"           … and {len(group) - per_check} more (all in findings.json)")
+    if cut:
+        console.print("[dim]Lines ending in … are cut to fit: the full evidence is in findings.json "
+                      "(--out DIR, or --format json).[/dim]")
 
 
 def _print_unknowns(console: Console, findings: list[Finding]) -> None:
@@ -109,7 +116,8 @@ def _print_unknowns(console: Console, findings: list[Finding]) -> None:
     console.print(f"\n[yellow]Not evaluated (UNKNOWN): {len(unknown)} results in {len(reasons)} checks[/yellow]"
                   " — data that could not be collected; never counted as PASS:")
     for finding in _first_per_check(unknown)[:10]:
-        console.print(f"           {finding.check_id}: {finding.message}", markup=False)
+        console.print(f"           {finding.check_id}: {finding.message}", markup=False, no_wrap=True,
+                      overflow="ellipsis")
     if len(reasons) > 10:
         console.print(f"           … and {len(reasons) - 10} more checks (see findings.json)")
 
