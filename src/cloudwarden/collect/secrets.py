@@ -40,7 +40,8 @@ _MAX_SCANNED = 512 * 1024  # characters of one value that are scanned (user data
 def _plugin_settings() -> list[dict[str, str]]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    available = {cls.__name__ for cls in get_mapping_from_secret_type_to_class().values()}
+    plugin_classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
+    available = {str(plugin.__name__) for plugin in plugin_classes}
     return [{"name": name} for name in _PLUGINS if name in available]
 
 
