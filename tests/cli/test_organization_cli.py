@@ -110,6 +110,7 @@ def test_twenty_accounts_two_without_role_then_resume(org: dict[str, Any], assum
     failed = {members[n] for n in NO_ROLE}
     assert {i for i, r in rows.items() if r["status"] == "failed"} == failed
     for account_id in failed:
+        assert rows[account_id]["reason_code"] == "assume_role:AccessDenied"
         assert "AccessDenied" in rows[account_id]["reason"] and f"{account_id}:role/{ROLE}" in rows[account_id]["reason"]
     scanned = {i for i, r in rows.items() if r["status"] == "ok"}
     assert scanned == set(members.values()) - failed | {org["management"]}
@@ -130,7 +131,8 @@ def test_twenty_accounts_two_without_role_then_resume(org: dict[str, Any], assum
                                                           "skipped": 0, "counts": None}
     assert units["Root/Workloads/NonProd/Sandbox"]["failed"] == 1
     assert summary["checks"]["iam.password_policy_min_length_14"]["accounts_failing"] == sorted(scanned)
-    print(f"scan-org: 21 accounts (20 members) in {elapsed:.1f} s")
+    with capsys.disabled():
+        print(f"\nscan-org: 21 accounts (20 members) in {elapsed:.1f} s, load {Path('/proc/loadavg').read_text().strip()}")
 
     # An existing scan is never overwritten by accident.
     with scoped_env(ENV):

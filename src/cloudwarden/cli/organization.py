@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"[{len(rows)}/{len(chosen)}] {row['id']} {row['name']}: {row['status']}"
                                  f"{' (resumed)' if row.get('resumed') else ''} {detail}\n")
     for account, reason in skipped:
-        rows[account.id] = _row(account, "skipped", reason=reason)
+        rows[account.id] = _row(account, "skipped", reason=reason, reason_code="skipped")
     summary = summarize(org, [rows[a.id] for a in org.accounts if a.id in rows], args,
                         round(time.monotonic() - started, 2))
     partial = out / (SUMMARY_FILE + ".partial")
@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _row(account: Any, status: str, **extra: Any) -> dict[str, Any]:
     return {"id": account.id, "name": account.name, "ou_path": account.ou_path, "status": status,
-            "reason": "", "counts": {}, "gaps": 0, "resumed": False, "seconds": 0.0, **extra}
+            "reason": "", "reason_code": "", "counts": {}, "gaps": 0, "resumed": False, "seconds": 0.0, **extra}
 
 
 def _scan_account(account: Any, caller_account: str, base_session: Any, args: argparse.Namespace,
@@ -154,18 +154,22 @@ def _scan_account(account: Any, caller_account: str, base_session: Any, args: ar
             snapshot = collect_snapshot(regions=args.regions, clients=clients, workers=args.workers,
                                         datasets=datasets)
             if snapshot.account_id != account.id:
-                raise AccountUnreachable(f"the credentials reached account {snapshot.account_id}, not {account.id}")
+                raise AccountUnreachable(f"the credentials reached account {snapshot.account_id}, not {account.id}",
+                                         "WrongAccount")
             save_snapshot(snapshot, target)
         assessment = assess(snapshot, checks)
         write_reports(assessment, folder, ("json",))
     except AccountUnreachable as error:
-        return _row(account, "failed", reason=str(error), seconds=round(time.monotonic() - started, 2))
+        return _row(account, "failed", reason=str(error), reason_code=f"assume_role:{error.code}"
+                    if error.code != "WrongAccount" else "wrong_account",
+                    seconds=round(time.monotonic() - started, 2))
     except CloudwardenError as error:
         reason = error.message + (f" (hint: {error.hint})" if error.hint else "")
-        return _row(account, "failed", reason=reason, seconds=round(time.monotonic() - started, 2))
+        return _row(account, "failed", reason=reason, reason_code=f"collection:{type(error).__name__}",
+                    seconds=round(time.monotonic() - started, 2))
     except Exception as error:  # noqa: BLE001 - one account's bug must not stop the others
         return _row(account, "failed", reason=f"unexpected {type(error).__name__}: {error}",
-                    seconds=round(time.monotonic() - started, 2))
+                    reason_code="unexpected", seconds=round(time.monotonic() - started, 2))
     counts = Counter(f.status.value for f in assessment.findings)
     per_check: dict[str, dict[str, int]] = {}
     for finding in assessment.findings:

@@ -48,7 +48,14 @@ class Organization:
 
 
 class AccountUnreachable(Exception):
-    """The member account could not be entered (role missing, trust refused, ...): one line."""
+    """The member account could not be entered (role missing, trust refused, ...): one line.
+
+    `code` is AWS's error code (AccessDenied, RegionDisabledException, ...) or WrongAccount.
+    """
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class RateLimiter:
@@ -190,7 +197,7 @@ def assume_session(base: boto3.session.Session, account_id: str, role_name: str,
             why = ("the role is missing, or its trust policy does not admit this caller or external id"
                    if failure.code in ("AccessDenied", "AccessDeniedException") else "")
             raise AccountUnreachable(f"cannot assume {arn}: {failure.code} {failure.message}".strip()
-                                     + (f" ({why})" if why else "")) from None
+                                     + (f" ({why})" if why else ""), failure.code) from None
         expiry = creds["Expiration"]
         return {"access_key": creds["AccessKeyId"], "secret_key": creds["SecretAccessKey"],
                 "token": creds["SessionToken"],
