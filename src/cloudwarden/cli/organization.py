@@ -95,13 +95,21 @@ def run(args: argparse.Namespace) -> int:
     with ThreadPoolExecutor(max_workers=args.parallel, thread_name_prefix="account") as pool:
         futures = {pool.submit(_scan_account, account, org.caller_account_id, management.session, args,
                                checks, datasets, limiter): account for account in chosen}
-        for future in as_completed(futures):
-            row = future.result()
-            rows[row["id"]] = row
-            if not args.quiet:
-                detail = row.get("reason") or " ".join(f"{n} {s}" for s, n in row["counts"].items())
-                sys.stderr.write(f"[{len(rows)}/{len(chosen)}] {row['id']} {row['name']}: {row['status']}"
-                                 f"{' (resumed)' if row.get('resumed') else ''} {detail}\n")
+        try:
+            for future in as_completed(futures):
+                row = future.result()
+                rows[row["id"]] = row
+                if not args.quiet:
+                    detail = row.get("reason") or " ".join(f"{n} {s}" for s, n in row["counts"].items())
+                    sys.stderr.write(f"[{len(rows)}/{len(chosen)}] {row['id']} {row['name']}: {row['status']}"
+                                     f"{' (resumed)' if row.get('resumed') else ''} {detail}\n")
+        except KeyboardInterrupt:
+            # Accounts not started are dropped; those running finish writing their snapshot, so that
+            # `--resume` picks up from here.
+            pool.shutdown(wait=False, cancel_futures=True)
+            sys.stderr.write(f"interrupted: {len(rows)} of {len(chosen)} accounts done; "
+                             f"run again with --resume to continue\n")
+            raise
     for account, reason in skipped:
         rows[account.id] = _row(account, "skipped", reason=reason, reason_code="skipped")
     summary = summarize(org, [rows[a.id] for a in org.accounts if a.id in rows], args,
