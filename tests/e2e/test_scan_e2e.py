@@ -35,6 +35,11 @@ def test_scan_reports_every_planted_weakness_and_passes_every_twin(
     assert not misses, "\n".join(misses)
     weaknesses = [v for v in verdicts if v.expectation.status is Status.FAIL]
     assert len({(v.expectation.check_id, v.expectation.token) for v in weaknesses}) >= 30
+    edge = {(v.expectation.check_id, v.expectation.region, v.expectation.status) for v in verdicts
+            if v.expectation.check_id.split(".")[0] in ("elb", "acm", "wafv2")}
+    for check_id in ("elb.listeners_secure_protocols", "elb.alb_waf_attached", "wafv2.webacl_has_rules"):
+        for region in DEMO_REGIONS:
+            assert {(check_id, region, Status.FAIL), (check_id, region, Status.PASS)} <= edge, (check_id, region)
     assert (out / "account.snapshot").exists()
     assert "Failures" in result.stdout
 
