@@ -23,8 +23,7 @@ SPECS = [
          per_key=lambda n: n["NotebookInstanceName"], absent_codes=("ValidationException",)),
     # -- CodeBuild (codebuild-002/003 existing projects and their service roles) --
     Call("codebuild.project_names", "codebuild", "list_projects", "projects", paginate=True),
-    Call("codebuild.projects", "codebuild", "batch_get_projects", "projects", per="codebuild.project_names",
-         per_params=lambda name: {"names": [name]}, per_key=lambda name: name),
+    # project details (service role) need codebuild:BatchGetProjects, outside the read-only verbs allowed
     # -- CloudFormation stack sets (cloudformation-004); stacks are cloudformation.stacks --
     Call("cloudformation.stack_sets", "cloudformation", "list_stack_sets", "Summaries", paginate=True,
          params={"Status": "ACTIVE"}),
