@@ -56,7 +56,9 @@ def role(name: str, trust: dict[str, Any], managed: tuple[str, ...] = ()) -> dic
         },
         "RolePolicyList": [],
         "AttachedManagedPolicies": [{"PolicyArn": m} for m in managed],
-        "InstanceProfileList": [],
+        "InstanceProfileList": [{"Arn": f"arn:aws:iam::{ACCT}:instance-profile/{name}"}]
+        if "Service" in trust and trust["Service"] == "ec2.amazonaws.com"
+        else [],
     }
 
 
@@ -151,12 +153,12 @@ def paths() -> dict[str, list[tuple[str, str, str]]]:
 def test_escalation_paths_found() -> None:
     found = paths()
     assert found[arn("user", "dev")] == [
-        (arn("user", "admin"), "take over user credentials", "iam:CreateAccessKey"),
+        (arn("user", "admin"), "iam-002", "iam:CreateAccessKey"),
         (ADMIN, "is administrator", "*"),
     ]
-    assert found[arn("user", "assumer")][0] == (arn("role", "ops-admin"), "assume role", "sts:AssumeRole")
-    assert found[arn("user", "self-putter")] == [(ADMIN, "put a policy on itself", "iam:PutUserPolicy")]
-    assert found[arn("user", "passer")][0][:2] == (arn("role", "ec2-admin"), "pass role to ec2")
+    assert found[arn("user", "assumer")][0] == (arn("role", "ops-admin"), "sts-001", "sts:AssumeRole")
+    assert found[arn("user", "self-putter")] == [(ADMIN, "iam-007", "iam:PutUserPolicy")]
+    assert found[arn("user", "passer")][0][:2] == (arn("role", "ec2-admin"), "ec2-001")
     assert [step[0] for step in found[arn("user", "two-hops")]] == [
         arn("user", "assumer"),
         arn("role", "ops-admin"),

@@ -1,270 +1,576 @@
 """Privilege escalation: a graph whose edges mean "can become, or gain the power of".
 
-Nodes are the account's users and roles plus one sink, ADMIN. Every edge is decided by the evaluator
-(conditions, denies, boundaries and SCPs count): IAM credential and policy manipulation, role
-assumption, PassRole to a compute service whose trust the role grants, SSM and Lambda code paths
-where the snapshot holds instances or functions. ``escalation_paths`` gives, for each principal that
-is not an administrator, the shortest path to ADMIN with the permission used at each step.
+Nodes are the account's users and roles plus one sink, ADMIN ("an administrator of the account").
+Every edge is one of the 65 pathfinding.cloud paths (``engines/iam/pathfinding.py``), labelled with
+its id, and decided by the evaluator under the principal's identity policies, boundary and the
+organization's SCPs, with an assumed request context (``SessionContext``) so that conditions on
+``aws:MultiFactorAuthPresent``, ``aws:TokenIssueTime``, ``aws:SourceIp`` and ``aws:SourceVpc`` are
+evaluated, not ignored. Each path's prerequisites are checked against the snapshot where it holds
+them (a user with two access keys gets no third, a login profile is created only where none
+exists, a stack must carry a role, an instance a profile); a prerequisite AWS does not expose
+marks the edge as an assumption. "Administrator" is decided by ``admin.is_administrator``.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx  # type: ignore[import-untyped]
 
-from cloudwarden.engines.iam.account import Account, Principal, can, request_for
+from cloudwarden.engines.iam import pathfinding as pf
+from cloudwarden.engines.iam.account import Account, Principal, policy_set, request_for
+from cloudwarden.engines.iam.admin import is_administrator, probe_resource_policy
+from cloudwarden.engines.iam.errors import PolicyError
 from cloudwarden.engines.iam.evaluator import evaluate
-from cloudwarden.engines.iam.model import PolicySet, make_request
-from cloudwarden.engines.iam.policy import compile_policy
+from cloudwarden.engines.iam.links import Links, compute_links
+from cloudwarden.engines.iam.model import Decision, PolicySet, Reason, make_request
+from cloudwarden.engines.iam.policy import CompiledPolicy, compile_policy
+
+__all__ = ["ADMIN", "Escalation", "SessionContext", "Step", "build_graph", "compute_links", "escalation_paths"]
 
 ADMIN = "ADMIN"
 ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
+IS_ADMIN = "is administrator"
 _FULL = compile_policy(
     {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}},
     "identity",
-    "policy the principal could give itself",
+    "policy the actor would write",
 )
+_DEFAULT_IP = "198.51.100.10"  # TEST-NET-2: an address outside every network of the account
 
-# service principal -> the actions that launch something running with a passed role
-PASS_ROLE_SERVICES: dict[str, tuple[str, ...]] = {
-    "ec2.amazonaws.com": ("ec2:RunInstances",),
-    "lambda.amazonaws.com": ("lambda:CreateFunction", "lambda:InvokeFunction"),
-    "cloudformation.amazonaws.com": ("cloudformation:CreateStack",),
-    "codebuild.amazonaws.com": ("codebuild:CreateProject", "codebuild:StartBuild"),
-    "sagemaker.amazonaws.com": (
-        "sagemaker:CreateNotebookInstance",
-        "sagemaker:CreatePresignedNotebookInstanceUrl",
-    ),
-    "autoscaling.amazonaws.com": (
-        "autoscaling:CreateLaunchConfiguration",
-        "autoscaling:CreateAutoScalingGroup",
-    ),
-    "glue.amazonaws.com": ("glue:CreateDevEndpoint",),
-    "ecs-tasks.amazonaws.com": ("ecs:RegisterTaskDefinition", "ecs:RunTask"),
-}
+
+@dataclass(frozen=True)
+class SessionContext:
+    """The request context assumed for every starting principal (docs/escalation.md).
+
+    By default the attacker holds the principal's credentials without MFA, calls from an address
+    outside the account's networks (``aws:SourceIp`` 198.51.100.10, no VPC endpoint), over TLS, at
+    the time of the snapshot; a role is used through a session issued at that time
+    (``aws:TokenIssueTime``), so a "revoke older sessions" deny does not stop a new one.
+    """
+
+    when: str = ""  # ISO 8601; "" = the snapshot's collection time
+    mfa: bool = False
+    source_ip: str = _DEFAULT_IP
+    source_vpc: str = ""
+
+    def for_principal(self, principal: Principal, when: str) -> dict[str, Any]:
+        moment = self.when or when
+        context: dict[str, Any] = {"aws:SecureTransport": True, "aws:ViaAWSService": False}
+        if self.source_vpc:
+            context["aws:SourceVpc"] = self.source_vpc
+        elif self.source_ip:
+            context["aws:SourceIp"] = self.source_ip
+        if moment:
+            context["aws:CurrentTime"] = moment
+        if principal.kind == "role":
+            context["aws:MultiFactorAuthPresent"] = self.mfa
+            if moment:
+                context["aws:TokenIssueTime"] = moment
+        elif self.mfa:  # long-term access keys carry no MFA key at all
+            context["aws:MultiFactorAuthPresent"] = True
+        return context
 
 
 @dataclass(frozen=True)
 class Step:
     source: str
     target: str
-    kind: str
-    permission: str
+    kind: str  # the pathfinding id (iam-002, ec2-001 ...), or IS_ADMIN / a cloudwarden-only kind
+    permission: str  # the permissions used, joined by "+"
+    via: str = ""  # the resource or principal acted on (a role passed, a function, a user)
+    reasons: tuple[Reason, ...] = ()  # the statements that allowed each permission
+    assumption: str = ""  # a prerequisite AWS does not expose, taken to hold
 
-    def to_dict(self) -> dict[str, str]:
-        return {"from": self.source, "to": self.target, "kind": self.kind, "permission": self.permission}
-
-
-def is_admin(account: Account, principal: Principal) -> bool:
-    return can(account, principal, "*", "*", use_known_policy=False).allowed
-
-
-def _admin_with(account: Account, principal: Principal, identity: tuple[Any, ...], boundary: Any) -> bool:
-    """Would the principal be an administrator with these identity policies and this boundary?"""
-    request = request_for(principal, "*", "*", account.account_id)
-    return evaluate(request, PolicySet(identity, None, boundary, None, account.scps)).allowed
-
-
-def _allowed(account: Account, actor: Principal, action: str, resource: str, **context: str) -> bool:
-    return can(account, actor, action, resource, use_known_policy=False, extra=context).allowed
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"from": self.source, "to": self.target, "kind": self.kind,
+                                "permission": self.permission}
+        if self.via:
+            data["via"] = self.via
+        if self.assumption:
+            data["assumption"] = self.assumption
+        if self.reasons:
+            data["allowed_by"] = [r.to_dict() for r in self.reasons]
+        return data
 
 
-def build_graph(account: Account, snapshot_extras: dict[str, Any] | None = None) -> nx.DiGraph:
-    graph = nx.DiGraph()
-    graph.add_node(ADMIN)
-    principals = list(account.principals.values())
-    admins = {p.arn for p in principals if is_admin(account, p)}
-    for principal in principals:
-        graph.add_node(principal.arn, kind=principal.kind)
-        if principal.arn in admins:
-            graph.add_edge(principal.arn, ADMIN, step=Step(principal.arn, ADMIN, "is administrator", "*"))
-    for actor in principals:
-        if actor.arn in admins:
-            continue
-        for step in _self_edges(account, actor):
-            _add(graph, step)
-        for target in principals:
-            if target.arn != actor.arn:
-                for step in _pair_edges(account, actor, target):
-                    _add(graph, step)
-        for step in _compute_edges(account, actor, snapshot_extras or {}):
-            _add(graph, step)
-    return graph
+@dataclass
+class Escalation:
+    """The built graph with what went into it."""
+
+    graph: nx.DiGraph
+    admins: set[str] = field(default_factory=set)
+    gaps: list[str] = field(default_factory=list)
 
 
-def _add(graph: nx.DiGraph, step: Step) -> None:
-    if not graph.has_edge(step.source, step.target):
-        graph.add_edge(step.source, step.target, step=step)
+def build_graph(
+    account: Account,
+    links: Links | dict[str, Any] | None = None,
+    context: SessionContext | None = None,
+    when: str = "",
+) -> nx.DiGraph:
+    """The escalation graph of one account (``graph.graph["gaps"]`` lists the data it lacked)."""
+    return _Builder(account, _as_links(links), context or SessionContext(), when).build()
 
 
-def _self_edges(account: Account, actor: Principal) -> Iterator[Step]:
-    """Ways to give oneself more policy: put/attach on itself or its groups, policy versions, groups,
-    and removing one's own permissions boundary."""
-    unbounded_full = _admin_with(account, actor, (_FULL,), actor.boundary)
-    if unbounded_full:
-        yield from _policy_writes(account, actor)
-    if actor.boundary is not None and _admin_with(account, actor, actor.policies, None):
-        action = (
-            "iam:DeleteUserPermissionsBoundary"
-            if actor.kind == "user"
-            else "iam:DeleteRolePermissionsBoundary"
-        )
-        if _allowed(account, actor, action, actor.arn):
-            yield Step(actor.arn, ADMIN, "remove own permissions boundary", action)
-    if actor.kind == "user":
-        for name, policies in account.groups.items():
-            group_arn = account.group_arns.get(name, "")
-            if name in actor.groups or not group_arn:
+def _as_links(links: Links | dict[str, Any] | None) -> Links:
+    if isinstance(links, Links):
+        return links
+    found = Links()
+    for arn, role in (links or {}).get("instance_roles", ()):
+        found.instances.append((arn, role, True))
+    for arn, role in (links or {}).get("function_roles", ()):
+        found.functions.append((arn, role, False))
+    return found
+
+
+def _full_trust(actor_arn: str) -> CompiledPolicy:
+    return compile_policy(
+        {"Version": "2012-10-17",
+         "Statement": {"Effect": "Allow", "Principal": {"AWS": actor_arn}, "Action": "sts:AssumeRole"}},
+        "resource",
+        "trust policy the actor would write",
+    )
+
+
+class _Builder:
+    def __init__(self, account: Account, links: Links, context: SessionContext, when: str) -> None:
+        self.account = account
+        self.links = links
+        links.profile_roles |= set(account.instance_profiles.values())
+        self.context = context
+        self.when = when or links.when
+        self.graph = nx.DiGraph()
+        self.region = links.region or "us-east-1"
+        self._contexts: dict[str, dict[str, Any]] = {}
+        self._probe = compile_policy(
+            probe_resource_policy(account.account_id, account.partition), "resource", "probe resource policy")
+        self._actions = pf.all_actions()
+        self._capable: dict[str, frozenset[str]] = {}
+        self._ceiling: dict[tuple[str, str], bool] = {}
+
+    # -- evaluation helpers --------------------------------------------------------------------
+
+    def ctx(self, principal: Principal) -> dict[str, Any]:
+        if principal.arn not in self._contexts:
+            self._contexts[principal.arn] = self.context.for_principal(principal, self.when)
+        return self._contexts[principal.arn]
+
+    def decide(self, actor: Principal, action: str, resource: str, resource_policy: CompiledPolicy | None = None,
+               /, **extra: Any) -> Decision:
+        context = {**self.ctx(actor), **extra} if extra else self.ctx(actor)
+        request = request_for(actor, action, resource, self._owner(resource), context)
+        return evaluate(request, policy_set(self.account, actor, resource_policy))
+
+    def _owner(self, resource: str) -> str:
+        parts = resource.split(":", 5)
+        return parts[4] if len(parts) == 6 and parts[4] else self.account.account_id
+
+    def capable(self, actor: Principal) -> frozenset[str]:
+        """Actions some Allow statement of the actor names (whatever resource or condition): a filter."""
+        found = self._capable.get(actor.arn)
+        if found is None:
+            statements = [s for p in actor.policies for s in p.allows]
+            found = frozenset(a for a in self._actions if any(s.matches_action(a) for s in statements))
+            self._capable[actor.arn] = found
+        return found
+
+    def can_all(self, actor: Principal, actions: Iterable[str], resource: str,
+                resource_policy: CompiledPolicy | None = None, /, **extra: Any) -> tuple[Reason, ...] | None:
+        """The allowing statements when every action is allowed on the resource, else None."""
+        reasons: list[Reason] = []
+        for action in actions:
+            decision = self.decide(actor, action, resource, resource_policy, **extra)
+            if not decision.allowed:
+                return None
+            reasons.extend(_allow_reasons(decision, action))
+        return tuple(reasons)
+
+    def can_create(self, actor: Principal, action: str) -> tuple[Reason, ...] | None:
+        """Allowed on some new resource: the generic ARN, "*", or an instance of a pattern the actor's
+        statements name (an attacker chooses the new resource's name)."""
+        template = pf.NEW_RESOURCE.get(action.lower(), "*")
+        key = action.lower()
+        candidates = [template.format(p=self.account.partition, r=self.region, a=self.account.account_id,
+                                      n="cloudwarden-escalation"), "*"]
+        for policy in actor.policies:
+            for statement in policy.allows:
+                if statement.matches_action(key):
+                    candidates.extend(p.replace("*", "x").replace("?", "x") for p in statement.patterns)
+        for resource in dict.fromkeys(candidates):
+            decision = self.decide(actor, action, resource)
+            if decision.allowed:
+                return _allow_reasons(decision, action)
+        return None
+
+    def ceiling(self, principal: Principal, action: str, resource: str) -> bool:
+        """Do the organization's SCPs let anyone of the account make this request?"""
+        if self.account.scps is None:
+            return True
+        key = (action, resource)
+        if key not in self._ceiling:
+            request = request_for(principal, action, resource, self.account.account_id, self.ctx(principal))
+            policies = PolicySet((_FULL,), self._probe, None, None, self.account.scps)
+            self._ceiling[key] = evaluate(request, policies).allowed
+        return self._ceiling[key]
+
+    def admin_with(self, principal: Principal, extra: tuple[CompiledPolicy, ...] = (),
+                   boundary: CompiledPolicy | None | bool = True) -> bool:
+        """Is (or would be, with these policies added / this boundary) the principal an administrator?
+
+        Within the organization's guardrails: a probe request that the SCPs deny to everyone of the
+        account does not count against anyone."""
+        identity = principal.policies + extra
+        bound = principal.boundary if boundary is True else boundary or None
+        policies = PolicySet(identity, self._probe, bound, None, self.account.scps)
+        context = self.ctx(principal)
+
+        def allows(action: str, resource: str) -> bool:
+            request = request_for(principal, action, resource, self.account.account_id, context)
+            return evaluate(request, policies).allowed or not self.ceiling(principal, action, resource)
+
+        return is_administrator(allows, self.account.account_id, self.account.partition)
+
+    # -- the graph ----------------------------------------------------------------------------
+
+    def build(self) -> nx.DiGraph:
+        graph = self.graph
+        graph.graph["gaps"] = list(self.links.gaps)
+        graph.add_node(ADMIN)
+        principals = list(self.account.principals.values())
+        admins = {p.arn for p in principals if self.admin_with(p)}
+        graph.graph["admins"] = admins
+        for principal in principals:
+            graph.add_node(principal.arn, kind=principal.kind)
+            if principal.arn in admins:
+                self.add(Step(principal.arn, ADMIN, IS_ADMIN, "*"))
+        users = [p for p in principals if p.kind == "user"]
+        roles = [p for p in principals if p.kind == "role"]
+        self._trusted_by = self._service_trusts(roles)
+        for actor in principals:
+            if actor.arn in admins:
                 continue
-            if _admin_with(account, actor, policies, actor.boundary) and _allowed(
-                account, actor, "iam:AddUserToGroup", group_arn
+            capable = self.capable(actor)
+            if not capable:
+                continue
+            for step in itertools.chain(
+                self._self_edges(actor, capable),
+                self._user_edges(actor, capable, users),
+                self._role_edges(actor, capable, roles),
+                self._pass_new_edges(actor, capable),
+                self._existing_edges(actor, capable),
             ):
-                yield Step(actor.arn, ADMIN, f"join administrator group {name}", "iam:AddUserToGroup")
+                self.add(step)
+        return graph
 
-
-def _policy_writes(account: Account, actor: Principal) -> Iterator[Step]:
-    kind = "User" if actor.kind == "user" else "Role"
-    targets = [(actor.arn, kind, "itself")]
-    targets += [(account.group_arns.get(g, ""), "Group", f"its group {g}") for g in actor.groups]
-    for resource, noun, label in targets:
-        if not resource:
-            continue
-        for verb in ("Put", "Attach"):
-            action = f"iam:{verb}{noun}Policy"
-            if _allowed(account, actor, action, resource, **{"iam:PolicyARN": ADMIN_POLICY}):
-                yield Step(actor.arn, ADMIN, f"{verb.lower()} a policy on {label}", action)
-                return
-    for policy_arn in _attached_customer_policies(account, actor):
-        if _allowed(account, actor, "iam:CreatePolicyVersion", policy_arn):
-            yield Step(actor.arn, ADMIN, f"new default version of {policy_arn}", "iam:CreatePolicyVersion")
+    def add(self, step: Step) -> None:
+        if step.source == step.target:
             return
-        versions = account.managed.get(policy_arn, {}).get("PolicyVersionList") or []
-        if len(versions) > 1 and _allowed(account, actor, "iam:SetDefaultPolicyVersion", policy_arn):
-            yield Step(
-                actor.arn, ADMIN, f"switch default version of {policy_arn}", "iam:SetDefaultPolicyVersion"
-            )
+        if self.graph.has_edge(step.source, step.target):
+            self.graph.edges[step.source, step.target]["steps"].append(step)
+        else:
+            self.graph.add_edge(step.source, step.target, step=step, steps=[step])
+
+    def _service_trusts(self, roles: list[Principal]) -> dict[str, list[Principal]]:
+        services = {s for spec in pf.PATHS for s in spec.services}
+        trusted: dict[str, list[Principal]] = {s: [] for s in services}
+        for role in roles:
+            if role.trust is None:
+                continue
+            for service in services:
+                request = make_request(service, "sts:AssumeRole", role.arn, self.account.account_id)
+                if evaluate(request, PolicySet(resource=role.trust)).allowed:
+                    trusted[service].append(role)
+        return trusted
+
+    # -- self-escalation ----------------------------------------------------------------------
+
+    def _self_edges(self, actor: Principal, capable: frozenset[str]) -> Iterator[Step]:
+        noun = "User" if actor.kind == "user" else "Role"
+        gains = self.admin_with(actor, (_FULL,))
+        if gains:
+            for path_id, verb in (("iam-007", "Put"), ("iam-008", "Attach")) if noun == "User" else (
+                    ("iam-005", "Put"), ("iam-009", "Attach")):
+                action = f"iam:{verb}{noun}Policy"
+                if action.lower() in capable:
+                    extra = {"iam:PolicyARN": ADMIN_POLICY} if verb == "Attach" else {}
+                    reasons = self.can_all(actor, [action], actor.arn, **extra)
+                    if reasons is not None:
+                        yield Step(actor.arn, ADMIN, path_id, action, actor.arn, reasons)
+            for group in actor.groups:
+                group_arn = self.account.group_arns.get(group, "")
+                for path_id, action in (("iam-011", "iam:PutGroupPolicy"), ("iam-010", "iam:AttachGroupPolicy")):
+                    if group_arn and action.lower() in capable:
+                        extra = {"iam:PolicyARN": ADMIN_POLICY} if "Attach" in action else {}
+                        reasons = self.can_all(actor, [action], group_arn, **extra)
+                        if reasons is not None:
+                            yield Step(actor.arn, ADMIN, path_id, action, group_arn, reasons)
+            yield from self._versions(actor, capable, actor, ADMIN, "iam-001", ())
+        if actor.boundary is not None and self.admin_with(actor, (), None):
+            action = f"iam:Delete{noun}PermissionsBoundary"
+            if action.lower() in capable:
+                reasons = self.can_all(actor, [action], actor.arn)
+                if reasons is not None:
+                    yield Step(actor.arn, ADMIN, "cloudwarden-boundary", action, actor.arn, reasons)
+        if actor.kind == "user" and "iam:addusertogroup" in capable:
+            for name, policies in self.account.groups.items():
+                group_arn = self.account.group_arns.get(name, "")
+                if name in actor.groups or not group_arn or not self.admin_with(actor, policies):
+                    continue
+                reasons = self.can_all(actor, ["iam:AddUserToGroup"], group_arn)
+                if reasons is not None:
+                    yield Step(actor.arn, ADMIN, "iam-013", "iam:AddUserToGroup", group_arn, reasons)
+
+    def _versions(self, actor: Principal, capable: frozenset[str], target: Principal, to: str, path_id: str,
+                  then: tuple[Reason, ...]) -> Iterator[Step]:
+        """New default version (iam-001/016/020), or switching to an admin version that already exists."""
+        for policy_arn in self._customer_policies(target):
+            if "iam:createpolicyversion" in capable:
+                reasons = self.can_all(actor, ["iam:CreatePolicyVersion"], policy_arn)
+                if reasons is not None:
+                    yield Step(actor.arn, to, path_id, _join("iam:CreatePolicyVersion", then), policy_arn,
+                               reasons + then)
+                    return
+            if path_id == "iam-001" and "iam:setdefaultpolicyversion" in capable:
+                for document in self._other_versions(policy_arn):
+                    try:
+                        version = compile_policy(document, "identity", f"other version of {policy_arn}")
+                    except PolicyError:
+                        continue
+                    if self.admin_with(target, (version,)):
+                        reasons = self.can_all(actor, ["iam:SetDefaultPolicyVersion"], policy_arn)
+                        if reasons is not None:
+                            yield Step(actor.arn, to, "cloudwarden-set-default-version",
+                                       "iam:SetDefaultPolicyVersion", policy_arn, reasons)
+                            return
+
+    def _customer_policies(self, principal: Principal) -> list[str]:
+        arns = list(principal.managed_arns)
+        for group in principal.groups:
+            arns += [p.source for p in self.account.groups.get(group, ()) if p.source.startswith("arn:")]
+        return [a for a in dict.fromkeys(arns) if a and ":iam::aws:policy/" not in a]
+
+    def _other_versions(self, policy_arn: str) -> list[Any]:
+        versions = self.account.managed.get(policy_arn, {}).get("PolicyVersionList") or []
+        return [v.get("Document") for v in versions if not v.get("IsDefaultVersion")]
+
+    # -- principal access: users --------------------------------------------------------------
+
+    def _user_edges(self, actor: Principal, capable: frozenset[str], users: list[Principal]) -> Iterator[Step]:
+        wanted = {"iam:createaccesskey", "iam:createloginprofile", "iam:updateloginprofile"}
+        if not wanted & capable:
             return
+        for target in users:
+            if target.arn == actor.arn:
+                continue
+            state = self.links.users.get(target.name)
+            keys = state.keys if state else None
+            password = state.password if state else None
+            unknown = "" if state else "the credential report was not collected: key count and password assumed"
+            if "iam:createaccesskey" in capable:
+                if keys is None or keys < 2:
+                    reasons = self.can_all(actor, ["iam:CreateAccessKey"], target.arn)
+                    if reasons is not None:
+                        yield Step(actor.arn, target.arn, "iam-002", "iam:CreateAccessKey", target.arn, reasons,
+                                   unknown)
+                        yield from self._modify_user(actor, capable, target, reasons, unknown)
+                if keys is None or keys >= 2:
+                    reasons = self.can_all(actor, ["iam:DeleteAccessKey", "iam:CreateAccessKey"], target.arn)
+                    if reasons is not None:
+                        yield Step(actor.arn, target.arn, "iam-003", "iam:DeleteAccessKey+iam:CreateAccessKey",
+                                   target.arn, reasons, unknown)
+            if "iam:createloginprofile" in capable and password is not True:
+                reasons = self.can_all(actor, ["iam:CreateLoginProfile"], target.arn)
+                if reasons is not None:
+                    yield Step(actor.arn, target.arn, "iam-004", "iam:CreateLoginProfile", target.arn, reasons,
+                               unknown)
+            if "iam:updateloginprofile" in capable and password is not False:
+                reasons = self.can_all(actor, ["iam:UpdateLoginProfile"], target.arn)
+                if reasons is not None:
+                    yield Step(actor.arn, target.arn, "iam-006", "iam:UpdateLoginProfile", target.arn, reasons,
+                               unknown)
 
-
-def _attached_customer_policies(account: Account, actor: Principal) -> list[str]:
-    arns = list(actor.managed_arns)
-    for group in actor.groups:
-        arns += [p.source for p in account.groups.get(group, ()) if p.source.startswith("arn:")]
-    return [a for a in dict.fromkeys(arns) if a and ":iam::aws:policy/" not in a]
-
-
-def compute_links(snapshot: Any, account: Account) -> dict[str, list[tuple[str, str]]]:
-    """(instance ARN, role ARN) and (function ARN, role ARN) pairs from ``ec2.instances`` and
-    ``lambda.functions`` where the snapshot holds them; absent datasets give no edges."""
-    links: dict[str, list[tuple[str, str]]] = {"instance_roles": [], "function_roles": []}
-    for region in snapshot.regions:
-        for instance in _dataset(snapshot, "ec2.instances", region):
-            profile = (instance.get("IamInstanceProfile") or {}).get("Arn", "")
-            role = account.instance_profiles.get(profile)
-            if role:
-                arn = f"arn:{account.partition}:ec2:{region}:{account.account_id}:instance/{instance.get('InstanceId')}"
-                links["instance_roles"].append((arn, role))
-        for function in _dataset(snapshot, "lambda.functions", region):
-            if function.get("Role") and function.get("FunctionArn"):
-                links["function_roles"].append((function["FunctionArn"], function["Role"]))
-    return links
-
-
-def _dataset(snapshot: Any, dataset: str, region: str) -> list[dict[str, Any]]:
-    if not snapshot.has(dataset, region):
-        return []
-    value = snapshot.get(dataset, region)
-    return value if isinstance(value, list) else []
-
-
-def _pair_edges(account: Account, actor: Principal, target: Principal) -> Iterator[Step]:
-    if target.kind == "user":
-        for action in ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"):
-            if _allowed(account, actor, action, target.arn):
-                yield Step(actor.arn, target.arn, "take over user credentials", action)
-                return
-        return
-    assume = can(account, actor, "sts:AssumeRole", target.arn, resource_policy=target.trust)
-    if assume.allowed:
-        yield Step(actor.arn, target.arn, "assume role", "sts:AssumeRole")
-        return
-    if _allowed(account, actor, "iam:UpdateAssumeRolePolicy", target.arn):
-        own_trust = compile_policy(
-            {
-                "Version": "2012-10-17",
-                "Statement": {"Effect": "Allow", "Principal": {"AWS": actor.arn}, "Action": "sts:AssumeRole"},
-            },
-            "resource",
-            "rewritten trust policy",
-        )
-        if can(account, actor, "sts:AssumeRole", target.arn, resource_policy=own_trust).allowed:
-            yield Step(
-                actor.arn, target.arn, "rewrite trust policy, then assume", "iam:UpdateAssumeRolePolicy"
-            )
+    def _modify_user(self, actor: Principal, capable: frozenset[str], target: Principal,
+                     key_reasons: tuple[Reason, ...], unknown: str) -> Iterator[Step]:
+        """iam-015 / iam-018: give another user admin policy, then take its keys."""
+        if not self.admin_with(target, (_FULL,)):
             return
-    yield from _pass_role(account, actor, target)
+        for path_id, action in (("iam-015", "iam:AttachUserPolicy"), ("iam-018", "iam:PutUserPolicy")):
+            if action.lower() not in capable:
+                continue
+            extra = {"iam:PolicyARN": ADMIN_POLICY} if "Attach" in action else {}
+            reasons = self.can_all(actor, [action], target.arn, **extra)
+            if reasons is not None:
+                yield Step(actor.arn, ADMIN, path_id, f"{action}+iam:CreateAccessKey", target.arn,
+                           reasons + key_reasons, unknown)
 
+    # -- principal access: roles --------------------------------------------------------------
 
-def _pass_role(account: Account, actor: Principal, target: Principal) -> Iterator[Step]:
-    if target.trust is None:
-        return
-    for service, launch in PASS_ROLE_SERVICES.items():
-        trusted = evaluate(
-            make_request(service, "sts:AssumeRole", target.arn, account.account_id),
-            PolicySet(resource=target.trust),
-        )
-        if not trusted.allowed:
-            continue
-        if not _allowed(account, actor, "iam:PassRole", target.arn, **{"iam:PassedToService": service}):
-            continue
-        if all(_allowed(account, actor, action, "*") for action in launch):
-            yield Step(
-                actor.arn,
-                target.arn,
-                f"pass role to {service.split('.')[0]}",
-                "iam:PassRole+" + "+".join(launch),
-            )
+    def _role_edges(self, actor: Principal, capable: frozenset[str], roles: list[Principal]) -> Iterator[Step]:
+        retrust = "iam:updateassumerolepolicy" in capable
+        modify = {"iam:attachrolepolicy", "iam:putrolepolicy", "iam:createpolicyversion"} & capable
+        for target in roles:
+            if target.arn == actor.arn:
+                continue
+            assume = self._assume(actor, target, capable)
+            if assume is not None:
+                yield Step(actor.arn, target.arn, "sts-001", "sts:AssumeRole", target.arn, assume)
+            rewritten: tuple[Reason, ...] | None = None
+            if retrust:
+                reasons = self.can_all(actor, ["iam:UpdateAssumeRolePolicy"], target.arn)
+                if reasons is not None:
+                    then = self.decide(actor, "sts:AssumeRole", target.arn, _full_trust(actor.arn))
+                    if then.allowed:
+                        rewritten = reasons
+                        if assume is None:
+                            yield Step(actor.arn, target.arn, "iam-012", "iam:UpdateAssumeRolePolicy+sts:AssumeRole",
+                                       target.arn, reasons)
+            if modify and (assume is not None or rewritten is not None) and self.admin_with(target, (_FULL,)):
+                yield from self._modify_role(actor, capable, target, assume, rewritten)
+
+    def _assume(self, actor: Principal, target: Principal, capable: frozenset[str]) -> tuple[Reason, ...] | None:
+        if target.trust is None:
+            return None
+        if "sts:assumerole" not in capable and not _names_exactly(target.trust, actor.arn):
+            return None
+        decision = self.decide(actor, "sts:AssumeRole", target.arn, target.trust)
+        return _allow_reasons(decision, "sts:AssumeRole") if decision.allowed else None
+
+    def _modify_role(self, actor: Principal, capable: frozenset[str], target: Principal,
+                     assume: tuple[Reason, ...] | None, rewritten: tuple[Reason, ...] | None) -> Iterator[Step]:
+        ways = []
+        if assume is not None:
+            ways.append(({"attach": "iam-014", "version": "iam-016", "put": "iam-017"}, "sts:AssumeRole", assume))
+        if rewritten is not None:
+            ways.append(({"attach": "iam-019", "version": "iam-020", "put": "iam-021"},
+                         "iam:UpdateAssumeRolePolicy+sts:AssumeRole", rewritten))
+        for ids, then_permission, then in ways:
+            if "iam:attachrolepolicy" in capable:
+                reasons = self.can_all(actor, ["iam:AttachRolePolicy"], target.arn, **{"iam:PolicyARN": ADMIN_POLICY})
+                if reasons is not None:
+                    yield Step(actor.arn, ADMIN, ids["attach"], f"iam:AttachRolePolicy+{then_permission}", target.arn,
+                               reasons + then)
+            if "iam:putrolepolicy" in capable:
+                reasons = self.can_all(actor, ["iam:PutRolePolicy"], target.arn)
+                if reasons is not None:
+                    yield Step(actor.arn, ADMIN, ids["put"], f"iam:PutRolePolicy+{then_permission}", target.arn,
+                               reasons + then)
+            if "iam:createpolicyversion" in capable:
+                for step in self._versions(actor, capable, target, ADMIN, ids["version"], then):
+                    yield Step(step.source, step.target, step.kind, f"iam:CreatePolicyVersion+{then_permission}",
+                               f"{step.via} (attached to {target.arn})", step.reasons)
+
+    # -- PassRole to something new ------------------------------------------------------------
+
+    def _pass_new_edges(self, actor: Principal, capable: frozenset[str]) -> Iterator[Step]:
+        if "iam:passrole" not in capable:
             return
+        for spec in pf.PATHS:
+            if spec.mechanism != pf.PASS_NEW or not all(a.lower() in capable for a in spec.actions):
+                continue
+            prerequisite = self._pass_prerequisite(spec)
+            if prerequisite is None:
+                continue
+            launch: list[Reason] = []
+            for action in spec.actions:
+                if spec.link in ("stack-set", "glue-job") and action in ("cloudformation:UpdateStackSet",
+                                                                           "glue:UpdateJob"):
+                    reasons = self._on_existing(actor, action, spec.link)
+                else:
+                    reasons = self.can_create(actor, action)
+                if reasons is None:
+                    break
+                launch.extend(reasons)
+            else:
+                for service in spec.services:
+                    for role in self._trusted_by.get(service, ()):
+                        if role.arn == actor.arn or (spec.link == "instance-profile"
+                                                     and role.arn not in self.links.profile_roles):
+                            continue
+                        passed = self.decide(actor, "iam:PassRole", role.arn, **{"iam:PassedToService": service})
+                        if passed.allowed:
+                            yield Step(actor.arn, role.arn, spec.id, "+".join(("iam:PassRole", *spec.actions)),
+                                       role.arn, _allow_reasons(passed, "iam:PassRole") + tuple(launch),
+                                       _join_notes(spec.assumption, prerequisite))
+
+    def _pass_prerequisite(self, spec: pf.PathSpec) -> str | None:
+        """"" when the prerequisite holds, a note when it is assumed, None when it fails."""
+        link = spec.link
+        if link == "event-source":
+            if self.links.event_sources is None:
+                return "event sources (queues, streams) were not collected: one is assumed to exist"
+            return "" if self.links.event_sources else None
+        if link in ("ecs-cluster", "ecs-container-instance"):
+            clusters = self.links.ecs_clusters
+            if clusters is None:
+                return "ECS clusters were not collected: one is assumed to exist"
+            if link == "ecs-cluster":
+                return "" if clusters else None
+            return "" if any(count > 0 for _, count in clusters) else None
+        if link == "glue-job":
+            if self.links.glue_jobs is None:
+                return "Glue jobs were not collected: one is assumed to exist"
+            return "" if self.links.glue_jobs else None
+        if link == "stack-set":
+            if self.links.stack_sets is None:
+                return "stack sets were not collected: one is assumed to exist"
+            return "" if self.links.stack_sets else None
+        return ""
+
+    def _on_existing(self, actor: Principal, action: str, link: str) -> tuple[Reason, ...] | None:
+        arns = self.links.glue_jobs if link == "glue-job" else [a for a, _ in self.links.stack_sets or []]
+        for arn in arns or ():
+            reasons = self.can_all(actor, [action], arn)
+            if reasons is not None:
+                return reasons
+        if arns is None:  # not collected: ask about a representative resource
+            return self.can_create(actor, action)
+        return None
+
+    # -- existing resources that run with a role ----------------------------------------------
+
+    def _existing_edges(self, actor: Principal, capable: frozenset[str]) -> Iterator[Step]:
+        for spec in pf.PATHS:
+            if spec.mechanism != pf.EXISTING or not all(a.lower() in capable for a in spec.actions):
+                continue
+            for resource, role_arn, note in self.links.holders(spec.link):
+                if role_arn == actor.arn or role_arn not in self.account.principals:
+                    continue
+                reasons = self.can_all(actor, spec.actions, resource)
+                if reasons is not None:
+                    yield Step(actor.arn, role_arn, spec.id, "+".join(spec.actions), resource, reasons,
+                               _join_notes(spec.assumption, note))
 
 
-def _compute_edges(account: Account, actor: Principal, extras: dict[str, Any]) -> Iterator[Step]:
-    """SSM on instances with roles, and Lambda code updates on functions with roles (when collected)."""
-    for instance_arn, role_arn in extras.get("instance_roles", ()):
-        if role_arn == actor.arn or role_arn not in account.principals:
-            continue
-        for action in ("ssm:SendCommand", "ssm:StartSession"):
-            if _allowed(account, actor, action, instance_arn):
-                yield Step(actor.arn, role_arn, f"run commands on {instance_arn.rsplit('/', 1)[-1]}", action)
-                break
-    for function_arn, role_arn in extras.get("function_roles", ()):
-        usable = role_arn != actor.arn and role_arn in account.principals
-        if usable and _allowed(account, actor, "lambda:UpdateFunctionCode", function_arn):
-            yield Step(
-                actor.arn,
-                role_arn,
-                f"replace code of {function_arn.rsplit(':', 1)[-1]}",
-                "lambda:UpdateFunctionCode",
-            )
+def _names_exactly(trust: CompiledPolicy, arn: str) -> bool:
+    return any(s.principal is not None and arn in s.principal.exact for s in trust.allows)
+
+
+def _allow_reasons(decision: Decision, action: str) -> tuple[Reason, ...]:
+    return tuple(Reason(r.layer, r.policy, r.statement, r.sid, r.effect, r.detail or action)
+                 for r in decision.explain if r.effect == "Allow")
+
+
+def _join(first: str, then: tuple[Reason, ...]) -> str:
+    return first + ("+sts:AssumeRole" if then else "")
+
+
+def _join_notes(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
 
 
 def escalation_paths(account: Account, graph: nx.DiGraph | None = None) -> list[tuple[str, list[Step]]]:
     """(principal, steps) for every non-administrator that can reach ADMIN, by shortest path."""
     graph = graph if graph is not None else build_graph(account)
+    admins = graph.graph.get("admins", set())
     found: list[tuple[str, list[Step]]] = []
-    for node in sorted(graph.nodes):
-        if (
-            node == ADMIN
-            or graph.has_edge(node, ADMIN)
-            and graph.edges[node, ADMIN]["step"].kind == "is administrator"
-        ):
+    lengths = nx.single_target_shortest_path(graph, ADMIN)
+    for node in sorted(lengths):
+        if node == ADMIN or node in admins:
             continue
-        try:
-            path = nx.shortest_path(graph, node, ADMIN)
-        except nx.NetworkXNoPath:
-            continue
+        path = lengths[node]
         found.append((node, [graph.edges[a, b]["step"] for a, b in itertools.pairwise(path)]))
     return found

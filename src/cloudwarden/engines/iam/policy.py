@@ -51,6 +51,7 @@ class Statement:
         "allow",
         "index",
         "not_principal",
+        "patterns",
         "policy",
         "principal",
         "sid",
@@ -68,6 +69,11 @@ class Statement:
         self.not_principal = False
         self._conditions: tuple[ConditionTest, ...] = ()
         self.policy: CompiledPolicy | None = None
+        self.patterns: tuple[str, ...] = ()  # the Resource element as written (empty for NotResource)
+
+    def matches_action(self, action_key: str) -> bool:
+        """Could the statement apply to this (lower-cased) action, whatever the resource and context?"""
+        return self._action(action_key) != self._not_action
 
     def applies(self, action_key: str, resource: str, context: Mapping[str, ContextValue]) -> bool:
         if self._action(action_key) == self._not_action:
@@ -214,6 +220,8 @@ def _compile_resource(
     resources = _strings(raw[key], f"{path}.{key}")
     statement._resource = compile_resource_patterns(resources, variables)
     statement._not_resource = key == "NotResource"
+    if key == "Resource":
+        statement.patterns = resources
 
 
 def _compile_principal(statement: Statement, raw: dict[str, Any], kind: str, path: str) -> None:
