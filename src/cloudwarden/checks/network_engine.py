@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.helpers import failed, passed
 from cloudwarden.checks.registry import Result, check
-from cloudwarden.core.enums import Severity
+from cloudwarden.core.enums import Severity, Status
 from cloudwarden.engines.network import (
     Exposure,
     NetworkModel,
@@ -25,6 +25,7 @@ from cloudwarden.engines.network import (
     lateral_paths,
     lb_forwards,
     model_from_snapshot,
+    verdict_gap,
 )
 from cloudwarden.inventory.snapshot import DataUnavailable, Snapshot
 
@@ -88,6 +89,11 @@ def collected(ctx: CheckContext, dataset: str, region: str) -> bool:
     return True
 
 
+def unknown(resource_id: str, reason: str, region: str, arn: str) -> Result:
+    """A verdict that rests on missing data: UNKNOWN with the gap's reason, never PASS."""
+    return Result(Status.UNKNOWN, resource_id, f"not evaluated: {reason}", region, arn)
+
+
 def _worst_first(exposures: list[Exposure]) -> list[Exposure]:
     order = {PortClass.REMOTE_ADMIN: 0, PortClass.DATABASE: 1, PortClass.OTHER: 2}
     return sorted(exposures, key=lambda e: (order[e.port_class], e.ip_version, e.from_port))
@@ -138,6 +144,8 @@ def instance_reachable_from_internet(ctx: CheckContext) -> Iterator[Result]:
             if sensitive:
                 yield replace(failed(instance_id, describe(sensitive), net.region, arn),
                               severity=severity_of(sensitive))
+            elif gap := verdict_gap(net.model, "ec2_instance", instance_id):
+                yield unknown(instance_id, gap, net.region, arn)
             elif exposures:
                 yield passed(instance_id, "no admin or database port is reachable; " + describe(exposures),
                              net.region, arn)
@@ -161,6 +169,8 @@ def rds_reachable_from_internet(ctx: CheckContext) -> Iterator[Result]:
             arn = ctx.arn("rds", f"db:{db_id}", net.region)
             if exposures:
                 yield failed(db_id, describe(exposures), net.region, arn)
+            elif gap := verdict_gap(net.model, "rds_instance", db_id):
+                yield unknown(db_id, gap, net.region, arn)
             else:
                 yield passed(db_id, "not reachable from the internet: " + why_not(net, db_id), net.region, arn)
 

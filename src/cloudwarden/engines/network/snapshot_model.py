@@ -9,7 +9,6 @@ in ``model.gaps`` and the model goes on without them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from cloudwarden.engines.network.lb_model import load_balancers
@@ -191,13 +190,25 @@ def instance_of(raw: dict[str, Any]) -> Instance:
 
 
 def prefix_lists(snapshot: Snapshot, region: str, model: NetworkModel) -> dict[str, list[str]]:
+    """Entries per prefix list; lists whose entries could not be read go to model.unresolved_prefix_lists."""
     found: dict[str, list[str]] = {}
-    for listed in optional(snapshot, model, lambda: snapshot.get("ec2.managed_prefix_lists", region), []):
+    try:
+        listed_all = snapshot.get("ec2.managed_prefix_lists", region)
+    except DataUnavailable as missing:
+        model.gaps.append(missing.reason)
+        model.unresolved_prefix_lists["*"] = missing.reason
+        return found
+    for listed in listed_all or []:
         list_id = listed["PrefixListId"]
         if listed.get("OwnerId") == "AWS":  # AWS service ranges (S3, DynamoDB...): not internet sources
             found[list_id] = []
             continue
-        entries = optional(snapshot, model, partial(snapshot.item, "ec2.prefix_list_entries", region, list_id), [])
+        try:
+            entries = snapshot.item("ec2.prefix_list_entries", region, list_id)
+        except DataUnavailable as missing:
+            model.gaps.append(missing.reason)
+            model.unresolved_prefix_lists[list_id] = missing.reason
+            entries = []
         found[list_id] = [e["Cidr"] for e in entries or [] if e.get("Cidr")]
     return found
 
