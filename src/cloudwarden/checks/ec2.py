@@ -21,12 +21,12 @@ from cloudwarden.checks._sg import (
     exposes,
     group_label,
     ingress_rules,
-    is_wide_public_ipv4,
     judge_groups,
 )
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.net import is_wide_public_ipv4
 
 SG_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html"
 REVOKE = "aws ec2 revoke-security-group-ingress --group-id GROUP --ip-permissions '{0}'"

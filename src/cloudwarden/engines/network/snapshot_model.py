@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from cloudwarden.core.net import protocol_name
 from cloudwarden.engines.network.lb_model import load_balancers
 from cloudwarden.engines.network.model import (
     DbInstance,
@@ -38,7 +39,6 @@ _ROUTE_TARGETS = (
     "VpcPeeringConnectionId", "NetworkInterfaceId", "InstanceId", "CarrierGatewayId",
     "LocalGatewayId", "CoreNetworkArn",
 )
-_SG_PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 _DETACHED = ("detached", "detaching")
 
 
@@ -96,7 +96,7 @@ def nacl_of(raw: dict[str, Any]) -> NetworkAcl:
 
 def sg_rule_of(raw: dict[str, Any]) -> SgRule:
     protocol = str(raw.get("IpProtocol", "-1"))
-    protocol = _SG_PROTOCOLS.get(protocol, protocol)
+    protocol = "-1" if protocol == "-1" else protocol_name(protocol)
     described = [r.get("Description", "") for r in (raw.get("IpRanges") or []) + (raw.get("Ipv6Ranges") or [])]
     return SgRule(
         protocol=protocol,
