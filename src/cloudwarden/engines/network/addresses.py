@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cloudwarden.core.net import INTERNET_V6, NOT_INTERNET_V4
+from cloudwarden.core.net import INTERNET_V6 as INTERNET_V6_CIDRS
+from cloudwarden.core.net import NOT_INTERNET_V4
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def any_cidr(version: int) -> str:
 
 # One list of non-internet ranges for the whole program (core.net).
 _NOT_INTERNET_V4 = NOT_INTERNET_V4
-_INTERNET_V6 = INTERNET_V6
+_INTERNET_V6 = INTERNET_V6_CIDRS
 
 
 def _complement(blocks: Iterable[Cidr], space_high: int) -> tuple[tuple[int, int], ...]:
