@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cloudwarden.checks._datastore import Kind, Outcome, judge_with_item
 from cloudwarden.checks._public import public_actions
 from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.kinds import KINDS, Outcome, judge_with_item
 from cloudwarden.checks.registry import Result, check
 
-VAULT = Kind("glacier.vaults", "VaultName", "VaultARN", "AWS::Glacier::Vault")
+VAULT = KINDS["glacier.vault"]
 GLACIER_ACTIONS = ("glacier:InitiateJob", "glacier:GetJobOutput", "glacier:UploadArchive",
                    "glacier:DeleteArchive", "glacier:DeleteVault", "glacier:SetVaultAccessPolicy",
                    "glacier:ListVaults", "glacier:DescribeVault")

@@ -116,6 +116,6 @@ def load_all_checks() -> dict[str, CheckDef]:
     import cloudwarden.checks as package
 
     for module in pkgutil.iter_modules(package.__path__):
-        if not module.name.startswith("_") and module.name not in ("registry", "context", "helpers"):
+        if not module.name.startswith("_") and module.name not in ("registry", "context", "helpers", "kinds"):
             importlib.import_module(f"{package.__name__}.{module.name}")
     return REGISTRY
