@@ -23,6 +23,9 @@ RDS = "rds.db_instances"
 PREFIX_LISTS = "ec2.managed_prefix_lists"
 PREFIX_ENTRIES = "ec2.prefix_list_entries"
 SG_DATASETS = [SG, ENIS, RDS, PREFIX_LISTS, PREFIX_ENTRIES]
+# Interfaces and RDS only name what uses a group; an unread prefix list a rule names makes the group
+# UNKNOWN (ingress_rules raises), so a prefix-list gap never passes where it matters.
+SG_WORDING = [ENIS, RDS, PREFIX_LISTS, PREFIX_ENTRIES]
 SG_TYPE = "AWS::EC2::SecurityGroup"
 INTERNET = ("0.0.0.0/0", "::/0")
 MAX_PORT = 65535

@@ -163,7 +163,10 @@ def _role_readers(ctx: CheckContext, found: Analysis, bucket_arn: str) -> list[s
 
 
 @check("iam.resource_policies_no_public_principal", resource_type="AWS::Lambda::Function",
-       datasets=[d for service in PUBLIC_SERVICES for d in (PARENTS[service], PUBLIC_SERVICES[service])],
+       datasets=[d for service in PUBLIC_SERVICES for d in (PARENTS[service], PUBLIC_SERVICES[service])]
+       + ["organizations.organization"],
+       # the organization only names member accounts as such in the evidence
+       optional=["organizations.organization"],
        fix="Remove the statement that lets every principal in, or narrow it with aws:SourceArn, "
            "aws:SourceAccount or aws:PrincipalOrgID.",
        cli="aws lambda remove-permission --function-name FUNCTION --statement-id SID",

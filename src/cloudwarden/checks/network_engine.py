@@ -35,6 +35,24 @@ NETWORK = ["ec2.subnets", "ec2.route_tables", "ec2.internet_gateways", "ec2.netw
            "ec2.prefix_list_entries", "ec2.egress_only_internet_gateways"]
 
 
+# Everything model_from_snapshot reads besides NETWORK: every check on the model reads all of it.
+MODEL_EXTRAS = ["ec2.instances", "ec2.addresses", "rds.db_instances", "rds.db_subnet_groups",
+                "elbv2.load_balancers", "elbv2.listeners", "elbv2.target_groups", "elbv2.target_health",
+                "elb.load_balancers"]
+MODEL = NETWORK + MODEL_EXTRAS
+# Gaps the model surfaces per resource where a verdict depends on them (engines.network.verdict_gap),
+# or that never turn a path into no path: a missing prefix list is UNKNOWN only where a rule names it.
+SURFACED = ["ec2.managed_prefix_lists", "ec2.prefix_list_entries", "ec2.egress_only_internet_gateways",
+            "ec2.addresses"]
+BALANCERS = ["elbv2.load_balancers", "elbv2.listeners", "elbv2.target_groups", "elbv2.target_health",
+             "elb.load_balancers"]
+
+
+def optional_except(*needed: str) -> list[str]:
+    """The model's datasets a check's verdict does not rest on: all but NETWORK's required ones and `needed`."""
+    return [d for d in MODEL if d in SURFACED or (d in MODEL_EXTRAS and d not in needed)]
+
+
 CHECK_IDS = ("net.instance_reachable_from_internet", "net.rds_reachable_from_internet",
              "net.lb_forwards_internet_to_admin_port", "net.lateral_path_to_data_tier")
 
@@ -125,7 +143,7 @@ def why_not(net: RegionNetwork, resource_id: str) -> str:
 
 
 @check("net.instance_reachable_from_internet", resource_type="AWS::EC2::Instance",
-       datasets=NETWORK + ["ec2.instances", "ec2.addresses"],
+       datasets=MODEL, optional=optional_except(),
        fix="Remove the internet path to admin and database ports: drop the public address, the "
            "0.0.0.0/0 or ::/0 rule, or the route to the internet gateway; reach hosts through SSM "
            "Session Manager or a VPN instead.",
@@ -155,7 +173,7 @@ def instance_reachable_from_internet(ctx: CheckContext) -> Iterator[Result]:
 
 
 @check("net.rds_reachable_from_internet", resource_type="AWS::RDS::DBInstance",
-       datasets=NETWORK + ["rds.db_instances", "rds.db_subnet_groups"],
+       datasets=MODEL, optional=optional_except("rds.db_instances", "rds.db_subnet_groups"),
        fix="Set PubliclyAccessible to false, keep the DB subnet group in subnets without a route to an "
            "internet gateway, and admit the DB port only from application security groups.",
        cli="aws rds modify-db-instance --db-instance-identifier ID --no-publicly-accessible --apply-immediately",
@@ -176,8 +194,7 @@ def rds_reachable_from_internet(ctx: CheckContext) -> Iterator[Result]:
 
 
 @check("net.lb_forwards_internet_to_admin_port", resource_type="AWS::ElasticLoadBalancingV2::LoadBalancer",
-       datasets=NETWORK + ["elbv2.load_balancers", "elbv2.listeners", "elbv2.target_groups",
-                           "elbv2.target_health", "elb.load_balancers"],
+       datasets=MODEL, optional=optional_except(*BALANCERS),
        fix="Do not publish admin or database ports through an internet-facing load balancer: remove the "
            "listener or target group, or make the balancer internal.",
        cli="aws elbv2 delete-listener --listener-arn LISTENER_ARN",
@@ -203,7 +220,7 @@ def lb_forwards_internet_to_admin_port(ctx: CheckContext) -> Iterator[Result]:
 
 
 @check("net.lateral_path_to_data_tier", resource_type="AWS::EC2::SecurityGroup",
-       datasets=NETWORK + ["rds.db_instances", "ec2.instances"],
+       datasets=MODEL, optional=optional_except("rds.db_instances", "ec2.instances"),
        fix="Admit the exposed tier's security group into the data tier only on the database port; "
            "remove SSH/RDP and all-traffic rules that reference web or bastion groups.",
        cli="aws ec2 revoke-security-group-ingress --group-id DATA_SG --protocol tcp --port 22 --source-group WEB_SG",
