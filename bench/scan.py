@@ -100,11 +100,58 @@ def seed_iam(endpoint: str, copy: int) -> int:
     return 5
 
 
-def run_scan(endpoint: str, out: Path) -> dict[str, Any]:
+SHAPES = {
+    # The hardening issue's account: 5,000 IAM users and roles, 2,000 buckets, 10,000 SG rules.
+    "large": {"users": 2500, "roles": 2500, "buckets": 2000, "groups": 200, "rules_per_group": 50},
+    "medium": {"users": 500, "roles": 500, "buckets": 200, "groups": 20, "rules_per_group": 50},
+}
+
+
+def seed_shape(endpoint: str, shape: dict[str, int], workers: int = 8) -> int:
+    """Seed an account of the given shape in parallel; returns the number of resources made."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    iam = boto3.client("iam", region_name="us-east-1", endpoint_url=endpoint)
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint)
+    ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=endpoint)
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    inline = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:GetObject", "iam:PassRole"], "Resource": "*"}]})
+
+    def user(i: int) -> None:
+        iam.create_user(UserName=f"shape-user-{i}")
+        iam.put_user_policy(UserName=f"shape-user-{i}", PolicyName="inline", PolicyDocument=inline)
+
+    def role(i: int) -> None:
+        iam.create_role(RoleName=f"shape-role-{i}", AssumeRolePolicyDocument=trust)
+
+    def bucket(i: int) -> None:
+        s3.create_bucket(Bucket=f"shape-bucket-{i}")
+
+    vpc = ec2.create_vpc(CidrBlock="10.200.0.0/16")["Vpc"]["VpcId"]
+
+    def group(i: int) -> None:
+        gid = ec2.create_security_group(GroupName=f"shape-sg-{i}", Description="shape", VpcId=vpc)["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 1000 + r, "ToPort": 1000 + r,
+             "IpRanges": [{"CidrIp": f"10.{i % 250}.{r}.0/24"}]} for r in range(shape["rules_per_group"])])
+
+    # moto's IAM backend answers 500 to concurrent writes: IAM is seeded in order, the rest in parallel.
+    for fn, count in ((user, shape["users"]), (role, shape["roles"])):
+        for i in range(count):
+            fn(i)
+    with ThreadPoolExecutor(workers) as pool:
+        for fn, count in ((bucket, shape["buckets"]), (group, shape["groups"])):
+            list(pool.map(fn, range(count)))
+    return shape["users"] + shape["roles"] + shape["buckets"] + shape["groups"] * (1 + shape["rules_per_group"])
+
+
+def run_scan(endpoint: str, out: Path, formats: str = "json") -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(DEMO_CREDENTIALS)
     command = [sys.executable, "-m", "cloudwarden", "scan", "--endpoint-url", endpoint,
-               "--regions", ",".join(REGIONS), "--out", str(out), "--quiet", "--format", "json"]
+               "--regions", ",".join(REGIONS), "--out", str(out), "--quiet", "--format", formats]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -118,26 +165,37 @@ def run_scan(endpoint: str, out: Path) -> dict[str, Any]:
     snapshot = load_snapshot(out / "account.snapshot")
     return {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "api_requests": snapshot.stats["api_requests"],
             "findings": len(findings["findings"]), "by_status": findings["summary"]["by_status"],
-            "gaps": len(snapshot.gaps)}
+            "gaps": len(snapshot.gaps),
+            "files": {p.name: p.stat().st_size for p in sorted(out.iterdir())}}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=1, help="copies of the ~60-resource set (default 1)")
+    parser.add_argument("--shape", choices=sorted(SHAPES),
+                        help="instead of --scale: an account of one shape (large: 5,000 users and roles, "
+                             "2,000 buckets, 10,000 security-group rules)")
+    parser.add_argument("--format", default="json", help="report formats the scan writes (e.g. all); sizes printed")
     args = parser.parse_args()
     os.environ.update(DEMO_CREDENTIALS)
     # The seed attaches no AWS-managed policy; loading moto's 1,500 of them would only add payload.
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "false"
     with moto_server_process() as endpoint, tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        resources = sum(seed_iam(endpoint, c) + sum(seed_region(endpoint, r, c) for r in REGIONS)
-                        for c in range(args.scale))
+        if args.shape:
+            resources = seed_shape(endpoint, SHAPES[args.shape])
+        else:
+            resources = sum(seed_iam(endpoint, c) + sum(seed_region(endpoint, r, c) for r in REGIONS)
+                            for c in range(args.scale))
         seeded = time.perf_counter() - started
-        result = run_scan(endpoint, Path(tmp) / "report")
-    print(f"scale {args.scale}: {resources} resources seeded in {seeded:.1f} s (not timed below)")
+        result = run_scan(endpoint, Path(tmp) / "report", args.format)
+    label = f"shape {args.shape}" if args.shape else f"scale {args.scale}"
+    print(f"load average     {os.getloadavg()[0]:.2f} (1 min) at the end of the scan")
+    print(f"{label}: {resources} resources seeded in {seeded:.1f} s (not timed below)")
     print(f"scan wall time   {result['wall_s']:.2f} s")
     print(f"peak memory      {result['peak_rss_mb']:.0f} MB (RSS of the scan process)")
     print(f"API requests     {result['api_requests']}")
+    print("files written    " + ", ".join(f"{name} {size / 1e6:.2f} MB" for name, size in result["files"].items()))
     print(f"findings         {result['findings']} {json.dumps(result['by_status'], sort_keys=True)}; "
           f"{result['gaps']} gaps")
     print(PEERS)

@@ -19,6 +19,7 @@ import random
 import resource
 import tempfile
 import time
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -45,8 +46,11 @@ def _identity(rng: random.Random, account: str) -> dict:
                                    "attributes": {"creationDate": "2024-05-01T00:00:00Z",
                                                   "mfaAuthenticated": "false"}}}
     user = rng.choice(("alice", "bob", "carol", "deploy-bot"))
+    rng.randrange(10**15)  # keeps the random stream of earlier versions (which gave every event a new key)
+    # An IAM user signs with its one or two long-term keys, as in real CloudTrail.
+    key = f"AKIA{account[-4:]}{zlib.crc32(user.encode()) % 10**12:012d}"
     return {"type": "IAMUser", "principalId": "AIDAEXAMPLE", "arn": f"arn:aws:iam::{account}:user/{user}",
-            "accountId": account, "accessKeyId": f"AKIA{rng.randrange(10**15):016d}", "userName": user}
+            "accountId": account, "accessKeyId": key, "userName": user}
 
 
 _NORMAL = (
@@ -63,6 +67,11 @@ _NORMAL = (
 )
 _ATTACKS = (
     ("cloudtrail.amazonaws.com", "StopLogging", {"name": "main-trail"}),
+    ("ssm.amazonaws.com", "GetParameters", {"names": [f"/app/secret-{n}" for n in range(10)], "withDecryption": True}),
+    ("ssm.amazonaws.com", "SendCommand", {"instanceIds": ["i-0a", "i-0b", "i-0c"], "documentName": "AWS-RunShellScript"}),
+    ("bedrock.amazonaws.com", "InvokeModel", {"modelId": "anthropic.claude-3-sonnet-20240229-v1:0"}),
+    ("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", {"groupId": "sg-1", "ipPermissions": {"items": [
+        {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "ipRanges": {"items": [{"cidrIp": "0.0.0.0/0"}]}}]}}),
     ("iam.amazonaws.com", "CreateAccessKey", {"userName": "admin-backup"}),
     ("guardduty.amazonaws.com", "DeleteDetector", {"detectorId": "12abc"}),
     ("ec2.amazonaws.com", "ModifySnapshotAttribute",

@@ -10,13 +10,16 @@ import logging
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
 
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.registry import CheckDef, Result, load_all_checks
+from cloudwarden.checks.registry import CheckDef, CheckMeta, Result, load_all_checks
 from cloudwarden.core.enums import Status
 from cloudwarden.core.errors import UsageError
 from cloudwarden.core.findings import Finding
-from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
+from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Gap, Snapshot
+from cloudwarden.suppress import RuleSet, tag_index
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,14 @@ class Assessment:
     checks_without_resources: list[str] = field(default_factory=list)
     gaps: int = 0
     stats: dict[str, object] = field(default_factory=dict)
+    # What every reporter needs beside the findings: each run check's metadata (rationale,
+    # remediation, compliance ids) and the failed reads behind UNKNOWN results.
+    check_meta: dict[str, CheckMeta] = field(default_factory=dict)
+    collection_gaps: list[Gap] = field(default_factory=list)
+    # Optional report sections, plain JSON-able data keyed by name ("compliance",
+    # "shared_responsibility", "account_strategy", "suppressed", ...): the HTML and JSON reports
+    # show whatever is here (docs/reports.md).
+    sections: dict[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         counts = {status.value: 0 for status in Status}
@@ -42,12 +53,13 @@ class Assessment:
 def select_checks(only: Iterable[str] | None = None, skip: Iterable[str] | None = None) -> list[CheckDef]:
     registry = load_all_checks()
     chosen = dict(registry)
+    unknown = [c for c in {*(only or ()), *(skip or ())}
+               if not any(cid == c or cid.startswith(c + ".") for cid in registry)]
+    if unknown:
+        raise UsageError(f"no such check or service: {', '.join(sorted(unknown))}",
+                         hint="`cloudwarden checks` lists the check ids")
     if only:
         wanted = set(only)
-        unknown = [c for c in wanted if not any(cid == c or cid.startswith(c + ".") for cid in registry)]
-        if unknown:
-            raise UsageError(f"no such check or service: {', '.join(sorted(unknown))}",
-                             hint="`cloudwarden checks` lists the check ids")
         chosen = {cid: c for cid, c in registry.items()
                   if cid in wanted or cid.split(".")[0] in wanted}
     for cid in skip or ():
@@ -55,7 +67,8 @@ def select_checks(only: Iterable[str] | None = None, skip: Iterable[str] | None 
     return [chosen[k] for k in sorted(chosen)]
 
 
-def assess(snapshot: Snapshot, checks: list[CheckDef] | None = None) -> Assessment:
+def assess(snapshot: Snapshot, checks: list[CheckDef] | None = None, suppressions: RuleSet | None = None,
+           today: date | None = None) -> Assessment:
     checks = checks if checks is not None else select_checks()
     findings: list[Finding] = []
     empty: list[str] = []
@@ -64,6 +77,10 @@ def assess(snapshot: Snapshot, checks: list[CheckDef] | None = None) -> Assessme
         if not produced:
             empty.append(check_def.meta.id)
         findings.extend(produced)
+    sections: dict[str, Any] = {}
+    if suppressions is not None:
+        outcome = suppressions.apply(findings, tag_index(snapshot), today or datetime.now(UTC).date())
+        findings, sections["suppressions"] = outcome.findings, outcome.to_dict()
     return Assessment(
         account_id=snapshot.account_id,
         collected_at=snapshot.collected_at,
@@ -73,6 +90,9 @@ def assess(snapshot: Snapshot, checks: list[CheckDef] | None = None) -> Assessme
         checks_without_resources=empty,
         gaps=len(snapshot.gaps),
         stats=dict(snapshot.stats),
+        sections=sections,
+        check_meta={c.meta.id: c.meta for c in checks},
+        collection_gaps=list(snapshot.gaps),
     )
 
 

@@ -37,7 +37,7 @@ class Case:
     @property
     def expected(self) -> Status:
         prefix = self.name.split("-", 1)[0]
-        return {"pass": Status.PASS, "fail": Status.FAIL, "unknown": Status.UNKNOWN}[prefix]
+        return {"pass": Status.PASS, "fail": Status.FAIL, "unknown": Status.UNKNOWN, "manual": Status.MANUAL}[prefix]
 
     def __str__(self) -> str:
         return f"{self.check_id}:{self.name}"

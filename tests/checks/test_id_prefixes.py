@@ -19,6 +19,7 @@ THEMED_MODULES: dict[str, set[str]] = {
     "incident_response": {"backup", "cloudformation", "ir"},
     "network_engine": {"net"},
     "vpc": {"ec2", "vpc"},
+    "vpc_connectivity": {"vpc"},
 }
 
 

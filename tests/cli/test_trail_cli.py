@@ -67,3 +67,33 @@ def test_hunt_json_flags_capped_detections(store: Path, capsys: pytest.CaptureFi
     for detection in detections:
         assert {"rule_id", "title", "severity", "technique"} <= set(detection) and len(detection["event_ids"]) == 1
         assert detection["events_truncated"] == (detection["event_count"] > 1)
+
+
+@pytest.mark.parametrize("given", ["MordorNginxStack-BankingWAFRole-9S3E0UAE1MM0",
+                                   "arn:aws:iam::123456789123:role/MordorNginxStack-BankingWAFRole-9S3E0UAE1MM0"])
+def test_timeline_principal_by_name_or_arn(store: Path, capsys: pytest.CaptureFixture[str], given: str) -> None:
+    capsys.readouterr()
+    assert main(["trail", "timeline", str(store), "--principal", given, "--format", "json"]) == 0
+    events = json.loads(capsys.readouterr().out)["events"]
+    # the role's 11 session events, plus the AssumeRole calls that opened them
+    assert sum("BankingWAFRole" in (e["principal"] or "") for e in events) == 11
+    assert {e["event_name"] for e in events if "BankingWAFRole" not in (e["principal"] or "")} == {"AssumeRole"}
+
+
+def test_timeline_unknown_name_is_an_input_error(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trail", "timeline", str(store), "--principal", "nobody"]) == 2
+    assert "no IAM user or role named 'nobody'" in capsys.readouterr().err
+
+
+def test_ingest_reports_rejected_records(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "app.jsonl"
+    source.write_text('{"level": "info", "msg": "not an AWS event"}\n')
+    assert main(["trail", "ingest", str(source), "--store", str(tmp_path / "s"), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["events"], report["rejected"]) == (0, 1)
+
+
+def test_rules_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trail", "rules", "--format", "json"]) == 0
+    rules = json.loads(capsys.readouterr().out)["rules"]
+    assert len(rules) > 100 and all(r["rule_id"] and r["kind"] for r in rules)

@@ -21,7 +21,7 @@ from cloudwarden.engines.iam.account import Account, can, load_account
 from cloudwarden.engines.iam.escalation import ADMIN, Step, build_graph, compute_links, escalation_paths
 from cloudwarden.engines.iam.exposure import READ, Exposure, ExposureReport, analyse_exposure
 from cloudwarden.engines.iam.external import ExternalEntry, external_entries
-from cloudwarden.inventory.snapshot import GLOBAL, Snapshot
+from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
 
 DETAILS = "iam.authorization_details"
 ORG = ["organizations.organization", "organizations.account_chain", "organizations.scps_for_target",
@@ -133,6 +133,10 @@ def external_assume_role_chain(ctx: CheckContext) -> Iterator[Result]:
        doc="https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html")
 def effective_public_or_foreign_read(ctx: CheckContext) -> Iterator[Result]:
     report, found = exposure(ctx), analysis(ctx)
+    try:
+        ctx.get("s3.buckets")
+    except DataUnavailable as missing:  # buckets not listed: those the snapshot does not name are UNKNOWN
+        ctx.skipped.append(Skipped(ctx.account_id, GLOBAL, missing.reason))
     unreadable = {u.arn: u.reason for u in report.unreadable if u.service == "s3"}
     for bucket in (r for r in report.examined if r.service == "s3"):
         readers = _describe(e for e in report.of(bucket.arn) if e.access == READ)

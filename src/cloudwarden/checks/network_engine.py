@@ -214,6 +214,8 @@ def lb_forwards_internet_to_admin_port(ctx: CheckContext) -> Iterator[Result]:
                              net.region, balancer.arn)
             elif not balancer.internet_facing:
                 yield passed(balancer.name, "internal load balancer: no internet traffic", net.region, balancer.arn)
+            elif gap := verdict_gap(net.model, "load_balancer", balancer.name):
+                yield unknown(balancer.name, gap, net.region, balancer.arn)
             else:
                 yield passed(balancer.name, "forwards no internet traffic to an admin or database port",
                              net.region, balancer.arn)
@@ -230,6 +232,10 @@ def lateral_path_to_data_tier(ctx: CheckContext) -> Iterator[Result]:
              "ec2_instance": ("ec2", "instance/", "AWS::EC2::Instance")}
     for net in networks(ctx):
         found = lateral_paths(net.model, net.exposures)
+        for dataset in ("rds.db_instances", "ec2.instances"):  # data hosts the model could not list
+            if dataset in net.model.gapped:
+                ctx.skipped.append(Skipped(net.region, net.region, f"{dataset} was not read: "
+                                           f"{net.model.gapped[dataset]}"))
         for host in data_hosts(net.model):
             service, prefix, resource_type = kinds[host.resource_type]
             arn = ctx.arn(service, prefix + host.resource_id, net.region)
@@ -238,6 +244,9 @@ def lateral_path_to_data_tier(ctx: CheckContext) -> Iterator[Result]:
                 more = f" (and {path.source_count - 1} more exposed host(s))" if path.source_count > 1 else ""
                 yield failed(host.resource_id, f"admin-port path from the internet-exposed tier: "
                              f"{path.path_text()}{more}", net.region, arn, resource_type)
+            elif gap := verdict_gap(net.model, "data_tier", host.resource_id):
+                yield Result(Status.UNKNOWN, host.resource_id, f"not evaluated: {gap}", net.region, arn,
+                             resource_type)
             else:
                 yield passed(host.resource_id, "no security-group path over admin ports from an "
                              "internet-exposed host", net.region, arn, resource_type)

@@ -2,7 +2,7 @@
 
 The only package that exits or configures logging. Library errors arrive as typed
 ``CloudwardenError``s and leave as one line with a hint (a traceback only with ``--debug``).
-Exit codes: 0 clean, 1 a FAIL at or above --fail-on, 2 usage/input error, 3 credentials/fatal.
+Exit codes: one table in `cli/exit_codes.py` (docs/exit-codes.md).
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cloudwarden import __version__
-from cloudwarden.core.errors import CloudwardenError
+from cloudwarden.cli import exit_codes
+from cloudwarden.core.errors import CloudwardenError, InputError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FATAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FATAL = (exit_codes.OK.code, exit_codes.FINDINGS.code,
+                                                  exit_codes.USAGE.code, exit_codes.FATAL.code)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,7 +31,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="cloudwarden", description="AWS security best practices in one program.")
+    parser = _Parser(prog="cloudwarden", description="AWS security best practices in one program.",
+                     epilog=exit_codes.epilog())
     parser.add_argument("--version", action="version", version=f"cloudwarden {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     # Typed loosely: each engine's `register` takes the sub-parser action whatever its parser class.
@@ -37,7 +40,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for module in _command_modules():
         module.register(sub)
+    _accept_debug_everywhere(parser)
     return parser
+
+
+def _accept_debug_everywhere(parser: argparse.ArgumentParser) -> None:
+    """`--debug` after the subcommand too (`cloudwarden scan --debug`), at any depth."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if "--debug" not in child._option_string_actions:
+                    child.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                                       help="show tracebacks and debug logging")
+                _accept_debug_everywhere(child)
 
 
 # The historical order of `--help` first; any other module of this package with a `register`
@@ -71,7 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger(noisy).setLevel(logging.CRITICAL)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()
+        return code
     except CloudwardenError as error:
         if debug:
             raise
@@ -79,10 +96,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("cloudwarden: interrupted\n")
-        return 130
+        return exit_codes.INTERRUPTED.code
     except BrokenPipeError:
-        # Output piped into `head` and the like: not an error of ours.
+        # Output piped into `head` and the like: not an error of ours. Point stdout at /dev/null so
+        # that the interpreter's last flush does not fail again.
+        _silence_stdout()
         return EXIT_OK
+    except _SHAPE_ERRORS as error:
+        if debug:
+            raise
+        snapshot = getattr(args, "snapshot", None)
+        if not snapshot:
+            return _internal_error(error)
+        _print_error(InputError(
+            f"{snapshot} holds data of a shape cloudwarden cannot read ({type(error).__name__}: {error})",
+            hint="collect it again with `cloudwarden collect`; if it came from there unchanged, "
+                 "please report it (rerun with --debug for the traceback)"))
+        return EXIT_USAGE
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, exit 3, never a traceback
+        if debug:
+            raise
+        return _internal_error(error)
+
+
+# What a dataset of an unexpected shape raises when an engine reads it.
+_SHAPE_ERRORS = (KeyError, TypeError, AttributeError, ValueError, IndexError)
+
+
+def _internal_error(error: BaseException) -> int:
+    sys.stderr.write(f"cloudwarden: internal error, please report: {type(error).__name__}: {error}\n"
+                     f"  cloudwarden {__version__}, Python {sys.version.split()[0]}; "
+                     "rerun with --debug for the traceback\n")
+    return EXIT_FATAL
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (captured in tests)
+        pass
 
 
 def _print_error(error: CloudwardenError) -> None:

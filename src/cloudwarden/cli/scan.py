@@ -1,4 +1,4 @@
-"""`scan`, `collect`, `assess`, `demo` and `checks`: the foundation's commands."""
+"""`scan`, `collect`, `assess`, `demo` and `permissions`: the foundation's commands (`checks` is in cli/checks.py)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cloudwarden.assess import Assessment, assess, select_checks
+from cloudwarden.assess import assess, select_checks
+from cloudwarden.cli import _weekly
+from cloudwarden.cli.compliance import compliance_reports, write_reports
+from cloudwarden.cli.exit_codes import assessment_exit_code
+from cloudwarden.cli.output import SNAPSHOT_FILE, report_folder, save_or_rescue, snapshot_target
 from cloudwarden.cli.progress import collection_progress
-from cloudwarden.core.enums import Severity, Status
+from cloudwarden.cli.report import add_format_option, emit
+from cloudwarden.core.enums import Severity
 from cloudwarden.core.errors import UsageError
 from cloudwarden.inventory.snapshot import Snapshot, load_snapshot, save_snapshot
-from cloudwarden.report import findings_document, render_summary, write_findings
-
-SNAPSHOT_FILE = "account.snapshot"
+from cloudwarden.report import ALL
 
 
 def register(sub: Any) -> None:
@@ -26,7 +29,10 @@ def register(sub: Any) -> None:
 
     collect = sub.add_parser("collect", help="collect a snapshot (read-only API calls only)")
     _collect_options(collect)
-    collect.add_argument("--out", required=True, type=Path, help="snapshot file to write")
+    collect.add_argument("--out", required=True, metavar="PATH",
+                         help=f"snapshot file to write, or a folder (existing, or ending in /) to hold {SNAPSHOT_FILE}")
+    collect.add_argument("--force", action="store_true", help="replace the snapshot file if it exists")
+    _selection_options(collect, "collect only the data these check ids or services need")
     collect.set_defaults(handler=run_collect)
 
     assess_p = sub.add_parser("assess", help="assess a snapshot offline")
@@ -42,11 +48,6 @@ def register(sub: Any) -> None:
     permissions = sub.add_parser("permissions", help="print the least-privilege IAM policy a scan needs")
     permissions.set_defaults(handler=run_permissions)
 
-    checks = sub.add_parser("checks", help="list the checks with their area and severity")
-    checks.add_argument("--format", choices=("terminal", "json", "markdown"), default="terminal",
-                        help="markdown: the table in docs/checks.md (generated, never edited by hand)")
-    checks.set_defaults(handler=run_list_checks)
-
 
 def _collect_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
@@ -58,13 +59,23 @@ def _collect_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _assess_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, help="report folder: findings.json (and the snapshot, for scan)")
-    parser.add_argument("--format", choices=("terminal", "json"), default="terminal",
-                        help="stdout: the terminal summary, or findings JSON for piping")
+    parser.add_argument("--out", type=Path, help="report folder: findings.json, the --format files (and the "
+                        "snapshot, for scan)")
+    add_format_option(parser)
     parser.add_argument("--fail-on", type=_severity, metavar="SEVERITY",
-                        help="exit 1 if a FAIL at or above this severity (critical, high, medium, low)")
-    parser.add_argument("--checks", type=_csv, help="only these check ids or services (e.g. iam,s3.bucket_versioning_enabled)")
-    parser.add_argument("--skip-checks", type=_csv, help="check ids or services to leave out")
+                        help="exit 1 if a FAIL, or an UNKNOWN (not evaluated), is at or above this severity "
+                             "(critical, high, medium, low)")
+    parser.add_argument("--allow-unknown", action="store_true",
+                        help="with --fail-on: count FAIL results only, not checks that could not be evaluated")
+    _selection_options(parser, "only these check ids or services (e.g. iam,s3.bucket_versioning_enabled)")
+    _weekly.add_options(parser)
+
+
+def _selection_options(parser: argparse.ArgumentParser, only_help: str) -> None:
+    parser.add_argument("--checks", type=_csv, metavar="IDS", help=only_help)
+    parser.add_argument("--skip-checks", type=_csv, metavar="IDS", help="check ids or services to leave out")
+    parser.add_argument("--compliance", action="append", metavar="ID",
+                        help="also report a compliance framework's controls (cis-aws-7.0, aws-fsbp, wa-security)")
 
 
 def _severity(text: str) -> Severity:
@@ -85,19 +96,27 @@ def _region_list(text: str) -> list[str]:
     return regions
 
 
-def collect_from_args(args: argparse.Namespace) -> Snapshot:
+def collect_from_args(args: argparse.Namespace, checks: list[Any] | None = None) -> Snapshot:
+    """Collect what the selected checks read (everything without a selection)."""
     from cloudwarden.collect import collect_snapshot
 
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
+    datasets = None
+    if getattr(args, "checks", None) or getattr(args, "skip_checks", None):
+        datasets = sorted({d for c in checks or select_checks(args.checks, args.skip_checks) for d in c.meta.datasets})
     with collection_progress(enabled=not args.quiet) as progress:
         return collect_snapshot(profile=args.profile, regions=args.regions, endpoint_url=args.endpoint_url,
-                                progress=progress, workers=args.workers)
+                                progress=progress, workers=args.workers, datasets=datasets)
 
 
 def run_collect(args: argparse.Namespace) -> int:
-    snapshot = collect_from_args(args)
-    path = save_snapshot(snapshot, args.out)
+    target = snapshot_target(args.out, args.force)
+    checks = select_checks(args.checks, args.skip_checks)  # unknown ids fail before any API call
+    snapshot = collect_from_args(args, checks)
+    path, failure = save_or_rescue(snapshot, target)
+    if failure:
+        raise failure
     sys.stderr.write(f"wrote {path}: {len(snapshot.datasets)} datasets, {len(snapshot.gaps)} gaps, "
                      f"{snapshot.stats.get('api_requests', 0)} API requests\n")
     _warn_gaps(snapshot)
@@ -105,36 +124,42 @@ def run_collect(args: argparse.Namespace) -> int:
 
 
 def run_scan(args: argparse.Namespace) -> int:
-    snapshot = collect_from_args(args)
-    if args.out:
-        save_snapshot(snapshot, Path(args.out) / SNAPSHOT_FILE)
+    args.rule_set = _weekly.load_suppressions(args)  # validated before any API call
+    out = report_folder(args.out)
+    checks = select_checks(args.checks, args.skip_checks)  # unknown ids fail before any API call
+    snapshot = collect_from_args(args, checks)
+    failure = None
+    if out:
+        path, failure = save_or_rescue(snapshot, out / SNAPSHOT_FILE)
+        if failure:
+            args.out = path.parent  # the report goes beside the rescued snapshot
     _warn_gaps(snapshot)
-    return report(snapshot, args)
+    code = report(snapshot, args, checks)
+    if failure:
+        raise failure
+    return code
 
 
 def run_assess(args: argparse.Namespace) -> int:
-    return report(load_snapshot(args.snapshot), args)
-
-
-def report(snapshot: Snapshot, args: argparse.Namespace) -> int:
+    report_folder(args.out)
+    args.rule_set = _weekly.load_suppressions(args)
     checks = select_checks(args.checks, args.skip_checks)
-    assessment = assess(snapshot, checks)
-    if args.out:
-        path = write_findings(assessment, Path(args.out), snapshot.gaps)
-        sys.stderr.write(f"wrote {path}\n")
-    if args.format == "json":
-        json.dump(findings_document(assessment, snapshot.gaps), sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        render_summary(assessment, sys.stdout)
-    return exit_code(assessment, args.fail_on)
+    return report(load_snapshot(args.snapshot), args, checks)
 
 
-def exit_code(assessment: Assessment, fail_on: Severity | None) -> int:
-    if fail_on is None:
-        return 0
-    worst = [f for f in assessment.findings if f.status is Status.FAIL and f.severity.rank >= fail_on.rank]
-    return 1 if worst else 0
+def report(snapshot: Snapshot, args: argparse.Namespace, checks: list[Any] | None = None) -> int:
+    checks = checks if checks is not None else select_checks(args.checks, args.skip_checks)
+    assessment = assess(snapshot, checks, getattr(args, "rule_set", None))
+    _weekly.add_views(assessment, snapshot)
+    _weekly.record_history(args, assessment)
+    frameworks = compliance_reports(assessment, getattr(args, "compliance", None), args.out)
+    if frameworks:
+        # The HTML and JSON reports show the compliance view when a framework is chosen.
+        assessment.sections["compliance"] = [r.to_dict() for r in frameworks]
+    emit(assessment, Path(args.out) if args.out else None, args.format)
+    if frameworks and args.format == "terminal":
+        write_reports(frameworks, "terminal", brief=True)
+    return assessment_exit_code(assessment.findings, args.fail_on, args.allow_unknown)
 
 
 def _warn_gaps(snapshot: Snapshot) -> None:
@@ -160,8 +185,7 @@ def run_demo(args: argparse.Namespace) -> int:
     with collection_progress(enabled=not args.quiet) as progress:
         result = demo.run(progress=progress)
     save_snapshot(result.snapshot, Path(args.out) / SNAPSHOT_FILE)
-    path = write_findings(result.assessment, Path(args.out), result.snapshot.gaps)
-    render_summary(result.assessment, sys.stdout)
+    written = emit(result.assessment, Path(args.out), ALL)
     weak_ok = sum(v.ok for v in result.weaknesses)
     good_ok = sum(v.ok for v in result.counterparts)
     sys.stdout.write(
@@ -171,27 +195,9 @@ def run_demo(args: argparse.Namespace) -> int:
     misses = [v for v in result.verdicts if not v.ok]
     for verdict in misses:
         sys.stdout.write(f"  MISMATCH {verdict.describe()}\n")
-    sys.stdout.write(f"Report: {path} and {Path(args.out) / SNAPSHOT_FILE}\n"
+    sys.stdout.write(f"Reports: {', '.join(str(p) for p in written)} and {Path(args.out) / SNAPSHOT_FILE}\n"
                      f"Try: cloudwarden assess {Path(args.out) / SNAPSHOT_FILE} --checks s3\n")
     return 1 if misses else 0
-
-
-def run_list_checks(args: argparse.Namespace) -> int:
-    checks = select_checks()
-    if args.format == "json":
-        rows = [{"id": c.meta.id, "title": c.meta.title, "area": c.meta.area.value,
-                 "severity": c.meta.severity.value, "resource_type": c.meta.resource_type,
-                 "datasets": list(c.meta.datasets), "compliance": c.meta.compliance} for c in checks]
-        json.dump(rows, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return 0
-    if args.format == "markdown":
-        sys.stdout.write(checks_markdown(checks))
-        return 0
-    for c in checks:
-        sys.stdout.write(f"{c.meta.id:<48} {c.meta.area.code:<4} {c.meta.severity.value:<9} {c.meta.title}\n")
-    sys.stdout.write(f"{len(checks)} checks\n")
-    return 0
 
 
 def run_permissions(_args: argparse.Namespace) -> int:
@@ -205,23 +211,3 @@ def run_permissions(_args: argparse.Namespace) -> int:
     json.dump(policy, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
-
-
-def checks_markdown(checks: list[Any]) -> str:
-    """docs/checks.md: every registered check, generated from the registry."""
-    lines = [
-        "# Checks",
-        "",
-        "Generated by `cloudwarden checks --format markdown` from the check registry; do not edit by hand.",
-        f"{len(checks)} checks. Areas: IAM, DET (detective), INF (infrastructure), DP (data), IR (incident response).",
-        "",
-        "| id | area | severity | title | CIS v7.0 | Security Hub | reads |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for c in checks:
-        meta = c.meta
-        cis = ", ".join(meta.compliance.get("cis_aws_v7.0", [])) or "-"
-        fsbp = ", ".join(meta.compliance.get("aws_fsbp", [])) or "-"
-        lines.append(f"| `{meta.id}` | {meta.area.code} | {meta.severity.value} | {meta.title} | {cis} | {fsbp} | "
-                     f"{', '.join(meta.datasets)} |")
-    return "\n".join(lines) + "\n"

@@ -43,7 +43,7 @@ def parse_time(text: str | None) -> datetime | None:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `trail` and its sub-commands."""
-    trail = subparsers.add_parser("trail", help="hunt through CloudTrail logs: ingest, hunt, timeline")
+    trail = subparsers.add_parser("trail", help="hunt through CloudTrail logs: ingest, hunt, timeline, watch, rules")
     commands = trail.add_subparsers(dest="trail_command", metavar="COMMAND")
     commands.required = True
 
@@ -67,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     timeline = commands.add_parser("timeline", help="every event of one actor, following role assumption")
     timeline.add_argument("store", type=Path, metavar="STORE")
     actor = timeline.add_mutually_exclusive_group(required=True)
-    actor.add_argument("--principal", metavar="ARN")
+    actor.add_argument("--principal", metavar="ARN|NAME", help="user or role ARN (or its name, as `iam can` takes)")
     actor.add_argument("--access-key", metavar="ID")
     actor.add_argument("--ip", metavar="IP")
     actor.add_argument("--resource", metavar="ARN")
@@ -75,6 +75,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     timeline.add_argument("--limit", type=int, metavar="N", help="at most N events")
     timeline.add_argument("--format", choices=("terminal", "json"), default="terminal")
     timeline.set_defaults(handler=run_timeline)
+
+
+    watch = commands.add_parser("watch", help="ingest new log files as they arrive and send each new incident once")
+    watch.add_argument("sources", nargs="+", metavar="SOURCE", help="folder or s3://bucket/prefix")
+    watch.add_argument("--store", required=True, type=Path, metavar="DIR", help="store directory")
+    watch.add_argument("--interval", type=float, default=60, metavar="SECONDS",
+                       help="seconds between cycles (default 60)")
+    watch.add_argument("--notify", metavar="TARGET",
+                       help="sns:TOPIC_ARN, https://webhook, or file:PATH (default: JSON lines on stdout)")
+    watch.add_argument("--once", action="store_true", help="run one cycle and exit")
+    watch.set_defaults(handler=run_watch)
+
+    rules = commands.add_parser("rules", help="list the detection rules, or the technique coverage table")
+    rules.add_argument("--coverage", action="store_true",
+                       help="Stratus Red Team and ATT&CK IaaS techniques -> the rules that detect them")
+    rules.add_argument("--rules", type=Path, metavar="DIR", help="Sigma rules instead of the shipped set")
+    rules.add_argument("--format", choices=("terminal", "json", "markdown"), default="terminal")
+    rules.set_defaults(handler=run_rules)
 
 
 def _time_range(parser: argparse.ArgumentParser) -> None:
@@ -117,6 +135,9 @@ def run_ingest(args: argparse.Namespace) -> int:
     for problem in report.problems:
         print(f"warning: {problem.path}: {problem.error}; {problem.bad_items} unreadable item(s), "
               f"{problem.events_kept} good events kept", file=sys.stderr)
+    if report.rejected:
+        print(f"warning: {report.rejected:,} records are not CloudTrail events (no eventTime, eventName or "
+              "eventSource) and were not stored", file=sys.stderr)
     if report.problems:
         print(f"{len(report.problems)} damaged files, {report.bad_items} unreadable items", file=sys.stderr)
     return 0
@@ -153,6 +174,71 @@ def _print_incidents(result: Any) -> None:
             credit = f" (Sigma rule by {rule.author}, SigmaHQ)" if rule.family == "sigma" and rule.author else ""
             print(f"  - {rule.severity.value:<13} {rule.technique or '-':<10} {rule.title}: "
                   f"{detection.event_count} events{credit}  [{rule.id}]")
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    from cloudwarden.cli._trail_notify import sender
+    from cloudwarden.engines.trail.watch import CycleResult, watch
+
+    if args.interval <= 0:
+        raise UsageError("--interval must be a positive number of seconds", hint="for example --interval 60")
+    send = sender(args.notify)
+    failures = []
+
+    def report(cycle: CycleResult) -> None:
+        stamp = datetime.now(UTC).strftime("%H:%M:%S")
+        print(f"{stamp} cycle: {cycle.files_ingested} new files, {cycle.events:,} events, "
+              f"{cycle.incidents_sent} incidents sent", file=sys.stderr)
+        if cycle.error:
+            failures.append(cycle.error)
+            print(f"warning: {cycle.error}; {cycle.unsent} incident(s) will be retried next cycle", file=sys.stderr)
+
+    try:
+        watch(args.sources, args.store, send, args.interval, args.once, on_cycle=report)
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    return 3 if args.once and failures else 0  # 3: an incident could not be delivered
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    from cloudwarden.engines.trail import coverage
+    from cloudwarden.engines.trail.hunt import rule_set
+
+    rules = rule_set(args.rules)
+    if args.coverage:
+        if args.format == "json":
+            _print_json({"counts": coverage.counts(rules), "stratus": coverage.stratus_rows(rules),
+                         "attack_iaas": [entry.to_dict() for entry in coverage.attack_coverage(rules)]})
+        elif args.format == "markdown":
+            sys.stdout.write(coverage.coverage_markdown(rules))
+        else:
+            _print_coverage(coverage, rules)
+        return 0
+    if args.format == "json":
+        _print_json({"rules": [rule.to_dict() for rule in rules]})
+    elif args.format == "markdown":
+        print("| rule | title | severity | ATT&CK | kind |\n|---|---|---|---|---|")
+        for rule in rules:
+            print(f"| `{rule.id}` | {rule.title} | {rule.severity.value} | {rule.technique or '-'} | {rule.kind} |")
+    else:
+        for rule in rules:
+            print(f"{rule.id:<58} {rule.severity.value:<13} {rule.technique or '-':<10} {rule.kind:<10} {rule.title}")
+        print(f"{len(rules)} rules", file=sys.stderr)
+    return 0
+
+
+def _print_coverage(coverage: Any, rules: Any) -> None:
+    total = coverage.counts(rules)
+    print(f"Stratus Red Team AWS techniques: {total['stratus_covered']} of {total['stratus_techniques']} detected")
+    for row in coverage.stratus_rows(rules):
+        names = ", ".join(r["rule_id"] for r in row["rules"])
+        print(f"  {row['id']:<62} {row['attack']:<10} {names}")
+    print(f"\nMITRE ATT&CK IaaS: {total['attack_covered']} covered, {total['attack_not_observable']} not observable, "
+          f"{total['attack_missing']} missing (of {total['attack_iaas_techniques']})")
+    for entry in coverage.attack_coverage(rules):
+        detail = ", ".join(entry.rules[:3]) + (f" (+{len(entry.rules) - 3})" if len(entry.rules) > 3 else "")
+        print(f"  {entry.technique.id:<10} {entry.status:<15} {entry.technique.name[:60]:<60} "
+              f"{detail or entry.technique.not_observable[:80]}")
 
 
 def run_timeline(args: argparse.Namespace) -> int:

@@ -7,29 +7,39 @@ in which whatever could not be read is a gap.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import botocore.exceptions as bex
 
 from cloudwarden.collect.aws import AwsClients, classify
+from cloudwarden.collect.guard import ReadOnlyGuard, ReadOnlyViolation
 from cloudwarden.collect.runner import Collector, ProgressFn, new_snapshot
 from cloudwarden.collect.services import all_calls
 from cloudwarden.collect.spec import Call
 from cloudwarden.core.arn import partition_for_region
-from cloudwarden.core.errors import UsageError
+from cloudwarden.core.errors import CollectionError, UsageError
 from cloudwarden.inventory.snapshot import Gap, Snapshot
 
-__all__ = ["collect_snapshot", "all_calls", "Call", "AwsClients", "enabled_regions"]
+__all__ = ["collect_snapshot", "calls_for", "all_calls", "Call", "AwsClients", "ReadOnlyViolation",
+           "enabled_regions"]
 
 log = logging.getLogger(__name__)
 _ENABLED = ("opt-in-not-required", "opted-in")
 REGION_NOT_ENABLED = "RegionNotEnabled"
 
 
-def enabled_regions(clients: AwsClients, home_region: str) -> tuple[list[str] | None, str]:
-    """Regions enabled for the account, or (None, reason) when DescribeRegions is refused."""
+def enabled_regions(clients: AwsClients, home_region: str, required: bool = True) -> tuple[list[str] | None, str]:
+    """Regions enabled for the account, or (None, reason) when DescribeRegions is refused.
+
+    A garbage answer is fatal when the regions depend on it (`required`), else only noted.
+    """
     try:
-        answer = clients.client("ec2", home_region).describe_regions(AllRegions=True)
+        listed = clients.describe_regions(home_region)
+    except CollectionError as error:
+        if required:
+            raise
+        return None, f"ec2:DescribeRegions failed: {error.message}"
     except (bex.ClientError, bex.BotoCoreError) as error:
         failure = classify(error)
         return None, f"ec2:DescribeRegions failed: {failure.code} {failure.message}".strip()
@@ -37,7 +47,7 @@ def enabled_regions(clients: AwsClients, home_region: str) -> tuple[list[str] | 
     # to the partition of the credentials (moto also lists China and GovCloud regions).
     partition = partition_for_region(home_region)
     regions = [
-        r["RegionName"] for r in answer.get("Regions", [])
+        r["RegionName"] for r in listed
         if r.get("OptInStatus", _ENABLED[0]) in _ENABLED and partition_for_region(r["RegionName"]) == partition
     ]
     return sorted(regions), ""
@@ -51,11 +61,16 @@ def collect_snapshot(
     workers: int = 24,
     calls: list[Call] | None = None,
     clients: AwsClients | None = None,
+    datasets: Iterable[str] | None = None,
 ) -> Snapshot:
+    """Collect a snapshot; with `datasets`, only the calls that fill them (and what they depend on)."""
     clients = clients or AwsClients(profile=profile, endpoint_url=endpoint_url)
+    spec_calls = calls if calls is not None else all_calls()
+    # Refuses a spec naming a write or secret-returning operation here, before any request.
+    clients.guard = ReadOnlyGuard(spec_calls)
     home = clients.session.region_name or (regions[0] if regions else "us-east-1")
     identity = clients.caller_identity(home)
-    enabled, why_not = enabled_regions(clients, home)
+    enabled, why_not = enabled_regions(clients, home, required=not regions)
     if regions:
         unknown = [r for r in regions if not _looks_like_region(r)]
         if unknown:
@@ -66,7 +81,9 @@ def collect_snapshot(
         chosen = enabled
     else:
         chosen = [home]
-    spec_calls = calls if calls is not None else all_calls()
+    if datasets is not None:
+        spec_calls = calls_for(datasets, spec_calls)
+        clients.guard = ReadOnlyGuard(spec_calls)
     disabled = [r for r in chosen if enabled is not None and r not in enabled]
     snapshot = new_snapshot(identity["Account"], identity["Arn"], chosen,
                             partition_for_region(home), endpoint_url)
@@ -78,7 +95,23 @@ def collect_snapshot(
     collector = Collector(clients, spec_calls, collected, home, workers=workers, progress=progress)
     collector.collect(snapshot)
     snapshot.stats["regions_not_enabled"] = disabled
+    if datasets is not None:
+        snapshot.stats["datasets_selected"] = sorted(call.dataset for call in spec_calls)
     return snapshot
+
+
+def calls_for(datasets: Iterable[str], calls: list[Call]) -> list[Call]:
+    """The calls that fill these datasets, with the parents (`per`, `after`) they need first."""
+    by_dataset = {call.dataset: call for call in calls}
+    wanted: set[str] = set()
+    pending = [d for d in datasets if d in by_dataset]
+    while pending:
+        name = pending.pop()
+        if name not in wanted:
+            wanted.add(name)
+            call = by_dataset[name]
+            pending.extend(d for d in (call.per, *call.after) if d and d in by_dataset)
+    return [call for call in calls if call.dataset in wanted]
 
 
 def _mark_region_disabled(snapshot: Snapshot, calls: list[Call], region: str) -> None:

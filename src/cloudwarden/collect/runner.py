@@ -22,6 +22,9 @@ from cloudwarden.collect.aws import (
     _Unimplemented,
     classify,
 )
+from cloudwarden.collect.guard import ReadOnlyViolation
+from cloudwarden.collect.responses import MalformedResponse
+from cloudwarden.collect.secrets import redact
 from cloudwarden.collect.spec import Call
 from cloudwarden.inventory.snapshot import GLOBAL, Gap, Snapshot
 
@@ -142,9 +145,15 @@ class Collector:
                 value = _extract(getattr(client, call.operation)(**params), call.result_key)
             if call.transform is not None:
                 value = call.transform(value)
-            return _normalise(value), None
+            # User data, environments, stack parameters...: only a marker reaches the snapshot.
+            return redact(_normalise(value)), None
+        except ReadOnlyViolation:
+            raise  # a bug in a spec: stop loudly, never file it as a gap
         except _Unimplemented:
             return None, self._gap(task, NOT_IMPLEMENTED, "the endpoint does not implement this operation")
+        except MalformedResponse as error:
+            # An answer that cannot be the operation's result is not "nothing there".
+            return None, self._gap(task, "MalformedResponse", str(error)[:300])
         except Exception as error:  # noqa: BLE001 - classified by error code; every failure is a gap
             failure = classify(error)
             if failure.code in call.absent_codes:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
+
+from cloudwarden.collect.permissions import iam_action
 
 Scope = Literal["regional", "global"]
 
@@ -42,32 +45,50 @@ class Call:
     transform: Callable[[Any], Any] | None = None
     # Extra read-only operations a custom fetch makes, for the allowlist and the permission list.
     extra_operations: tuple[str, ...] = ()
-    permission: str = ""  # defaults to service:OperationName
+    # Overrides the IAM action from the Service Authorization Reference (data/iam_actions.json).
+    permission: str = ""
 
     @property
     def operation_name(self) -> str:
-        return "".join(part.capitalize() for part in self.operation.split("_"))
+        return _operation_name(self.service, self.operation)
+
+    @property
+    def operation_names(self) -> list[str]:
+        """The API operations this call makes, its custom fetch's extra operations included."""
+        return [self.operation_name, *(_operation_name(self.service, op) for op in self.extra_operations)]
 
     @property
     def iam_permission(self) -> str:
         if self.permission:
             return self.permission
-        prefix = _IAM_PREFIX.get(self.service, self.service)
-        return f"{prefix}:{self.operation_name}"
+        return _action_for(self.service, self.operation_name)
 
     @property
     def all_permissions(self) -> list[str]:
         """Every IAM action this call needs, its custom fetch's extra operations included."""
-        prefix = _IAM_PREFIX.get(self.service, self.service)
-        extra = [f"{prefix}:{''.join(p.capitalize() for p in op.split('_'))}" for op in self.extra_operations]
+        extra = [_action_for(self.service, _operation_name(self.service, op)) for op in self.extra_operations]
         return [self.iam_permission, *extra]
 
 
-# boto3 client names whose IAM action prefix differs.
-_IAM_PREFIX = {
-    "elbv2": "elasticloadbalancing",
-    "elb": "elasticloadbalancing",
-    "logs": "logs",
-    "s3control": "s3",
-    "wafv2": "wafv2",
-}
+def _operation_name(service: str, method: str) -> str:
+    """The API's own name for a boto3 method (list_saml_providers -> ListSAMLProviders)."""
+    return _api_names(service).get(method) or "".join(part.capitalize() for part in method.split("_"))
+
+
+@cache
+def _api_names(service: str) -> dict[str, str]:
+    import botocore.session
+    from botocore import xform_name
+    from botocore.exceptions import UnknownServiceError
+
+    try:
+        model = botocore.session.get_session().get_service_model(service)
+    except UnknownServiceError:
+        return {}
+    return {xform_name(name): name for name in model.operation_names}
+
+
+def _action_for(service: str, operation_name: str) -> str:
+    # The Service Authorization Reference's answer; a spec added since the mapping was last
+    # generated falls back to the usual shape (tests/collect/test_permissions.py flags it).
+    return iam_action(service, operation_name) or f"{service}:{operation_name}"

@@ -44,6 +44,10 @@ class Status(str, Enum):
     UNKNOWN = "UNKNOWN"
     # The check itself raised; a bug in cloudwarden or data it did not expect.
     ERROR = "ERROR"
+    # A FAIL that a suppression rule accepted; the finding keeps the rule's reason and owner.
+    MUTED = "MUTED"
+    # A benchmark control that needs a person's review; the message says what to look at.
+    MANUAL = "MANUAL"
 
 
 class Area(str, Enum):

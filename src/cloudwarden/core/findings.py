@@ -36,9 +36,11 @@ class Finding:
     message: str
     remediation: Remediation | None = None
     compliance: dict[str, list[str]] = field(default_factory=dict)
+    # MUTED results only: the rule that muted it, its reason, owner, expiry and the original status.
+    suppression: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "check_id": self.check_id,
             "title": self.title,
             "area": self.area.value,
@@ -54,6 +56,9 @@ class Finding:
             "remediation": self.remediation.to_dict() if self.remediation else None,
             "compliance": {k: list(v) for k, v in self.compliance.items()},
         }
+        if self.suppression is not None:
+            data["suppression"] = dict(self.suppression)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
@@ -72,4 +77,5 @@ class Finding:
             message=data.get("message", ""),
             remediation=Remediation(**rem) if rem else None,
             compliance={k: list(v) for k, v in (data.get("compliance") or {}).items()},
+            suppression=data.get("suppression"),
         )

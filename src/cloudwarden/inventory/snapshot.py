@@ -209,9 +209,13 @@ def save_snapshot(snapshot: Snapshot, path: str | os.PathLike[str]) -> Path:
     if target.parent and not target.parent.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
-    with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as handle:
-        json.dump(snapshot.to_dict(), handle, default=_json_default, separators=(",", ":"))
-    tmp.replace(target)
+    try:
+        with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as handle:
+            json.dump(snapshot.to_dict(), handle, default=_json_default, separators=(",", ":"))
+        tmp.replace(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed write leaves no stray .tmp file behind
+        raise
     return target
 
 

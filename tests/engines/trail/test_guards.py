@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cloudwarden.core.enums import Severity
-from cloudwarden.engines.trail.detect import EVENT_ID_CAP
+from cloudwarden.engines.trail.detect import EVENT_ID_CAP, run_rules
 from cloudwarden.engines.trail.guards import guard
+from cloudwarden.engines.trail.ingest import ingest
 from cloudwarden.engines.trail.rules import Rule
+from cloudwarden.engines.trail.store import Store, connect
 
-from .conftest import event
+from .conftest import event, write_records
 
 Detect = Callable[[list[dict[str, Any]], list[Any]], list[Any]]
 
@@ -37,12 +40,28 @@ def _rule(rule_id: str, where: str) -> Rule:
     return Rule(id=rule_id, title=rule_id, severity=Severity.HIGH, technique="T1", where=where, family="builtin")
 
 
-def test_rule_true_for_absent_event_name_still_fires(detect: Detect) -> None:
-    nameless = event("GetUser", eventID="nameless")
-    del nameless["eventName"]
+def _with_null(tmp_path: Path, events: list[dict[str, Any]], rules: list[Rule], column: str,
+               event_id: str) -> list[Any]:
+    """Detections when ``column`` of event ``event_id`` is NULL in the store: ingest now rejects records
+    without eventName or eventTime, but a store written by an earlier version may still hold them."""
+    folder = tmp_path / f"run-{column}-{len(list(tmp_path.iterdir()))}"
+    ingest([str(write_records(folder / "events.json.gz", events))], folder / "store")
+    connection = connect()
+    try:
+        Store.open(folder / "store").attach(connection)
+        connection.execute("CREATE TEMP TABLE stored AS SELECT * FROM events")
+        connection.execute(f"CREATE OR REPLACE TEMP VIEW events AS SELECT * REPLACE (CASE WHEN event_id = "
+                           f"'{event_id}' THEN NULL ELSE {column} END AS {column}) FROM stored")
+        return run_rules(connection, rules)
+    finally:
+        connection.close()
+
+
+def test_rule_true_for_absent_event_name_still_fires(tmp_path: Path) -> None:
     rules = [_rule("not_a", "(NOT coalesce(event_name = 'A', false))"),
              _rule("absent", "(coalesce(event_name = 'Nowhere', false))")]
-    found = detect([nameless, event("A", eventID="a")], rules)
+    found = _with_null(tmp_path, [event("GetUser", eventID="nameless"), event("A", eventID="a")], rules,
+                       "event_name", "nameless")
     assert [(d.rule.id, d.event_ids) for d in found] == [("not_a", ("nameless",))]
 
 
@@ -56,21 +75,20 @@ def test_event_ids_are_capped_and_the_count_stays_exact(detect: Detect) -> None:
     assert record["event_ids"][:2] == ["e00000", "e00001"]
 
 
-def test_hour_chunks_give_the_same_detections(detect: Detect, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hour_chunks_give_the_same_detections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from cloudwarden.engines.trail import detect as engine
 
     events = [event("StopLogging", source="cloudtrail.amazonaws.com", user=user,
                     when=f"2024-05-01T{hour:02d}:{minute:02d}:00Z", eventID=f"{user}-{hour}-{minute}")
               for user in ("alice", "bob") for hour in (1, 2, 5) for minute in (0, 30)]
     nameless = event("GetUser", eventID="no-time")
-    del nameless["eventTime"]
     rules = [_rule("stop", "coalesce(event_name = 'StopLogging', false)"),
              _rule("everything", "true")]
 
     def summary(found: list[Any]) -> list[tuple[Any, ...]]:
         return sorted((d.rule.id, str(d.first_seen), d.event_count, d.event_ids, d.principals) for d in found)
 
-    whole = summary(detect(events + [nameless], rules))
+    whole = summary(_with_null(tmp_path, events + [nameless], rules, "event_time", "no-time"))
     monkeypatch.setattr(engine, "CHUNK_ROWS", 3)
-    assert summary(detect(events + [nameless], rules)) == whole
+    assert summary(_with_null(tmp_path, events + [nameless], rules, "event_time", "no-time")) == whole
     assert len(whole) == 2 * 2 * 3 + 1  # per rule, actor and hour; the event without a time alone

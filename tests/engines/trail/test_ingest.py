@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import importlib
 import json
 from pathlib import Path
 
@@ -11,11 +12,13 @@ import pytest
 from moto import mock_aws
 
 from cloudwarden.core.errors import InputError
-from cloudwarden.engines.trail import ingest as ingest_module
 from cloudwarden.engines.trail.ingest import ingest
 from cloudwarden.engines.trail.store import Store, connect
 
 from .conftest import ACCOUNT, event, write_records
+
+# the module, not the function of the same name that the package exports
+ingest_module = importlib.import_module("cloudwarden.engines.trail.ingest")
 
 LAYOUT = f"AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/2024/05/01"
 

@@ -44,7 +44,7 @@ SPECS = [
     Call("iam.oidc_providers", "iam", "list_open_id_connect_providers",
          "OpenIDConnectProviderList", scope="global"),
     Call("accessanalyzer.analyzers", "accessanalyzer", "list_analyzers", "analyzers",
-         paginate=True, permission="access-analyzer:ListAnalyzers"),
+         paginate=True),
     Call("account.security_contact", "account", "get_alternate_contact", "AlternateContact",
          scope="global", params={"AlternateContactType": "SECURITY"},
          absent_codes=("ResourceNotFoundException",)),
@@ -52,6 +52,5 @@ SPECS = [
          scope="global", absent_codes=("AWSOrganizationsNotInUseException",)),
     Call("s3.account_public_access_block", "s3control", "get_public_access_block", scope="global",
          fetch=fetch_account_public_access_block,
-         absent_codes=("NoSuchPublicAccessBlockConfiguration",),
-         permission="s3:GetAccountPublicAccessBlock"),
+         absent_codes=("NoSuchPublicAccessBlockConfiguration",)),
 ]

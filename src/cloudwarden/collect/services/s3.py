@@ -32,19 +32,11 @@ def _location(value: Any) -> str:
     return "eu-west-1" if value == "EU" else str(value)
 
 
-# S3's IAM action names differ from its API operation names here.
-_PERMISSION = {
-    "get_public_access_block": "s3:GetBucketPublicAccessBlock",
-    "get_bucket_encryption": "s3:GetEncryptionConfiguration",
-    "get_bucket_lifecycle_configuration": "s3:GetLifecycleConfiguration",
-}
-
-
 def _per_bucket(dataset: str, operation: str, key: str | tuple[str, ...] | None,
                 absent: tuple[str, ...] = ()) -> Call:
     return Call(dataset, "s3", operation, key, scope="global", per="s3.buckets",
                 after=("s3.bucket_location",), per_params=_bucket, per_key=_name,
-                per_region=bucket_region, absent_codes=absent, permission=_PERMISSION.get(operation, ""))
+                per_region=bucket_region, absent_codes=absent)
 
 
 SPECS = [

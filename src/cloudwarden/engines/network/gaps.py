@@ -35,8 +35,22 @@ def _prefix_list_gap(model: NetworkModel, group_ids: list[str]) -> str:
     return ""
 
 
+# What each kind of verdict rests on besides the required datasets.
+_RESTS_ON = {
+    "load_balancer": ("elbv2.load_balancers", "elbv2.listeners", "elbv2.target_groups", "elbv2.target_health",
+                      "elb.load_balancers"),
+    "data_tier": ("ec2.instances", "rds.db_instances"),
+}
+
+
 def verdict_gap(model: NetworkModel, resource_type: str, resource_id: str) -> str:
-    """Why "not reachable" cannot be concluded for this resource from the model; "" if it can."""
+    """Why "not reachable" cannot be concluded for this resource from the model; "" if it can.
+
+    resource_type: "ec2_instance", "rds_instance", "load_balancer" (no forward to an admin port),
+    "data_tier" (no lateral path into a data host)."""
+    for dataset in _RESTS_ON.get(resource_type, ()):
+        if dataset in model.gapped:
+            return f"{dataset} was not read: {model.gapped[dataset]}"
     found = _prefix_list_gap(model, _groups_of(model, resource_type, resource_id))
     if found:
         return found

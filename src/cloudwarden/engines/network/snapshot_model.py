@@ -48,6 +48,7 @@ def optional(snapshot: Snapshot, model: NetworkModel, read: Callable[[], Any], d
         return read()
     except DataUnavailable as missing:
         model.gaps.append(missing.reason)
+        model.gapped.setdefault(missing.dataset, missing.reason)
         return default
 
 

@@ -69,7 +69,9 @@ def _shared_outside(attribute: str) -> str:
 
 
 def _trust_opened() -> str:
-    document = "json_extract_string(request_parameters, '$.policyDocument')"
+    # UpdateAssumeRolePolicy sends policyDocument; CreateRole sends assumeRolePolicyDocument
+    document = ("coalesce(json_extract_string(request_parameters, '$.policyDocument'),"
+                " json_extract_string(request_parameters, '$.assumeRolePolicyDocument'))")
     accounts = rf"regexp_extract_all({document}, '(?:arn:aws[a-z-]*:iam::|\"AWS\"\s*:\s*\[?\s*\")([0-9]{{12}})', 1)"
     wildcard = rf"regexp_matches({document}, '\"Principal\"\s*:\s*\"\*\"|\"AWS\"\s*:\s*(\[[^\]]*)?\"\*\"')"
     foreign = f"len(list_filter({accounts}, lambda a: a <> coalesce(recipient_account_id, user_account_id))) > 0"

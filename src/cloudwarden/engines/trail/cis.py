@@ -66,7 +66,7 @@ def cis_rules() -> list[Rule]:
             equals("event_source", "iam.amazonaws.com"), _names(*_IAM_POLICY_EVENTS))),
         _cis("4.5", "3.5", "CloudTrail configuration changes", Severity.HIGH, "T1562.008", _names(
             "CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging")),
-        _cis("4.6", "3.6", "Console authentication failures", Severity.MEDIUM, "T1110", all_of(
+        _cis("4.6", "3.6", "Console authentication failures", Severity.MEDIUM, "T1110.001", all_of(
             equals("event_name", "ConsoleLogin"), equals("error_message", "Failed authentication")),
              threshold=FAILED_LOGIN_THRESHOLD, window_seconds=FIVE_MINUTES),
         _cis("4.7", "3.7", "Customer-managed KMS key disabled or scheduled for deletion",

@@ -372,10 +372,12 @@ def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple
     connection.execute("CREATE OR REPLACE TEMP TABLE trail_candidates (rule_index INTEGER, grp VARCHAR, sb DOUBLE)")
     active = []
     for index, rule, where in windows:
-        counted = "count(DISTINCT d)" if rule.distinct else "count(*)"
+        counted = "count(DISTINCT d)" if rule.distinct or rule.targets else "count(*)"
         seconds = max(1, int(rule.window_seconds) // WINDOW_SLICES)
         slices = -(-int(rule.window_seconds) // seconds)
         distinct = f", ({rule.distinct})::VARCHAR AS d" if rule.distinct else ""
+        if rule.targets:
+            distinct = f", unnest(({rule.targets})::VARCHAR[]) AS d"
         connection.execute(f"""
             INSERT INTO trail_candidates
             WITH per AS (SELECT grp, sb, {counted} AS n FROM (SELECT ({rule.group_by})::VARCHAR AS grp{distinct},
@@ -395,12 +397,13 @@ def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple
     tests = ", ".join(
         f"CASE WHEN {where} THEN {{'r': {index}, 'grp': ({rule.group_by})::VARCHAR,"
         f" 'sb': floor(epoch(event_time) / {seconds}),"
-        f" 'd': {f'({rule.distinct})::VARCHAR' if rule.distinct else 'NULL::VARCHAR'}}} END"
+        f" 'd': {f'({rule.distinct})::VARCHAR' if rule.distinct else 'NULL::VARCHAR'},"
+        f" 'dl': {f'({rule.targets})::VARCHAR[]' if rule.targets else 'NULL::VARCHAR[]'}}} END"
         for index, rule, where, seconds in active)
     scope = " OR ".join(f"({where})" for _, _, where, _ in active)
     connection.execute(f"""
         CREATE OR REPLACE TEMP TABLE trail_window_rows AS
-        SELECT hit.r AS rule_index, hit.grp AS grp, hit.sb AS sb, hit.d AS d, event_time, event_id, actor, user_arn,
+        SELECT hit.r AS rule_index, hit.grp AS grp, hit.sb AS sb, hit.d AS d, hit.dl AS dl, event_time, event_id, actor, user_arn,
                access_key, source_ip FROM (
             SELECT *, unnest(list_filter([{tests}], lambda x: x IS NOT NULL)) AS hit
             FROM (SELECT {_BASE_COLUMNS}, * EXCLUDE (event_time, event_id, user_arn, source_ip) FROM events
@@ -411,10 +414,12 @@ def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple
     rows: list[tuple[Any, ...]] = []
     try:
         for index, rule, _, _ in active:
-            counted = "count(DISTINCT d)" if rule.distinct else "count(*)"
+            counted = "count(DISTINCT d)" if rule.distinct or rule.targets else "count(*)"
             window = f"INTERVAL {int(rule.window_seconds)} SECOND"
+            # one row per event and counted value (targets: one per target)
+            values = "* EXCLUDE (d, dl), unnest(dl) AS d" if rule.targets else "* EXCLUDE (dl)"
             ctes = f"""
-                m AS MATERIALIZED (SELECT * FROM trail_window_rows WHERE rule_index = {index}),
+                m AS MATERIALIZED (SELECT {values} FROM trail_window_rows WHERE rule_index = {index}),
                 w AS (SELECT grp, event_time, {counted} OVER (PARTITION BY grp ORDER BY event_time
                       RANGE BETWEEN {window} PRECEDING AND CURRENT ROW) AS c FROM m),
                 anchors AS (SELECT DISTINCT grp, event_time AS t FROM w WHERE c > {int(rule.threshold)}),
@@ -422,7 +427,8 @@ def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple
                            THEN 0 ELSE 1 END AS starts FROM anchors),
                 islands AS (SELECT grp, t, sum(starts) OVER (PARTITION BY grp ORDER BY t) AS island FROM marked),
                 spans AS (SELECT grp, island, min(t) - {window} AS start, max(t) AS stop FROM islands GROUP BY ALL)"""
-            source = ("SELECT spans.grp AS span_group, spans.island AS span_island, m.event_time, m.event_id,"
+            select = "SELECT DISTINCT" if rule.targets else "SELECT"  # m has a row per target
+            source = (f"{select} spans.grp AS span_group, spans.island AS span_island, m.event_time, m.event_id,"
                       " m.actor, m.user_arn, m.access_key, m.source_ip FROM spans JOIN m"
                       " ON m.grp IS NOT DISTINCT FROM spans.grp AND m.event_time BETWEEN spans.start AND spans.stop")
             rows += _materialized(connection, ctes, source, ("span_group", "span_island"), index,
@@ -458,6 +464,44 @@ def _first_seen_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Ru
     return _materialized(connection, ctes, source, ("actor", "bucket"), index, True)
 
 
+def _baseline_rule(connection: duckdb.DuckDBPyConnection, index: int, rule: Rule,
+                   where: str) -> list[tuple[Any, ...]]:
+    """Matching events that first showed their value of the rule's dimension in the store's history
+    (the view ``baselines``), when their principal (for ``principal``: their account) was seen at
+    least ``learning_seconds`` before.
+
+    The candidates come from the baselines first (values first seen after the learning time: few,
+    on most stores none, and the rule stops there); only events at those instants are read."""
+    from cloudwarden.engines.trail.baseline import DIMENSIONS, PRINCIPAL
+
+    dimension = str(rule.baseline)
+    group, value = DIMENSIONS[dimension]
+    learning = f"INTERVAL {int(rule.learning_seconds)} SECOND"
+    if dimension == PRINCIPAL:  # the account's history: its first principal
+        history = (f"SELECT grp AS key, min(first_seen) AS since FROM baselines WHERE dimension = '{PRINCIPAL}'"
+                   " GROUP BY grp")
+    else:  # the principal's history
+        history = (f"SELECT value AS key, min(first_seen) AS since FROM baselines WHERE dimension = '{PRINCIPAL}'"
+                   " GROUP BY value")
+    connection.execute(f"""
+        CREATE OR REPLACE TEMP TABLE trail_baseline_candidates AS
+        SELECT b.grp, b.value, b.first_seen FROM baselines AS b JOIN ({history}) AS h ON h.key = b.grp
+        WHERE b.dimension = {quote(dimension)} AND h.since <= b.first_seen - {learning}""")
+    try:
+        row = connection.execute("SELECT count(*) FROM trail_baseline_candidates").fetchone()
+        if not row or not row[0]:
+            return []
+        extra = f", ({group})::VARCHAR AS b_group, ({value})::VARCHAR AS b_value"
+        instants = "event_time IN (SELECT DISTINCT first_seen FROM trail_baseline_candidates)"
+        ctes = f"m AS (SELECT * FROM {_source(f'{instants} AND {where}', extra)})"
+        source = (f"SELECT m.event_time, m.event_id, m.actor, m.user_arn, m.access_key, m.source_ip,"
+                  f" time_bucket({EVENT_BUCKET}, m.event_time) AS bucket FROM m JOIN trail_baseline_candidates AS c"
+                  " ON c.grp = m.b_group AND c.value = m.b_value AND c.first_seen = m.event_time")
+        return _materialized(connection, ctes, source, ("actor", "bucket"), index, True)
+    finally:
+        connection.execute("DROP TABLE trail_baseline_candidates")
+
+
 def _window_can_fire(plan: _Plan, rule: Rule) -> bool:
     """False when a distinct-event-name window could not count past its threshold in this store."""
     names = plan.passing.get(rule.where)
@@ -491,6 +535,8 @@ def run_rules(connection: duckdb.DuckDBPyConnection, rules: Sequence[Rule]) -> l
                 rows += _near_rule(connection, index, rule, where, other)
         elif rule.kind == "first_seen":
             rows += _first_seen_rule(connection, index, rule, where)
+        elif rule.kind == "baseline":
+            rows += _baseline_rule(connection, index, rule, where)
     detections = [_detection(rules[row[0]], row) for row in rows]
     detections.sort(key=lambda d: (-d.rule.severity.rank, d.first_seen or datetime.max, d.rule.id))
     return detections

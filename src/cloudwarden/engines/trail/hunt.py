@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from cloudwarden.engines.trail.builtin import builtin_rules
+from cloudwarden.engines.trail.builtin_attack import attack_rules
+from cloudwarden.engines.trail.builtin_matrix import matrix_rules
 from cloudwarden.engines.trail.cis import cis_rules
 from cloudwarden.engines.trail.detect import Detection, run_rules
 from cloudwarden.engines.trail.incidents import DEFAULT_WINDOW, Incident, group_incidents
@@ -23,8 +25,8 @@ from cloudwarden.engines.trail.store import Store, connect
 
 
 def rule_set(rules_dir: Path | None = None) -> list[Rule]:
-    """CIS + built-in rules, plus the Sigma rules of ``rules_dir`` (default: the shipped SigmaHQ set)."""
-    return cis_rules() + builtin_rules() + load_rules(rules_dir or default_rules_dir())
+    """CIS + built-in rules (builtin, builtin_attack, builtin_matrix), plus the Sigma rules of ``rules_dir`` (default: the shipped SigmaHQ set)."""
+    return cis_rules() + builtin_rules() + attack_rules() + matrix_rules() + load_rules(rules_dir or default_rules_dir())
 
 
 @dataclass

@@ -18,16 +18,17 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from cloudwarden.core.errors import InputError
-from cloudwarden.engines.trail import parsing
+from cloudwarden.engines.trail import baseline, parsing
 from cloudwarden.engines.trail.schema import EVENT_SPEC, RECORDS_SPEC, normalise_sql
 from cloudwarden.engines.trail.sources import local_files
-from cloudwarden.engines.trail.store import SourceFile, Store, connect
+from cloudwarden.engines.trail.store import REJECTED_DAY, SourceFile, Store, connect
 
 # DuckDB reserves twice the largest allowed JSON object per reading thread, so the limit follows
 # the batch's largest file (gzip'd CloudTrail inflates about 10x) instead of one fixed, huge value.
@@ -70,8 +71,11 @@ class IngestReport:
     files_ingested: int = 0
     files_already_ingested: int = 0
     events: int = 0
+    rejected: int = 0  # records that are not CloudTrail events (no eventTime, eventName or eventSource)
     problems: list[FileProblem] = field(default_factory=list)
     seconds: float = 0.0
+    first_event: datetime | None = None  # time range of the events this ingest added
+    last_event: datetime | None = None
 
     @property
     def bad_items(self) -> int:
@@ -126,9 +130,12 @@ def _copy_sql(reader: str, staging: Path) -> str:
     safe = "regexp_replace(coalesce({}, 'unknown'), '[^A-Za-z0-9_.-]', '_', 'g')"
     target = str(staging).replace("'", "''")
     return (
+        # Records without eventTime, eventName or eventSource are not CloudTrail events: they go to
+        # the day partition REJECTED_DAY, which Store.publish counts and drops instead of storing.
         f"COPY (SELECT *, {safe.format('coalesce(recipient_account_id, user_account_id)')} AS account, "
         f"{safe.format('aws_region')} AS region, "
-        "coalesce(strftime(event_time, '%Y-%m-%d'), 'unknown') AS day "
+        f"CASE WHEN event_name IS NULL OR event_source IS NULL THEN '{REJECTED_DAY}' "
+        f"ELSE coalesce(strftime(event_time, '%Y-%m-%d'), '{REJECTED_DAY}') END AS day "
         f"FROM (SELECT {select_list} FROM (SELECT {inner} FROM ({reader}) AS raw) AS parsed)) "
         f"TO '{target}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS}, "
         "PARTITION_BY (account, region, day), FILENAME_PATTERN 'part_{uuid}', OVERWRITE_OR_IGNORE true)"
@@ -162,7 +169,9 @@ def _salvage_file(connection: duckdb.DuckDBPyConnection, source: SourceFile, sto
                     handle.write(json.dumps(event) + "\n")
             kept = _copy(connection, _reader_sql([lines], parsing.FileFormat.STREAM, False), staging)
             lines.unlink()
-        store.publish(staging)
+        rejected = store.publish(staging)
+        kept -= rejected
+        report.rejected += rejected
     except duckdb.Error as exc:
         store.discard(staging)
         raise InputError(f"cannot store salvaged events of {source.key}: {exc}",
@@ -187,8 +196,9 @@ def _ingest_batch(connection: duckdb.DuckDBPyConnection, batch: Sequence[SourceF
 
 def _commit_batch(batch: Sequence[SourceFile], staging: Path, events: int, store: Store,
                   report: IngestReport) -> None:
-    report.events += events
-    store.publish(staging)
+    rejected = store.publish(staging)
+    report.events += events - rejected
+    report.rejected += rejected
     for source in batch:
         store.record(source, None)
 
@@ -307,6 +317,12 @@ def ingest(sources: Sequence[str], store_dir: Path, progress: Progress | None = 
             for _, staging, future in pending:
                 wait([future])
                 store.discard(staging)
-    connection.close()
+    try:
+        connection.execute(f"SET threads = {WORKERS}")  # the COPYs are done: one aggregate on every core
+        span = baseline.update(store.root, connection)
+        if span:
+            report.first_event, report.last_event = span
+    finally:
+        connection.close()
     report.seconds = time.perf_counter() - started
     return report

@@ -34,8 +34,15 @@ class Rule:
     window_seconds: int = 0
     group_by: str = ACTOR_SQL  # SQL expression windows are counted per
     distinct: str | None = None  # count distinct values of this expression instead of events
+    # count distinct elements of this SQL list expression (the targets of each event: instance ids,
+    # object keys, parameter names...) instead of events: "more than N distinct targets in W"
+    targets: str | None = None
     near: str | None = None  # a second condition that must match close in time (same actor)
     first_seen: str | None = None  # fires on a value of this expression new for the group (history)
+    # fires on the event that first showed a value of this baseline dimension (baseline.DIMENSIONS)
+    # in the whole store's history, once the principal has been seen for learning_seconds
+    baseline: str | None = None
+    learning_seconds: int = 86400
     author: str = ""
     references: tuple[str, ...] = field(default_factory=tuple)
 
@@ -45,6 +52,8 @@ class Rule:
             return "near"
         if self.first_seen is not None:
             return "first_seen"
+        if self.baseline is not None:
+            return "baseline"
         return "window" if self.threshold > 0 else "event"
 
     def to_dict(self) -> dict[str, object]:
@@ -59,6 +68,10 @@ class Rule:
         }
         if self.kind in ("window", "near"):
             data.update(threshold=self.threshold, window_seconds=self.window_seconds)
+        if self.kind == "window" and (self.distinct or self.targets):
+            data["counts"] = "distinct targets" if self.targets else "distinct values"
+        if self.baseline is not None:
+            data.update(baseline=self.baseline, learning_seconds=self.learning_seconds)
         if self.author:
             data["author"] = self.author
         return data

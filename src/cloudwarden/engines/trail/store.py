@@ -30,6 +30,7 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 EVENTS_DIR = "events"
 STAGING_DIR = ".staging"
+REJECTED_DAY = "_rejected"  # staging day partition of records that are not CloudTrail events
 # DuckDB's working memory; larger intermediate results spill to SPILL_DIR instead of growing the
 # process (peak RSS of a hunt or an ingest stays under ~1 GB with 512 MB here; see docs/trail.md).
 MEMORY_LIMIT = "512MB"
@@ -135,13 +136,26 @@ class Store:
         staging.mkdir(parents=True)
         return staging
 
-    def publish(self, staging: Path) -> None:
-        """Move a finished batch's partition folders into the store, then drop the staging folder."""
+    def publish(self, staging: Path) -> int:
+        """Move a finished batch's partition folders into the store, then drop the staging folder.
+
+        Returns the number of rejected records (the REJECTED_DAY partitions), which are dropped.
+        """
+        rejected = sorted(staging.glob(f"*/*/day={REJECTED_DAY}/*.parquet"))
+        count = 0
+        if rejected:
+            files = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in rejected) + "]"
+            with duckdb.connect(":memory:") as connection:
+                row = connection.execute(f"SELECT sum(num_rows) FROM parquet_file_metadata({files})").fetchone()
+            count = int(row[0]) if row and row[0] is not None else 0
+            for folder in {path.parent for path in rejected}:
+                shutil.rmtree(folder, ignore_errors=True)
         for parquet in staging.rglob("*.parquet"):
             target = self.events_dir / parquet.relative_to(staging)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(parquet, target)
         shutil.rmtree(staging, ignore_errors=True)
+        return count
 
     def discard(self, staging: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
@@ -156,6 +170,9 @@ class Store:
 
         The day partition is filtered too, so DuckDB skips whole folders outside the range.
         """
+        from cloudwarden.engines.trail import baseline
+
+        baseline.attach(self.root, connection)
         if not self.has_events():
             columns = ", ".join(
                 ("NULL::TIMESTAMP AS event_time" if c == "event_time" else f"NULL::VARCHAR AS {c}")

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from cloudwarden.core.errors import UsageError
+from cloudwarden.core.errors import InputError, UsageError
 from cloudwarden.engines.trail.rules import quote
 from cloudwarden.engines.trail.store import Store, connect
 
@@ -99,15 +99,41 @@ def build_timeline(connection: duckdb.DuckDBPyConnection, seed: str, seed_key: s
     return [TimelineEvent(*row) for row in rows]
 
 
+def resolve_principal(connection: duckdb.DuckDBPyConnection, name_or_arn: str) -> str:
+    """The ARN of the one IAM user or role named ``name_or_arn`` in the store (an ARN is returned as is).
+
+    Like ``iam can``: a name is the last part of a user's or role's ARN (paths allowed); a role is
+    found through its sessions' issuer too. Several accounts with that name: an error listing them."""
+    if name_or_arn.startswith("arn:"):
+        return name_or_arn
+    literal = quote(name_or_arn)
+    rows = connection.execute(
+        "SELECT DISTINCT arn FROM (SELECT user_arn AS arn FROM events WHERE user_type = 'IAMUser'"
+        " UNION ALL SELECT issuer_arn FROM events WHERE issuer_type = 'Role' OR issuer_type = 'IAMUser')"
+        f" WHERE arn IS NOT NULL AND regexp_extract(arn, '[^/]+$') = {literal}"
+        " AND regexp_matches(arn, ':(user|role)/') ORDER BY arn").fetchall()
+    arns = [row[0] for row in rows]
+    if len(arns) == 1:
+        return str(arns[0])
+    if not arns:
+        raise InputError(f"no IAM user or role named {name_or_arn!r} in the store",
+                         hint="give the principal's ARN, or check the name (case matters)")
+    raise InputError(f"{len(arns)} principals are named {name_or_arn!r}: {', '.join(arns[:5])}",
+                     hint="give the ARN of the one you mean")
+
+
 def timeline(store_dir: Path, principal: str | None = None, access_key: str | None = None,
              ip: str | None = None, resource: str | None = None, since: datetime | None = None,
              until: datetime | None = None, limit: int | None = None) -> list[TimelineEvent]:
     """The story of one actor in a store, in time order."""
-    seed = actor_condition(principal, access_key, ip, resource)
+    actor_condition(principal, access_key, ip, resource)  # exactly one selector
     store = Store.open(store_dir)
     connection = connect()
     try:
         store.attach(connection, since, until)
+        if principal:
+            principal = resolve_principal(connection, principal)
+        seed = actor_condition(principal, access_key, ip, resource)
         return build_timeline(connection, seed, access_key, limit)
     finally:
         connection.close()

@@ -1,0 +1,80 @@
+"""ACM certificates: not about to expire, RSA keys of 2048 bits or more, Certificate Transparency logging.
+
+Reads `acm.certificates` and `acm.certificate` (collect/services/acm.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.helpers import verdict
+from cloudwarden.checks.registry import Result, check
+
+CERTS, CERT = "acm.certificates", "acm.certificate"
+RESOURCE = "AWS::CertificateManager::Certificate"
+DOC = "https://docs.aws.amazon.com/acm/latest/userguide/"
+EXPIRY_WARNING_DAYS = 30
+WEAK_RSA = {"RSA_1024"}
+
+
+def _certificates(ctx: CheckContext) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(region, describe-certificate detail) for every listed certificate; a missing detail is UNKNOWN."""
+    for region, summary in ctx.each(CERTS):
+        arn = str(summary["CertificateArn"])
+        with ctx.resource(_name(summary), region):
+            detail = ctx.item(CERT, arn, region)
+            if detail:
+                yield region, detail
+
+
+def _name(cert: dict[str, Any]) -> str:
+    return f"{cert.get('DomainName')} ({str(cert.get('CertificateArn', '')).rsplit('/', 1)[-1][:8]})"
+
+
+def _result(ok: bool, cert: dict[str, Any], message: str, region: str) -> Result:
+    return verdict(ok, _name(cert), message, region, str(cert["CertificateArn"]), RESOURCE)
+
+
+@check("acm.certificate_not_expiring", resource_type=RESOURCE, datasets=[CERTS, CERT],
+       fix="Renew or re-import the certificate before it expires; for ACM-issued ones fix DNS validation so "
+           "managed renewal succeeds; delete certificates no longer used.",
+       cli="aws acm import-certificate --certificate-arn <ARN> --certificate fileb://cert.pem "
+           "--private-key fileb://key.pem --certificate-chain fileb://chain.pem",
+       doc=DOC + "managed-renewal.html")
+def certificate_not_expiring(ctx: CheckContext) -> Iterator[Result]:
+    for region, cert in _certificates(ctx):
+        if cert.get("Status") not in ("ISSUED", "EXPIRED"):
+            continue  # pending, failed or revoked certificates serve no one and have no validity period yet
+        days = ctx.days_since(cert.get("NotAfter"))
+        if days is None:
+            yield _result(False, cert, "issued certificate without an expiry date", region)
+            continue
+        left = -days
+        ok = left > EXPIRY_WARNING_DAYS
+        yield _result(ok, cert, f"expired {days} day(s) ago" if left < 0 else f"expires in {left} day(s)", region)
+
+
+@check("acm.rsa_key_length_2048", resource_type=RESOURCE, datasets=[CERTS, CERT],
+       fix="Replace RSA_1024 certificates with RSA 2048 (or EC P-256) ones.",
+       cli="aws acm request-certificate --domain-name <DOMAIN> --key-algorithm RSA_2048 --validation-method DNS",
+       doc=DOC + "acm-certificate.html#algorithms")
+def rsa_key_length_2048(ctx: CheckContext) -> Iterator[Result]:
+    for region, cert in _certificates(ctx):
+        algorithm = str(cert.get("KeyAlgorithm") or "")
+        if algorithm.startswith("RSA"):
+            yield _result(algorithm not in WEAK_RSA, cert, f"key algorithm {algorithm}", region)
+
+
+@check("acm.certificate_transparency_logging", resource_type=RESOURCE, datasets=[CERTS, CERT],
+       fix="Keep Certificate Transparency logging enabled so mis-issued certificates for your domains are detectable.",
+       cli="aws acm update-certificate-options --certificate-arn <ARN> "
+           "--options CertificateTransparencyLoggingPreference=ENABLED",
+       doc=DOC + "acm-bestpractices.html#best-practices-transparency")
+def certificate_transparency_logging(ctx: CheckContext) -> Iterator[Result]:
+    for region, cert in _certificates(ctx):
+        if cert.get("Type") != "AMAZON_ISSUED":
+            continue  # the preference applies to certificates ACM issues
+        preference = (cert.get("Options") or {}).get("CertificateTransparencyLoggingPreference", "ENABLED")
+        yield _result(preference != "DISABLED", cert, f"CT logging {str(preference).lower()}", region)

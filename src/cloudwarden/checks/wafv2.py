@@ -1,0 +1,71 @@
+"""WAFv2 regional web ACLs: rules present, logging on, CloudWatch metrics for the ACL and its rules.
+
+Reads `wafv2.web_acls`, `wafv2.web_acl` and `wafv2.logging_configuration` (collect/services/waf.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.helpers import verdict
+from cloudwarden.checks.registry import Result, check
+
+ACLS, ACL, LOGGING = "wafv2.web_acls", "wafv2.web_acl", "wafv2.logging_configuration"
+RESOURCE = "AWS::WAFv2::WebACL"
+DOC = "https://docs.aws.amazon.com/waf/latest/developerguide/"
+
+
+def _web_acls(ctx: CheckContext) -> Iterator[tuple[str, dict[str, Any]]]:
+    for region, summary in ctx.each(ACLS):
+        with ctx.resource(str(summary["Name"]), region):
+            acl = ctx.item(ACL, str(summary["ARN"]), region)
+            if acl:
+                yield region, acl
+
+
+def _result(ok: bool, acl: dict[str, Any], message: str, region: str) -> Result:
+    return verdict(ok, str(acl["Name"]), message, region, str(acl["ARN"]), RESOURCE)
+
+
+@check("wafv2.webacl_has_rules", resource_type=RESOURCE, datasets=[ACLS, ACL],
+       fix="Add rules to the web ACL: AWS managed rule groups (common rule set, SQL database, known bad inputs) "
+           "and a rate-based rule.",
+       cli="aws wafv2 update-web-acl --name <NAME> --scope REGIONAL --id <ID> --lock-token <TOKEN> "
+           "--default-action Allow={} --rules file://rules.json --visibility-config file://visibility.json",
+       doc=DOC + "web-acl-editing.html")
+def webacl_has_rules(ctx: CheckContext) -> Iterator[Result]:
+    for region, acl in _web_acls(ctx):
+        rules = acl.get("Rules") or []
+        names = ", ".join(str(r.get("Name")) for r in rules[:5])
+        yield _result(bool(rules), acl, f"{len(rules)} rule(s): {names}" if rules
+                      else "no rules: every request gets the default action", region)
+
+
+@check("wafv2.webacl_logging", resource_type=RESOURCE, datasets=[ACLS, LOGGING],
+       fix="Send the web ACL's logs to CloudWatch Logs, S3 or Firehose (a destination named aws-waf-logs-*).",
+       cli="aws wafv2 put-logging-configuration --logging-configuration "
+           "ResourceArn=<WEB_ACL_ARN>,LogDestinationConfigs=<LOG_GROUP_ARN>",
+       doc=DOC + "logging.html")
+def webacl_logging(ctx: CheckContext) -> Iterator[Result]:
+    for region, summary in ctx.each(ACLS):
+        with ctx.resource(str(summary["Name"]), region):
+            logging = ctx.item(LOGGING, str(summary["ARN"]), region)
+            destinations = (logging or {}).get("LogDestinationConfigs") or []
+            yield _result(bool(destinations), summary, "logs to " + ", ".join(destinations) if destinations
+                          else "no logging configuration", region)
+
+
+@check("wafv2.rules_cloudwatch_metrics", resource_type=RESOURCE, datasets=[ACLS, ACL],
+       fix="Enable CloudWatch metrics in the visibility configuration of the web ACL and of each rule.",
+       cli="aws wafv2 update-web-acl ... --visibility-config "
+           "SampledRequestsEnabled=true,CloudWatchMetricsEnabled=true,MetricName=<NAME>",
+       doc=DOC + "monitoring-cloudwatch.html")
+def rules_cloudwatch_metrics(ctx: CheckContext) -> Iterator[Result]:
+    for region, acl in _web_acls(ctx):
+        silent = [] if (acl.get("VisibilityConfig") or {}).get("CloudWatchMetricsEnabled") else ["the web ACL"]
+        silent += [f"rule {r.get('Name')}" for r in acl.get("Rules") or []
+                   if not (r.get("VisibilityConfig") or {}).get("CloudWatchMetricsEnabled")]
+        yield _result(not silent, acl, "no CloudWatch metrics for " + ", ".join(silent) if silent
+                      else "the web ACL and every rule publish CloudWatch metrics", region)

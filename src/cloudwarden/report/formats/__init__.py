@@ -1,0 +1,1 @@
+"""One module per report format, each with a module-level `REPORTER` (see report/base.py)."""
