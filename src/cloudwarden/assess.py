@@ -18,6 +18,7 @@ from cloudwarden.checks.registry import CheckDef, CheckMeta, Result, load_all_ch
 from cloudwarden.core.enums import Status
 from cloudwarden.core.errors import UsageError
 from cloudwarden.core.findings import Finding
+from cloudwarden.inventory.enrich import enrich
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Gap, Snapshot
 from cloudwarden.suppress import RuleSet, tag_index
 
@@ -122,7 +123,7 @@ def _scope(region: str, snapshot: Snapshot) -> str:
 
 def _finding(check_def: CheckDef, snapshot: Snapshot, result: Result) -> Finding:
     meta = check_def.meta
-    return Finding(
+    return enrich(snapshot, Finding(
         check_id=meta.id,
         title=meta.title,
         area=meta.area,
@@ -136,4 +137,5 @@ def _finding(check_def: CheckDef, snapshot: Snapshot, result: Result) -> Finding
         message=result.message,
         remediation=meta.remediation,
         compliance=meta.compliance,
-    )
+        rationale=meta.rationale,
+    ))

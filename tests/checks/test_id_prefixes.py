@@ -11,6 +11,7 @@ from __future__ import annotations
 from cloudwarden.checks.registry import load_all_checks
 
 THEMED_MODULES: dict[str, set[str]] = {
+    "config_secrets": {"cloudformation", "ec2"},
     "detection_services": {"config", "guardduty", "securityhub"},
     "ec2_instances": {"ec2"},
     "iam_credentials": {"account", "iam", "org"},

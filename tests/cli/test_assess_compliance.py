@@ -19,8 +19,9 @@ def test_assess_with_compliance_adds_the_framework(tmp_path: Path, capsys: pytes
     code = main(["assess", str(path), "--checks", "iam", "--compliance", "cis-aws-7.0", "--format", "json",
                  "--out", str(tmp_path / "r")])
     assert code == 0
-    document = json.loads(capsys.readouterr().out)
-    [report] = document["compliance"]
+    capsys.readouterr()
+    document = json.loads((tmp_path / "r" / "findings.json").read_text(encoding="utf-8"))
+    [report] = document["sections"]["compliance"]
     controls = {c["id"]: c for c in report["controls"]}
     assert controls["2.5"]["status"] == "fail"  # root without MFA
     # Credential-report data this snapshot never held: not assessed, never passed.

@@ -16,6 +16,7 @@ from typing import Any
 from cloudwarden import __version__
 from cloudwarden.cli import exit_codes
 from cloudwarden.core.errors import CloudwardenError, InputError
+from cloudwarden.core.redact import SecretLogFilter
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FATAL = (exit_codes.OK.code, exit_codes.FINDINGS.code,
                                                   exit_codes.USAGE.code, exit_codes.FATAL.code)
@@ -81,10 +82,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for log_handler in logging.getLogger().handlers:
+        # botocore's debug log prints request headers: the session token never reaches the terminal.
+        log_handler.addFilter(SecretLogFilter())
     if not debug:
         for noisy in ("botocore", "boto3", "urllib3", "werkzeug", "moto"):
             logging.getLogger(noisy).setLevel(logging.CRITICAL)
     handler: Callable[[argparse.Namespace], int] = args.handler
+    _owner_only_files()
     try:
         code = handler(args)
         sys.stdout.flush()
@@ -117,6 +122,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         if debug:
             raise
         return _internal_error(error)
+
+
+def _owner_only_files() -> None:
+    """Snapshots, reports and logs hold an account's configuration: files 0600, folders 0700.
+
+    SIGTERM is turned into the same clean stop as Ctrl-C, so an interrupted write leaves the previous
+    file in place (writes go to a temporary file that replaces the target only when complete).
+    """
+    import os
+    import signal
+    import threading
+
+    os.umask(0o077)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 # What a dataset of an unexpected shape raises when an engine reads it.

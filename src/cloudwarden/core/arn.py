@@ -34,3 +34,15 @@ def partition_for_region(region: str) -> str:
     if region.startswith("us-gov-"):
         return "aws-us-gov"
     return "aws"
+
+
+# Resource types whose results are about the account itself: their ARN is the account's root.
+ACCOUNT_RESOURCE_TYPES = frozenset({
+    "AWS::::Account", "AWS::IAM::Root", "AWS::IAM::Account", "AWS::IAM::AccountPasswordPolicy",
+    "AWS::S3::AccountPublicAccessBlock", "AWS::Account::AlternateContact", "AWS::Organizations::Account",
+})
+
+
+def account_root_arn(account: str, partition: str = "aws") -> str:
+    """`arn:aws:iam::111122223333:root`, the ARN that names an account in findings and policies."""
+    return f"arn:{partition}:iam::{account}:root"

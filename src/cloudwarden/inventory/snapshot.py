@@ -207,11 +207,14 @@ def validate_snapshot_document(data: dict[str, Any], source: str = "snapshot") -
 def save_snapshot(snapshot: Snapshot, path: str | os.PathLike[str]) -> Path:
     target = Path(path)
     if target.parent and not target.parent.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = target.with_name(target.name + ".tmp")
     try:
-        with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as handle:
+        # Owner-only from the first byte: a snapshot is an account's whole configuration.
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as raw, \
+                gzip.open(raw, "wt", encoding="utf-8", compresslevel=6) as handle:
             json.dump(snapshot.to_dict(), handle, default=_json_default, separators=(",", ":"))
+        tmp.chmod(0o600)
         tmp.replace(target)
     except BaseException:
         tmp.unlink(missing_ok=True)  # a failed write leaves no stray .tmp file behind

@@ -36,8 +36,8 @@ MANY_FAILURES = 200
 
 def render_summary(assessment: Assessment, stream: TextIO, per_check: int = 8, width: int | None = None,
                    max_checks: int = 30, written: list[Path] | None = None) -> None:
-    console = Console(file=stream, width=width or (None if stream.isatty() else 140), highlight=False,
-                      soft_wrap=not stream.isatty())
+    # 80 columns when not a terminal (CI logs, files); evidence lines longer than that are cut.
+    console = Console(file=stream, width=width or (None if stream.isatty() else 80), highlight=False)
     counts = assessment.counts()
     console.print(evaluation_line(assessment))
     console.print(
@@ -74,14 +74,15 @@ def evaluation_line(assessment: Assessment) -> str:
         return f"[green]All {total} checks were evaluated.[/green]"
     parts = []
     if unknown:
-        parts.append(f"{len(unknown)} of {total} checks could not be evaluated (UNKNOWN, wholly or in part)")
+        parts.append(f"{len(unknown)} of {total} checks could not be evaluated (UNKNOWN)")
     if errors:
         parts.append(f"{len(errors)} raised an error")
     return "[bold yellow]" + "; ".join(parts) + ".[/bold yellow]"
 
 
 def _area_table(findings: list[Finding]) -> Table:
-    table = Table(title="Results by area (FAIL by severity)", title_justify="left", expand=False)
+    table = Table(title="Results by area (FAIL by severity)", title_justify="left", expand=False,
+                  caption=" · ".join(f"{a.code} {a.value}" for a in Area), caption_justify="left")
     table.add_column("Area")
     for status in Status:
         table.add_column(status.value, justify="right", style=STATUS_STYLE.get(status, "white"))
@@ -94,7 +95,7 @@ def _area_table(findings: list[Finding]) -> Table:
             rows[finding.area][finding.severity.value] += 1
     for area in Area:
         row = rows[area]
-        table.add_row(area.value, *(str(row[s.value]) for s in Status),
+        table.add_row(area.code, *(str(row[s.value]) for s in Status),
                       *(str(row[s.value]) for s in (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)))
     return table
 
@@ -122,7 +123,7 @@ def _print_failures(console: Console, findings: list[Finding], per_check: int, m
             # Messages that already start with the resource's name are not prefixed with it twice.
             text = (finding.message if finding.message.startswith(finding.resource_id)
                     else f"{finding.resource_id}: {finding.message}")
-            console.print(f"           {where_found}{_clip(text)}", markup=False)
+            console.print(f"           {where_found}{_clip(text)}", markup=False, no_wrap=True, overflow="ellipsis")
         if len(group) > per_check:
             console.print(f"           … and {len(group) - per_check} more ({where})", markup=False)
     rest = list(grouped.values())[max_checks:]
@@ -148,7 +149,7 @@ def _print_unknowns(console: Console, findings: list[Finding], where: str) -> No
                   " — data that could not be collected; never counted as PASS:")
     for finding in _first_per_check(unknown)[:10]:
         console.print(f"           {finding.check_id} ({reasons[finding.check_id]}): {_clip(finding.message)}",
-                      markup=False)
+                      markup=False, no_wrap=True, overflow="ellipsis")
     if len(reasons) > 10:
         console.print(f"           … and {len(reasons) - 10} more checks ({where})", markup=False)
 

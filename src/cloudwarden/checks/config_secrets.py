@@ -1,0 +1,68 @@
+"""Secrets left in configuration: instance user data, launch templates, stack parameters and outputs.
+
+The collector never stores these values in clear (collect/secrets.py): it stores a marker with what
+detect-secrets found — type, a redacted excerpt, the line — and the check reads those markers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.helpers import verdict
+from cloudwarden.checks.registry import Result, check
+from cloudwarden.inventory.redacted import secrets_in
+
+INSTANCES = "ec2.instances"
+USER_DATA = "ec2.instance_user_data"
+TEMPLATE_VERSIONS = "ec2.launch_template_versions"
+STACKS = "cloudformation.stacks"
+
+
+def _describe(found: list[dict[str, Any]]) -> str:
+    shown = "; ".join(f"{s['type']} ({s['excerpt']}) in {s['path']}"
+                      + (f" line {s['line']}" if s.get("line") else "") for s in found[:3])
+    more = f"; and {len(found) - 3} more" if len(found) > 3 else ""
+    return f"secrets found: {shown}{more}"
+
+
+def _judge(found: list[dict[str, Any]], clean: str) -> tuple[bool, str]:
+    return (not found, _describe(found) if found else clean)
+
+
+@check("ec2.user_data_no_secrets", resource_type="AWS::EC2::Instance",
+       datasets=[INSTANCES, USER_DATA, TEMPLATE_VERSIONS],
+       fix="Move the secret to Secrets Manager or SSM SecureString, read it at boot with the instance role, "
+           "rotate the exposed value and replace the user data / template version",
+       cli="aws ec2 modify-instance-attribute --instance-id INSTANCE_ID --user-data Value=",
+       doc="https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html")
+def user_data_no_secrets(ctx: CheckContext) -> Iterator[Result]:
+    for region, instance in ctx.each(INSTANCES):
+        instance_id = instance["InstanceId"]
+        with ctx.resource(instance_id, region):
+            found = secrets_in(ctx.item(USER_DATA, instance_id, region), "UserData")
+            ok, message = _judge(found, "user data holds no secret that detect-secrets recognises")
+            yield verdict(ok, instance_id, message, region, ctx.arn("ec2", f"instance/{instance_id}", region),
+                          "AWS::EC2::Instance")
+    for region, version in ctx.each(TEMPLATE_VERSIONS):
+        name = f"{version.get('LaunchTemplateId', '?')} v{version.get('VersionNumber', '?')}"
+        found = secrets_in(version.get("LaunchTemplateData") or {}, "LaunchTemplateData")
+        ok, message = _judge(found, "launch template data holds no secret that detect-secrets recognises")
+        yield verdict(ok, name, message, region,
+                      ctx.arn("ec2", f"launch-template/{version.get('LaunchTemplateId', '?')}", region),
+                      "AWS::EC2::LaunchTemplate")
+
+
+@check("cloudformation.outputs_no_secrets", resource_type="AWS::CloudFormation::Stack", datasets=[STACKS],
+       fix="Declare secret parameters with NoEcho and take them from Secrets Manager dynamic references; "
+           "never output a secret; rotate any value exposed",
+       cli="aws cloudformation update-stack --stack-name STACK --use-previous-template --parameters ...",
+       doc="https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/security-best-practices.html")
+def outputs_no_secrets(ctx: CheckContext) -> Iterator[Result]:
+    for region, stack in ctx.each(STACKS):
+        fields = {"Parameters": stack.get("Parameters") or [], "Outputs": stack.get("Outputs") or []}
+        found = secrets_in(fields)
+        ok, message = _judge(found, "parameters and outputs hold no secret that detect-secrets recognises")
+        yield verdict(ok, stack.get("StackName", "?"), message, region, stack.get("StackId", ""),
+                      "AWS::CloudFormation::Stack")

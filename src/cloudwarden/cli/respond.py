@@ -1,0 +1,44 @@
+"""`cloudwarden respond ACTION TARGET`: incident-response actions, dry-run unless --apply; logged."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    from cloudwarden.remediate.respond import ACTIONS
+
+    parser = sub.add_parser("respond", help="incident-response actions (dry-run unless --apply)")
+    parser.add_argument("action", choices=sorted(ACTIONS))
+    parser.add_argument("target", help="USER:KEY_ID, user, role, bucket or trail name/ARN")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--apply", action="store_true", help="make the calls (default: print them)")
+    parser.add_argument("--log", type=Path, default=Path("respond-log.jsonl"), help="action log (JSON lines)")
+    parser.add_argument("--profile")
+    parser.add_argument("--endpoint-url")
+    parser.set_defaults(handler=run_respond)
+
+
+def run_respond(args: argparse.Namespace) -> int:
+    from cloudwarden.remediate import GuardedClients
+    from cloudwarden.remediate.respond import ACTIONS, plan_action
+
+    steps, undo = plan_action(args.action, args.target, args.region)
+    for step in steps:
+        sys.stdout.write(f"{'call' if args.apply else 'would call'}: {step.describe()}\n")
+    if args.apply:
+        clients = GuardedClients(profile=args.profile, endpoint_url=args.endpoint_url)
+        with clients.allow(ACTIONS[args.action]):
+            for step in steps:
+                clients.run(step)
+    entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "action": args.action, "target": args.target,
+             "applied": bool(args.apply), "steps": [s.to_dict() for s in steps], "undo": [s.to_dict() for s in undo]}
+    with args.log.open("a", encoding="utf-8") as log:
+        log.write(json.dumps(entry) + "\n")
+    sys.stderr.write(f"logged to {args.log}\n")
+    return 0

@@ -1,0 +1,205 @@
+"""Detective-control fixes: CloudTrail log-file validation and S3 data events, the 15 CIS metric
+filters with their alarms, GuardDuty detectors and protection plans, Security Hub.
+
+Undo steps may name a value only known after the apply (the id of a detector the fix creates) as
+``{"$from_step": N, "$path": "JMESPath"}``; the engine resolves it from step N's answer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cloudwarden.checks._cis_detections import DETECTIONS
+from cloudwarden.remediate.model import CannotFix, Plan, Reader, Step, Target, fix, region_of
+
+NAMESPACE = "CloudwardenCIS"
+
+
+def _home(reader: Reader) -> str:
+    return str(reader.options.get("home_region") or "us-east-1")
+
+
+def monitoring_trail(reader: Reader, need_logs: bool = False) -> dict[str, Any]:
+    """The multi-region, logging trail the account-level trail checks rely on."""
+    home = _home(reader)
+    answer = reader.call("cloudtrail", home, "describe_trails", includeShadowTrails=True) or {}
+    candidates = []
+    for trail in answer.get("trailList") or []:
+        if not trail.get("IsMultiRegionTrail"):
+            continue
+        region = str(trail.get("HomeRegion") or home)
+        status = reader.call("cloudtrail", region, "get_trail_status", Name=trail["TrailARN"]) or {}
+        if status.get("IsLogging") and (trail.get("CloudWatchLogsLogGroupArn") or not need_logs):
+            candidates.append(trail)
+    if not candidates:
+        raise CannotFix("no logging multi-region trail" + (" delivers to CloudWatch Logs" if need_logs else "")
+                        + "; fix cloudtrail.multi_region_trail_logging / cloudwatch_logs_integration first")
+    return sorted(candidates, key=lambda t: str(t["TrailARN"]))[0]
+
+
+@fix("cloudtrail.log_file_validation",
+     summary="Turn on log-file integrity validation (digest files) for the trail.",
+     risk="low: CloudTrail writes an hourly digest file beside the logs",
+     writes=["cloudtrail:UpdateTrail"])
+def log_file_validation(reader: Reader, target: Target) -> Plan | None:
+    name = target.resource_arn or target.resource_id
+    answer = reader.call("cloudtrail", region_of(target), "describe_trails", trailNameList=[name]) or {}
+    trails = answer.get("trailList") or []
+    if not trails:
+        raise CannotFix(f"trail {target.resource_id} no longer exists")
+    trail = trails[0]
+    if trail.get("LogFileValidationEnabled"):
+        return None
+    region = str(trail.get("HomeRegion") or region_of(target))
+    return False, [Step("cloudtrail", region, "update_trail", {"Name": trail["TrailARN"], "EnableLogFileValidation": True})], \
+        [Step("cloudtrail", region, "update_trail", {"Name": trail["TrailARN"], "EnableLogFileValidation": False})]
+
+
+@fix("cloudtrail.s3_data_events_read", "cloudtrail.s3_data_events_write",
+     summary="Add an event selector recording read and write S3 object-level events of every bucket to the "
+             "multi-region trail.",
+     risk="low: CloudTrail charges for data events; log volume grows",
+     writes=["cloudtrail:PutEventSelectors"])
+def s3_data_events(reader: Reader, _target: Target) -> Plan | None:
+    trail = monitoring_trail(reader)
+    region = str(trail.get("HomeRegion") or _home(reader))
+    answer = reader.call("cloudtrail", region, "get_event_selectors", TrailName=trail["TrailARN"]) or {}
+    if answer.get("AdvancedEventSelectors"):
+        raise CannotFix(f"trail {trail['Name']} uses advanced event selectors; add the S3 data events there")
+    current = answer.get("EventSelectors") or []
+    partition = str(trail["TrailARN"]).split(":")[1]
+    everything = f"arn:{partition}:s3"
+    for selector in current:
+        for resource in selector.get("DataResources") or []:
+            if resource.get("Type") == "AWS::S3::Object" and everything in (resource.get("Values") or []) \
+                    and selector.get("ReadWriteType") == "All":
+                return None
+    ours = {"ReadWriteType": "All", "IncludeManagementEvents": False,
+            "DataResources": [{"Type": "AWS::S3::Object", "Values": [everything]}]}
+    base = {"TrailName": trail["TrailARN"]}
+    undo_selectors = current or [{"ReadWriteType": "All", "IncludeManagementEvents": True}]
+    return current, [Step("cloudtrail", region, "put_event_selectors", {**base, "EventSelectors": [*current, ours]})], \
+        [Step("cloudtrail", region, "put_event_selectors", {**base, "EventSelectors": undo_selectors})]
+
+
+def _slug(check_id: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", check_id.split(".", 1)[1].removeprefix("alarm_"))
+
+
+def _alarm_fix(check_id: str) -> None:
+    detection = DETECTIONS[check_id]
+    slug = _slug(check_id)
+
+    @fix(check_id, summary=f"On the multi-region trail's log group, a metric filter for {detection.label} and an "
+                           "alarm on it notifying the SNS topic given with --alarm-topic.",
+         risk="low: adds a metric filter and an alarm; the topic's subscribers get notified",
+         writes=["logs:PutMetricFilter", "logs:DeleteMetricFilter", "cloudwatch:PutMetricAlarm",
+                 "cloudwatch:DeleteAlarms"])
+    def planner(reader: Reader, _target: Target) -> Plan | None:
+        topic = str(reader.options.get("alarm_topic") or "")
+        if not topic.startswith("arn:"):
+            raise CannotFix("give --alarm-topic ARN: an SNS topic with a confirmed subscriber, in the log "
+                            "group's region")
+        trail = monitoring_trail(reader, need_logs=True)
+        parts = str(trail["CloudWatchLogsLogGroupArn"]).split(":")
+        region, group = parts[3], parts[6]
+        name = f"cloudwarden-{slug}"
+        filters = reader.call("logs", region, "describe_metric_filters", logGroupName=group,
+                              filterNamePrefix=name) or {}
+        alarms = reader.call("cloudwatch", region, "describe_alarms", AlarmNames=[name]) or {}
+        have_filter = any(f.get("filterName") == name for f in filters.get("metricFilters") or [])
+        have_alarm = any(topic in (a.get("AlarmActions") or []) for a in alarms.get("MetricAlarms") or [])
+        if have_filter and have_alarm:
+            return None
+        steps = [
+            Step("logs", region, "put_metric_filter", {
+                "logGroupName": group, "filterName": name, "filterPattern": detection.pattern,
+                "metricTransformations": [{"metricName": slug, "metricNamespace": NAMESPACE, "metricValue": "1"}]}),
+            Step("cloudwatch", region, "put_metric_alarm", {
+                "AlarmName": name, "AlarmDescription": f"CIS: {detection.label} (cloudwarden)",
+                "MetricName": slug, "Namespace": NAMESPACE, "Statistic": "Sum", "Period": 300,
+                "EvaluationPeriods": 1, "Threshold": 1.0, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "notBreaching", "ActionsEnabled": True, "AlarmActions": [topic]}),
+        ]
+        # Undo removes only the filter and alarm the fix created (names prefixed cloudwarden-).
+        undo = [Step("logs", region, "delete_metric_filter", {"logGroupName": group, "filterName": name}),
+                Step("cloudwatch", region, "delete_alarms", {"AlarmNames": [name]})]
+        return {"metric_filter": have_filter, "alarm": have_alarm}, steps, undo
+
+
+for _check_id in DETECTIONS:
+    _alarm_fix(_check_id)
+
+
+@fix("guardduty.enabled_all_regions",
+     summary="Create (or re-enable) the region's GuardDuty detector.",
+     risk="low: GuardDuty is billed by analysed volume",
+     writes=["guardduty:CreateDetector", "guardduty:UpdateDetector"])
+def guardduty_detector(reader: Reader, target: Target) -> Plan | None:
+    region = region_of(target)
+    ids = (reader.call("guardduty", region, "list_detectors") or {}).get("DetectorIds") or []
+    if not ids:
+        # Undo disables the new detector rather than deleting it (deleting drops its findings).
+        return None, [Step("guardduty", region, "create_detector", {"Enable": True})], \
+            [Step("guardduty", region, "update_detector",
+                  {"DetectorId": {"$from_step": 0, "$path": "DetectorId"}, "Enable": False})]
+    detector = reader.call("guardduty", region, "get_detector", DetectorId=ids[0]) or {}
+    if detector.get("Status") == "ENABLED":
+        return None
+    return detector.get("Status"), [Step("guardduty", region, "update_detector", {"DetectorId": ids[0], "Enable": True})], \
+        [Step("guardduty", region, "update_detector", {"DetectorId": ids[0], "Enable": False})]
+
+
+_FEATURES = {
+    "guardduty.s3_protection": ("S3_DATA_EVENTS", ()),
+    "guardduty.rds_protection": ("RDS_LOGIN_EVENTS", ()),
+    "guardduty.ec2_malware_protection": ("EBS_MALWARE_PROTECTION", ()),
+    "guardduty.runtime_monitoring": ("RUNTIME_MONITORING", ("EKS_ADDON_MANAGEMENT", "ECS_FARGATE_AGENT_MANAGEMENT",
+                                                            "EC2_AGENT_MANAGEMENT")),
+    "guardduty.eks_audit_logs": ("EKS_AUDIT_LOGS", ()),
+    "guardduty.lambda_protection": ("LAMBDA_NETWORK_LOGS", ()),
+}
+
+
+def _feature_fix(check_id: str, feature: str, agents: tuple[str, ...]) -> None:
+    @fix(check_id, summary=f"Enable the GuardDuty feature {feature}" + (f" with {', '.join(agents)}" if agents else "")
+         + " on the detector.", risk="low: billed by analysed volume",
+         writes=["guardduty:UpdateDetector"])
+    def planner(reader: Reader, target: Target) -> Plan | None:
+        region = region_of(target)
+        detector = reader.call("guardduty", region, "get_detector", absent=("BadRequestException",),
+                               DetectorId=target.resource_id)
+        if detector is None:
+            raise CannotFix(f"detector {target.resource_id} no longer exists")
+        found: dict[str, Any] = next((f for f in detector.get("Features") or [] if f.get("Name") == feature), {})
+        extras = {c.get("Name"): c.get("Status") for c in found.get("AdditionalConfiguration") or []}
+        if found.get("Status") == "ENABLED" and all(extras.get(a) == "ENABLED" for a in agents):
+            return None
+        wanted: dict[str, Any] = {"Name": feature, "Status": "ENABLED"}
+        if agents:
+            wanted["AdditionalConfiguration"] = [{"Name": a, "Status": "ENABLED"} for a in agents]
+        old: dict[str, Any] = {"Name": feature, "Status": found.get("Status") or "DISABLED"}
+        if agents:
+            old["AdditionalConfiguration"] = [{"Name": a, "Status": extras.get(a) or "DISABLED"} for a in agents]
+        base = {"DetectorId": target.resource_id}
+        return found or None, [Step("guardduty", region, "update_detector", {**base, "Features": [wanted]})], \
+            [Step("guardduty", region, "update_detector", {**base, "Features": [old]})]
+
+
+for _check_id, (_feature, _agents) in _FEATURES.items():
+    _feature_fix(_check_id, _feature, _agents)
+
+
+@fix("securityhub.enabled",
+     summary="Enable Security Hub in the region (without its default standards; see securityhub.standards_enabled).",
+     risk="low: billed per check and finding ingested",
+     writes=["securityhub:EnableSecurityHub", "securityhub:DisableSecurityHub"])
+def securityhub_on(reader: Reader, target: Target) -> Plan | None:
+    region = region_of(target)
+    hub = reader.call("securityhub", region, "describe_hub",
+                      absent=("InvalidAccessException", "ResourceNotFoundException"))
+    if hub:
+        return None
+    return None, [Step("securityhub", region, "enable_security_hub", {"EnableDefaultStandards": False})], \
+        [Step("securityhub", region, "disable_security_hub", {})]
