@@ -7,10 +7,8 @@ whose policy (or ACL) could not be read is UNKNOWN unless an exposure is proven 
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import networkx as nx  # type: ignore[import-untyped]
 
@@ -43,20 +41,6 @@ class Analysis:
     entries: list[ExternalEntry]
 
 
-_CACHE: dict[int, tuple[weakref.ref[Snapshot], Any]] = {}
-
-
-def _cached(snapshot: Snapshot, kind: str, build: Any) -> Any:
-    key = id(snapshot)
-    entry = _CACHE.get(key)
-    if entry is None or entry[0]() is not snapshot:
-        entry = (weakref.ref(snapshot), {})
-        _CACHE[key] = entry
-    if kind not in entry[1]:
-        entry[1][kind] = build(snapshot)
-    return entry[1][kind]
-
-
 def _build_analysis(snapshot: Snapshot) -> Analysis:
     account = load_account(snapshot)  # DataUnavailable: the check becomes UNKNOWN
     graph = build_graph(account, compute_links(snapshot, account))
@@ -65,11 +49,11 @@ def _build_analysis(snapshot: Snapshot) -> Analysis:
 
 
 def analysis(ctx: CheckContext) -> Analysis:
-    return _cached(ctx.snapshot, "iam", _build_analysis)  # type: ignore[no-any-return]
+    return ctx.assessment.memo("iam.analysis", _build_analysis)
 
 
 def exposure(ctx: CheckContext) -> ExposureReport:
-    return _cached(ctx.snapshot, "exposure", analyse_exposure)  # type: ignore[no-any-return]
+    return ctx.assessment.memo("iam.exposure", analyse_exposure)
 
 
 def describe_path(steps: list[Step] | tuple[Step, ...]) -> str:

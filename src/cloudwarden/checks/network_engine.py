@@ -6,7 +6,6 @@ A region whose EC2 networking data is missing gives UNKNOWN, never PASS.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -67,13 +66,7 @@ class RegionNetwork:
     exposures: list[Exposure]
 
 
-_CACHE: dict[int, tuple[weakref.ref[Snapshot], list[RegionNetwork | Skipped]]] = {}
-
-
 def _analysed(snapshot: Snapshot) -> list[RegionNetwork | Skipped]:
-    cached = _CACHE.get(id(snapshot))
-    if cached is not None and cached[0]() is snapshot:
-        return cached[1]
     found: list[RegionNetwork | Skipped] = []
     for region in snapshot.regions:
         try:
@@ -83,14 +76,12 @@ def _analysed(snapshot: Snapshot) -> list[RegionNetwork | Skipped]:
             continue
         reachability = Reachability(model)
         found.append(RegionNetwork(region, model, reachability, analyze(model, reachability)))
-    _CACHE.clear()  # one snapshot at a time: assessments do not interleave
-    _CACHE[id(snapshot)] = (weakref.ref(snapshot), found)
     return found
 
 
 def networks(ctx: CheckContext) -> Iterator[RegionNetwork]:
     """Every region's analysis; regions without network data become UNKNOWN results."""
-    for item in _analysed(ctx.snapshot):
+    for item in ctx.assessment.memo("network.regions", _analysed):
         if isinstance(item, Skipped):
             ctx.skipped.append(item)
         else:
