@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.context import AssessmentContext, CheckContext
 from cloudwarden.checks.registry import CheckDef, CheckMeta, Result, load_all_checks
 from cloudwarden.core.enums import Status
 from cloudwarden.core.errors import UsageError
@@ -73,8 +73,9 @@ def assess(snapshot: Snapshot, checks: list[CheckDef] | None = None, suppression
     checks = checks if checks is not None else select_checks()
     findings: list[Finding] = []
     empty: list[str] = []
+    shared = AssessmentContext(snapshot)  # the engines' analyses, built once for all checks
     for check_def in checks:
-        produced = run_check(check_def, snapshot)
+        produced = run_check(check_def, snapshot, shared)
         if not produced:
             empty.append(check_def.meta.id)
         findings.extend(produced)
@@ -97,8 +98,8 @@ def assess(snapshot: Snapshot, checks: list[CheckDef] | None = None, suppression
     )
 
 
-def run_check(check_def: CheckDef, snapshot: Snapshot) -> list[Finding]:
-    ctx = CheckContext(snapshot)
+def run_check(check_def: CheckDef, snapshot: Snapshot, shared: AssessmentContext | None = None) -> list[Finding]:
+    ctx = CheckContext(snapshot, shared)
     results: list[Result] = []
     try:
         # One by one, so that results a check yielded before it failed are kept.

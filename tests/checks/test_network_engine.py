@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cloudwarden.inventory.snapshot import Gap
 from tests.checks.cases import Case, Regional, assert_case
 from tests.engines.network.world import REGION, World, perm
 
@@ -41,6 +42,22 @@ def tiers(db_rule: dict) -> World:
 
 
 R = ("us-east-1",)
+PL_GAP = Gap("ec2.prefix_list_entries", "ec2", "GetManagedPrefixListEntries", REGION, "UnauthorizedOperation",
+             "denied", "ec2:GetManagedPrefixListEntries", "pl-ops")
+
+
+def ssh_through_prefix_list() -> dict[str, Regional]:
+    """SSH open through a customer prefix list whose entries could not be read."""
+    world = host([("0.0.0.0/0", "igw-1")], perm("tcp", 22, prefix_lists=("pl-ops",)))
+    world.data["ec2.managed_prefix_lists"].append({"PrefixListId": "pl-ops", "OwnerId": "111122223333"})
+    return data(world)
+
+
+def database_without_subnets() -> dict[str, Regional]:
+    world = database([("0.0.0.0/0", "igw-1")])
+    world.data["rds.db_instances"][0]["DBSubnetGroup"]["Subnets"] = []
+    return data(world)
+
 PUBLIC = [("0.0.0.0/0", "igw-1")]
 CASES = [
     Case("pass-open-group-but-no-igw-route", "net.instance_reachable_from_internet",
@@ -51,6 +68,10 @@ CASES = [
          resource="i-a", regions=R, message="igw-1"),
     Case("unknown-no-network-data", "net.instance_reachable_from_internet", {}, regions=R,
          message="not collected"),
+    Case("unknown-ssh-through-unreadable-prefix-list", "net.instance_reachable_from_internet",
+         ssh_through_prefix_list(), resource="i-a", regions=R, gaps=[PL_GAP], message="pl-ops"),
+    Case("unknown-db-subnets-missing", "net.rds_reachable_from_internet", database_without_subnets(),
+         resource="orders", regions=R, message="subnets of its DB subnet group"),
     Case("pass-public-flag-private-subnet", "net.rds_reachable_from_internet",
          data(database([("0.0.0.0/0", "nat-1")])), resource="orders", regions=R, message="route_table"),
     Case("fail-public-db", "net.rds_reachable_from_internet", data(database(PUBLIC)), resource="orders",

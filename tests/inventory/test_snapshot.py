@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,35 @@ def test_truncated_snapshot_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError) as error:
         load_snapshot(path)
     assert "truncated" in error.value.message or "damaged" in error.value.message
+
+
+# -- validation against the shipped JSON Schema --
+
+def _document(**changes: object) -> dict[str, object]:
+    from cloudwarden.inventory.snapshot import Snapshot
+
+    document = Snapshot(account_id="111122223333", collected_at="2026-11-28T12:00:00+00:00",
+                        regions=["us-east-1"]).to_dict()
+    document.update(changes)
+    return document
+
+
+@pytest.mark.parametrize(("changes", "where"), [
+    ({"datasets": []}, "$.datasets"),
+    ({"regions": "us-east-1"}, "$.regions"),
+    ({"datasets": {"ec2.instances": []}}, "$.datasets.ec2.instances"),
+    ({"gaps": [{"dataset": "x"}]}, "$.gaps[0]"),
+])
+def test_a_snapshot_that_breaks_the_schema_is_refused_with_the_json_path(changes: dict[str, object],
+                                                                         where: str) -> None:
+    from cloudwarden.core.errors import InputError
+    from cloudwarden.inventory.snapshot import Snapshot
+
+    with pytest.raises(InputError, match=rf"at {re.escape(where)}:"):
+        Snapshot.from_dict(_document(**changes))
+
+
+def test_a_valid_snapshot_document_loads() -> None:
+    from cloudwarden.inventory.snapshot import Snapshot
+
+    assert Snapshot.from_dict(_document(datasets={"ec2.instances": {"us-east-1": []}})).regions == ["us-east-1"]

@@ -7,7 +7,6 @@ Every group is judged whether attached or not; attachment only goes into the mes
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result
+from cloudwarden.core.net import protocol_name
 from cloudwarden.inventory.snapshot import DataUnavailable
 
 SG = "ec2.security_groups"
@@ -23,11 +23,13 @@ RDS = "rds.db_instances"
 PREFIX_LISTS = "ec2.managed_prefix_lists"
 PREFIX_ENTRIES = "ec2.prefix_list_entries"
 SG_DATASETS = [SG, ENIS, RDS, PREFIX_LISTS, PREFIX_ENTRIES]
+# Interfaces and RDS only name what uses a group; an unread prefix list a rule names makes the group
+# UNKNOWN (ingress_rules raises), so a prefix-list gap never passes where it matters.
+SG_WORDING = [ENIS, RDS, PREFIX_LISTS, PREFIX_ENTRIES]
 SG_TYPE = "AWS::EC2::SecurityGroup"
 INTERNET = ("0.0.0.0/0", "::/0")
 MAX_PORT = 65535
 
-_PROTOCOLS = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,7 @@ class Rule:
 
 
 def _protocol(raw: Any) -> str:
-    text = str(raw if raw is not None else "-1").lower()
-    return _PROTOCOLS.get(text, text)
+    return protocol_name(raw)
 
 
 def _span(permission: dict[str, Any], protocol: str) -> tuple[int, int]:
@@ -106,23 +107,6 @@ def ingress_rules(ctx: CheckContext, group: dict[str, Any], region: str) -> list
 
 def internet_rules(ctx: CheckContext, group: dict[str, Any], region: str) -> list[Rule]:
     return [rule for rule in ingress_rules(ctx, group, region) if rule.is_internet]
-
-
-# Ranges that are not internet addresses even when wide.
-_NON_PUBLIC = [ipaddress.ip_network(n) for n in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
-    "169.254.0.0/16", "198.18.0.0/15")]
-
-
-def is_wide_public_ipv4(cidr: str, longest: int = 23) -> bool:
-    """A public IPv4 range with a prefix from /1 to /`longest` (0.0.0.0/0 is judged elsewhere)."""
-    try:
-        network = ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
-        return False
-    if network.version != 4 or not 1 <= network.prefixlen <= longest:
-        return False
-    return not any(network.subnet_of(private) for private in _NON_PUBLIC)  # type: ignore[arg-type]
 
 
 # -- attachment --

@@ -18,6 +18,7 @@ from cloudwarden.checks._trails import ACCOUNT_RESOURCE, SELECTORS, STATUS, TRAI
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import failed, passed, verdict
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.arn import parse_arn
 from cloudwarden.inventory.snapshot import DataUnavailable
 
 FILTERS = "logs.metric_filters"
@@ -48,8 +49,10 @@ def _describe(shortfalls: list[str], limit: int = 3) -> str:
 
 def _log_group(trail: dict[str, Any]) -> tuple[str, str]:
     # arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*
-    parts = str(trail["CloudWatchLogsLogGroupArn"]).split(":")
-    return parts[3], parts[6]
+    arn = parse_arn(str(trail["CloudWatchLogsLogGroupArn"]))
+    if arn is None or not arn.resource.startswith("log-group:"):
+        raise ValueError(f"not a log group ARN: {trail['CloudWatchLogsLogGroupArn']}")
+    return arn.region, arn.resource.split(":")[1]
 
 
 def _metrics(metric_filter: dict[str, Any]) -> list[tuple[str, str]]:
@@ -65,7 +68,8 @@ def _watches(alarm: dict[str, Any], metric: tuple[str, str]) -> bool:
 
 
 def _subscribers(ctx: CheckContext, topic: str) -> int:
-    region = topic.split(":")[3]
+    arn = parse_arn(topic)
+    region = arn.region if arn is not None else ""
     return sum(1 for s in ctx.get(SUBSCRIPTIONS, region) or []
                if s.get("TopicArn") == topic and str(s.get("SubscriptionArn", "")).startswith("arn:"))
 

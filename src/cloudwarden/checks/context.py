@@ -8,14 +8,16 @@ makes the whole check UNKNOWN.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from cloudwarden.core.arn import build_arn
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,25 @@ class Skipped:
     reason: str
 
 
-class CheckContext:
+class AssessmentContext:
+    """One per assessment: what every check of it may share, built once (the engines' analyses)."""
+
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        self._memo: dict[str, Any] = {}
+
+    def memo(self, key: str, build: Callable[[Snapshot], T]) -> T:
+        """`build(snapshot)` the first time `key` is asked for in this assessment, then the same value."""
+        if key not in self._memo:
+            self._memo[key] = build(self.snapshot)
+        return self._memo[key]  # type: ignore[no-any-return]
+
+
+class CheckContext:
+    def __init__(self, snapshot: Snapshot, assessment: AssessmentContext | None = None) -> None:
+        self.snapshot = snapshot
+        self.assessment = assessment if assessment is not None and assessment.snapshot is snapshot \
+            else AssessmentContext(snapshot)
         self.account_id = snapshot.account_id
         self.partition = snapshot.partition
         self.regions = list(snapshot.regions)

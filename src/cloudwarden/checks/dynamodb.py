@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cloudwarden.checks._datastore import Kind, Outcome, flag, judge_with_item
 from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.kinds import KINDS, Outcome, flag, judge_with_item
 from cloudwarden.checks.registry import Result, check
 
 DDB_DOC = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
 # Table names are plain strings; the ARN comes from the table's description.
-TABLE = Kind("dynamodb.table_names", "TableName", "TableArn", "AWS::DynamoDB::Table")
+TABLE = KINDS["dynamodb.table"]
 TABLES = "dynamodb.tables"
 
 

@@ -16,17 +16,18 @@ from cloudwarden.checks._sg import (
     SG,
     SG_DATASETS,
     SG_TYPE,
+    SG_WORDING,
     Attachments,
     Rule,
     exposes,
     group_label,
     ingress_rules,
-    is_wide_public_ipv4,
     judge_groups,
 )
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.net import is_wide_public_ipv4
 
 SG_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html"
 REVOKE = "aws ec2 revoke-security-group-ingress --group-id GROUP --ip-permissions '{0}'"
@@ -36,21 +37,21 @@ def _revoke(protocol: str, port: int) -> str:
     return REVOKE.format(f'IpProtocol={protocol},FromPort={port},ToPort={port},IpRanges=[{{CidrIp=0.0.0.0/0}}]')
 
 
-@check("ec2.sg_no_ssh_from_internet", resource_type=SG_TYPE, datasets=SG_DATASETS,
+@check("ec2.sg_no_ssh_from_internet", resource_type=SG_TYPE, datasets=SG_DATASETS, optional=SG_WORDING,
        fix="Remove the 0.0.0.0/0 and ::/0 sources for port 22; use Session Manager or a VPN-only range.",
        cli=_revoke("tcp", 22), doc=SG_DOC)
 def sg_no_ssh_from_internet(ctx: CheckContext) -> Iterator[Result]:
     yield from judge_groups(ctx, exposes([("tcp", 22, "SSH")]))
 
 
-@check("ec2.sg_no_rdp_from_internet", resource_type=SG_TYPE, datasets=SG_DATASETS,
+@check("ec2.sg_no_rdp_from_internet", resource_type=SG_TYPE, datasets=SG_DATASETS, optional=SG_WORDING,
        fix="Remove the 0.0.0.0/0 and ::/0 sources for port 3389; reach Windows hosts through Fleet Manager or a VPN.",
        cli=_revoke("tcp", 3389), doc=SG_DOC)
 def sg_no_rdp_from_internet(ctx: CheckContext) -> Iterator[Result]:
     yield from judge_groups(ctx, exposes([("tcp", 3389, "RDP")]))
 
 
-@check("ec2.sg_no_cifs_from_internet", resource_type=SG_TYPE, datasets=SG_DATASETS,
+@check("ec2.sg_no_cifs_from_internet", resource_type=SG_TYPE, datasets=SG_DATASETS, optional=SG_WORDING,
        fix="Remove internet sources for SMB/NetBIOS ports 139 and 445; share files over a private network.",
        cli=_revoke("tcp", 445), doc=SG_DOC)
 def sg_no_cifs_from_internet(ctx: CheckContext) -> Iterator[Result]:
@@ -64,7 +65,7 @@ def _all_ports(rules: list[Rule]) -> tuple[bool, str]:
     return True, "no all-ports rule from 0.0.0.0/0 or ::/0"
 
 
-@check("ec2.sg_no_all_ports_from_internet", resource_type=SG_TYPE, datasets=SG_DATASETS,
+@check("ec2.sg_no_all_ports_from_internet", resource_type=SG_TYPE, datasets=SG_DATASETS, optional=SG_WORDING,
        fix="Replace all-traffic internet rules with rules for the specific ports the service needs.",
        cli=REVOKE.format("IpProtocol=-1,IpRanges=[{CidrIp=0.0.0.0/0}]"), doc=SG_DOC)
 def sg_no_all_ports_from_internet(ctx: CheckContext) -> Iterator[Result]:
@@ -83,7 +84,7 @@ HIGH_RISK_TCP = {
 }
 
 
-@check("ec2.sg_no_high_risk_ports", resource_type=SG_TYPE, datasets=SG_DATASETS,
+@check("ec2.sg_no_high_risk_ports", resource_type=SG_TYPE, datasets=SG_DATASETS, optional=SG_WORDING,
        fix="Remove internet sources for database, cache and legacy-protocol ports; reach them privately.",
        cli=_revoke("tcp", 3306), doc=SG_DOC)
 def sg_no_high_risk_ports(ctx: CheckContext) -> Iterator[Result]:
@@ -107,7 +108,7 @@ def _unauthorized(rules: list[Rule]) -> tuple[bool, str]:
     return True, "internet-open ports limited to tcp 80/443" if rules else "no port open to the internet"
 
 
-@check("ec2.sg_unrestricted_only_authorized_ports", resource_type=SG_TYPE, datasets=SG_DATASETS,
+@check("ec2.sg_unrestricted_only_authorized_ports", resource_type=SG_TYPE, datasets=SG_DATASETS, optional=SG_WORDING,
        fix="Open only tcp 80/443 to 0.0.0.0/0 and ::/0; restrict every other port to known source ranges.",
        cli="aws ec2 revoke-security-group-ingress --group-id SG_ID --ip-permissions IpProtocol=tcp,FromPort=PORT,ToPort=PORT,IpRanges=[{CidrIp=CIDR}]",
        doc=SG_DOC)
@@ -122,7 +123,7 @@ def _wide_ranges(rules: list[Rule]) -> tuple[bool, str]:
     return True, "no public IPv4 source range between /1 and /23"
 
 
-@check("ec2.sg_no_wide_public_cidr", resource_type=SG_TYPE, datasets=SG_DATASETS,
+@check("ec2.sg_no_wide_public_cidr", resource_type=SG_TYPE, datasets=SG_DATASETS, optional=SG_WORDING,
        fix="Replace /1-/23 public source ranges with the specific addresses that need access.",
        cli="aws ec2 revoke-security-group-ingress --group-id SG_ID --ip-permissions "
            "IpProtocol=tcp,FromPort=PORT,ToPort=PORT,IpRanges=[{CidrIp=WIDE_CIDR}]",
@@ -176,5 +177,12 @@ def sg_unused(ctx: CheckContext) -> Iterator[Result]:
                 named_by = referenced.get(group_id, [])
                 evidence = attachments.describe(group_id, region) if users or not named_by \
                     else "referenced by " + ", ".join(sorted(set(named_by)))
-                yield verdict(bool(users or named_by), group_id, f"{group_label(group)}: {evidence}", region,
+                if not (users or named_by):
+                    # "unused" needs every user kind: without the RDS instances it cannot be told
+                    with ctx.resource(group_id, region):
+                        ctx.get(RDS, region)
+                        yield verdict(False, group_id, f"{group_label(group)}: {evidence}", region,
+                                      ctx.arn("ec2", f"security-group/{group_id}", region), SG_TYPE)
+                    continue
+                yield verdict(True, group_id, f"{group_label(group)}: {evidence}", region,
                               ctx.arn("ec2", f"security-group/{group_id}", region), SG_TYPE)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cloudwarden.checks._datastore import Kind, Outcome, judge_with_item
 from cloudwarden.checks._public import public_actions
 from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.kinds import KINDS, Outcome, judge_with_item
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.arn import parse_arn
 
-VAULT = Kind("glacier.vaults", "VaultName", "VaultARN", "AWS::Glacier::Vault")
+VAULT = KINDS["glacier.vault"]
 GLACIER_ACTIONS = ("glacier:InitiateJob", "glacier:GetJobOutput", "glacier:UploadArchive",
                    "glacier:DeleteArchive", "glacier:DeleteVault", "glacier:SetVaultAccessPolicy",
                    "glacier:ListVaults", "glacier:DescribeVault")
@@ -20,7 +21,8 @@ def _vault_policy(vault: Any, policy: dict[str, Any] | None) -> Outcome:
     document = (policy or {}).get("Policy")
     if not document:
         return True, "no vault access policy"
-    account = str(vault.get("VaultARN", "::::")).split(":")[4]
+    parsed = parse_arn(str(vault.get("VaultARN", "")))
+    account = parsed.account if parsed is not None else ""
     actions = public_actions(document, GLACIER_ACTIONS, vault.get("VaultARN", ""), account, "glacier.vault_policy")
     if not actions:
         return True, "the vault policy lets neither anonymous callers nor other accounts in"

@@ -7,10 +7,8 @@ whose policy (or ACL) could not be read is UNKNOWN unless an exposure is proven 
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import networkx as nx  # type: ignore[import-untyped]
 
@@ -21,7 +19,7 @@ from cloudwarden.engines.iam.account import Account, can, load_account
 from cloudwarden.engines.iam.escalation import ADMIN, Step, build_graph, compute_links, escalation_paths
 from cloudwarden.engines.iam.exposure import READ, Exposure, ExposureReport, analyse_exposure
 from cloudwarden.engines.iam.external import ExternalEntry, external_entries
-from cloudwarden.inventory.snapshot import GLOBAL, Snapshot
+from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
 
 DETAILS = "iam.authorization_details"
 ORG = ["organizations.organization", "organizations.account_chain", "organizations.scps_for_target",
@@ -43,20 +41,6 @@ class Analysis:
     entries: list[ExternalEntry]
 
 
-_CACHE: dict[int, tuple[weakref.ref[Snapshot], Any]] = {}
-
-
-def _cached(snapshot: Snapshot, kind: str, build: Any) -> Any:
-    key = id(snapshot)
-    entry = _CACHE.get(key)
-    if entry is None or entry[0]() is not snapshot:
-        entry = (weakref.ref(snapshot), {})
-        _CACHE[key] = entry
-    if kind not in entry[1]:
-        entry[1][kind] = build(snapshot)
-    return entry[1][kind]
-
-
 def _build_analysis(snapshot: Snapshot) -> Analysis:
     account = load_account(snapshot)  # DataUnavailable: the check becomes UNKNOWN
     graph = build_graph(account, compute_links(snapshot, account))
@@ -65,11 +49,11 @@ def _build_analysis(snapshot: Snapshot) -> Analysis:
 
 
 def analysis(ctx: CheckContext) -> Analysis:
-    return _cached(ctx.snapshot, "iam", _build_analysis)  # type: ignore[no-any-return]
+    return ctx.assessment.memo("iam.analysis", _build_analysis)
 
 
 def exposure(ctx: CheckContext) -> ExposureReport:
-    return _cached(ctx.snapshot, "exposure", analyse_exposure)  # type: ignore[no-any-return]
+    return ctx.assessment.memo("iam.exposure", analyse_exposure)
 
 
 def describe_path(steps: list[Step] | tuple[Step, ...]) -> str:
@@ -133,6 +117,10 @@ def external_assume_role_chain(ctx: CheckContext) -> Iterator[Result]:
        doc="https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html")
 def effective_public_or_foreign_read(ctx: CheckContext) -> Iterator[Result]:
     report, found = exposure(ctx), analysis(ctx)
+    try:
+        ctx.get("s3.buckets")
+    except DataUnavailable as missing:  # buckets not listed: those the snapshot does not name are UNKNOWN
+        ctx.skipped.append(Skipped(ctx.account_id, GLOBAL, missing.reason))
     unreadable = {u.arn: u.reason for u in report.unreadable if u.service == "s3"}
     for bucket in (r for r in report.examined if r.service == "s3"):
         readers = _describe(e for e in report.of(bucket.arn) if e.access == READ)
@@ -163,7 +151,10 @@ def _role_readers(ctx: CheckContext, found: Analysis, bucket_arn: str) -> list[s
 
 
 @check("iam.resource_policies_no_public_principal", resource_type="AWS::Lambda::Function",
-       datasets=[d for service in PUBLIC_SERVICES for d in (PARENTS[service], PUBLIC_SERVICES[service])],
+       datasets=[d for service in PUBLIC_SERVICES for d in (PARENTS[service], PUBLIC_SERVICES[service])]
+       + ["organizations.organization"],
+       # the organization only names member accounts as such in the evidence
+       optional=["organizations.organization"],
        fix="Remove the statement that lets every principal in, or narrow it with aws:SourceArn, "
            "aws:SourceAccount or aws:PrincipalOrgID.",
        cli="aws lambda remove-permission --function-name FUNCTION --statement-id SID",

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from cloudwarden.checks._iam_eval import compiled_or_unknown
+from cloudwarden.checks._public import public_actions
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import (
     allow_statements,
     as_list,
-    has_narrowing_condition,
-    is_public_principal,
     verdict,
 )
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.arn import parse_arn
+from cloudwarden.inventory.snapshot import DataUnavailable
 
 DETAILS = "iam.authorization_details"
 IAM_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
@@ -59,14 +60,11 @@ def inline_policies(ctx: CheckContext) -> Iterator[tuple[str, str, str, Any]]:
                 yield kind, principal[name_key], inline.get("PolicyName", ""), inline.get("PolicyDocument")
 
 
-def grants_full_admin(statement: dict[str, Any]) -> bool:
-    actions = as_list(statement.get("Action"))
-    return (statement.get("Effect") == "Allow" and "NotAction" not in statement
-            and any(a in ("*", "*:*") for a in actions) and "*" in as_list(statement.get("Resource")))
-
-
-def _admin_in(document: Any) -> bool:
-    return any(grants_full_admin(s) for s in allow_statements(document))
+def _admin_in(ctx: CheckContext, document: Any, resource: str = "") -> bool:
+    """Administrator by evaluation (engines.iam.admin's probe), whatever the wording of the policy."""
+    if document is None:
+        return False
+    return compiled_or_unknown(document, ctx.account_id, ctx.partition, DETAILS, resource).is_administrator()
 
 
 def _matching_actions(document: Any, wanted: Any) -> list[str]:
@@ -74,6 +72,21 @@ def _matching_actions(document: Any, wanted: Any) -> list[str]:
     for statement in allow_statements(document):
         hits.extend(a for a in as_list(statement.get("Action")) if wanted(str(a), statement))
     return sorted(set(hits))
+
+
+def _evaluated_verdicts(ctx: CheckContext, judge: Any) -> Iterator[Result]:
+    """Customer-managed and inline policies judged by `judge(name, document) -> (compliant, evidence)`;
+    a document the evaluator cannot read makes that policy UNKNOWN."""
+    for policy, document in customer_policies(ctx):
+        with ctx.resource(policy_name(policy)):
+            ok, message = judge(policy_name(policy), document)
+            yield verdict(ok, policy_name(policy), message, arn=policy.get("Arn", ""),
+                          resource_type="AWS::IAM::ManagedPolicy")
+    for kind, principal, name, document in inline_policies(ctx):
+        with ctx.resource(f"{kind}/{principal}/{name}"):
+            ok, message = judge(f"{kind}/{principal}/{name}", document)
+            yield verdict(ok, f"{kind}/{principal}/{name}", ("inline policy " if not ok else "") + message,
+                          resource_type="AWS::IAM::Policy")
 
 
 def _policy_verdicts(ctx: CheckContext, wanted: Any, what: str) -> Iterator[Result]:
@@ -110,10 +123,11 @@ def user_no_direct_policies(ctx: CheckContext) -> Iterator[Result]:
 def policy_no_full_admin(ctx: CheckContext) -> Iterator[Result]:
     for policy, document in customer_policies(ctx):
         attached = int(policy.get("AttachmentCount", 0))
-        admin = _admin_in(document)
-        message = (f"grants '*:*' and is attached to {attached} principal(s)" if admin and attached
-                   else "grants '*:*' but is not attached" if admin else "does not grant '*:*'")
-        yield verdict(not (admin and attached), policy_name(policy), message, arn=policy.get("Arn", ""))
+        with ctx.resource(policy_name(policy)):
+            admin = _admin_in(ctx, document, policy_name(policy))
+            message = (f"grants '*:*' and is attached to {attached} principal(s)" if admin and attached
+                       else "grants '*:*' but is not attached" if admin else "does not grant '*:*'")
+            yield verdict(not (admin and attached), policy_name(policy), message, arn=policy.get("Arn", ""))
 
 
 @check("iam.inline_policy_no_full_admin", resource_type="AWS::IAM::Policy", datasets=[DETAILS],
@@ -122,9 +136,10 @@ def policy_no_full_admin(ctx: CheckContext) -> Iterator[Result]:
        doc=IAM_DOC + "best-practices.html#grant-least-privilege")
 def inline_policy_no_full_admin(ctx: CheckContext) -> Iterator[Result]:
     for kind, principal, name, document in inline_policies(ctx):
-        admin = _admin_in(document)
-        yield verdict(not admin, f"{kind}/{principal}/{name}",
-                      f"inline policy on {kind} {principal} grants '*:*'" if admin else "does not grant '*:*'")
+        with ctx.resource(f"{kind}/{principal}/{name}"):
+            admin = _admin_in(ctx, document, f"{kind}/{principal}/{name}")
+            yield verdict(not admin, f"{kind}/{principal}/{name}",
+                          f"inline policy on {kind} {principal} grants '*:*'" if admin else "does not grant '*:*'")
 
 
 @check("iam.policy_no_service_wildcard", resource_type="AWS::IAM::ManagedPolicy", datasets=[DETAILS],
@@ -139,17 +154,25 @@ def policy_no_service_wildcard(ctx: CheckContext) -> Iterator[Result]:
                       arn=policy.get("Arn", ""))
 
 
+def _admin_or_unknown(ctx: CheckContext, document: Any) -> bool:
+    """For finding administrators: a document the evaluator cannot read does not make one."""
+    try:
+        return _admin_in(ctx, document)
+    except DataUnavailable:
+        return False
+
+
 def _admin_principals(ctx: CheckContext) -> dict[str, str]:
     """User name -> how it gets admin (AdministratorAccess or a '*:*' policy, directly or by group)."""
     details = _details(ctx)
-    admin_policies = {p["Arn"] for p, doc in customer_policies(ctx) if _admin_in(doc)}
+    admin_policies = {p["Arn"] for p, doc in customer_policies(ctx) if _admin_or_unknown(ctx, doc)}
 
     def admin_via(attached: list[dict[str, Any]], inline: list[dict[str, Any]]) -> str:
         for p in attached:
             if p["PolicyArn"].endswith(ADMIN_POLICY) or p["PolicyArn"] in admin_policies:
                 return p["PolicyName"]
         for p in inline:
-            if _admin_in(p.get("PolicyDocument")):
+            if _admin_or_unknown(ctx, p.get("PolicyDocument")):
                 return p["PolicyName"] + " (inline)"
         return ""
 
@@ -196,11 +219,13 @@ def admin_principals_have_mfa(ctx: CheckContext) -> Iterator[Result]:
        cli="aws iam create-policy-version --policy-arn ARN --policy-document file://scoped.json --set-as-default",
        doc=IAM_DOC + "id_roles_use_permissions-to-switch.html")
 def policy_no_wildcard_assume_role(ctx: CheckContext) -> Iterator[Result]:
-    def assume_any(action: str, statement: dict[str, Any]) -> bool:
-        return (action.lower() in ("sts:assumerole", "sts:*", "sts:assume*", "*")
-                and "*" in as_list(statement.get("Resource")))
+    def judge(name: str, document: Any) -> tuple[bool, str]:
+        probe = compiled_or_unknown(document, ctx.account_id, ctx.partition, DETAILS, name)
+        if probe.assumes_any_role():
+            return False, "allows sts:AssumeRole on roles it does not name (Resource '*' or a wildcard)"
+        return True, "no sts:AssumeRole on '*'"
 
-    yield from _policy_verdicts(ctx, assume_any, "sts:AssumeRole on '*'")
+    yield from _evaluated_verdicts(ctx, judge)
 
 
 @check("iam.policy_no_full_kms_or_cloudtrail", resource_type="AWS::IAM::Policy", datasets=[DETAILS],
@@ -211,39 +236,19 @@ def policy_no_full_kms_or_cloudtrail(ctx: CheckContext) -> Iterator[Result]:
     yield from _policy_verdicts(ctx, lambda a, _s: a.lower() in ("kms:*", "cloudtrail:*"), "kms:* or cloudtrail:*")
 
 
-# Permission sets that let a principal raise its own privileges (single actions or pairs).
-ESCALATION_ACTIONS = (
-    "iam:createpolicyversion", "iam:setdefaultpolicyversion", "iam:attachuserpolicy",
-    "iam:attachgrouppolicy", "iam:attachrolepolicy", "iam:putuserpolicy", "iam:putgrouppolicy",
-    "iam:putrolepolicy", "iam:addusertogroup", "iam:updateassumerolepolicy", "iam:createloginprofile",
-    "iam:updateloginprofile", "iam:createaccesskey", "iam:deleteuserpermissionsboundary",
-    "iam:deleterolepermissionsboundary",
-)
-PASSROLE_PAIRS = ("ec2:runinstances", "lambda:createfunction", "cloudformation:createstack",
-                  "glue:createdevendpoint", "codebuild:createproject", "sagemaker:createnotebookinstance")
-
-
-def _escalation_hits(document: Any) -> list[str]:
-    actions = {str(a).lower() for s in allow_statements(document)
-               if "*" in as_list(s.get("Resource")) for a in as_list(s.get("Action"))}
-    if "*" in actions or "iam:*" in actions:
-        return sorted(actions & {"*", "iam:*"})
-    hits = sorted(actions & set(ESCALATION_ACTIONS))
-    if "iam:passrole" in actions:
-        hits += [f"iam:PassRole+{pair}" for pair in PASSROLE_PAIRS if pair in actions]
-    return hits
-
-
 @check("iam.policy_no_privilege_escalation", resource_type="AWS::IAM::Policy", datasets=[DETAILS],
        fix="Remove the escalation actions, or scope them to specific resources with conditions.",
        cli="aws iam create-policy-version --policy-arn ARN --policy-document file://scoped.json --set-as-default",
        doc=IAM_DOC + "access_policies_manage-edit.html")
 def policy_no_privilege_escalation(ctx: CheckContext) -> Iterator[Result]:
     for policy, document in customer_policies(ctx):
-        hits = _escalation_hits(document)
-        yield verdict(not hits, policy_name(policy),
-                      f"allows on '*': {', '.join(hits)}" if hits else "no escalation action set on '*'",
-                      arn=policy.get("Arn", ""), resource_type="AWS::IAM::ManagedPolicy")
+        name = policy_name(policy)
+        with ctx.resource(name):
+            probe = compiled_or_unknown(document, ctx.account_id, ctx.partition, DETAILS, name)
+            hits = ["*"] if probe.is_administrator() else probe.escalation_sets()
+            yield verdict(not hits, name,
+                          f"allows on '*': {', '.join(hits)}" if hits else "no escalation action set on '*'",
+                          arn=policy.get("Arn", ""), resource_type="AWS::IAM::ManagedPolicy")
 
 
 def _roles(ctx: CheckContext) -> list[dict[str, Any]]:
@@ -260,13 +265,16 @@ def _trust_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
        doc=IAM_DOC + "id_roles_terms-and-concepts.html")
 def role_trust_no_public_principal(ctx: CheckContext) -> Iterator[Result]:
     for role in _roles(ctx):
-        open_ = [s for s in _trust_statements(role)
-                 if is_public_principal(s.get("Principal")) and not has_narrowing_condition(s)]
-        yield verdict(not open_, role["RoleName"],
-                      "trust policy lets any AWS principal assume the role" if open_
-                      else "trust policy names its principals", arn=role.get("Arn", ""))
+        arn = role.get("Arn") or ctx.arn("iam", f"role/{role['RoleName']}")
+        with ctx.resource(role["RoleName"]):
+            # the evaluator tries an anonymous caller and an unrelated account against the trust policy
+            open_ = public_actions(role.get("AssumeRolePolicyDocument"), TRUST_ACTIONS, arn, ctx.account_id, DETAILS)
+            yield verdict(not open_, role["RoleName"],
+                          "trust policy lets any AWS principal assume the role" if open_
+                          else "trust policy names its principals", arn=role.get("Arn", ""))
 
 
+TRUST_ACTIONS = ("sts:AssumeRole",)
 _PINNING_KEYS = {"sts:externalid", "aws:multifactorauthpresent", "aws:principalorgid", "aws:principalarn",
                  "aws:sourceidentity", "aws:principalorgpaths"}
 

@@ -13,6 +13,7 @@ from typing import Any
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import every_region, verdict
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.arn import parse_arn
 from cloudwarden.inventory.snapshot import DataUnavailable
 
 RULES, TARGETS = "events.rules", "events.rule_targets"
@@ -100,10 +101,10 @@ def _vault_key(ctx: CheckContext, region: str, key_arn: str) -> tuple[bool, str]
     """(customer managed, evidence) for the key that encrypts a vault."""
     if not key_arn:
         return False, "no key named: encrypted with the AWS managed aws/backup key"
-    parts = key_arn.split(":")
-    if len(parts) > 4 and parts[4] != ctx.account_id:
-        return True, f"encrypted with {key_arn}, a key of account {parts[4]} (customer managed)"
-    key_region = parts[3] if len(parts) > 3 and parts[3] else region
+    arn = parse_arn(key_arn)
+    if arn is not None and arn.account != ctx.account_id:
+        return True, f"encrypted with {key_arn}, a key of account {arn.account} (customer managed)"
+    key_region = arn.region if arn is not None and arn.region else region
     manager = ctx.item(KEYS, key_arn.rsplit("/", 1)[-1], key_region).get("KeyManager")
     return manager == "CUSTOMER", f"encrypted with {key_arn} (KeyManager {manager})"
 

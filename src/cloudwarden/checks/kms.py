@@ -58,7 +58,7 @@ def _rotatable(meta: dict[str, Any]) -> bool:
             and meta.get("Origin", "AWS_KMS") == "AWS_KMS" and meta.get("KeyState") == "Enabled")
 
 
-@check("kms.cmk_rotation_enabled", resource_type=KEY, datasets=[KEY_IDS, KEYS, ALIASES, "kms.key_rotation"],
+@check("kms.cmk_rotation_enabled", resource_type=KEY, datasets=[KEY_IDS, KEYS, ALIASES, "kms.key_rotation"], optional=[ALIASES],
        fix="Enable automatic yearly (or shorter) rotation of the key material.",
        cli="aws kms enable-key-rotation --key-id <KEY_ID>",
        doc=KMS_DOC + "rotate-keys.html")
@@ -72,7 +72,7 @@ def cmk_rotation_enabled(ctx: CheckContext) -> Iterator[Result]:
                           "automatic rotation is off", region, meta.get("Arn", ""))
 
 
-@check("kms.cmk_not_pending_deletion", resource_type=KEY, datasets=[KEY_IDS, KEYS, ALIASES],
+@check("kms.cmk_not_pending_deletion", resource_type=KEY, datasets=[KEY_IDS, KEYS, ALIASES], optional=[ALIASES],
        fix="If the deletion is unintended, cancel it and re-enable the key; otherwise confirm nothing "
            "still needs it.",
        cli="aws kms cancel-key-deletion --key-id <KEY_ID>",
@@ -98,7 +98,7 @@ def _policy_message(document: Any, key_arn: str, account: str, region: str) -> t
     return False, f"the key policy lets anyone (any AWS account) {', '.join(actions)}"
 
 
-@check("kms.key_policy_not_public", resource_type=KEY, datasets=[KEY_IDS, KEYS, ALIASES, "kms.key_policy"],
+@check("kms.key_policy_not_public", resource_type=KEY, datasets=[KEY_IDS, KEYS, ALIASES, "kms.key_policy"], optional=[ALIASES],
        fix="Replace Principal '*' with named accounts or roles, or add aws:PrincipalOrgID / "
            "kms:CallerAccount conditions.",
        cli="aws kms put-key-policy --key-id <KEY_ID> --policy-name default --policy file://key-policy.json",
@@ -114,7 +114,7 @@ def key_policy_not_public(ctx: CheckContext) -> Iterator[Result]:
             yield verdict(ok, key_id, message, region, meta.get("Arn", ""))
 
 
-@check("kms.cmk_unused_disabled", resource_type=KEY, datasets=[KEY_IDS, KEYS, ALIASES],
+@check("kms.cmk_unused_disabled", resource_type=KEY, datasets=[KEY_IDS, KEYS, ALIASES], optional=[ALIASES],
        fix="Decide for each disabled key: re-enable it if data still needs it, or schedule its deletion "
            "once nothing does.",
        cli="aws kms schedule-key-deletion --key-id <KEY_ID> --pending-window-in-days 30",

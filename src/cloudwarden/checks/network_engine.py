@@ -6,14 +6,13 @@ A region whose EC2 networking data is missing gives UNKNOWN, never PASS.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.helpers import failed, passed
 from cloudwarden.checks.registry import Result, check
-from cloudwarden.core.enums import Severity
+from cloudwarden.core.enums import Severity, Status
 from cloudwarden.engines.network import (
     Exposure,
     NetworkModel,
@@ -25,6 +24,7 @@ from cloudwarden.engines.network import (
     lateral_paths,
     lb_forwards,
     model_from_snapshot,
+    verdict_gap,
 )
 from cloudwarden.inventory.snapshot import DataUnavailable, Snapshot
 
@@ -32,6 +32,24 @@ VPC_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/"
 NETWORK = ["ec2.subnets", "ec2.route_tables", "ec2.internet_gateways", "ec2.network_acls",
            "ec2.security_groups", "ec2.network_interfaces", "ec2.managed_prefix_lists",
            "ec2.prefix_list_entries", "ec2.egress_only_internet_gateways"]
+
+
+# Everything model_from_snapshot reads besides NETWORK: every check on the model reads all of it.
+MODEL_EXTRAS = ["ec2.instances", "ec2.addresses", "rds.db_instances", "rds.db_subnet_groups",
+                "elbv2.load_balancers", "elbv2.listeners", "elbv2.target_groups", "elbv2.target_health",
+                "elb.load_balancers"]
+MODEL = NETWORK + MODEL_EXTRAS
+# Gaps the model surfaces per resource where a verdict depends on them (engines.network.verdict_gap),
+# or that never turn a path into no path: a missing prefix list is UNKNOWN only where a rule names it.
+SURFACED = ["ec2.managed_prefix_lists", "ec2.prefix_list_entries", "ec2.egress_only_internet_gateways",
+            "ec2.addresses"]
+BALANCERS = ["elbv2.load_balancers", "elbv2.listeners", "elbv2.target_groups", "elbv2.target_health",
+             "elb.load_balancers"]
+
+
+def optional_except(*needed: str) -> list[str]:
+    """The model's datasets a check's verdict does not rest on: all but NETWORK's required ones and `needed`."""
+    return [d for d in MODEL if d in SURFACED or (d in MODEL_EXTRAS and d not in needed)]
 
 
 CHECK_IDS = ("net.instance_reachable_from_internet", "net.rds_reachable_from_internet",
@@ -48,13 +66,7 @@ class RegionNetwork:
     exposures: list[Exposure]
 
 
-_CACHE: dict[int, tuple[weakref.ref[Snapshot], list[RegionNetwork | Skipped]]] = {}
-
-
 def _analysed(snapshot: Snapshot) -> list[RegionNetwork | Skipped]:
-    cached = _CACHE.get(id(snapshot))
-    if cached is not None and cached[0]() is snapshot:
-        return cached[1]
     found: list[RegionNetwork | Skipped] = []
     for region in snapshot.regions:
         try:
@@ -64,14 +76,12 @@ def _analysed(snapshot: Snapshot) -> list[RegionNetwork | Skipped]:
             continue
         reachability = Reachability(model)
         found.append(RegionNetwork(region, model, reachability, analyze(model, reachability)))
-    _CACHE.clear()  # one snapshot at a time: assessments do not interleave
-    _CACHE[id(snapshot)] = (weakref.ref(snapshot), found)
     return found
 
 
 def networks(ctx: CheckContext) -> Iterator[RegionNetwork]:
     """Every region's analysis; regions without network data become UNKNOWN results."""
-    for item in _analysed(ctx.snapshot):
+    for item in ctx.assessment.memo("network.regions", _analysed):
         if isinstance(item, Skipped):
             ctx.skipped.append(item)
         else:
@@ -86,6 +96,11 @@ def collected(ctx: CheckContext, dataset: str, region: str) -> bool:
         ctx.skipped.append(Skipped(region, region, missing.reason))
         return False
     return True
+
+
+def unknown(resource_id: str, reason: str, region: str, arn: str) -> Result:
+    """A verdict that rests on missing data: UNKNOWN with the gap's reason, never PASS."""
+    return Result(Status.UNKNOWN, resource_id, f"not evaluated: {reason}", region, arn)
 
 
 def _worst_first(exposures: list[Exposure]) -> list[Exposure]:
@@ -119,7 +134,7 @@ def why_not(net: RegionNetwork, resource_id: str) -> str:
 
 
 @check("net.instance_reachable_from_internet", resource_type="AWS::EC2::Instance",
-       datasets=NETWORK + ["ec2.instances", "ec2.addresses"],
+       datasets=MODEL, optional=optional_except(),
        fix="Remove the internet path to admin and database ports: drop the public address, the "
            "0.0.0.0/0 or ::/0 rule, or the route to the internet gateway; reach hosts through SSM "
            "Session Manager or a VPN instead.",
@@ -138,6 +153,8 @@ def instance_reachable_from_internet(ctx: CheckContext) -> Iterator[Result]:
             if sensitive:
                 yield replace(failed(instance_id, describe(sensitive), net.region, arn),
                               severity=severity_of(sensitive))
+            elif gap := verdict_gap(net.model, "ec2_instance", instance_id):
+                yield unknown(instance_id, gap, net.region, arn)
             elif exposures:
                 yield passed(instance_id, "no admin or database port is reachable; " + describe(exposures),
                              net.region, arn)
@@ -147,7 +164,7 @@ def instance_reachable_from_internet(ctx: CheckContext) -> Iterator[Result]:
 
 
 @check("net.rds_reachable_from_internet", resource_type="AWS::RDS::DBInstance",
-       datasets=NETWORK + ["rds.db_instances", "rds.db_subnet_groups"],
+       datasets=MODEL, optional=optional_except("rds.db_instances", "rds.db_subnet_groups"),
        fix="Set PubliclyAccessible to false, keep the DB subnet group in subnets without a route to an "
            "internet gateway, and admit the DB port only from application security groups.",
        cli="aws rds modify-db-instance --db-instance-identifier ID --no-publicly-accessible --apply-immediately",
@@ -161,13 +178,14 @@ def rds_reachable_from_internet(ctx: CheckContext) -> Iterator[Result]:
             arn = ctx.arn("rds", f"db:{db_id}", net.region)
             if exposures:
                 yield failed(db_id, describe(exposures), net.region, arn)
+            elif gap := verdict_gap(net.model, "rds_instance", db_id):
+                yield unknown(db_id, gap, net.region, arn)
             else:
                 yield passed(db_id, "not reachable from the internet: " + why_not(net, db_id), net.region, arn)
 
 
 @check("net.lb_forwards_internet_to_admin_port", resource_type="AWS::ElasticLoadBalancingV2::LoadBalancer",
-       datasets=NETWORK + ["elbv2.load_balancers", "elbv2.listeners", "elbv2.target_groups",
-                           "elbv2.target_health", "elb.load_balancers"],
+       datasets=MODEL, optional=optional_except(*BALANCERS),
        fix="Do not publish admin or database ports through an internet-facing load balancer: remove the "
            "listener or target group, or make the balancer internal.",
        cli="aws elbv2 delete-listener --listener-arn LISTENER_ARN",
@@ -187,13 +205,15 @@ def lb_forwards_internet_to_admin_port(ctx: CheckContext) -> Iterator[Result]:
                              net.region, balancer.arn)
             elif not balancer.internet_facing:
                 yield passed(balancer.name, "internal load balancer: no internet traffic", net.region, balancer.arn)
+            elif gap := verdict_gap(net.model, "load_balancer", balancer.name):
+                yield unknown(balancer.name, gap, net.region, balancer.arn)
             else:
                 yield passed(balancer.name, "forwards no internet traffic to an admin or database port",
                              net.region, balancer.arn)
 
 
 @check("net.lateral_path_to_data_tier", resource_type="AWS::EC2::SecurityGroup",
-       datasets=NETWORK + ["rds.db_instances", "ec2.instances"],
+       datasets=MODEL, optional=optional_except("rds.db_instances", "ec2.instances"),
        fix="Admit the exposed tier's security group into the data tier only on the database port; "
            "remove SSH/RDP and all-traffic rules that reference web or bastion groups.",
        cli="aws ec2 revoke-security-group-ingress --group-id DATA_SG --protocol tcp --port 22 --source-group WEB_SG",
@@ -203,6 +223,10 @@ def lateral_path_to_data_tier(ctx: CheckContext) -> Iterator[Result]:
              "ec2_instance": ("ec2", "instance/", "AWS::EC2::Instance")}
     for net in networks(ctx):
         found = lateral_paths(net.model, net.exposures)
+        for dataset in ("rds.db_instances", "ec2.instances"):  # data hosts the model could not list
+            if dataset in net.model.gapped:
+                ctx.skipped.append(Skipped(net.region, net.region, f"{dataset} was not read: "
+                                           f"{net.model.gapped[dataset]}"))
         for host in data_hosts(net.model):
             service, prefix, resource_type = kinds[host.resource_type]
             arn = ctx.arn(service, prefix + host.resource_id, net.region)
@@ -211,6 +235,9 @@ def lateral_path_to_data_tier(ctx: CheckContext) -> Iterator[Result]:
                 more = f" (and {path.source_count - 1} more exposed host(s))" if path.source_count > 1 else ""
                 yield failed(host.resource_id, f"admin-port path from the internet-exposed tier: "
                              f"{path.path_text()}{more}", net.region, arn, resource_type)
+            elif gap := verdict_gap(net.model, "data_tier", host.resource_id):
+                yield Result(Status.UNKNOWN, host.resource_id, f"not evaluated: {gap}", net.region, arn,
+                             resource_type)
             else:
                 yield passed(host.resource_id, "no security-group path over admin ports from an "
                              "internet-exposed host", net.region, arn, resource_type)

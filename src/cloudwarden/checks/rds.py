@@ -9,17 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cloudwarden.checks._datastore import Kind, Outcome, flag, judge_each, judge_with_item
 from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.kinds import KINDS, Outcome, attribute_is, flag, judge_each, judge_with_item
 from cloudwarden.checks.registry import Result, check
 
 RDS_DOC = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/"
 AURORA_DOC = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
-INSTANCE = Kind("rds.db_instances", "DBInstanceIdentifier", "DBInstanceArn", "AWS::RDS::DBInstance")
-CLUSTER = Kind("rds.db_clusters", "DBClusterIdentifier", "DBClusterArn", "AWS::RDS::DBCluster")
-SNAPSHOT = Kind("rds.db_snapshots", "DBSnapshotIdentifier", "DBSnapshotArn", "AWS::RDS::DBSnapshot")
-CLUSTER_SNAPSHOT = Kind("rds.db_cluster_snapshots", "DBClusterSnapshotIdentifier", "DBClusterSnapshotArn",
-                        "AWS::RDS::DBClusterSnapshot")
+INSTANCE = KINDS["rds.instance"]
+CLUSTER = KINDS["rds.cluster"]
+SNAPSHOT = KINDS["rds.snapshot"]
+CLUSTER_SNAPSHOT = KINDS["rds.cluster_snapshot"]
 MIN_BACKUP_DAYS = 7  # Security Hub RDS.11's default minimum retention
 # Engines that support IAM database authentication.
 IAM_AUTH_ENGINES = ("mysql", "mariadb", "postgres", "aurora", "aurora-mysql", "aurora-postgresql")
@@ -47,9 +46,8 @@ def _endpoint(instance: dict[str, Any]) -> str:
            "--apply-immediately",
        doc=RDS_DOC + "USER_VPC.WorkingWithRDSInstanceinaVPC.html")
 def instance_not_public(ctx: CheckContext) -> Iterator[Result]:
-    yield from judge_each(ctx, INSTANCE, lambda i: flag(
-        not i.get("PubliclyAccessible"), "not publicly accessible",
-        f"publicly accessible: {_endpoint(i)} resolves to a public address"))
+    yield from attribute_is(INSTANCE, "PubliclyAccessible", lambda public: not public, good="not publicly accessible",
+                            bad=lambda i: f"publicly accessible: {_endpoint(i)} resolves to a public address")(ctx)
 
 
 def _encrypted(resource: dict[str, Any], key: str = "StorageEncrypted") -> tuple[bool, str]:
@@ -190,9 +188,8 @@ def snapshot_encrypted(ctx: CheckContext) -> Iterator[Result]:
            "--db-snapshot-identifier <SNAPSHOT> --db-subnet-group-name <SUBNET_GROUP>",
        doc=RDS_DOC + "USER_VPC.html")
 def in_vpc(ctx: CheckContext) -> Iterator[Result]:
-    yield from judge_each(ctx, INSTANCE, lambda i: flag(
-        bool((i.get("DBSubnetGroup") or {}).get("VpcId")),
-        f"in {(i.get('DBSubnetGroup') or {}).get('VpcId')}", "not in a VPC (no DB subnet group)"))
+    yield from attribute_is(INSTANCE, "DBSubnetGroup.VpcId", bool, bad="not in a VPC (no DB subnet group)",
+                            good=lambda i: f"in {i['DBSubnetGroup']['VpcId']}")(ctx)
 
 
 @check("rds.enhanced_monitoring", resource_type=INSTANCE.resource_type, datasets=[INSTANCE.dataset],

@@ -47,6 +47,8 @@ class CheckMeta:
     remediation: Remediation
     compliance: dict[str, list[str]] = field(default_factory=dict)
     service: str = ""
+    # Declared datasets that only change the wording of a verdict, never the verdict itself.
+    optional: tuple[str, ...] = ()
 
 
 CheckFn = Callable[[Any], Iterable[Result]]
@@ -79,8 +81,17 @@ def check(
     fix: str,
     cli: str = "",
     doc: str = "",
+    optional: Iterable[str] = (),
 ) -> Callable[[CheckFn], CheckFn]:
-    """Register `fn` as the implementation of catalogue entry `check_id`."""
+    """Register `fn` as the implementation of catalogue entry `check_id`.
+
+    `datasets` are every dataset the check reads (a meta-test records reads and holds it to this);
+    `optional` names those of them that only change wording: a gap in any other one must make the
+    verdict UNKNOWN (another meta-test gaps each in turn over the check's pass-cases).
+    """
+    optional = tuple(optional)
+    if not set(optional) <= set(datasets := tuple(datasets)):
+        raise ValueError(f"{check_id}: optional datasets must also be declared in datasets")
     entry = catalog().get(check_id)
     if entry is None:
         raise KeyError(f"{check_id} is not in the check catalogue")
@@ -101,6 +112,7 @@ def check(
             remediation=Remediation(summary=fix, cli=cli, doc_url=doc),
             compliance={k: v for k, v in compliance.items() if v},
             service=entry.get("service", ""),
+            optional=optional,
         )
         REGISTRY[check_id] = CheckDef(meta, fn)
         return fn
@@ -116,6 +128,6 @@ def load_all_checks() -> dict[str, CheckDef]:
     import cloudwarden.checks as package
 
     for module in pkgutil.iter_modules(package.__path__):
-        if not module.name.startswith("_") and module.name not in ("registry", "context", "helpers"):
+        if not module.name.startswith("_") and module.name not in ("registry", "context", "helpers", "kinds"):
             importlib.import_module(f"{package.__name__}.{module.name}")
     return REGISTRY

@@ -105,7 +105,7 @@ def account_public_access_block(ctx: CheckContext) -> Iterator[Result]:
     yield verdict(ok, ctx.account_id, message, resource_type="AWS::S3::AccountPublicAccessBlock")
 
 
-@check("s3.bucket_public_access_block", resource_type=BUCKET, datasets=[BUCKETS, LOCATION, BUCKET_BPA],
+@check("s3.bucket_public_access_block", resource_type=BUCKET, datasets=[BUCKETS, LOCATION, BUCKET_BPA], optional=[LOCATION],
        fix="Turn on all four Block Public Access settings on the bucket.",
        cli=f"aws s3api put-public-access-block --bucket <BUCKET> --public-access-block-configuration {ALL_ON}",
        doc=S3_DOC + "configuring-block-public-access-bucket.html")
@@ -144,14 +144,14 @@ PUBLIC_FIX_CLI = f"aws s3api put-public-access-block --bucket <BUCKET> --public-
 PUBLIC_DATASETS = [BUCKETS, LOCATION, POLICY, ACL, BUCKET_BPA, ACCOUNT_BPA]
 
 
-@check("s3.bucket_no_public_read", resource_type=BUCKET, datasets=PUBLIC_DATASETS,
+@check("s3.bucket_no_public_read", resource_type=BUCKET, datasets=PUBLIC_DATASETS, optional=[LOCATION],
        fix="Remove the public statement or grant, and turn on Block Public Access.",
        cli=PUBLIC_FIX_CLI, doc=S3_DOC + "access-control-block-public-access.html")
 def bucket_no_public_read(ctx: CheckContext) -> Iterator[Result]:
     yield from per_bucket(ctx, lambda name: _exposure(ctx, name, S3_READ_ACTIONS, ACL_READ))
 
 
-@check("s3.bucket_no_public_write", resource_type=BUCKET, datasets=PUBLIC_DATASETS,
+@check("s3.bucket_no_public_write", resource_type=BUCKET, datasets=PUBLIC_DATASETS, optional=[LOCATION],
        fix="Remove the public write statement or grant, and turn on Block Public Access.",
        cli=PUBLIC_FIX_CLI, doc=S3_DOC + "access-control-block-public-access.html")
 def bucket_no_public_write(ctx: CheckContext) -> Iterator[Result]:
@@ -167,7 +167,7 @@ def _ownership(controls: dict[str, Any] | None) -> tuple[bool, str]:
 
 
 @check("s3.bucket_acls_disabled", resource_type=BUCKET,
-       datasets=[BUCKETS, LOCATION, "s3.bucket_ownership_controls"],
+       datasets=[BUCKETS, LOCATION, "s3.bucket_ownership_controls"], optional=[LOCATION],
        fix="Set Object Ownership to BucketOwnerEnforced after moving any ACL grants into the policy.",
        cli="aws s3api put-bucket-ownership-controls --bucket <BUCKET> "
            "--ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'",
@@ -213,7 +213,7 @@ def _ssl_required(ctx: CheckContext, name: str) -> tuple[bool, str]:
     return False, "the bucket policy has no Deny of s3:* on aws:SecureTransport false"
 
 
-@check("s3.bucket_ssl_required", resource_type=BUCKET, datasets=[BUCKETS, LOCATION, POLICY],
+@check("s3.bucket_ssl_required", resource_type=BUCKET, datasets=[BUCKETS, LOCATION, POLICY], optional=[LOCATION],
        fix="Add a Deny of s3:* for all principals when aws:SecureTransport is false, on the bucket and "
            "its objects.",
        cli="aws s3api put-bucket-policy --bucket <BUCKET> --policy file://deny-insecure-transport.json",
@@ -242,7 +242,7 @@ def _mfa_delete(state: dict[str, Any] | None) -> tuple[bool, str] | None:
     return mfa == "Enabled", f"MFA Delete is {mfa} (versioning {state['Status']})"
 
 
-@check("s3.bucket_versioning_enabled", resource_type=BUCKET, datasets=[BUCKETS, LOCATION, VERSIONING],
+@check("s3.bucket_versioning_enabled", resource_type=BUCKET, datasets=[BUCKETS, LOCATION, VERSIONING], optional=[LOCATION],
        fix="Enable versioning (and a lifecycle rule that expires old versions).",
        cli="aws s3api put-bucket-versioning --bucket <BUCKET> --versioning-configuration Status=Enabled",
        doc=S3_DOC + "manage-versioning-examples.html")
@@ -250,7 +250,7 @@ def bucket_versioning_enabled(ctx: CheckContext) -> Iterator[Result]:
     yield from per_bucket_item(ctx, VERSIONING, _versioning)
 
 
-@check("s3.bucket_mfa_delete", resource_type=BUCKET, datasets=[BUCKETS, LOCATION, VERSIONING],
+@check("s3.bucket_mfa_delete", resource_type=BUCKET, datasets=[BUCKETS, LOCATION, VERSIONING], optional=[LOCATION],
        fix="As the root user with its MFA device, enable MFA Delete in the versioning configuration.",
        cli="aws s3api put-bucket-versioning --bucket <BUCKET> --versioning-configuration "
            "Status=Enabled,MFADelete=Enabled --mfa '<MFA_SERIAL_ARN> <CODE>'",
@@ -266,7 +266,7 @@ def _logging(target: dict[str, Any] | None) -> tuple[bool, str]:
 
 
 @check("s3.bucket_server_access_logging", resource_type=BUCKET,
-       datasets=[BUCKETS, LOCATION, "s3.bucket_logging"],
+       datasets=[BUCKETS, LOCATION, "s3.bucket_logging"], optional=[LOCATION],
        fix="Enable server access logging to a dedicated log bucket.",
        cli="aws s3api put-bucket-logging --bucket <BUCKET> --bucket-logging-status file://logging.json",
        doc=S3_DOC + "enable-server-access-logging.html")
@@ -290,7 +290,7 @@ def _kms_default(config: dict[str, Any] | None) -> tuple[bool, str]:
     return False, f"default encryption is SSE-S3 ({', '.join(algorithms)}), not SSE-KMS"
 
 
-@check("s3.bucket_kms_encryption", resource_type=BUCKET, datasets=[BUCKETS, LOCATION, "s3.bucket_encryption"],
+@check("s3.bucket_kms_encryption", resource_type=BUCKET, datasets=[BUCKETS, LOCATION, "s3.bucket_encryption"], optional=[LOCATION],
        fix="Set the bucket's default encryption to SSE-KMS with a customer managed key and S3 Bucket Keys.",
        cli="aws s3api put-bucket-encryption --bucket <BUCKET> --server-side-encryption-configuration "
            "'{\"Rules\":[{\"ApplyServerSideEncryptionByDefault\":{\"SSEAlgorithm\":\"aws:kms\","
@@ -312,7 +312,7 @@ def _lifecycle(ctx: CheckContext, name: str) -> tuple[bool, str]:
 
 
 @check("s3.bucket_lifecycle_configured", resource_type=BUCKET,
-       datasets=[BUCKETS, LOCATION, "s3.bucket_lifecycle", VERSIONING],
+       datasets=[BUCKETS, LOCATION, "s3.bucket_lifecycle", VERSIONING], optional=[LOCATION],
        fix="Add lifecycle rules that expire stale objects and, on versioned buckets, noncurrent versions.",
        cli="aws s3api put-bucket-lifecycle-configuration --bucket <BUCKET> --lifecycle-configuration "
            "file://lifecycle.json",

@@ -13,17 +13,16 @@ from typing import Any
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import name_or_id, verdict
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.net import protocol_name
 
 NACLS = "ec2.network_acls"
 NACL_TYPE = "AWS::EC2::NetworkAcl"
 NACL_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html"
 _FAMILIES = (("CidrBlock", "0.0.0.0/0"), ("Ipv6CidrBlock", "::/0"))
-_PROTOCOLS = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 
 
 def _protocol(entry: dict[str, Any]) -> str:
-    text = str(entry.get("Protocol", "-1")).lower()
-    return _PROTOCOLS.get(text, text)
+    return protocol_name(entry.get("Protocol", "-1"))
 
 
 def _internet_entries(nacl: dict[str, Any], field: str, source: str) -> list[dict[str, Any]]:

@@ -39,8 +39,14 @@ def use_demo_credentials() -> None:
 def embedded_moto() -> Iterator[str]:
     """Start moto's server in a thread on a free loopback port; yield its URL."""
     configure_moto_environment()
-    from moto.moto_server import werkzeug_app
-    from moto.server import ThreadedMotoServer
+    try:
+        from moto.moto_server import werkzeug_app
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        from cloudwarden.core.errors import InputError
+
+        raise InputError("the demo needs moto's server, which is not installed",
+                         hint="install the demo extra: pip install 'cloudwarden[demo]'") from None
 
     # moto prints "Unable to find appropriate backend ..." to stdout for services it lacks
     # (Access Analyzer): that would corrupt our stdout, which users pipe. The gap is recorded anyway.

@@ -13,6 +13,8 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +167,7 @@ class Snapshot:
                 hint="collect it again with this version (`cloudwarden collect`), or use the "
                 "cloudwarden release that wrote it",
             )
+        validate_snapshot_document(data, source)
         try:
             return cls(
                 account_id=data["account_id"],
@@ -180,6 +183,25 @@ class Snapshot:
             )
         except (KeyError, TypeError) as exc:
             raise InputError(f"{source} is damaged: {exc}", hint="collect it again") from None
+
+
+@lru_cache(maxsize=1)
+def _snapshot_validator() -> Any:
+    import jsonschema
+
+    text = resources.files("cloudwarden.data").joinpath("schemas/snapshot.schema.json").read_text(encoding="utf-8")
+    schema = json.loads(text)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def validate_snapshot_document(data: dict[str, Any], source: str = "snapshot") -> None:
+    """Refuse a document that does not follow the snapshot schema, naming the JSON path of the first fault."""
+    errors = sorted(_snapshot_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first.absolute_path)
+        raise InputError(f"{source} is not a valid snapshot at {where}: {first.message}",
+                         hint="collect it again with `cloudwarden collect`, or fix the value at that path")
 
 
 def save_snapshot(snapshot: Snapshot, path: str | os.PathLike[str]) -> Path:

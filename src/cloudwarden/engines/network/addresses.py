@@ -12,6 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from cloudwarden.core.net import INTERNET_V6 as INTERNET_V6_CIDRS
+from cloudwarden.core.net import NOT_INTERNET_V4
+
 
 @dataclass(frozen=True)
 class Cidr:
@@ -42,15 +45,9 @@ def any_cidr(version: int) -> str:
     return "0.0.0.0/0" if version == 4 else "::/0"
 
 
-# Sources that can never be "the internet": private, shared, loopback, link-local, multicast and
-# reserved space. Documentation ranges (203.0.113.0/24 ...) stay public on purpose: tests and
-# examples use them as stand-ins for internet addresses.
-_NOT_INTERNET_V4 = (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-    "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/3",
-)
-# IPv6: only global unicast (2000::/3) is routed on the internet.
-_INTERNET_V6 = ("2000::/3",)
+# One list of non-internet ranges for the whole program (core.net).
+_NOT_INTERNET_V4 = NOT_INTERNET_V4
+_INTERNET_V6 = INTERNET_V6_CIDRS
 
 
 def _complement(blocks: Iterable[Cidr], space_high: int) -> tuple[tuple[int, int], ...]:

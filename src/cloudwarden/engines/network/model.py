@@ -195,6 +195,10 @@ class NetworkModel:
     target_groups: dict[str, TargetGroup] = field(default_factory=dict)
     # Why some input is missing (a dataset not collected); the answer may be incomplete.
     gaps: list[str] = field(default_factory=list)
+    # Prefix lists whose entries are unknown (id -> why); "*" when the lists themselves were not read.
+    unresolved_prefix_lists: dict[str, str] = field(default_factory=dict)
+    # Optional datasets that could not be read: dataset -> why (the model went on without them).
+    gapped: dict[str, str] = field(default_factory=dict)
 
     def route_table_for(self, subnet_id: str) -> tuple[RouteTable | None, bool]:
         """The subnet's route table and whether the association is explicit (else the main table)."""

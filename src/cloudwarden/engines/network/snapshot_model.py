@@ -9,9 +9,9 @@ in ``model.gaps`` and the model goes on without them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
+from cloudwarden.core.net import protocol_name
 from cloudwarden.engines.network.lb_model import load_balancers
 from cloudwarden.engines.network.model import (
     DbInstance,
@@ -39,7 +39,6 @@ _ROUTE_TARGETS = (
     "VpcPeeringConnectionId", "NetworkInterfaceId", "InstanceId", "CarrierGatewayId",
     "LocalGatewayId", "CoreNetworkArn",
 )
-_SG_PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 _DETACHED = ("detached", "detaching")
 
 
@@ -49,6 +48,7 @@ def optional(snapshot: Snapshot, model: NetworkModel, read: Callable[[], Any], d
         return read()
     except DataUnavailable as missing:
         model.gaps.append(missing.reason)
+        model.gapped.setdefault(missing.dataset, missing.reason)
         return default
 
 
@@ -97,7 +97,7 @@ def nacl_of(raw: dict[str, Any]) -> NetworkAcl:
 
 def sg_rule_of(raw: dict[str, Any]) -> SgRule:
     protocol = str(raw.get("IpProtocol", "-1"))
-    protocol = _SG_PROTOCOLS.get(protocol, protocol)
+    protocol = "-1" if protocol == "-1" else protocol_name(protocol)
     described = [r.get("Description", "") for r in (raw.get("IpRanges") or []) + (raw.get("Ipv6Ranges") or [])]
     return SgRule(
         protocol=protocol,
@@ -191,13 +191,25 @@ def instance_of(raw: dict[str, Any]) -> Instance:
 
 
 def prefix_lists(snapshot: Snapshot, region: str, model: NetworkModel) -> dict[str, list[str]]:
+    """Entries per prefix list; lists whose entries could not be read go to model.unresolved_prefix_lists."""
     found: dict[str, list[str]] = {}
-    for listed in optional(snapshot, model, lambda: snapshot.get("ec2.managed_prefix_lists", region), []):
+    try:
+        listed_all = snapshot.get("ec2.managed_prefix_lists", region)
+    except DataUnavailable as missing:
+        model.gaps.append(missing.reason)
+        model.unresolved_prefix_lists["*"] = missing.reason
+        return found
+    for listed in listed_all or []:
         list_id = listed["PrefixListId"]
         if listed.get("OwnerId") == "AWS":  # AWS service ranges (S3, DynamoDB...): not internet sources
             found[list_id] = []
             continue
-        entries = optional(snapshot, model, partial(snapshot.item, "ec2.prefix_list_entries", region, list_id), [])
+        try:
+            entries = snapshot.item("ec2.prefix_list_entries", region, list_id)
+        except DataUnavailable as missing:
+            model.gaps.append(missing.reason)
+            model.unresolved_prefix_lists[list_id] = missing.reason
+            entries = []
         found[list_id] = [e["Cidr"] for e in entries or [] if e.get("Cidr")]
     return found
 

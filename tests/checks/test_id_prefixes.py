@@ -1,0 +1,35 @@
+"""A check's id prefix names its module, or the module is listed here with the prefixes it holds.
+
+Modules named after one service hold only that service's ids; modules that group by theme
+(detection services, incident response, the engine-backed checks) list theirs explicitly, so a
+contributor looking for `guardduty.enabled` finds it from this map. New modules named after their
+service need no entry.
+"""
+
+from __future__ import annotations
+
+from cloudwarden.checks.registry import load_all_checks
+
+THEMED_MODULES: dict[str, set[str]] = {
+    "config_secrets": {"cloudformation", "ec2"},
+    "detection_services": {"config", "guardduty", "securityhub"},
+    "ec2_instances": {"ec2"},
+    "iam_credentials": {"account", "iam", "org"},
+    "iam_engine": {"iam", "s3"},
+    "iam_policies": {"iam"},
+    "incident_response": {"backup", "cloudformation", "ir"},
+    "network_engine": {"net"},
+    "vpc": {"ec2", "vpc"},
+    "vpc_connectivity": {"vpc"},
+}
+
+
+def test_every_check_id_prefix_names_its_module_or_is_mapped() -> None:
+    wrong = []
+    for check_id, check_def in load_all_checks().items():
+        module = check_def.fn.__module__.rsplit(".", 1)[-1]
+        prefix = check_id.split(".", 1)[0]
+        allowed = THEMED_MODULES.get(module, {module})
+        if prefix not in allowed:
+            wrong.append(f"{check_id} in checks/{module}.py")
+    assert not wrong, "id prefix names neither its module nor an entry of THEMED_MODULES: " + ", ".join(wrong)
