@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo test install clean bench chromium screenshot
+.PHONY: demo test install clean bench chromium screenshot lock audit
 
 # `make test` needs the test tools and the demo's server (end-to-end tests run it); `make demo` only the server.
 $(STAMP): pyproject.toml
@@ -45,3 +45,13 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) demo-report .pytest_cache build/test-artifacts
+
+# A lock of the whole dependency set (test and demo extras included), resolved with uv.
+lock:
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/python -m uv pip compile pyproject.toml --extra test --extra demo --python-version 3.11 -q --no-header -o requirements.lock
+
+# pip-audit over the locked set; needs PyPI's JSON API or OSV (not reachable from every machine).
+audit:
+	$(BIN)/python -m pip install --quiet pip-audit
+	$(BIN)/python -m pip_audit -r requirements.lock --no-deps --disable-pip

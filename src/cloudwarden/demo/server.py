@@ -24,6 +24,9 @@ def configure_moto_environment() -> None:
     amis = resources.files("cloudwarden.data").joinpath("demo_amis.json")
     os.environ.setdefault("MOTO_AMIS_PATH", str(amis))
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    # moto issues a requested certificate only after a minute by default: the demo's verdicts must
+    # not depend on how long provisioning took.
+    os.environ.setdefault("MOTO_ACM_VALIDATION_WAIT", "0")
     for name in ("werkzeug", "moto"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
@@ -81,6 +84,7 @@ def moto_server_process(timeout: float = 30.0) -> Iterator[str]:
     env = dict(os.environ)
     env["MOTO_AMIS_PATH"] = str(resources.files("cloudwarden.data").joinpath("demo_amis.json"))
     env.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    env.setdefault("MOTO_ACM_VALIDATION_WAIT", "0")
     code = ("import logging, sys; logging.getLogger('werkzeug').setLevel(logging.CRITICAL); "
             "from moto.server import main; sys.exit(main(['-H', '127.0.0.1', '-p', sys.argv[1]]))")
     process = subprocess.Popen([sys.executable, "-c", code, str(port)], env=env,

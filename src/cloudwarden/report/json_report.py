@@ -61,6 +61,7 @@ def check_meta_to_dict(meta: CheckMeta) -> dict[str, Any]:
         "severity": meta.severity.value,
         "resource_type": meta.resource_type,
         "datasets": list(meta.datasets),
+        "optional": list(meta.optional),
         "rationale": meta.rationale,
         "remediation": meta.remediation.to_dict(),
         "compliance": {k: list(v) for k, v in meta.compliance.items()},
@@ -167,6 +168,7 @@ def _check_meta_from_dict(check_id: str, data: dict[str, Any]) -> CheckMeta:
                                 doc_url=remediation.get("doc_url", "")),
         compliance={k: list(v) for k, v in (data.get("compliance") or {}).items()},
         service=data.get("service", ""),
+        optional=tuple(data.get("optional", ())),
     )
 
 
