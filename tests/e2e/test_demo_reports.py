@@ -39,6 +39,10 @@ def test_demo_writes_every_format_and_each_validates(demo_out: Path) -> None:
     document = json.loads((demo_out / "findings.json").read_text())
     total = len(document["findings"])
     assert document["checks"] and total > 100
+    # The views of the weekly issue travel with the demo's reports too.
+    assert {"shared_responsibility", "account_strategy"} <= set(document["sections"])
+    html = (demo_out / "report.html").read_text(encoding="utf-8")
+    assert "Shared responsibility" in html and "Account strategy" in html
     ocsf = json.loads((demo_out / "findings.ocsf.json").read_text())
     asff = json.loads((demo_out / "findings.asff.json").read_text())
     assert len(ocsf) == len(asff) == total

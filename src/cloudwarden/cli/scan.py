@@ -185,6 +185,7 @@ def run_demo(args: argparse.Namespace) -> int:
     with collection_progress(enabled=not args.quiet) as progress:
         result = demo.run(progress=progress)
     save_snapshot(result.snapshot, Path(args.out) / SNAPSHOT_FILE)
+    _weekly.add_views(result.assessment, result.snapshot)  # shared responsibility, account strategy
     written = emit(result.assessment, Path(args.out), ALL)
     weak_ok = sum(v.ok for v in result.weaknesses)
     good_ok = sum(v.ok for v in result.counterparts)
