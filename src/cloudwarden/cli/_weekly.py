@@ -74,3 +74,19 @@ def add_views(assessment: Any, snapshot: Any) -> None:
 
     if snapshot is not None:
         assessment.sections["account_strategy"] = account_strategy(snapshot)
+
+
+def view_console(stream: Any) -> Any:
+    """The console the weekly views (diff, history, responsibility, accounts) render on."""
+    from rich.console import Console
+
+    return Console(file=stream, width=None if stream.isatty() else 140, highlight=False,
+                   soft_wrap=not stream.isatty())
+
+
+def print_json(document: Any) -> None:
+    import json
+    import sys
+
+    json.dump(document, sys.stdout, indent=2)
+    sys.stdout.write("\n")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
+from cloudwarden.cli._weekly import print_json, view_console
 
 STYLE = {"follows": "green", "partly": "yellow", "no": "red", "unknown": "dim", "present": "green",
          "missing": "red"}
@@ -31,16 +30,14 @@ def run(args: argparse.Namespace) -> int:
 
     view = account_strategy(load_snapshot(args.snapshot))
     if args.format == "json":
-        json.dump(view, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        print_json(view)
     else:
         render(view, sys.stdout)
     return 0
 
 
 def render(view: dict[str, Any], stream: Any) -> None:
-    console = Console(file=stream, width=None if stream.isatty() else 140, highlight=False,
-                      soft_wrap=not stream.isatty())
+    console = view_console(stream)
     org = view["organization"]
     where = (f"organization {org['id']} (management account {org['management_account_id']})" if org
              else "no organization")

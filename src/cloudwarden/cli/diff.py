@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from cloudwarden.cli._weekly import print_json, view_console
 from cloudwarden.core.enums import Severity
 from cloudwarden.core.errors import UsageError
 
@@ -48,8 +48,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"note: comparing two accounts ({old.account_id} and {new.account_id})\n")
     result = diff(old, new)
     if args.format == "json":
-        json.dump(result.to_dict(), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        print_json(result.to_dict())
     else:
         render(result.to_dict(), sys.stdout, args.show)
     if args.fail_on_new is not None and result.new_at_or_above(args.fail_on_new):
@@ -58,8 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def render(document: dict[str, Any], stream: Any, show: int = 20) -> None:
-    console = Console(file=stream, width=None if stream.isatty() else 140, highlight=False,
-                      soft_wrap=not stream.isatty())
+    console = view_console(stream)
     old, new = document["old"], document["new"]
     console.print(f"[bold]cloudwarden diff[/bold] {old['path']} ({old['collected_at']}) → {new['path']} "
                   f"({new['collected_at']})")

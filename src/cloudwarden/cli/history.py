@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
+from cloudwarden.cli._weekly import print_json, view_console
 from cloudwarden.core.enums import Area, Severity
 
 
@@ -31,8 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
     document = load_history(args.directory, args.account).to_dict()
     if args.format == "json":
-        json.dump(document, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        print_json(document)
     else:
         render(document, sys.stdout, args.show)
     return 0
@@ -42,8 +40,7 @@ _SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
 
 def render(document: dict[str, Any], stream: Any, show: int = 20) -> None:
-    console = Console(file=stream, width=None if stream.isatty() else 140, highlight=False,
-                      soft_wrap=not stream.isatty())
+    console = view_console(stream)
     if not document["scans"]:
         console.print("No scans recorded yet.")
         return

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+
+from cloudwarden.cli._weekly import print_json, view_console
 
 STATUS_STYLE = {"FAIL": "red", "UNKNOWN": "yellow", "MUTED": "dim", "PASS": "green", "not covered": "magenta",
                 "not run": "dim", "nothing to evaluate": "dim"}
@@ -35,16 +36,14 @@ def run(args: argparse.Namespace) -> int:
     if not args.all:
         view["services"] = [s for s in view["services"] if s["in_use"] != "no"]
     if args.format == "json":
-        json.dump(view, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        print_json(view)
     else:
         render(view, sys.stdout)
     return 0
 
 
 def render(view: dict[str, Any], stream: Any) -> None:
-    console = Console(file=stream, width=None if stream.isatty() else 140, highlight=False,
-                      soft_wrap=not stream.isatty())
+    console = view_console(stream)
     console.print(f"[bold]Shared responsibility[/bold] · account {view['account_id']} · from the {view['basis']}")
     console.print(f"[dim]{view['summary']}[/dim]")
     for service in view["services"]:
