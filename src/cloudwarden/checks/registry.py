@@ -17,6 +17,7 @@ import yaml
 
 from cloudwarden.core.enums import Area, Severity, Status
 from cloudwarden.core.findings import Remediation
+from cloudwarden.checks._iac import iac_for
 
 CATALOG_FILE = "catalog.yaml"
 
@@ -109,7 +110,7 @@ def check(
             resource_type=resource_type,
             datasets=tuple(datasets),
             rationale=entry.get("rationale", ""),
-            remediation=Remediation(summary=fix, cli=cli, doc_url=doc),
+            remediation=Remediation(summary=fix, cli=cli, doc_url=doc, **iac_for(check_id)),
             compliance={k: v for k, v in compliance.items() if v},
             service=entry.get("service", ""),
             optional=optional,

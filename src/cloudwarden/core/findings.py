@@ -17,9 +17,19 @@ class Remediation:
     summary: str
     cli: str = ""
     doc_url: str = ""
+    # Infrastructure as code: a CloudFormation template fragment (Resources) and a Terraform
+    # (HCL) snippet that declare the compliant state; or, where no declarative form exists
+    # (root MFA, deleting what is unused, rotating a key), `manual` says why and what to do.
+    cloudformation: str = ""
+    terraform: str = ""
+    manual: str = ""
 
-    def to_dict(self) -> dict[str, str]:
-        return {"summary": self.summary, "cli": self.cli, "doc_url": self.doc_url}
+    def to_dict(self, *, iac: bool = True) -> dict[str, str]:
+        data = {"summary": self.summary, "cli": self.cli, "doc_url": self.doc_url}
+        if iac:
+            data.update({k: v for k, v in (("cloudformation", self.cloudformation),
+                                           ("terraform", self.terraform), ("manual", self.manual)) if v})
+        return data
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,7 @@ class Finding:
             "resource_id": self.resource_id,
             "resource_arn": self.resource_arn,
             "message": self.message,
-            "remediation": self.remediation.to_dict() if self.remediation else None,
+            "remediation": self.remediation.to_dict(iac=False) if self.remediation else None,
             "compliance": {k: list(v) for k, v in self.compliance.items()},
             "rationale": self.rationale,
             "tags": dict(self.tags),

@@ -158,14 +158,16 @@ def assessment_from_document(document: dict[str, Any]) -> Assessment:
     )
 
 
+REMEDIATION_FIELDS = ("summary", "cli", "doc_url", "cloudformation", "terraform", "manual")
+
+
 def _check_meta_from_dict(check_id: str, data: dict[str, Any]) -> CheckMeta:
     remediation = data.get("remediation") or {}
     return CheckMeta(
         id=check_id, title=data["title"], area=Area.parse(data["area"]), severity=Severity(data["severity"]),
         resource_type=data.get("resource_type", ""), datasets=tuple(data.get("datasets", ())),
         rationale=data.get("rationale", ""),
-        remediation=Remediation(summary=remediation.get("summary", ""), cli=remediation.get("cli", ""),
-                                doc_url=remediation.get("doc_url", "")),
+        remediation=Remediation(**{k: str(remediation.get(k) or "") for k in REMEDIATION_FIELDS}),
         compliance={k: list(v) for k, v in (data.get("compliance") or {}).items()},
         service=data.get("service", ""),
         optional=tuple(data.get("optional", ())),

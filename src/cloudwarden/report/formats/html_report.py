@@ -139,7 +139,8 @@ def _embedded_json(assessment: Assessment, findings: list[Finding]) -> str:
         checks.append({
             "id": check_id, "title": meta.title, "area": meta.area.code, "service": service_of(finding, meta),
             "rationale": meta.rationale, "fix": remediation.summary, "cli": remediation.cli,
-            "iac": getattr(remediation, "iac", "") or "", "doc": remediation.doc_url,
+            "cfn": remediation.cloudformation, "tf": remediation.terraform, "manual": remediation.manual,
+            "doc": remediation.doc_url,
             "compliance": compliance_ids(meta.compliance), "type": meta.resource_type,
         })
     lookups: dict[str, list[str]] = {"status": [], "severity": [], "region": [], "account": []}

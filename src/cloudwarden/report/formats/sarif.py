@@ -78,13 +78,20 @@ def _meta(assessment: Assessment, check_id: str, findings: list[Finding]) -> Che
 def _rule(meta: CheckMeta) -> dict[str, Any]:
     remediation = meta.remediation
     help_lines = [remediation.summary] + ([f"CLI: {remediation.cli}"] if remediation.cli else [])
+    if remediation.manual:
+        help_lines.append(f"No IaC form: {remediation.manual}")
+    markdown = "\n\n".join(line for line in help_lines if line)
+    for label, lang, body in (("CloudFormation", "yaml", remediation.cloudformation),
+                              ("Terraform", "hcl", remediation.terraform)):
+        if body:
+            markdown += f"\n\n**{label}**\n\n```{lang}\n{body.rstrip()}\n```"
     rule: dict[str, Any] = {
         "id": meta.id,
         "name": "".join(part.capitalize() for part in meta.id.replace(".", "_").split("_")),
         "shortDescription": {"text": meta.title},
         "fullDescription": {"text": meta.rationale or meta.title},
-        "help": {"text": "\n".join(line for line in help_lines if line)
-                 or meta.title},
+        "help": {"text": "\n".join(line for line in help_lines if line) or meta.title,
+                 **({"markdown": markdown} if markdown else {})},
         "defaultConfiguration": {"level": LEVEL[meta.severity]},
         "properties": {
             "tags": ["security", meta.area.code, *compliance_ids(meta.compliance)],
