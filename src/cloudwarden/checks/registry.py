@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
+from cloudwarden.checks._iac import iac_for
 from cloudwarden.core.enums import Area, Severity, Status
 from cloudwarden.core.findings import Remediation
-from cloudwarden.checks._iac import iac_for
 
 CATALOG_FILE = "catalog.yaml"
 
