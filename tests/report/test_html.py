@@ -69,9 +69,10 @@ def test_a_finding_opens_to_its_evidence_rationale_remediation_and_compliance(br
     page.wait_for_function("document.getElementById('count').textContent.includes('match')")
     page.click("#findings tbody tr.row")
     detail = page.inner_text("#findings tr.detail")
-    for label in ("Evidence", "Rationale", "Remediation", "CLI", "Compliance"):
+    for label in ("Evidence", "Rationale", "Remediation", "CLI", "CloudFormation", "Terraform", "Compliance"):
         assert label in detail
     assert "cis_aws_v7.0:" in detail
+    assert "AWS::EC2::SecurityGroup" in detail and 'resource "aws_security_group"' in detail
 
 
 def test_hostile_resource_names_stay_text(browser: Any, report_file: Path) -> None:
