@@ -132,7 +132,7 @@ def sg_no_wide_public_cidr(ctx: CheckContext) -> Iterator[Result]:
     yield from judge_groups(ctx, _wide_ranges, select=ingress_rules)
 
 
-@check("ec2.default_sg_restricts_all", resource_type=SG_TYPE, datasets=[SG, ENIS, RDS],
+@check("ec2.default_sg_restricts_all", resource_type=SG_TYPE, datasets=[SG, ENIS, RDS], optional=[ENIS, RDS],
        fix="Delete every inbound and outbound rule of each VPC's default group; use purpose-made groups.",
        cli="aws ec2 revoke-security-group-ingress --group-id DEFAULT_GROUP --ip-permissions file://rules.json",
        doc="https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html")
