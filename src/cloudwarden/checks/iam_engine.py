@@ -15,6 +15,7 @@ import networkx as nx  # type: ignore[import-untyped]
 from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.arn import parse_arn
 from cloudwarden.engines.iam.account import Account, can, load_account
 from cloudwarden.engines.iam.escalation import ADMIN, Step, build_graph, compute_links, escalation_paths
 from cloudwarden.engines.iam.exposure import READ, Exposure, ExposureReport, analyse_exposure
@@ -62,7 +63,8 @@ def describe_path(steps: list[Step] | tuple[Step, ...]) -> str:
 
 
 def _short(arn: str) -> str:
-    return "administrator" if arn == ADMIN else arn.split(":", 5)[-1]
+    parsed = parse_arn(arn)
+    return "administrator" if arn == ADMIN else parsed.resource if parsed is not None else arn
 
 
 def scp_gap(account: Account) -> str:

@@ -8,6 +8,7 @@ Stable API:
     is_wide_public_ipv4(cidr, longest=23)  a public IPv4 range /1../longest wholly outside NOT_INTERNET_V4
     PROTOCOL_NAMES       IP protocol number (as AWS writes it) -> name; "-1" is all traffic
     protocol_name(raw)   "6" -> "tcp", "-1"/None -> "all", "TCP" -> "tcp", unknown numbers unchanged
+    protocol_number(raw) the inverse, as AWS writes it: "tcp"/"6" -> "6", "all"/"-1"/None -> "-1"
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ _V6 = tuple(ipaddress.IPv6Network(n) for n in INTERNET_V6)
 def protocol_name(raw: object) -> str:
     text = str(raw if raw is not None else "-1").lower()
     return PROTOCOL_NAMES.get(text, text)
+
+
+_NUMBERS: dict[str, str] = {name: number for number, name in PROTOCOL_NAMES.items()}
+
+
+def protocol_number(raw: object) -> str:
+    return _NUMBERS.get(protocol_name(raw), str(raw).lower())
 
 
 def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:

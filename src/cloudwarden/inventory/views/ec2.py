@@ -51,7 +51,8 @@ class SgRule:
     via: str = ""  # the prefix list the CIDR came from
 
     @property
-    def is_internet(self) -> bool:
+    def open_to_all(self) -> bool:
+        """The source is every address (0.0.0.0/0 or ::/0); core.net.is_internet is "any internet address"."""
         return self.cidr in INTERNET
 
     def covers(self, protocol: str, port: int) -> bool:
@@ -141,7 +142,7 @@ class SecurityGroup:
         return self.rules.get()
 
     def internet_rules(self) -> tuple[SgRule, ...]:
-        return tuple(rule for rule in self.ingress_rules() if rule.is_internet)
+        return tuple(rule for rule in self.ingress_rules() if rule.open_to_all)
 
     @property
     def referenced_groups(self) -> tuple[str, ...]:
