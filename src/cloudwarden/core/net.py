@@ -4,6 +4,7 @@ Stable API:
 
     NOT_INTERNET_V4      the one list of IPv4 ranges that are never internet sources
     INTERNET_V6          IPv6 space routed on the internet (global unicast)
+    OPEN_TO_ALL          ("0.0.0.0/0", "::/0"): a rule source that is every address
     is_internet(cidr)    True when the CIDR holds at least one internet address (False if unparsable)
     is_wide_public_ipv4(cidr, longest=23)  a public IPv4 range /1../longest wholly outside NOT_INTERNET_V4
     PROTOCOL_NAMES       IP protocol number (as AWS writes it) -> name; "-1" is all traffic
@@ -24,6 +25,7 @@ NOT_INTERNET_V4: tuple[str, ...] = (
     "172.16.0.0/12", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/3",
 )
 INTERNET_V6: tuple[str, ...] = ("2000::/3",)
+OPEN_TO_ALL: tuple[str, ...] = ("0.0.0.0/0", "::/0")  # a source of every address, IPv4 and IPv6
 
 PROTOCOL_NAMES: dict[str, str] = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from cloudwarden.core.net import protocol_name
+from cloudwarden.core.net import OPEN_TO_ALL, protocol_name
 from cloudwarden.inventory.snapshot import DataUnavailable, Snapshot
 from cloudwarden.inventory.views import Part, PerRegion, tags
 
@@ -29,7 +29,7 @@ VPCS = "ec2.vpcs"
 FLOW_LOGS = "ec2.flow_logs"
 IMAGES = "ec2.images"
 TEMPLATE_VERSIONS = "ec2.launch_template_versions"
-INTERNET = ("0.0.0.0/0", "::/0")
+INTERNET = OPEN_TO_ALL
 MAX_PORT = 65535
 
 
