@@ -9,7 +9,6 @@ and ec2.network_interfaces (collect/services/ec2.py). Accounts of the organizati
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import allow_statements, as_list, has_narrowing_condition, name_or_id, verdict
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.arn import account_of
 from cloudwarden.inventory.snapshot import DataUnavailable
 
 VPCS, ROUTES, ENIS = "ec2.vpcs", "ec2.route_tables", "ec2.network_interfaces"
@@ -25,7 +25,6 @@ PEERINGS, TGWS, VPNS, CLIENT_VPNS = ("ec2.vpc_peering_connections", "ec2.transit
                                      "ec2.client_vpn_endpoints")
 BPA, ORG_ACCOUNTS = "ec2.vpc_block_public_access", "organizations.accounts"
 VPC_DOC = "https://docs.aws.amazon.com/vpc/latest/"
-ACCOUNT_IN = re.compile(r"(?:^|:)(\d{12})(?::|$)")
 
 
 def _trusted_accounts(ctx: CheckContext) -> set[str]:
@@ -45,8 +44,7 @@ def _principal_accounts(principal: Any) -> list[str]:
     accounts = []
     for value in values:
         text = str(value)
-        match = ACCOUNT_IN.search(text) if text != "*" else None
-        accounts.append("*" if text == "*" else match.group(1) if match else text)
+        accounts.append("*" if text == "*" else text if text.isdigit() else account_of(text) or text)
     return accounts
 
 
