@@ -18,6 +18,7 @@ from cloudwarden.checks.helpers import allow_statements, as_list, has_narrowing_
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.arn import account_of
 from cloudwarden.inventory.snapshot import DataUnavailable
+from cloudwarden.inventory.views.ec2 import Ec2View, RouteTable, Vpc
 
 VPCS, ROUTES, ENIS = "ec2.vpcs", "ec2.route_tables", "ec2.network_interfaces"
 ENDPOINTS, SERVICES, PERMISSIONS = "ec2.vpc_endpoints", "ec2.vpc_endpoint_services", "ec2.vpc_endpoint_service_permissions"
@@ -97,12 +98,12 @@ def endpoints_for_aws_services(ctx: CheckContext) -> Iterator[Result]:
         services: dict[str, list[str]] = {}
         for endpoint in endpoints or []:
             services.setdefault(str(endpoint.get("VpcId")), []).append(str(endpoint.get("ServiceName")).rsplit(".", 1)[-1])
-        vpcs: list[dict[str, Any]] = []
+        vpcs: tuple[Vpc, ...] = ()
         with ctx.resource(f"vpcs/{region}", region):
-            vpcs = ctx.get(VPCS, region) or []
+            vpcs = ctx.view(Ec2View).vpcs(region)
         for vpc in vpcs:
-            used = sorted(set(services.get(str(vpc["VpcId"]), [])))
-            yield verdict(bool(used), name_or_id(vpc, "VpcId"), "endpoints for " + ", ".join(used) if used
+            used = sorted(set(services.get(vpc.id, [])))
+            yield verdict(bool(used), vpc.label, "endpoints for " + ", ".join(used) if used
                           else "no VPC endpoint: AWS API traffic leaves through the internet or NAT", region,
                           resource_type="AWS::EC2::VPC")
 
@@ -138,18 +139,16 @@ def _too_broad(destination: str, peer_cidrs: list[str]) -> bool:
        doc=VPC_DOC + "peering/peering-configurations-partial-access.html")
 def peering_routes_least_access(ctx: CheckContext) -> Iterator[Result]:
     for region, peerings in ctx.regional(PEERINGS):
-        tables: list[dict[str, Any]] | None = None
+        tables: tuple[RouteTable, ...] | None = None
         with ctx.resource(f"route-tables/{region}", region):
-            tables = ctx.get(ROUTES, region) or []
+            tables = ctx.view(Ec2View).route_tables(region)
         for peering in peerings or [] if tables is not None else []:
             if (peering.get("Status") or {}).get("Code") not in ("active", None):
                 continue
             pcx = str(peering["VpcPeeringConnectionId"])
             cidrs = _peer_cidrs(peering)
-            broad = [f"{table['RouteTableId']} -> {route.get('DestinationCidrBlock') or route.get('DestinationIpv6CidrBlock')}"
-                     for table in tables for route in table.get("Routes") or []
-                     if route.get("VpcPeeringConnectionId") == pcx
-                     and _too_broad(str(route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")), cidrs)]
+            broad = [f"{table.id} -> {route.destination}" for table in tables for route in table.routes
+                     if route.target == pcx and _too_broad(route.destination, cidrs)]
             yield verdict(not broad, pcx, "routes the whole peer VPC or more: " + "; ".join(broad) if broad
                           else "peering routes are narrower than the peer VPCs", region,
                           resource_type="AWS::EC2::VPCPeeringConnection")
