@@ -237,13 +237,12 @@ def block_public_access_enabled(ctx: CheckContext) -> Iterator[Result]:
        cli="aws ec2 modify-network-interface-attribute --network-interface-id <ENI_ID> --source-dest-check",
        doc=VPC_DOC + "userguide/VPC_NAT_Instance.html#EIP_Disable_SrcDestCheck")
 def eni_source_dest_check(ctx: CheckContext) -> Iterator[Result]:
-    for region, eni in ctx.each(ENIS):
-        if eni.get("InterfaceType", "interface") != "interface" or eni.get("RequesterManaged"):
+    for region, eni in ctx.over(ctx.view(Ec2View).network_interfaces):
+        if eni.interface_type not in ("", "interface") or eni.requester_managed:
             continue  # AWS-managed interfaces (NAT gateways, endpoints) route by design
-        tags = {t.get("Key"): t.get("Value") for t in eni.get("TagSet") or []}
-        on = eni.get("SourceDestCheck", True) is not False
-        router = tags.get("role") == "router"
-        yield verdict(on or router, str(eni["NetworkInterfaceId"]), "source/destination check on" if on
+        on = eni.source_dest_check
+        router = eni.tags.get("role") == "router"
+        yield verdict(on or router, eni.id, "source/destination check on" if on
                       else "source/destination check off (tagged role=router)" if router
                       else "source/destination check off on an interface not tagged as a router", region,
                       resource_type="AWS::EC2::NetworkInterface")

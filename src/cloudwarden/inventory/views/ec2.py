@@ -179,6 +179,13 @@ class NetworkInterface:
     subnet_id: str
     vpc_id: str
     public_ip: str
+    requester_managed: bool = False  # created and managed by an AWS service (NAT gateway, endpoint, ...)
+    source_dest_check: bool = True
+    tag_pairs: tuple[tuple[str, str], ...] = ()  # the interface's TagSet
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return dict(self.tag_pairs)
 
     @property
     def label(self) -> str:
@@ -194,7 +201,9 @@ def _interface(region: str, raw: dict[str, Any]) -> NetworkInterface:
         tuple(str(g.get("GroupId", "")) for g in raw.get("Groups") or []),
         str((raw.get("Attachment") or {}).get("InstanceId") or ""), str(raw.get("Description") or ""),
         str(raw.get("InterfaceType") or ""), str(raw.get("SubnetId") or ""), str(raw.get("VpcId") or ""),
-        str((raw.get("Association") or {}).get("PublicIp") or ""))
+        str((raw.get("Association") or {}).get("PublicIp") or ""), bool(raw.get("RequesterManaged")),
+        raw.get("SourceDestCheck", True) is not False,
+        tuple((str(t.get("Key", "")), str(t.get("Value", ""))) for t in raw.get("TagSet") or []))
 
 
 @dataclass(frozen=True)
