@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cloudwarden.inventory.snapshot import Gap
 from tests.checks.cases import ACCOUNT, Case, Regional, assert_case
 
 V = "2012-10-17"
@@ -156,7 +157,36 @@ PUBLIC_POLICIES = [
          resource="jobs", regions=(REGION,), message="no resource policy"),
 ]
 
-CASES = ESCALATION + CHAIN + S3 + PUBLIC_POLICIES
+ORG_DENIED = [Gap("organizations.organization", "organizations", "DescribeOrganization", "global",
+                  "AccessDenied", "denied", "organizations:DescribeOrganization")]
+
+
+def without_org(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != "organizations.organization"}
+
+
+# Administrator is judged within the SCP guardrails, so unread SCPs leave "no path" undecided.
+SCPS_UNREAD = [
+    Case("unknown-read-only-scps-unread", "iam.privilege_escalation_to_admin",
+         without_org(iam_data([ADMIN_USER, user("reader", allow("s3:GetObject"))])), resource="user/reader",
+         message="SCPs not readable", gaps=ORG_DENIED),
+    Case("fail-path-found-scps-unread", "iam.privilege_escalation_to_admin",
+         without_org(iam_data([ADMIN_USER, user("dev", allow("iam:CreateAccessKey", arn("user", "admin")))])),
+         resource="user/dev", message="iam:CreateAccessKey", gaps=ORG_DENIED),
+    Case("unknown-member-account-scp-levels-unread", "iam.privilege_escalation_to_admin",
+         {**iam_data([ADMIN_USER, user("reader", allow("s3:GetObject"))]),
+          "organizations.organization": {"Id": "o-example", "MasterAccountId": FOREIGN}, "organizations.roots": []},
+         resource="user/reader", message="SCPs not readable",
+         gaps=[Gap("organizations.account_chain", "organizations", "ListParents", "global", "AccessDenied", "denied")]),
+    Case("unknown-vendor-read-only-scps-unread", "iam.external_assume_role_chain",
+         without_org(iam_data(roles=[ADMIN_ROLE, role("vendor", VENDOR_TRUST, allow("s3:GetObject"))])),
+         resource="role/vendor", message="SCPs not readable", gaps=ORG_DENIED),
+    Case("pass-no-outsider-scps-unread", "iam.external_assume_role_chain",
+         without_org(iam_data(roles=[ADMIN_ROLE])), resource="role/admin-role", message="no principal outside",
+         gaps=ORG_DENIED),
+]
+
+CASES = ESCALATION + CHAIN + SCPS_UNREAD + S3 + PUBLIC_POLICIES
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

@@ -94,3 +94,33 @@ def test_html_500_page_is_not_implemented() -> None:
     error = ClientError({"Error": {"Code": "500", "Message": "<!doctype html><title>500 Internal Server Error"},
                          "ResponseMetadata": {"HTTPStatusCode": 500}}, "Op")
     assert classify(error).code == "NotImplemented"
+
+
+def _buggy_transform(value: object) -> object:
+    return value["no such key"]  # type: ignore[index] - a parsing bug: the value is a list
+
+
+def test_python_bug_in_a_spec_raises_under_strict(aws: None) -> None:
+    """tests/conftest.py sets CLOUDWARDEN_STRICT=1: a spec's KeyError/TypeError fails the test run."""
+    calls = [Call("ec2.vpcs", "ec2", "describe_vpcs", "Vpcs", paginate=True, transform=_buggy_transform)]
+    with pytest.raises(TypeError):
+        collect_snapshot(regions=["us-east-1"], calls=calls)
+
+
+def test_python_bug_in_a_spec_is_logged_loudly_and_kept_as_a_gap(
+        aws: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.delenv("CLOUDWARDEN_STRICT")
+    calls = [Call("ec2.vpcs", "ec2", "describe_vpcs", "Vpcs", paginate=True, transform=_buggy_transform),
+             Call("ec2.subnets", "ec2", "describe_subnets", "Subnets", paginate=True)]
+    with caplog.at_level("ERROR", logger="cloudwarden.collect.runner"):
+        snap = collect_snapshot(regions=["us-east-1"], calls=calls)
+    assert [g.error_code for g in snap.gaps if g.dataset == "ec2.vpcs"] == ["UnexpectedTypeError"]
+    assert snap.has("ec2.subnets", "us-east-1")  # the scan went on
+    errors = [r for r in caplog.records if r.levelname == "ERROR" and "ec2.vpcs" in r.getMessage()]
+    assert errors and errors[0].exc_info is not None  # with the traceback
+
+
+def test_aws_errors_stay_gaps_under_strict(aws: None) -> None:
+    calls = [Call("ec2.vpc", "ec2", "describe_vpcs", "Vpcs", params={"VpcIds": ["vpc-00000000"]})]
+    snap = collect_snapshot(regions=["us-east-1"], calls=calls)
+    assert [g.error_code for g in snap.gaps if g.dataset == "ec2.vpc"] == ["InvalidVpcID.NotFound"]

@@ -11,12 +11,13 @@ from typing import Any
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.net import OPEN_TO_ALL
+from cloudwarden.inventory.views.ec2 import Ec2View
 
 CLUSTERS, BACKUPS, GROUPS = "cloudhsm.clusters", "cloudhsm.backups", "ec2.security_groups"
 RESOURCE = "AWS::CloudHSM::Cluster"
 DOC = "https://docs.aws.amazon.com/cloudhsm/latest/userguide/"
 RECENT_BACKUP_DAYS = 7
-OPEN = {"0.0.0.0/0", "::/0"}
 
 
 def _clusters(ctx: CheckContext) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -66,14 +67,12 @@ def backup_retention(ctx: CheckContext) -> Iterator[Result]:
 def cluster_sg_restricted(ctx: CheckContext) -> Iterator[Result]:
     for region, cluster in _clusters(ctx):
         with ctx.resource(str(cluster["ClusterId"]), region):
-            groups = {g["GroupId"]: g for g in ctx.get(GROUPS, region) or []}
-            group = groups.get(cluster.get("SecurityGroup"))
+            groups = {g.id: g for g in ctx.view(Ec2View).security_groups(region)}
+            group = groups.get(str(cluster.get("SecurityGroup")))
             if group is None:
                 yield _result(False, cluster, f"security group {cluster.get('SecurityGroup')} not found", region)
                 continue
-            open_rules = [f"{p.get('FromPort', 'all')}-{p.get('ToPort', 'all')} from {r}"
-                          for p in group.get("IpPermissions") or []
-                          for r in [x.get("CidrIp") for x in p.get("IpRanges") or []]
-                          + [x.get("CidrIpv6") for x in p.get("Ipv6Ranges") or []] if r in OPEN]
+            open_rules = [f"{p.protocol} {p.low}-{p.high} from {cidr}"
+                          for p in group.ingress for cidr in p.cidrs if cidr in OPEN_TO_ALL]
             yield _result(not open_rules, cluster, "open to the internet: " + ", ".join(open_rules) if open_rules
-                          else f"{group['GroupId']} admits no internet range", region)
+                          else f"{group.id} admits no internet range", region)

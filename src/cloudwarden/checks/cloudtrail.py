@@ -7,7 +7,6 @@ bucket name, region "global"). A bucket outside this account's bucket list is UN
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from cloudwarden.checks._trails import (
     ACCOUNT_RESOURCE,
@@ -15,10 +14,10 @@ from cloudwarden.checks._trails import (
     STATUS,
     TRAILS,
     Coverage,
+    Trail,
     bucket_exposure,
     multi_region_trails,
     qualifying_problems,
-    s3_data_coverage,
     status,
     trails,
 )
@@ -26,6 +25,8 @@ from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import failed, passed, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+from cloudwarden.inventory.views.cloudtrail import TrailStatus
+from cloudwarden.inventory.views.s3 import Bucket, S3View
 
 DOC = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/"
 TRAIL = "AWS::CloudTrail::Trail"
@@ -33,8 +34,8 @@ BUCKET_DATA = ["s3.buckets", "s3.bucket_policy", "s3.bucket_acl", "s3.bucket_pub
                "s3.account_public_access_block"]
 
 
-def _trail_verdict(ok: bool, home: str, trail: dict[str, Any], message: str) -> Result:
-    return verdict(ok, str(trail.get("Name")), message, home, str(trail.get("TrailARN", "")))
+def _trail_verdict(ok: bool, home: str, trail: Trail, message: str) -> Result:
+    return verdict(ok, trail.name, message, home, trail.arn)
 
 
 @check("cloudtrail.multi_region_trail_logging", resource_type=ACCOUNT_RESOURCE,
@@ -53,11 +54,11 @@ def multi_region_trail_logging(ctx: CheckContext) -> Iterator[Result]:
             missing = missing or gap
             continue
         if not problems:
-            yield passed(ctx.account_id, f"multi-region trail {trail['Name']} ({home}) is logging read and "
-                         "write management events", arn=str(trail["TrailARN"]),
+            yield passed(ctx.account_id, f"multi-region trail {trail.name} ({home}) is logging read and "
+                         "write management events", arn=trail.arn,
                          resource_type=ACCOUNT_RESOURCE)
             return
-        shortfalls.append(f"{trail['Name']}: {', '.join(problems)}")
+        shortfalls.append(f"{trail.name}: {', '.join(problems)}")
     if missing is not None:
         raise missing
     yield failed(ctx.account_id, "no multi-region trail is logging read and write management events"
@@ -71,7 +72,7 @@ def multi_region_trail_logging(ctx: CheckContext) -> Iterator[Result]:
        doc=DOC + "cloudtrail-log-file-validation-enabling.html")
 def log_file_validation(ctx: CheckContext) -> Iterator[Result]:
     for home, trail in trails(ctx):
-        on = bool(trail.get("LogFileValidationEnabled"))
+        on = trail.log_file_validation
         yield _trail_verdict(on, home, trail, "log file validation is " + ("on" if on else "off"))
 
 
@@ -81,14 +82,14 @@ def log_file_validation(ctx: CheckContext) -> Iterator[Result]:
        doc=DOC + "encrypting-cloudtrail-log-files-with-aws-kms.html")
 def kms_encryption(ctx: CheckContext) -> Iterator[Result]:
     for home, trail in trails(ctx):
-        key = trail.get("KmsKeyId")
+        key = trail.kms_key_id
         message = f"log files encrypted with {key}" if key else "log files use SSE-S3 only, no KMS key"
         yield _trail_verdict(bool(key), home, trail, message)
 
 
-def _delivery_message(ctx: CheckContext, group: str, trail_status: dict[str, Any]) -> tuple[bool, str]:
-    error = trail_status.get("LatestCloudWatchLogsDeliveryError")
-    age = ctx.days_since(trail_status.get("LatestCloudWatchLogsDeliveryTime"))
+def _delivery_message(ctx: CheckContext, group: str, trail_status: TrailStatus) -> tuple[bool, str]:
+    error = trail_status.delivery_error
+    age = ctx.days_since(trail_status.delivery_time)
     if error:
         return False, f"delivery to {group} fails: {error}"
     if age is None:
@@ -105,23 +106,23 @@ def _delivery_message(ctx: CheckContext, group: str, trail_status: dict[str, Any
        doc=DOC + "send-cloudtrail-events-to-cloudwatch-logs.html")
 def cloudwatch_logs_integration(ctx: CheckContext) -> Iterator[Result]:
     for home, trail in trails(ctx):
-        group = trail.get("CloudWatchLogsLogGroupArn")
+        group = trail.log_group_arn
         if not group:
             yield _trail_verdict(False, home, trail, "not sent to CloudWatch Logs")
             continue
-        with ctx.resource(str(trail["Name"]), home):
-            ok, message = _delivery_message(ctx, str(group), status(ctx, home, trail))
+        with ctx.resource(trail.name, home):
+            ok, message = _delivery_message(ctx, group, status(ctx, home, trail))
             yield _trail_verdict(ok, home, trail, message)
 
 
-def _bucket_checks(ctx: CheckContext, judge: Callable[[str], tuple[bool, str]]) -> Iterator[Result]:
+def _bucket_checks(ctx: CheckContext, judge: Callable[[Bucket], tuple[bool, str]]) -> Iterator[Result]:
     """One verdict per trail on its S3 bucket; another account's bucket is UNKNOWN."""
-    own = {str(b.get("Name")) for b in ctx.get("s3.buckets") or []}
+    own = {b.name: b for b in ctx.view(S3View).buckets()}
     for home, trail in trails(ctx):
-        bucket = str(trail.get("S3BucketName") or "")
-        with ctx.resource(str(trail.get("Name")), home):
-            if bucket not in own:
-                raise DataUnavailable("s3.buckets", GLOBAL, f"bucket {bucket or '(none)'} is not in this "
+        with ctx.resource(trail.name, home):
+            bucket = own.get(trail.bucket)
+            if bucket is None:
+                raise DataUnavailable("s3.buckets", GLOBAL, f"bucket {trail.bucket or '(none)'} is not in this "
                                       "account's bucket list (it may belong to another account)")
             ok, message = judge(bucket)
             yield _trail_verdict(ok, home, trail, message)
@@ -133,9 +134,9 @@ def _bucket_checks(ctx: CheckContext, judge: Callable[[str], tuple[bool, str]]) 
            "BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
        doc=DOC + "create-s3-bucket-policy-for-cloudtrail.html")
 def bucket_not_public(ctx: CheckContext) -> Iterator[Result]:
-    def judge(bucket: str) -> tuple[bool, str]:
+    def judge(bucket: Bucket) -> tuple[bool, str]:
         exposure = bucket_exposure(ctx, bucket)
-        return not exposure, f"bucket {bucket}: " + ("; ".join(exposure) if exposure else "not public")
+        return not exposure, f"bucket {bucket.name}: " + ("; ".join(exposure) if exposure else "not public")
     yield from _bucket_checks(ctx, judge)
 
 
@@ -146,10 +147,10 @@ def bucket_not_public(ctx: CheckContext) -> Iterator[Result]:
            "'{\"LoggingEnabled\":{\"TargetBucket\":\"LOG_BUCKET\",\"TargetPrefix\":\"cloudtrail/\"}}'",
        doc="https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html")
 def bucket_access_logging(ctx: CheckContext) -> Iterator[Result]:
-    def judge(bucket: str) -> tuple[bool, str]:
-        target = (ctx.item("s3.bucket_logging", bucket) or {}).get("TargetBucket")
-        return bool(target), (f"bucket {bucket} logs access to {target}" if target
-                              else f"bucket {bucket} has no server access logging")
+    def judge(bucket: Bucket) -> tuple[bool, str]:
+        target = bucket.logging.get().target_bucket
+        return bool(target), (f"bucket {bucket.name} logs access to {target}" if target
+                              else f"bucket {bucket.name} has no server access logging")
     yield from _bucket_checks(ctx, judge)
 
 
@@ -160,12 +161,11 @@ def bucket_access_logging(ctx: CheckContext) -> Iterator[Result]:
            "Status=Enabled,MFADelete=Enabled --mfa 'SERIAL CODE'",
        doc="https://docs.aws.amazon.com/AmazonS3/latest/userguide/MultiFactorAuthenticationDelete.html")
 def bucket_mfa_delete(ctx: CheckContext) -> Iterator[Result]:
-    def judge(bucket: str) -> tuple[bool, str]:
-        versioning = ctx.item("s3.bucket_versioning", bucket) or {}
-        state = (f"versioning {versioning.get('Status') or 'off'}, "
-                 f"MFA Delete {versioning.get('MFADelete') or 'off'}")
-        ok = versioning.get("Status") == "Enabled" and versioning.get("MFADelete") == "Enabled"
-        return ok, f"bucket {bucket}: {state}"
+    def judge(bucket: Bucket) -> tuple[bool, str]:
+        versioning = bucket.versioning.get()
+        state = f"versioning {versioning.status or 'off'}, MFA Delete {versioning.mfa_delete or 'off'}"
+        ok = versioning.enabled and versioning.mfa_delete == "Enabled"
+        return ok, f"bucket {bucket.name}: {state}"
     yield from _bucket_checks(ctx, judge)
 
 
@@ -175,16 +175,16 @@ def _s3_data_events(ctx: CheckContext, wanted: Callable[[Coverage], bool], kind:
     missing: DataUnavailable | None = None
     for home, trail in multi_region_trails(ctx):
         try:
-            logging = bool(status(ctx, home, trail).get("IsLogging"))
-            coverage = s3_data_coverage(ctx.item(SELECTORS, str(trail["TrailARN"]), home), ctx.partition)
+            logging = status(ctx, home, trail).is_logging
+            coverage = trail.selectors.get().s3_data(ctx.partition)
         except DataUnavailable as gap:
             missing = missing or gap
             continue
         if logging and wanted(coverage):
-            yield passed(ctx.account_id, f"multi-region trail {trail['Name']} records {kind} S3 object "
-                         "events for all buckets", arn=str(trail["TrailARN"]), resource_type=ACCOUNT_RESOURCE)
+            yield passed(ctx.account_id, f"multi-region trail {trail.name} records {kind} S3 object "
+                         "events for all buckets", arn=trail.arn, resource_type=ACCOUNT_RESOURCE)
             return
-        seen.append(f"{trail['Name']}: {coverage.describe('S3 object events for all buckets')}"
+        seen.append(f"{trail.name}: {coverage.describe('S3 object events for all buckets')}"
                     + ("" if logging else ", not logging"))
     if missing is not None:
         raise missing
@@ -221,10 +221,10 @@ def s3_data_events_read(ctx: CheckContext) -> Iterator[Result]:
 def insights_enabled(ctx: CheckContext) -> Iterator[Result]:
     names = []
     for _home, trail in trails(ctx):
-        names.append(str(trail.get("Name")))
-        if trail.get("HasInsightSelectors"):
-            yield passed(ctx.account_id, f"trail {trail['Name']} has Insights selectors",
-                         arn=str(trail.get("TrailARN", "")), resource_type=ACCOUNT_RESOURCE)
+        names.append(trail.name)
+        if trail.insight_selectors:
+            yield passed(ctx.account_id, f"trail {trail.name} has Insights selectors",
+                         arn=trail.arn, resource_type=ACCOUNT_RESOURCE)
             return
     if not ctx.skipped:  # a trail in an unreadable region might have Insights: UNKNOWN, not FAIL
         yield failed(ctx.account_id, "no trail has CloudTrail Insights enabled"

@@ -14,7 +14,7 @@ from typing import Any
 
 from cloudwarden.checks._cis_detections import DETECTIONS, Detection
 from cloudwarden.checks._filter_pattern import PatternError, compile_pattern
-from cloudwarden.checks._trails import ACCOUNT_RESOURCE, SELECTORS, STATUS, TRAILS, monitored_trails
+from cloudwarden.checks._trails import ACCOUNT_RESOURCE, SELECTORS, STATUS, TRAILS, Trail, monitored_trails
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import failed, passed, verdict
 from cloudwarden.checks.registry import Result, check
@@ -47,11 +47,11 @@ def _describe(shortfalls: list[str], limit: int = 3) -> str:
     return "; ".join(([f"misses {listed}"] if missed else []) + others)
 
 
-def _log_group(trail: dict[str, Any]) -> tuple[str, str]:
+def _log_group(trail: Trail) -> tuple[str, str]:
     # arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*
-    arn = parse_arn(str(trail["CloudWatchLogsLogGroupArn"]))
+    arn = parse_arn(trail.log_group_arn)
     if arn is None or not arn.resource.startswith("log-group:"):
-        raise ValueError(f"not a log group ARN: {trail['CloudWatchLogsLogGroupArn']}")
+        raise ValueError(f"not a log group ARN: {trail.log_group_arn}")
     return arn.region, arn.resource.split(":")[1]
 
 
@@ -126,7 +126,7 @@ def _judge_group(ctx: CheckContext, detection: Detection, region: str, group: st
 
 def _alarm_pair(ctx: CheckContext, detection: Detection) -> Iterator[Result]:
     monitored, missing = monitored_trails(ctx)
-    delivering = [(home, t) for home, t in monitored if t.get("CloudWatchLogsLogGroupArn")]
+    delivering = [(home, t) for home, t in monitored if t.log_group_arn]
     best: tuple[int, str] | None = None
     for _home, trail in delivering:
         try:
@@ -141,7 +141,7 @@ def _alarm_pair(ctx: CheckContext, detection: Detection) -> Iterator[Result]:
     if missing is not None:
         raise missing
     if best is None:
-        names = ", ".join(str(t.get("Name")) for _, t in monitored)
+        names = ", ".join(t.name for _, t in monitored)
         best = (NO_FILTER, f"multi-region trail(s) {names} send nothing to CloudWatch Logs" if monitored else
                 "no multi-region trail is logging read and write management events for a metric filter "
                 "to see")

@@ -16,8 +16,10 @@ from typing import Any, TypeVar
 
 from cloudwarden.core.arn import build_arn
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
+from cloudwarden.inventory.views import PerRegion
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,10 @@ class AssessmentContext:
         if key not in self._memo:
             self._memo[key] = build(self.snapshot)
         return self._memo[key]  # type: ignore[no-any-return]
+
+    def view(self, kind: Callable[[Snapshot], V]) -> V:
+        """The typed view (inventory/views) of this snapshot, built once per assessment."""
+        return self.memo(f"view:{kind.__module__}.{kind.__qualname__}", kind)
 
 
 class CheckContext:
@@ -72,6 +78,26 @@ class CheckContext:
         for region, values in self.regional(dataset):
             for value in values or []:
                 yield region, value
+
+    # -- typed views (inventory/views) --
+    def view(self, kind: Callable[[Snapshot], V]) -> V:
+        """``ctx.view(Ec2View)``: the view of this snapshot, shared by every check of the assessment."""
+        return self.assessment.view(kind)
+
+    def over(self, per_region: PerRegion[T]) -> Iterator[tuple[str, T]]:
+        """(region, item) of a view's regional list; a region it could not be read in becomes UNKNOWN."""
+        for region, items in self.regions_of(per_region):
+            for item in items:
+                yield region, item
+
+    def regions_of(self, per_region: PerRegion[T]) -> Iterator[tuple[str, tuple[T, ...]]]:
+        """(region, items) for every scanned region read; the others become UNKNOWN results."""
+        for region in self.regions:
+            part = per_region.part(region)
+            if part.known:
+                yield region, part.value  # type: ignore[misc]
+            else:
+                self.skipped.append(Skipped(region, region, part.reason))
 
     @contextmanager
     def resource(self, resource_id: str, region: str = GLOBAL) -> Iterator[None]:

@@ -8,7 +8,6 @@ and launch-template checks live in `ec2_instances.py`; NACLs, subnets and flow l
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from cloudwarden.checks._sg import (
     ENIS,
@@ -20,7 +19,7 @@ from cloudwarden.checks._sg import (
     Attachments,
     Rule,
     exposes,
-    group_label,
+    groups,
     ingress_rules,
     judge_groups,
 )
@@ -28,6 +27,8 @@ from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.net import is_wide_public_ipv4
+from cloudwarden.inventory.views.ec2 import Ec2View, SecurityGroup
+from cloudwarden.inventory.views.rds import RdsView
 
 SG_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html"
 REVOKE = "aws ec2 revoke-security-group-ingress --group-id GROUP --ip-permissions '{0}'"
@@ -132,32 +133,30 @@ def sg_no_wide_public_cidr(ctx: CheckContext) -> Iterator[Result]:
     yield from judge_groups(ctx, _wide_ranges, select=ingress_rules)
 
 
-@check("ec2.default_sg_restricts_all", resource_type=SG_TYPE, datasets=[SG, ENIS, RDS],
+@check("ec2.default_sg_restricts_all", resource_type=SG_TYPE, datasets=[SG, ENIS, RDS], optional=[ENIS, RDS],
        fix="Delete every inbound and outbound rule of each VPC's default group; use purpose-made groups.",
        cli="aws ec2 revoke-security-group-ingress --group-id DEFAULT_GROUP --ip-permissions file://rules.json",
        doc="https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html")
 def default_sg_restricts_all(ctx: CheckContext) -> Iterator[Result]:
     attachments = Attachments(ctx)
-    for region, group in ctx.each(SG):
-        if group.get("GroupName") != "default":
+    for region, group in groups(ctx):
+        if not group.is_default:
             continue
-        inbound, outbound = len(group.get("IpPermissions") or []), len(group.get("IpPermissionsEgress") or [])
+        inbound, outbound = len(group.ingress), len(group.egress)
         evidence = "no rules" if not inbound + outbound else f"{inbound} inbound and {outbound} outbound rule(s)"
-        group_id = group["GroupId"]
+        group_id = group.id
         yield verdict(not inbound + outbound, group_id,
-                      f"default group of {group.get('VpcId', 'EC2-Classic')}: {evidence}; "
+                      f"default group of {group.vpc_id or 'EC2-Classic'}: {evidence}; "
                       f"{attachments.describe(group_id, region)}",
                       region, ctx.arn("ec2", f"security-group/{group_id}", region), SG_TYPE)
 
 
-def _referenced_groups(groups: list[dict[str, Any]]) -> dict[str, list[str]]:
+def _referenced_groups(groups: tuple[SecurityGroup, ...]) -> dict[str, list[str]]:
     """Group id -> the groups whose rules name it as a source or destination."""
     referenced: dict[str, list[str]] = {}
     for group in groups:
-        for permission in (group.get("IpPermissions") or []) + (group.get("IpPermissionsEgress") or []):
-            for pair in permission.get("UserIdGroupPairs") or []:
-                if pair.get("GroupId") and pair["GroupId"] != group["GroupId"]:
-                    referenced.setdefault(pair["GroupId"], []).append(group["GroupId"])
+        for other in group.referenced_groups:
+            referenced.setdefault(other, []).append(group.id)
     return referenced
 
 
@@ -167,12 +166,13 @@ def _referenced_groups(groups: list[dict[str, Any]]) -> dict[str, list[str]]:
        doc="https://docs.aws.amazon.com/vpc/latest/userguide/deleting-security-groups.html")
 def sg_unused(ctx: CheckContext) -> Iterator[Result]:
     attachments = Attachments(ctx)
-    for region, groups in ctx.regional(SG):
-        referenced = _referenced_groups(groups)
+    view = ctx.view(Ec2View)
+    for region, listed in ctx.regions_of(view.security_groups):
+        referenced = _referenced_groups(listed)
         with ctx.resource(f"security-groups/{region}", region):
-            ctx.get(ENIS, region)  # without the interfaces "unused" cannot be told
-            for group in (g for g in groups if g.get("GroupName") != "default"):
-                group_id = group["GroupId"]
+            view.network_interfaces(region)  # without the interfaces "unused" cannot be told
+            for group in (g for g in listed if not g.is_default):
+                group_id = group.id
                 users = attachments.of(group_id, region) or []
                 named_by = referenced.get(group_id, [])
                 evidence = attachments.describe(group_id, region) if users or not named_by \
@@ -180,9 +180,9 @@ def sg_unused(ctx: CheckContext) -> Iterator[Result]:
                 if not (users or named_by):
                     # "unused" needs every user kind: without the RDS instances it cannot be told
                     with ctx.resource(group_id, region):
-                        ctx.get(RDS, region)
-                        yield verdict(False, group_id, f"{group_label(group)}: {evidence}", region,
+                        ctx.view(RdsView).instances(region)
+                        yield verdict(False, group_id, f"{group.label}: {evidence}", region,
                                       ctx.arn("ec2", f"security-group/{group_id}", region), SG_TYPE)
                     continue
-                yield verdict(True, group_id, f"{group_label(group)}: {evidence}", region,
+                yield verdict(True, group_id, f"{group.label}: {evidence}", region,
                               ctx.arn("ec2", f"security-group/{group_id}", region), SG_TYPE)

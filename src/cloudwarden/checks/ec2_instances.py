@@ -6,43 +6,38 @@ Terminated and shutting-down instances are not judged. Reads ec2.* datasets only
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.helpers import every_region, name_or_id, verdict
+from cloudwarden.checks.helpers import every_region, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.inventory.snapshot import DataUnavailable
+from cloudwarden.inventory.views.ec2 import Ec2View, Instance, MetadataOptions, TemplateVersion
 
 INSTANCES = "ec2.instances"
 TEMPLATE_VERSIONS = "ec2.launch_template_versions"
 INSTANCE_TYPE = "AWS::EC2::Instance"
 TEMPLATE_TYPE = "AWS::EC2::LaunchTemplate"
 EC2_DOC = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/"
-_GONE = ("terminated", "shutting-down")
 
 
-def _instances(ctx: CheckContext) -> Iterator[tuple[str, dict[str, Any]]]:
-    for region, instance in ctx.each(INSTANCES):
-        if (instance.get("State") or {}).get("Name") not in _GONE:
+def _instances(ctx: CheckContext) -> Iterator[tuple[str, Instance]]:
+    for region, instance in ctx.over(ctx.view(Ec2View).instances):
+        if not instance.gone:
             yield region, instance
 
 
-def _judge_instance(ctx: CheckContext, region: str, instance: dict[str, Any], ok: bool, message: str) -> Result:
-    instance_id = instance["InstanceId"]
-    return verdict(ok, instance_id, f"{name_or_id(instance, 'InstanceId')}: {message}", region,
-                   ctx.arn("ec2", f"instance/{instance_id}", region), INSTANCE_TYPE)
+def _judge_instance(ctx: CheckContext, region: str, instance: Instance, ok: bool, message: str) -> Result:
+    return verdict(ok, instance.id, f"{instance.label}: {message}", region,
+                   ctx.arn("ec2", f"instance/{instance.id}", region), INSTANCE_TYPE)
 
 
-def imds_v2_only(options: dict[str, Any] | None) -> tuple[bool, str]:
+def imds_v2_only(options: dict[str, Any] | MetadataOptions | None) -> tuple[bool, str]:
     """Whether metadata options rule out IMDSv1, and the evidence."""
-    options = options or {}
-    if options.get("HttpEndpoint") == "disabled":
-        return True, "instance metadata service disabled"
-    tokens = options.get("HttpTokens")
-    if tokens == "required":
-        return True, "IMDSv2 required (HttpTokens=required)"
-    return False, f"IMDSv1 allowed (HttpTokens={tokens or 'not set'})"
+    if not isinstance(options, MetadataOptions):
+        options = MetadataOptions.of(options)
+    return options.v2_only()
 
 
 @check("ec2.instance_no_public_ip", resource_type=INSTANCE_TYPE, datasets=[INSTANCES],
@@ -51,7 +46,7 @@ def imds_v2_only(options: dict[str, Any] | None) -> tuple[bool, str]:
        doc=EC2_DOC + "using-instance-addressing.html")
 def instance_no_public_ip(ctx: CheckContext) -> Iterator[Result]:
     for region, instance in _instances(ctx):
-        address = instance.get("PublicIpAddress")
+        address = instance.public_ip
         yield _judge_instance(ctx, region, instance, not address,
                               f"public IPv4 {address}" if address else "no public IPv4 address")
 
@@ -63,7 +58,7 @@ def instance_no_public_ip(ctx: CheckContext) -> Iterator[Result]:
        doc=EC2_DOC + "configuring-IMDS-existing-instances.html")
 def instance_imdsv2_required(ctx: CheckContext) -> Iterator[Result]:
     for region, instance in _instances(ctx):
-        yield _judge_instance(ctx, region, instance, *imds_v2_only(instance.get("MetadataOptions")))
+        yield _judge_instance(ctx, region, instance, *instance.metadata.v2_only())
 
 
 @check("ec2.account_imdsv2_default", resource_type="AWS::::Account",
@@ -72,10 +67,11 @@ def instance_imdsv2_required(ctx: CheckContext) -> Iterator[Result]:
        cli="aws ec2 modify-instance-metadata-defaults --http-tokens required --region REGION",
        doc=EC2_DOC + "configuring-IMDS-new-instances.html")
 def account_imdsv2_default(ctx: CheckContext) -> Iterator[Result]:
-    def judge(_region: str, defaults: dict[str, Any] | None) -> tuple[bool, str]:
-        if not (defaults or {}).get("HttpTokens") and (defaults or {}).get("HttpEndpoint") != "disabled":
+    def judge(_region: str, raw: dict[str, Any] | None) -> tuple[bool, str]:
+        defaults = MetadataOptions.of(raw)
+        if not defaults.configured:
             return False, "no account-level metadata default (new instances take the AMI's setting)"
-        ok, evidence = imds_v2_only(defaults)
+        ok, evidence = defaults.v2_only()
         return ok, f"account default: {evidence}"
 
     yield from every_region(ctx, "ec2.instance_metadata_defaults", judge, "ec2")
@@ -87,7 +83,7 @@ def account_imdsv2_default(ctx: CheckContext) -> Iterator[Result]:
        doc=EC2_DOC + "iam-roles-for-amazon-ec2.html")
 def instance_uses_iam_role(ctx: CheckContext) -> Iterator[Result]:
     for region, instance in _instances(ctx):
-        profile = (instance.get("IamInstanceProfile") or {}).get("Arn")
+        profile = instance.instance_profile_arn
         yield _judge_instance(ctx, region, instance, bool(profile),
                               f"instance profile {profile}" if profile else "no instance profile attached")
 
@@ -101,36 +97,36 @@ _STOPPED_AT = re.compile(r"\((\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) (?:GMT|UTC)\)
        doc=EC2_DOC + "terminating-instances.html")
 def stopped_instances_removed(ctx: CheckContext) -> Iterator[Result]:
     for region, instance in _instances(ctx):
-        if (instance.get("State") or {}).get("Name") != "stopped":
+        if instance.state != "stopped":
             continue
-        with ctx.resource(instance["InstanceId"], region):
-            found = _STOPPED_AT.search(str(instance.get("StateTransitionReason") or ""))
+        with ctx.resource(instance.id, region):
+            found = _STOPPED_AT.search(instance.state_transition_reason)
             if not found:
                 raise DataUnavailable(INSTANCES, region, "the stop time is not recorded in "
-                                      "StateTransitionReason", instance["InstanceId"])
+                                      "StateTransitionReason", instance.id)
             days = ctx.days_since(found.group(1).replace(" ", "T") + "+00:00") or 0
             yield _judge_instance(ctx, region, instance, days <= 30, f"stopped {days} days ago")
 
 
-def _templates(ctx: CheckContext) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
+def _templates(ctx: CheckContext) -> Iterator[tuple[str, str, list[TemplateVersion]]]:
     """(region, template id, its default and latest versions) for every launch template."""
-    for region, versions in ctx.regional(TEMPLATE_VERSIONS):
-        grouped: dict[str, dict[int, dict[str, Any]]] = {}
-        for version in versions or []:
-            grouped.setdefault(version["LaunchTemplateId"], {})[version.get("VersionNumber", 0)] = version
+    for region, versions in ctx.regions_of(ctx.view(Ec2View).template_versions):
+        grouped: dict[str, dict[int, TemplateVersion]] = {}
+        for version in versions:
+            grouped.setdefault(version.template_id, {})[version.number] = version
         for template_id, by_number in sorted(grouped.items()):
             yield region, template_id, [by_number[n] for n in sorted(by_number)]
 
 
-def _judge_templates(ctx: CheckContext, judge: Any) -> Iterator[Result]:
-    """One verdict per template: `judge(template data)` on each of its default and latest versions."""
+def _judge_templates(ctx: CheckContext, judge: Callable[[TemplateVersion], tuple[bool, str]]) -> Iterator[Result]:
+    """One verdict per template: `judge(version)` on each of its default and latest versions."""
     for region, template_id, versions in _templates(ctx):
         bad: list[str] = []
         good: list[str] = []
         for version in versions:
-            ok, evidence = judge(version.get("LaunchTemplateData") or {})
-            (good if ok else bad).append(f"version {version.get('VersionNumber')}: {evidence}")
-        name = versions[0].get("LaunchTemplateName", "")
+            ok, evidence = judge(version)
+            (good if ok else bad).append(f"version {version.number}: {evidence}")
+        name = versions[0].template_name
         yield verdict(not bad, template_id, f"{template_id} ({name}) " + "; ".join(bad or good), region,
                       ctx.arn("ec2", f"launch-template/{template_id}", region), TEMPLATE_TYPE)
 
@@ -141,14 +137,12 @@ def _judge_templates(ctx: CheckContext, judge: Any) -> Iterator[Result]:
            "--launch-template-data '{\"MetadataOptions\":{\"HttpTokens\":\"required\"}}'",
        doc=EC2_DOC + "configuring-IMDS-new-instances.html")
 def launch_template_imdsv2(ctx: CheckContext) -> Iterator[Result]:
-    yield from _judge_templates(ctx, lambda data: imds_v2_only(data.get("MetadataOptions")))
+    yield from _judge_templates(ctx, lambda version: version.metadata.v2_only())
 
 
-def _no_public_ip(data: dict[str, Any]) -> tuple[bool, str]:
-    public = [str(n.get("DeviceIndex", "?")) for n in data.get("NetworkInterfaces") or []
-              if n.get("AssociatePublicIpAddress")]
-    if public:
-        return False, "assigns a public IP on interface(s) " + ", ".join(public)
+def _no_public_ip(version: TemplateVersion) -> tuple[bool, str]:
+    if version.public_ip_devices:
+        return False, "assigns a public IP on interface(s) " + ", ".join(version.public_ip_devices)
     return True, "does not request public IPs"
 
 
@@ -165,12 +159,12 @@ def launch_template_no_public_ip(ctx: CheckContext) -> Iterator[Result]:
        cli="aws ec2 modify-image-attribute --image-id AMI --launch-permission '{\"Remove\":[{\"Group\":\"all\"}]}'",
        doc=EC2_DOC + "sharingamis-intro.html")
 def ami_not_public(ctx: CheckContext) -> Iterator[Result]:
-    for region, image in ctx.each("ec2.images"):
-        if image.get("OwnerId") not in (None, ctx.account_id):
+    for region, image in ctx.over(ctx.view(Ec2View).images):
+        if image.owner_id not in (None, ctx.account_id):
             continue
-        public = bool(image.get("Public"))
-        image_id = image["ImageId"]
-        yield verdict(not public, image_id, f"{name_or_id(image, 'ImageId')} is "
+        public = image.public
+        image_id = image.id
+        yield verdict(not public, image_id, f"{image.label} is "
                       + ("public: any AWS account can launch it" if public else "private"),
                       region, ctx.arn("ec2", f"image/{image_id}", region))
 
@@ -180,10 +174,9 @@ def ami_not_public(ctx: CheckContext) -> Iterator[Result]:
        cli="aws ec2 release-address --allocation-id ALLOCATION",
        doc=EC2_DOC + "elastic-ip-addresses-eip.html")
 def elastic_ip_unused(ctx: CheckContext) -> Iterator[Result]:
-    for region, address in ctx.each("ec2.addresses"):
-        allocation = address.get("AllocationId") or address.get("PublicIp", "")
-        target = address.get("InstanceId") or address.get("NetworkInterfaceId")
-        used = bool(address.get("AssociationId") or target)
-        yield verdict(used, allocation, f"{address.get('PublicIp', '')} "
-                      + (f"associated with {target or address.get('AssociationId')}" if used else "not associated"),
+    for region, address in ctx.over(ctx.view(Ec2View).addresses):
+        allocation = address.ident
+        used = address.used
+        yield verdict(used, allocation, f"{address.public_ip} "
+                      + (f"associated with {address.target or address.association_id}" if used else "not associated"),
                       region, ctx.arn("ec2", f"elastic-ip/{allocation}", region))

@@ -9,33 +9,29 @@ from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import failed, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+from cloudwarden.inventory.views.iam import REPORT, ROOT, CredentialRow, IamView
 
-ROOT = "<root_account>"
 IAM_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
-REPORT = "iam.credential_report"
+__all__ = ["REPORT", "ROOT"]
 
 
-def _users(ctx: CheckContext) -> list[dict[str, Any]]:
-    return [row for row in ctx.get(REPORT) if row.get("user") != ROOT]
+def _report(ctx: CheckContext) -> tuple[CredentialRow, ...]:
+    return ctx.view(IamView).credential_report()
 
 
-def _root_row(ctx: CheckContext) -> dict[str, Any]:
-    for row in ctx.get(REPORT):
-        if row.get("user") == ROOT:
+def _users(ctx: CheckContext) -> list[CredentialRow]:
+    return [row for row in _report(ctx) if not row.root]
+
+
+def _root_row(ctx: CheckContext) -> CredentialRow:
+    for row in _report(ctx):
+        if row.root:
             return row
     raise DataUnavailable(REPORT, GLOBAL, "the credential report has no root row")
 
 
-def _yes(value: Any) -> bool:
-    return str(value).lower() == "true"
-
-
 def _root_arn(ctx: CheckContext) -> str:
     return f"arn:{ctx.partition}:iam::{ctx.account_id}:root"
-
-
-def _active_keys(row: dict[str, Any]) -> list[int]:
-    return [n for n in (1, 2) if _yes(row.get(f"access_key_{n}_active"))]
 
 
 @check("iam.root_access_key_absent", resource_type="AWS::IAM::Root", datasets=["iam.account_summary"],
@@ -78,8 +74,7 @@ def root_hardware_mfa_enabled(ctx: CheckContext) -> Iterator[Result]:
        doc=IAM_DOC + "root-user-tasks.html")
 def root_not_used_recently(ctx: CheckContext) -> Iterator[Result]:
     row = _root_row(ctx)
-    uses = [row.get("password_last_used"), row.get("access_key_1_last_used_date"),
-            row.get("access_key_2_last_used_date")]
+    uses = [row.password_last_used, row.key(1).last_used, row.key(2).last_used]
     ages = [d for d in (ctx.days_since(u) for u in uses) if d is not None]
     recent = min(ages) if ages else None
     ok = recent is None or recent > 90
@@ -149,13 +144,12 @@ def password_policy_max_age_90(ctx: CheckContext) -> Iterator[Result]:
        doc=IAM_DOC + "id_credentials_mfa_enable.html")
 def user_console_mfa_enabled(ctx: CheckContext) -> Iterator[Result]:
     for row in _users(ctx):
-        if not _yes(row.get("password_enabled")):
+        if not row.password_enabled:
             continue
-        used = row.get("password_last_used")
+        used = row.password_last_used
         last = f"password last used {used[:10]}" if used and used[0].isdigit() else "password never used"
-        ok = _yes(row.get("mfa_active"))
-        yield verdict(ok, row["user"], f"MFA active; {last}" if ok else f"no MFA device; {last}",
-                      arn=row.get("arn", ""))
+        ok = row.mfa_active
+        yield verdict(ok, row.user, f"MFA active; {last}" if ok else f"no MFA device; {last}", arn=row.arn)
 
 
 @check("iam.credentials_unused_45_days", resource_type="AWS::IAM::User", datasets=[REPORT],
@@ -165,20 +159,20 @@ def user_console_mfa_enabled(ctx: CheckContext) -> Iterator[Result]:
 def credentials_unused_45_days(ctx: CheckContext) -> Iterator[Result]:
     for row in _users(ctx):
         stale = _stale_credentials(ctx, row, 45)
-        yield verdict(not stale, row["user"], "; ".join(stale) or "every active credential used in the last 45 days",
-                      arn=row.get("arn", ""))
+        yield verdict(not stale, row.user, "; ".join(stale) or "every active credential used in the last 45 days",
+                      arn=row.arn)
 
 
-def _stale_credentials(ctx: CheckContext, row: dict[str, Any], days: int) -> list[str]:
+def _stale_credentials(ctx: CheckContext, row: CredentialRow, days: int) -> list[str]:
     stale = []
-    created = ctx.days_since(row.get("user_creation_time"))
-    if _yes(row.get("password_enabled")):
-        age = ctx.days_since(row.get("password_last_used"))
+    created = ctx.days_since(row.created)
+    if row.password_enabled:
+        age = ctx.days_since(row.password_last_used)
         if (age if age is not None else created or 0) >= days:
             stale.append("console password unused " + (f"{age} days" if age is not None else "since creation"))
-    for n in _active_keys(row):
-        age = ctx.days_since(row.get(f"access_key_{n}_last_used_date"))
-        rotated = ctx.days_since(row.get(f"access_key_{n}_last_rotated"))
+    for n in row.active_keys:
+        age = ctx.days_since(row.key(n).last_used)
+        rotated = ctx.days_since(row.key(n).last_rotated)
         if (age if age is not None else rotated or 0) >= days:
             stale.append(f"access key {n} unused " + (f"{age} days" if age is not None else "since creation"))
     return stale
@@ -190,10 +184,10 @@ def _stale_credentials(ctx: CheckContext, row: dict[str, Any], days: int) -> lis
        doc=IAM_DOC + "id_credentials_access-keys.html#rotating_access_keys_console")
 def access_keys_rotated_90_days(ctx: CheckContext) -> Iterator[Result]:
     for row in _users(ctx):
-        for n in _active_keys(row):
-            age = ctx.days_since(row.get(f"access_key_{n}_last_rotated"))
-            yield verdict(age is not None and age <= 90, f"{row['user']}/key{n}",
-                          f"active access key {n} is {age} days old", arn=row.get("arn", ""))
+        for n in row.active_keys:
+            age = ctx.days_since(row.key(n).last_rotated)
+            yield verdict(age is not None and age <= 90, f"{row.user}/key{n}",
+                          f"active access key {n} is {age} days old", arn=row.arn)
 
 
 @check("iam.user_single_active_access_key", resource_type="AWS::IAM::User", datasets=[REPORT],
@@ -202,8 +196,8 @@ def access_keys_rotated_90_days(ctx: CheckContext) -> Iterator[Result]:
        doc=IAM_DOC + "id_credentials_access-keys.html")
 def user_single_active_access_key(ctx: CheckContext) -> Iterator[Result]:
     for row in _users(ctx):
-        active = _active_keys(row)
-        yield verdict(len(active) <= 1, row["user"], f"{len(active)} active access keys", arn=row.get("arn", ""))
+        active = row.active_keys
+        yield verdict(len(active) <= 1, row.user, f"{len(active)} active access keys", arn=row.arn)
 
 
 @check("iam.no_access_key_at_user_setup", resource_type="AWS::IAM::User", datasets=[REPORT],
@@ -212,12 +206,12 @@ def user_single_active_access_key(ctx: CheckContext) -> Iterator[Result]:
        doc=IAM_DOC + "id_credentials_access-keys.html")
 def no_access_key_at_user_setup(ctx: CheckContext) -> Iterator[Result]:
     for row in _users(ctx):
-        if not _yes(row.get("password_enabled")):
+        if not row.password_enabled:
             continue
-        unused = [n for n in _active_keys(row) if ctx.days_since(row.get(f"access_key_{n}_last_used_date")) is None]
-        yield verdict(not unused, row["user"],
+        unused = [n for n in row.active_keys if ctx.days_since(row.key(n).last_used) is None]
+        yield verdict(not unused, row.user,
                       f"console user has never-used active access key(s) {unused}" if unused
-                      else "no never-used access key on this console user", arn=row.get("arn", ""))
+                      else "no never-used access key on this console user", arn=row.arn)
 
 
 @check("iam.expired_server_certificates_removed", resource_type="AWS::IAM::ServerCertificate",

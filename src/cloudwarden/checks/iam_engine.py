@@ -15,6 +15,7 @@ import networkx as nx  # type: ignore[import-untyped]
 from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.arn import parse_arn
 from cloudwarden.engines.iam.account import Account, can, load_account
 from cloudwarden.engines.iam.escalation import ADMIN, Step, build_graph, compute_links, escalation_paths
 from cloudwarden.engines.iam.exposure import READ, Exposure, ExposureReport, analyse_exposure
@@ -22,8 +23,8 @@ from cloudwarden.engines.iam.external import ExternalEntry, external_entries
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
 
 DETAILS = "iam.authorization_details"
-ORG = ["organizations.organization", "organizations.account_chain", "organizations.scps_for_target",
-       "organizations.scp_content"]
+ORG = ["organizations.organization", "organizations.roots", "organizations.account_chain",
+       "organizations.scps_for_target", "organizations.scp_content"]
 IAM_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
 PUBLIC_SERVICES = {"lambda": "lambda.function_policy", "sns": "sns.topic_attributes",
                    "sqs": "sqs.queue_attributes", "secretsmanager": "secretsmanager.resource_policy"}
@@ -62,7 +63,19 @@ def describe_path(steps: list[Step] | tuple[Step, ...]) -> str:
 
 
 def _short(arn: str) -> str:
-    return "administrator" if arn == ADMIN else arn.split(":", 5)[-1]
+    parsed = parse_arn(arn)
+    return "administrator" if arn == ADMIN else parsed.resource if parsed is not None else arn
+
+
+def scp_gap(account: Account) -> str:
+    """Why the organization's SCPs are unknown ("" when they were read or cannot apply).
+
+    Administrator is judged within the SCP guardrails (a probe request the SCPs deny to everyone does
+    not count against anyone), so unread SCPs can hide an administrator, and with it a path to one:
+    a "does not reach administrator" verdict rests on them. (Paths found stay FAIL: SCPs only deny, so
+    reading them could only remove a path, and the message says they were not read.)"""
+    note = account.organization.note
+    return note if account.scps is None and note.startswith("SCPs not readable") else ""
 
 
 def _is_admin(graph: nx.DiGraph, arn: str) -> bool:
@@ -76,15 +89,19 @@ def _is_admin(graph: nx.DiGraph, arn: str) -> bool:
        doc=IAM_DOC + "access_policies_boundaries.html")
 def privilege_escalation_to_admin(ctx: CheckContext) -> Iterator[Result]:
     found = analysis(ctx)
+    unread = scp_gap(found.account)
     for principal in found.account.principals.values():
         if _is_admin(found.graph, principal.arn):
             continue
         steps = found.paths.get(principal.arn)
         kind = "AWS::IAM::User" if principal.kind == "user" else "AWS::IAM::Role"
+        resource = f"{principal.kind}/{principal.name}"
+        if not steps and unread:
+            ctx.skipped.append(Skipped(resource, GLOBAL, f"no path to administrator without SCPs, but {unread}"))
+            continue
         message = (f"reaches administrator in {len(steps)} step(s): {describe_path(steps)}" if steps
                    else "no path to administrator")
-        yield verdict(not steps, f"{principal.kind}/{principal.name}", message, arn=principal.arn,
-                      resource_type=kind)
+        yield verdict(not steps, resource, message, arn=principal.arn, resource_type=kind)
 
 
 @check("iam.external_assume_role_chain", resource_type="AWS::IAM::Role", datasets=[DETAILS, *ORG],
@@ -97,10 +114,15 @@ def external_assume_role_chain(ctx: CheckContext) -> Iterator[Result]:
     by_role: dict[str, list[ExternalEntry]] = {}
     for entry in found.entries:
         by_role.setdefault(entry.role, []).append(entry)
+    unread = scp_gap(found.account)
     for role in (p for p in found.account.principals.values() if p.kind == "role"):
         entries = by_role.get(role.arn, [])
         outside = ", ".join(sorted({e.outsider.label for e in entries}))
         risky = [e for e in entries if e.reaches_admin]
+        if entries and not risky and unread:  # whether it reaches administrator rests on the SCPs
+            ctx.skipped.append(Skipped(f"role/{role.name}", GLOBAL,
+                                       f"{outside} can assume it; administrator not reached without SCPs, but {unread}"))
+            continue
         message = (f"{outside} can assume it, and it reaches administrator: {describe_path(risky[0].path)}"
                    if risky else f"{outside} can assume it; it does not reach administrator" if entries
                    else "no principal outside the account or organization can assume it")

@@ -16,48 +16,29 @@ from cloudwarden.checks.helpers import (
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.arn import parse_arn
 from cloudwarden.inventory.snapshot import DataUnavailable
+from cloudwarden.inventory.views.iam import DETAILS, AuthorizationDetails, IamView, ManagedPolicy, Principal
 
-DETAILS = "iam.authorization_details"
 IAM_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
 ADMIN_POLICY = ":iam::aws:policy/AdministratorAccess"
 
 
-def _details(ctx: CheckContext) -> dict[str, list[dict[str, Any]]]:
-    return ctx.get(DETAILS)  # type: ignore[no-any-return]
+def _details(ctx: CheckContext) -> AuthorizationDetails:
+    return ctx.view(IamView).details()
 
 
-def _is_aws_managed(arn: str) -> bool:
-    return ":iam::aws:policy/" in arn
+def policy_name(policy: ManagedPolicy) -> str:
+    return policy.name
 
 
-def _default_document(policy: dict[str, Any]) -> Any:
-    for version in policy.get("PolicyVersionList") or []:
-        if version.get("IsDefaultVersion"):
-            return version.get("Document")
-    return None
-
-
-def policy_name(policy: dict[str, Any]) -> str:
-    return str(policy.get("PolicyName") or str(policy.get("Arn", "")).rsplit("/", 1)[-1])
-
-
-def customer_policies(ctx: CheckContext) -> Iterator[tuple[dict[str, Any], Any]]:
-    for policy in _details(ctx).get("Policies") or []:
-        if not _is_aws_managed(policy.get("Arn", "")):
-            yield policy, _default_document(policy)
+def customer_policies(ctx: CheckContext) -> Iterator[tuple[ManagedPolicy, Any]]:
+    for policy in _details(ctx).customer_policies:
+        yield policy, policy.document
 
 
 def inline_policies(ctx: CheckContext) -> Iterator[tuple[str, str, str, Any]]:
     """(kind, principal name, policy name, document) for every inline policy."""
-    details = _details(ctx)
-    for kind, list_key, policy_key, name_key in (
-        ("user", "UserDetailList", "UserPolicyList", "UserName"),
-        ("group", "GroupDetailList", "GroupPolicyList", "GroupName"),
-        ("role", "RoleDetailList", "RolePolicyList", "RoleName"),
-    ):
-        for principal in details.get(list_key) or []:
-            for inline in principal.get(policy_key) or []:
-                yield kind, principal[name_key], inline.get("PolicyName", ""), inline.get("PolicyDocument")
+    for principal, inline in _details(ctx).inline_policies():
+        yield principal.kind, principal.name, inline.name, inline.document
 
 
 def _admin_in(ctx: CheckContext, document: Any, resource: str = "") -> bool:
@@ -80,7 +61,7 @@ def _evaluated_verdicts(ctx: CheckContext, judge: Any) -> Iterator[Result]:
     for policy, document in customer_policies(ctx):
         with ctx.resource(policy_name(policy)):
             ok, message = judge(policy_name(policy), document)
-            yield verdict(ok, policy_name(policy), message, arn=policy.get("Arn", ""),
+            yield verdict(ok, policy_name(policy), message, arn=policy.arn,
                           resource_type="AWS::IAM::ManagedPolicy")
     for kind, principal, name, document in inline_policies(ctx):
         with ctx.resource(f"{kind}/{principal}/{name}"):
@@ -94,7 +75,7 @@ def _policy_verdicts(ctx: CheckContext, wanted: Any, what: str) -> Iterator[Resu
     for policy, document in customer_policies(ctx):
         hits = _matching_actions(document, wanted)
         yield verdict(not hits, policy_name(policy),
-                      f"allows {', '.join(hits)}" if hits else f"no {what}", arn=policy.get("Arn", ""),
+                      f"allows {', '.join(hits)}" if hits else f"no {what}", arn=policy.arn,
                       resource_type="AWS::IAM::ManagedPolicy")
     for kind, principal, name, document in inline_policies(ctx):
         hits = _matching_actions(document, wanted)
@@ -108,12 +89,11 @@ def _policy_verdicts(ctx: CheckContext, wanted: Any, what: str) -> Iterator[Resu
        cli="aws iam detach-user-policy --user-name USER --policy-arn ARN",
        doc=IAM_DOC + "best-practices.html#use-groups-for-permissions")
 def user_no_direct_policies(ctx: CheckContext) -> Iterator[Result]:
-    for user in _details(ctx).get("UserDetailList") or []:
-        direct = [p["PolicyName"] for p in user.get("AttachedManagedPolicies") or []]
-        direct += [p["PolicyName"] + " (inline)" for p in user.get("UserPolicyList") or []]
-        yield verdict(not direct, user["UserName"],
+    for user in _details(ctx).users:
+        direct = [p.name for p in user.attached] + [p.name + " (inline)" for p in user.inline]
+        yield verdict(not direct, user.name,
                       f"policies on the user: {', '.join(direct)}" if direct else "permissions only through groups",
-                      arn=user.get("Arn", ""))
+                      arn=user.arn)
 
 
 @check("iam.policy_no_full_admin", resource_type="AWS::IAM::ManagedPolicy", datasets=[DETAILS],
@@ -122,12 +102,12 @@ def user_no_direct_policies(ctx: CheckContext) -> Iterator[Result]:
        doc=IAM_DOC + "best-practices.html#grant-least-privilege")
 def policy_no_full_admin(ctx: CheckContext) -> Iterator[Result]:
     for policy, document in customer_policies(ctx):
-        attached = int(policy.get("AttachmentCount", 0))
+        attached = policy.attachment_count
         with ctx.resource(policy_name(policy)):
             admin = _admin_in(ctx, document, policy_name(policy))
             message = (f"grants '*:*' and is attached to {attached} principal(s)" if admin and attached
                        else "grants '*:*' but is not attached" if admin else "does not grant '*:*'")
-            yield verdict(not (admin and attached), policy_name(policy), message, arn=policy.get("Arn", ""))
+            yield verdict(not (admin and attached), policy_name(policy), message, arn=policy.arn)
 
 
 @check("iam.inline_policy_no_full_admin", resource_type="AWS::IAM::Policy", datasets=[DETAILS],
@@ -151,7 +131,7 @@ def policy_no_service_wildcard(ctx: CheckContext) -> Iterator[Result]:
         hits = _matching_actions(document, lambda a, _s: a.endswith(":*") and a != "*:*")
         yield verdict(not hits, policy_name(policy),
                       f"service-wide wildcards: {', '.join(hits)}" if hits else "no service-wide wildcard",
-                      arn=policy.get("Arn", ""))
+                      arn=policy.arn)
 
 
 def _admin_or_unknown(ctx: CheckContext, document: Any) -> bool:
@@ -165,25 +145,23 @@ def _admin_or_unknown(ctx: CheckContext, document: Any) -> bool:
 def _admin_principals(ctx: CheckContext) -> dict[str, str]:
     """User name -> how it gets admin (AdministratorAccess or a '*:*' policy, directly or by group)."""
     details = _details(ctx)
-    admin_policies = {p["Arn"] for p, doc in customer_policies(ctx) if _admin_or_unknown(ctx, doc)}
+    admin_policies = {p.arn for p, doc in customer_policies(ctx) if _admin_or_unknown(ctx, doc)}
 
-    def admin_via(attached: list[dict[str, Any]], inline: list[dict[str, Any]]) -> str:
-        for p in attached:
-            if p["PolicyArn"].endswith(ADMIN_POLICY) or p["PolicyArn"] in admin_policies:
-                return p["PolicyName"]
-        for p in inline:
-            if _admin_or_unknown(ctx, p.get("PolicyDocument")):
-                return p["PolicyName"] + " (inline)"
+    def admin_via(principal: Principal) -> str:
+        for p in principal.attached:
+            if p.arn.endswith(ADMIN_POLICY) or p.arn in admin_policies:
+                return p.name
+        for inline in principal.inline:
+            if _admin_or_unknown(ctx, inline.document):
+                return inline.name + " (inline)"
         return ""
 
-    groups = {g["GroupName"]: admin_via(g.get("AttachedManagedPolicies") or [], g.get("GroupPolicyList") or [])
-              for g in details.get("GroupDetailList") or []}
+    groups = {g.name: admin_via(g) for g in details.groups}
     admins = {}
-    for user in details.get("UserDetailList") or []:
-        via = admin_via(user.get("AttachedManagedPolicies") or [], user.get("UserPolicyList") or [])
-        via = via or next((f"{groups[g]} via group {g}" for g in user.get("GroupList") or [] if groups.get(g)), "")
+    for user in details.users:
+        via = admin_via(user) or next((f"{groups[g]} via group {g}" for g in user.groups if groups.get(g)), "")
         if via:
-            admins[user["UserName"]] = via
+            admins[user.name] = via
     return admins
 
 
@@ -193,13 +171,13 @@ def _admin_principals(ctx: CheckContext) -> dict[str, str]:
        doc=IAM_DOC + "id_roles_use.html")
 def no_administratoraccess_on_users(ctx: CheckContext) -> Iterator[Result]:
     details = _details(ctx)
-    for kind, list_key, name_key in (("user", "UserDetailList", "UserName"), ("group", "GroupDetailList", "GroupName")):
-        for principal in details.get(list_key) or []:
-            has = any(p["PolicyArn"].endswith(ADMIN_POLICY) for p in principal.get("AttachedManagedPolicies") or [])
-            yield verdict(not has, f"{kind}/{principal[name_key]}",
-                          f"AdministratorAccess attached to {kind} {principal[name_key]}" if has
-                          else "AdministratorAccess not attached", arn=principal.get("Arn", ""),
-                          resource_type=f"AWS::IAM::{kind.capitalize()}")
+    for principal in details.users + details.groups:
+        kind = principal.kind
+        has = any(p.arn.endswith(ADMIN_POLICY) for p in principal.attached)
+        yield verdict(not has, principal.label,
+                      f"AdministratorAccess attached to {kind} {principal.name}" if has
+                      else "AdministratorAccess not attached", arn=principal.arn,
+                      resource_type=f"AWS::IAM::{kind.capitalize()}")
 
 
 @check("iam.admin_principals_have_mfa", resource_type="AWS::IAM::User",
@@ -208,9 +186,10 @@ def no_administratoraccess_on_users(ctx: CheckContext) -> Iterator[Result]:
        cli="aws iam enable-mfa-device --user-name USER --serial-number MFA_ARN --authentication-code1 C1 --authentication-code2 C2",
        doc=IAM_DOC + "id_credentials_mfa_enable.html")
 def admin_principals_have_mfa(ctx: CheckContext) -> Iterator[Result]:
-    rows = {row["user"]: row for row in ctx.get("iam.credential_report")}
+    rows = {row.user: row for row in ctx.view(IamView).credential_report()}
     for user, via in sorted(_admin_principals(ctx).items()):
-        mfa = str(rows.get(user, {}).get("mfa_active", "")).lower() == "true"
+        row = rows.get(user)
+        mfa = row is not None and row.mfa_active
         yield verdict(mfa, user, f"administrator through {via}; " + ("MFA active" if mfa else "no MFA device"))
 
 
@@ -248,15 +227,15 @@ def policy_no_privilege_escalation(ctx: CheckContext) -> Iterator[Result]:
             hits = ["*"] if probe.is_administrator() else probe.escalation_sets()
             yield verdict(not hits, name,
                           f"allows on '*': {', '.join(hits)}" if hits else "no escalation action set on '*'",
-                          arn=policy.get("Arn", ""), resource_type="AWS::IAM::ManagedPolicy")
+                          arn=policy.arn, resource_type="AWS::IAM::ManagedPolicy")
 
 
-def _roles(ctx: CheckContext) -> list[dict[str, Any]]:
-    return list(_details(ctx).get("RoleDetailList") or [])
+def _roles(ctx: CheckContext) -> tuple[Principal, ...]:
+    return _details(ctx).roles
 
 
-def _trust_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(allow_statements(role.get("AssumeRolePolicyDocument")))
+def _trust_statements(role: Principal) -> list[dict[str, Any]]:
+    return list(allow_statements(role.trust))
 
 
 @check("iam.role_trust_no_public_principal", resource_type="AWS::IAM::Role", datasets=[DETAILS],
@@ -265,13 +244,13 @@ def _trust_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
        doc=IAM_DOC + "id_roles_terms-and-concepts.html")
 def role_trust_no_public_principal(ctx: CheckContext) -> Iterator[Result]:
     for role in _roles(ctx):
-        arn = role.get("Arn") or ctx.arn("iam", f"role/{role['RoleName']}")
-        with ctx.resource(role["RoleName"]):
+        arn = role.arn or ctx.arn("iam", f"role/{role.name}")
+        with ctx.resource(role.name):
             # the evaluator tries an anonymous caller and an unrelated account against the trust policy
-            open_ = public_actions(role.get("AssumeRolePolicyDocument"), TRUST_ACTIONS, arn, ctx.account_id, DETAILS)
-            yield verdict(not open_, role["RoleName"],
+            open_ = public_actions(role.trust, TRUST_ACTIONS, arn, ctx.account_id, DETAILS)
+            yield verdict(not open_, role.name,
                           "trust policy lets any AWS principal assume the role" if open_
-                          else "trust policy names its principals", arn=role.get("Arn", ""))
+                          else "trust policy names its principals", arn=role.arn)
 
 
 TRUST_ACTIONS = ("sts:AssumeRole",)
@@ -304,14 +283,13 @@ def role_cross_account_trust_conditioned(ctx: CheckContext) -> Iterator[Result]:
             if not keys & _PINNING_KEYS:
                 loose += _foreign_accounts(statement, ctx.account_id)
         if any(_foreign_accounts(s, ctx.account_id) for s in _trust_statements(role)):
-            yield verdict(not loose, role["RoleName"],
+            yield verdict(not loose, role.name,
                           f"trusts account(s) {', '.join(sorted(set(loose)))} without ExternalId/MFA/org condition"
-                          if loose else "cross-account trust is conditioned", arn=role.get("Arn", ""))
+                          if loose else "cross-account trust is conditioned", arn=role.arn)
 
 
 def _role_with_policy(ctx: CheckContext, suffix: str) -> list[str]:
-    return [r["RoleName"] for r in _roles(ctx)
-            if any(p["PolicyArn"].endswith(suffix) for p in r.get("AttachedManagedPolicies") or [])]
+    return [r.name for r in _roles(ctx) if any(p.arn.endswith(suffix) for p in r.attached)]
 
 
 @check("iam.support_role_exists", resource_type="AWS::IAM::Role", datasets=[DETAILS],

@@ -6,12 +6,14 @@ authentication) are judged on the cluster, not again on each member instance.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
 
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.kinds import KINDS, Outcome, attribute_is, flag, judge_each, judge_with_item
+from cloudwarden.checks.helpers import verdict
+from cloudwarden.checks.kinds import KINDS, Outcome, flag
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.inventory.views import PerRegion
+from cloudwarden.inventory.views.rds import Database, DbSnapshot, RdsView
 
 RDS_DOC = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/"
 AURORA_DOC = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
@@ -24,20 +26,25 @@ MIN_BACKUP_DAYS = 7  # Security Hub RDS.11's default minimum retention
 IAM_AUTH_ENGINES = ("mysql", "mariadb", "postgres", "aurora", "aurora-mysql", "aurora-postgresql")
 
 
-def _standalone(instance: dict[str, Any]) -> bool:
-    """Not a member of a cluster, whose cluster-level settings govern it."""
-    return not instance.get("DBClusterIdentifier")
+def _judge(ctx: CheckContext, resources: PerRegion[Database], judge: Callable[[Database], Outcome]) -> Iterator[Result]:
+    """One verdict per instance or cluster that `judge` does not skip."""
+    resource_type = CLUSTER.resource_type if resources is ctx.view(RdsView).clusters else INSTANCE.resource_type
+    for region, db in ctx.over(resources):
+        outcome = judge(db)
+        if outcome is not None:
+            yield verdict(outcome[0], db.id, outcome[1], region, db.arn, resource_type)
 
 
-def _instances_and_clusters(ctx: CheckContext, judge: Any, members: bool = False) -> Iterator[Result]:
+def _instances(ctx: CheckContext, judge: Callable[[Database], Outcome]) -> Iterator[Result]:
+    yield from _judge(ctx, ctx.view(RdsView).instances, judge)
+
+
+def _instances_and_clusters(ctx: CheckContext, judge: Callable[[Database], Outcome],
+                            members: bool = False) -> Iterator[Result]:
     """Judge standalone instances (all instances if `members`) and clusters with one judge."""
-    yield from judge_each(ctx, INSTANCE, lambda i: judge(i) if members or _standalone(i) else None)
-    yield from judge_each(ctx, CLUSTER, judge)
-
-
-def _endpoint(instance: dict[str, Any]) -> str:
-    endpoint = instance.get("Endpoint") or {}
-    return f"{endpoint.get('Address', '?')}:{endpoint.get('Port', '?')}" if endpoint else "its endpoint"
+    view = ctx.view(RdsView)
+    yield from _judge(ctx, view.instances, lambda i: judge(i) if members or i.standalone else None)
+    yield from _judge(ctx, view.clusters, judge)
 
 
 @check("rds.instance_not_public", resource_type=INSTANCE.resource_type, datasets=[INSTANCE.dataset],
@@ -46,13 +53,14 @@ def _endpoint(instance: dict[str, Any]) -> str:
            "--apply-immediately",
        doc=RDS_DOC + "USER_VPC.WorkingWithRDSInstanceinaVPC.html")
 def instance_not_public(ctx: CheckContext) -> Iterator[Result]:
-    yield from attribute_is(INSTANCE, "PubliclyAccessible", lambda public: not public, good="not publicly accessible",
-                            bad=lambda i: f"publicly accessible: {_endpoint(i)} resolves to a public address")(ctx)
+    yield from _instances(ctx, lambda i: flag(
+        not i.publicly_accessible, "not publicly accessible",
+        f"publicly accessible: {i.endpoint or 'its endpoint'} resolves to a public address"))
 
 
-def _encrypted(resource: dict[str, Any], key: str = "StorageEncrypted") -> tuple[bool, str]:
-    return flag(bool(resource.get(key)), f"encrypted with {resource.get('KmsKeyId') or 'a KMS key'}",
-                "storage is not encrypted")
+def _encrypted(resource: Database | DbSnapshot) -> tuple[bool, str]:
+    encrypted = resource.encrypted if isinstance(resource, DbSnapshot) else resource.storage_encrypted
+    return flag(encrypted, f"encrypted with {resource.kms_key_id or 'a KMS key'}", "storage is not encrypted")
 
 
 @check("rds.instance_storage_encrypted", resource_type=INSTANCE.resource_type, datasets=[INSTANCE.dataset],
@@ -61,7 +69,7 @@ def _encrypted(resource: dict[str, Any], key: str = "StorageEncrypted") -> tuple
            "--target-db-snapshot-identifier <SNAPSHOT>-encrypted --kms-key-id <KEY_ARN>",
        doc=RDS_DOC + "Overview.Encryption.html")
 def instance_storage_encrypted(ctx: CheckContext) -> Iterator[Result]:
-    yield from judge_each(ctx, INSTANCE, _encrypted)
+    yield from _instances(ctx, _encrypted)
 
 
 @check("rds.cluster_storage_encrypted", resource_type=CLUSTER.resource_type, datasets=[CLUSTER.dataset],
@@ -70,13 +78,13 @@ def instance_storage_encrypted(ctx: CheckContext) -> Iterator[Result]:
            "--target-db-cluster-snapshot-identifier <SNAPSHOT>-encrypted --kms-key-id <KEY_ARN>",
        doc=AURORA_DOC + "Overview.Encryption.html")
 def cluster_storage_encrypted(ctx: CheckContext) -> Iterator[Result]:
-    yield from judge_each(ctx, CLUSTER, _encrypted)
+    yield from _judge(ctx, ctx.view(RdsView).clusters, _encrypted)
 
 
-def _backups(resource: dict[str, Any]) -> Outcome:
-    if resource.get("ReadReplicaSourceDBInstanceIdentifier"):
+def _backups(resource: Database) -> Outcome:
+    if resource.replica_source:
         return None  # replicas are recovered from their source's backups
-    days = int(resource.get("BackupRetentionPeriod") or 0)
+    days = resource.backup_retention_days
     if days == 0:
         return False, "automatic backups are off (retention 0 days)"
     return flag(days >= MIN_BACKUP_DAYS, f"automatic backups kept {days} days",
@@ -100,7 +108,7 @@ def automatic_backups(ctx: CheckContext) -> Iterator[Result]:
        doc=RDS_DOC + "USER_DeleteInstance.html")
 def deletion_protection(ctx: CheckContext) -> Iterator[Result]:
     yield from _instances_and_clusters(ctx, lambda r: flag(
-        bool(r.get("DeletionProtection")), "deletion protection is on", "deletion protection is off"))
+        r.deletion_protection, "deletion protection is on", "deletion protection is off"))
 
 
 @check("rds.multi_az", resource_type=INSTANCE.resource_type, datasets=[INSTANCE.dataset, CLUSTER.dataset],
@@ -109,15 +117,14 @@ def deletion_protection(ctx: CheckContext) -> Iterator[Result]:
        doc=RDS_DOC + "Concepts.MultiAZ.html")
 def multi_az(ctx: CheckContext) -> Iterator[Result]:
     yield from _instances_and_clusters(ctx, lambda r: flag(
-        bool(r.get("MultiAZ")), "Multi-AZ", f"single-AZ ({r.get('AvailabilityZone') or 'one zone'})"))
+        r.multi_az, "Multi-AZ", f"single-AZ ({r.availability_zone or 'one zone'})"))
 
 
-def _minor_upgrades(resource: dict[str, Any]) -> Outcome:
-    if "AutoMinorVersionUpgrade" not in resource:
+def _minor_upgrades(resource: Database) -> Outcome:
+    if resource.auto_minor_version_upgrade is None:
         return None  # Aurora clusters carry the setting on their instances
-    return flag(bool(resource["AutoMinorVersionUpgrade"]), "automatic minor version upgrade is on",
-                f"automatic minor version upgrade is off ({resource.get('Engine')} "
-                f"{resource.get('EngineVersion')})")
+    return flag(resource.auto_minor_version_upgrade, "automatic minor version upgrade is on",
+                f"automatic minor version upgrade is off ({resource.engine} {resource.engine_version})")
 
 
 @check("rds.auto_minor_version_upgrade", resource_type=INSTANCE.resource_type,
@@ -129,10 +136,10 @@ def auto_minor_version_upgrade(ctx: CheckContext) -> Iterator[Result]:
     yield from _instances_and_clusters(ctx, _minor_upgrades, members=True)
 
 
-def _iam_auth(resource: dict[str, Any]) -> Outcome:
-    if str(resource.get("Engine", "")) not in IAM_AUTH_ENGINES:
+def _iam_auth(resource: Database) -> Outcome:
+    if resource.engine not in IAM_AUTH_ENGINES:
         return None
-    return flag(bool(resource.get("IAMDatabaseAuthenticationEnabled")), "IAM database authentication is on",
+    return flag(resource.iam_auth, "IAM database authentication is on",
                 "IAM database authentication is off: only database passwords")
 
 
@@ -147,11 +154,17 @@ def iam_authentication(ctx: CheckContext) -> Iterator[Result]:
 
 # -- snapshots --
 
-def _restore_sharing(_snapshot: Any, attributes: dict[str, Any] | None) -> tuple[bool, str]:
-    results = (attributes or {}).get("DBSnapshotAttributes") or \
-        (attributes or {}).get("DBClusterSnapshotAttributes") or []
-    accounts = [str(v) for a in results if a.get("AttributeName") == "restore"
-                for v in a.get("AttributeValues") or []]
+def _snapshots(ctx: CheckContext, resources: PerRegion[DbSnapshot], resource_type: str,
+               judge: Callable[[DbSnapshot], tuple[bool, str]]) -> Iterator[Result]:
+    """One verdict per snapshot; a snapshot whose per-snapshot data is missing is UNKNOWN."""
+    for region, snap in ctx.over(resources):
+        with ctx.resource(snap.id, region):
+            ok, message = judge(snap)
+            yield verdict(ok, snap.id, message, region, snap.arn, resource_type)
+
+
+def _restore_sharing(snap: DbSnapshot) -> tuple[bool, str]:
+    accounts = snap.restore_accounts()
     if "all" in accounts:
         return False, "public: the restore attribute includes 'all'"
     return True, f"shared with {', '.join(accounts)} only" if accounts else "not shared"
@@ -165,8 +178,9 @@ def _restore_sharing(_snapshot: Any, attributes: dict[str, Any] | None) -> tuple
            "restore --values-to-remove all",
        doc=RDS_DOC + "USER_ShareSnapshot.html")
 def snapshot_not_public(ctx: CheckContext) -> Iterator[Result]:
-    yield from judge_with_item(ctx, SNAPSHOT, "rds.db_snapshot_attributes", _restore_sharing)
-    yield from judge_with_item(ctx, CLUSTER_SNAPSHOT, "rds.db_cluster_snapshot_attributes", _restore_sharing)
+    view = ctx.view(RdsView)
+    yield from _snapshots(ctx, view.snapshots, SNAPSHOT.resource_type, _restore_sharing)
+    yield from _snapshots(ctx, view.cluster_snapshots, CLUSTER_SNAPSHOT.resource_type, _restore_sharing)
 
 
 @check("rds.snapshot_encrypted", resource_type=SNAPSHOT.resource_type,
@@ -176,8 +190,9 @@ def snapshot_not_public(ctx: CheckContext) -> Iterator[Result]:
            "--target-db-snapshot-identifier <SNAPSHOT>-encrypted --kms-key-id <KEY_ARN>",
        doc=RDS_DOC + "USER_CopySnapshot.html")
 def snapshot_encrypted(ctx: CheckContext) -> Iterator[Result]:
-    yield from judge_each(ctx, SNAPSHOT, lambda s: _encrypted(s, "Encrypted"))
-    yield from judge_each(ctx, CLUSTER_SNAPSHOT, _encrypted)
+    view = ctx.view(RdsView)
+    yield from _snapshots(ctx, view.snapshots, SNAPSHOT.resource_type, _encrypted)
+    yield from _snapshots(ctx, view.cluster_snapshots, CLUSTER_SNAPSHOT.resource_type, _encrypted)
 
 
 # -- placement, monitoring, hygiene --
@@ -188,8 +203,7 @@ def snapshot_encrypted(ctx: CheckContext) -> Iterator[Result]:
            "--db-snapshot-identifier <SNAPSHOT> --db-subnet-group-name <SUBNET_GROUP>",
        doc=RDS_DOC + "USER_VPC.html")
 def in_vpc(ctx: CheckContext) -> Iterator[Result]:
-    yield from attribute_is(INSTANCE, "DBSubnetGroup.VpcId", bool, bad="not in a VPC (no DB subnet group)",
-                            good=lambda i: f"in {i['DBSubnetGroup']['VpcId']}")(ctx)
+    yield from _instances(ctx, lambda i: flag(bool(i.vpc_id), f"in {i.vpc_id}", "not in a VPC (no DB subnet group)"))
 
 
 @check("rds.enhanced_monitoring", resource_type=INSTANCE.resource_type, datasets=[INSTANCE.dataset],
@@ -198,9 +212,8 @@ def in_vpc(ctx: CheckContext) -> Iterator[Result]:
            "--monitoring-role-arn <ROLE_ARN>",
        doc=RDS_DOC + "USER_Monitoring.OS.html")
 def enhanced_monitoring(ctx: CheckContext) -> Iterator[Result]:
-    yield from judge_each(ctx, INSTANCE, lambda i: flag(
-        int(i.get("MonitoringInterval") or 0) > 0, f"Enhanced Monitoring every {i.get('MonitoringInterval')} s",
-        "Enhanced Monitoring is off"))
+    yield from _instances(ctx, lambda i: flag(
+        i.monitoring_interval > 0, f"Enhanced Monitoring every {i.monitoring_interval} s", "Enhanced Monitoring is off"))
 
 
 @check("rds.copy_tags_to_snapshots", resource_type=INSTANCE.resource_type,
@@ -210,7 +223,7 @@ def enhanced_monitoring(ctx: CheckContext) -> Iterator[Result]:
        doc=RDS_DOC + "USER_Tagging.html")
 def copy_tags_to_snapshots(ctx: CheckContext) -> Iterator[Result]:
     yield from _instances_and_clusters(ctx, lambda r: flag(
-        bool(r.get("CopyTagsToSnapshot")), "tags are copied to snapshots", "tags are not copied to snapshots"))
+        r.copy_tags_to_snapshot, "tags are copied to snapshots", "tags are not copied to snapshots"))
 
 
 DEFAULT_ADMIN_NAMES = ("admin", "administrator", "postgres", "root", "sa", "master")
@@ -223,9 +236,9 @@ DEFAULT_ADMIN_NAMES = ("admin", "administrator", "postgres", "root", "sa", "mast
        doc=RDS_DOC + "UsingWithRDS.MasterAccounts.html")
 def custom_admin_username(ctx: CheckContext) -> Iterator[Result]:
     yield from _instances_and_clusters(ctx, lambda r: flag(
-        str(r.get("MasterUsername", "")).lower() not in DEFAULT_ADMIN_NAMES,
+        r.master_username.lower() not in DEFAULT_ADMIN_NAMES,
         "the master username is not a well-known default",
-        f"the master username is the well-known default '{r.get('MasterUsername')}'"))
+        f"the master username is the well-known default '{r.master_username}'"))
 
 
 # The logs each engine should export (after Security Hub RDS.9, RDS.34 and related controls).
@@ -237,12 +250,12 @@ _REQUIRED_LOGS = {
 }
 
 
-def _log_exports(resource: dict[str, Any]) -> Outcome:
-    engine = str(resource.get("Engine", ""))
+def _log_exports(resource: Database) -> Outcome:
+    engine = resource.engine
     required = _REQUIRED_LOGS.get(engine) or _REQUIRED_LOGS.get(engine.split("-")[0])
     if not required:
         return None
-    missing = sorted(set(required) - set(resource.get("EnabledCloudwatchLogsExports") or []))
+    missing = sorted(set(required) - set(resource.log_exports))
     return flag(not missing, f"exports {', '.join(required)} logs to CloudWatch Logs",
                 f"does not export {', '.join(missing)} logs to CloudWatch Logs ({engine})")
 

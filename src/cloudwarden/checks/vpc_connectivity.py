@@ -9,7 +9,6 @@ and ec2.network_interfaces (collect/services/ec2.py). Accounts of the organizati
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any
@@ -17,7 +16,9 @@ from typing import Any
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import allow_statements, as_list, has_narrowing_condition, name_or_id, verdict
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.arn import account_of
 from cloudwarden.inventory.snapshot import DataUnavailable
+from cloudwarden.inventory.views.ec2 import Ec2View, RouteTable, Vpc
 
 VPCS, ROUTES, ENIS = "ec2.vpcs", "ec2.route_tables", "ec2.network_interfaces"
 ENDPOINTS, SERVICES, PERMISSIONS = "ec2.vpc_endpoints", "ec2.vpc_endpoint_services", "ec2.vpc_endpoint_service_permissions"
@@ -25,7 +26,6 @@ PEERINGS, TGWS, VPNS, CLIENT_VPNS = ("ec2.vpc_peering_connections", "ec2.transit
                                      "ec2.client_vpn_endpoints")
 BPA, ORG_ACCOUNTS = "ec2.vpc_block_public_access", "organizations.accounts"
 VPC_DOC = "https://docs.aws.amazon.com/vpc/latest/"
-ACCOUNT_IN = re.compile(r"(?:^|:)(\d{12})(?::|$)")
 
 
 def _trusted_accounts(ctx: CheckContext) -> set[str]:
@@ -45,8 +45,7 @@ def _principal_accounts(principal: Any) -> list[str]:
     accounts = []
     for value in values:
         text = str(value)
-        match = ACCOUNT_IN.search(text) if text != "*" else None
-        accounts.append("*" if text == "*" else match.group(1) if match else text)
+        accounts.append("*" if text == "*" else text if text.isdigit() else account_of(text) or text)
     return accounts
 
 
@@ -99,12 +98,12 @@ def endpoints_for_aws_services(ctx: CheckContext) -> Iterator[Result]:
         services: dict[str, list[str]] = {}
         for endpoint in endpoints or []:
             services.setdefault(str(endpoint.get("VpcId")), []).append(str(endpoint.get("ServiceName")).rsplit(".", 1)[-1])
-        vpcs: list[dict[str, Any]] = []
+        vpcs: tuple[Vpc, ...] = ()
         with ctx.resource(f"vpcs/{region}", region):
-            vpcs = ctx.get(VPCS, region) or []
+            vpcs = ctx.view(Ec2View).vpcs(region)
         for vpc in vpcs:
-            used = sorted(set(services.get(str(vpc["VpcId"]), [])))
-            yield verdict(bool(used), name_or_id(vpc, "VpcId"), "endpoints for " + ", ".join(used) if used
+            used = sorted(set(services.get(vpc.id, [])))
+            yield verdict(bool(used), vpc.label, "endpoints for " + ", ".join(used) if used
                           else "no VPC endpoint: AWS API traffic leaves through the internet or NAT", region,
                           resource_type="AWS::EC2::VPC")
 
@@ -140,18 +139,16 @@ def _too_broad(destination: str, peer_cidrs: list[str]) -> bool:
        doc=VPC_DOC + "peering/peering-configurations-partial-access.html")
 def peering_routes_least_access(ctx: CheckContext) -> Iterator[Result]:
     for region, peerings in ctx.regional(PEERINGS):
-        tables: list[dict[str, Any]] | None = None
+        tables: tuple[RouteTable, ...] | None = None
         with ctx.resource(f"route-tables/{region}", region):
-            tables = ctx.get(ROUTES, region) or []
+            tables = ctx.view(Ec2View).route_tables(region)
         for peering in peerings or [] if tables is not None else []:
             if (peering.get("Status") or {}).get("Code") not in ("active", None):
                 continue
             pcx = str(peering["VpcPeeringConnectionId"])
             cidrs = _peer_cidrs(peering)
-            broad = [f"{table['RouteTableId']} -> {route.get('DestinationCidrBlock') or route.get('DestinationIpv6CidrBlock')}"
-                     for table in tables for route in table.get("Routes") or []
-                     if route.get("VpcPeeringConnectionId") == pcx
-                     and _too_broad(str(route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")), cidrs)]
+            broad = [f"{table.id} -> {route.destination}" for table in tables for route in table.routes
+                     if route.target == pcx and _too_broad(route.destination, cidrs)]
             yield verdict(not broad, pcx, "routes the whole peer VPC or more: " + "; ".join(broad) if broad
                           else "peering routes are narrower than the peer VPCs", region,
                           resource_type="AWS::EC2::VPCPeeringConnection")
@@ -240,13 +237,12 @@ def block_public_access_enabled(ctx: CheckContext) -> Iterator[Result]:
        cli="aws ec2 modify-network-interface-attribute --network-interface-id <ENI_ID> --source-dest-check",
        doc=VPC_DOC + "userguide/VPC_NAT_Instance.html#EIP_Disable_SrcDestCheck")
 def eni_source_dest_check(ctx: CheckContext) -> Iterator[Result]:
-    for region, eni in ctx.each(ENIS):
-        if eni.get("InterfaceType", "interface") != "interface" or eni.get("RequesterManaged"):
+    for region, eni in ctx.over(ctx.view(Ec2View).network_interfaces):
+        if eni.interface_type not in ("", "interface") or eni.requester_managed:
             continue  # AWS-managed interfaces (NAT gateways, endpoints) route by design
-        tags = {t.get("Key"): t.get("Value") for t in eni.get("TagSet") or []}
-        on = eni.get("SourceDestCheck", True) is not False
-        router = tags.get("role") == "router"
-        yield verdict(on or router, str(eni["NetworkInterfaceId"]), "source/destination check on" if on
+        on = eni.source_dest_check
+        router = eni.tags.get("role") == "router"
+        yield verdict(on or router, eni.id, "source/destination check on" if on
                       else "source/destination check off (tagged role=router)" if router
                       else "source/destination check off on an interface not tagged as a router", region,
                       resource_type="AWS::EC2::NetworkInterface")

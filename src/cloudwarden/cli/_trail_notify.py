@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from cloudwarden.core.arn import parse_arn
 from cloudwarden.core.errors import UsageError
 from cloudwarden.engines.trail.watch import Send, SendError
 
@@ -57,7 +58,8 @@ def to_sns(topic_arn: str, client: Any = None) -> Send:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    region = topic_arn.split(":")[3] if topic_arn.count(":") >= 5 else None
+    parsed = parse_arn(topic_arn)
+    region = parsed.region if parsed is not None else None
     sns = client or boto3.client("sns", region_name=region or None)
 
     def send(incident: dict[str, Any]) -> None:

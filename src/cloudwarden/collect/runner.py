@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -29,6 +30,15 @@ from cloudwarden.collect.spec import Call
 from cloudwarden.inventory.snapshot import GLOBAL, Gap, Snapshot
 
 log = logging.getLogger(__name__)
+
+UNEXPECTED = "Unexpected"  # classify()'s code prefix for exceptions that are neither AWS's nor botocore's
+STRICT_ENV = "CLOUDWARDEN_STRICT"
+
+
+def strict() -> bool:
+    """CLOUDWARDEN_STRICT=1: a Python bug inside a collection spec raises instead of becoming a gap."""
+    return os.environ.get(STRICT_ENV, "") not in ("", "0")
+
 
 ProgressFn = Callable[[str, int, int], None]  # (label of the finished task, done, total)
 
@@ -156,6 +166,15 @@ class Collector:
             return None, self._gap(task, "MalformedResponse", str(error)[:300])
         except Exception as error:  # noqa: BLE001 - classified by error code; every failure is a gap
             failure = classify(error)
+            if failure.code.startswith(UNEXPECTED):
+                # Not an AWS or transport failure: a bug in the spec's parsing. Say so loudly; under
+                # CLOUDWARDEN_STRICT=1 (the test suite) it stops the run, otherwise the scan goes on
+                # with the gap recorded.
+                log.error("bug while collecting %s (%s:%s in %s%s): %s", call.dataset, call.service,
+                          call.operation_name, task.region, f" {task.item_key}" if task.item_key else "",
+                          failure.code, exc_info=error)
+                if strict():
+                    raise
             if failure.code in call.absent_codes:
                 return None, None
             return None, self._gap(task, failure.code, failure.message)

@@ -1,8 +1,14 @@
-"""ARN helpers (partition-aware)."""
+"""ARN helpers (partition-aware): the one ARN parser of the program.
+
+    parse_arn(text) -> Arn | None         arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE (resource keeps its colons)
+    partition_of(text, default="aws")     the partition of an ARN, ``default`` for anything else
+    account_of(text, default="")          the account of an ARN, ``default`` when it has none
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -17,11 +23,22 @@ class Arn:
         return f"arn:{self.partition}:{self.service}:{self.region}:{self.account}:{self.resource}"
 
 
+@lru_cache(maxsize=65536)
 def parse_arn(text: str) -> Arn | None:
-    parts = text.split(":", 5)
+    parts = str(text).split(":", 5)
     if len(parts) != 6 or parts[0] != "arn":
         return None
     return Arn(*parts[1:])
+
+
+def partition_of(text: str, default: str = "aws") -> str:
+    arn = parse_arn(text)
+    return arn.partition if arn is not None and arn.partition else default
+
+
+def account_of(text: str, default: str = "") -> str:
+    arn = parse_arn(text)
+    return arn.account if arn is not None and arn.account else default
 
 
 def build_arn(service: str, region: str, account: str, resource: str, partition: str = "aws") -> str:

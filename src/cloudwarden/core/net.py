@@ -4,10 +4,12 @@ Stable API:
 
     NOT_INTERNET_V4      the one list of IPv4 ranges that are never internet sources
     INTERNET_V6          IPv6 space routed on the internet (global unicast)
+    OPEN_TO_ALL          ("0.0.0.0/0", "::/0"): a rule source that is every address
     is_internet(cidr)    True when the CIDR holds at least one internet address (False if unparsable)
     is_wide_public_ipv4(cidr, longest=23)  a public IPv4 range /1../longest wholly outside NOT_INTERNET_V4
     PROTOCOL_NAMES       IP protocol number (as AWS writes it) -> name; "-1" is all traffic
     protocol_name(raw)   "6" -> "tcp", "-1"/None -> "all", "TCP" -> "tcp", unknown numbers unchanged
+    protocol_number(raw) the inverse, as AWS writes it: "tcp"/"6" -> "6", "all"/"-1"/None -> "-1"
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ NOT_INTERNET_V4: tuple[str, ...] = (
     "172.16.0.0/12", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/3",
 )
 INTERNET_V6: tuple[str, ...] = ("2000::/3",)
+OPEN_TO_ALL: tuple[str, ...] = ("0.0.0.0/0", "::/0")  # a source of every address, IPv4 and IPv6
 
 PROTOCOL_NAMES: dict[str, str] = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 
@@ -33,6 +36,13 @@ _V6 = tuple(ipaddress.IPv6Network(n) for n in INTERNET_V6)
 def protocol_name(raw: object) -> str:
     text = str(raw if raw is not None else "-1").lower()
     return PROTOCOL_NAMES.get(text, text)
+
+
+_NUMBERS: dict[str, str] = {name: number for number, name in PROTOCOL_NAMES.items()}
+
+
+def protocol_number(raw: object) -> str:
+    return _NUMBERS.get(protocol_name(raw), str(raw).lower())
 
 
 def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:

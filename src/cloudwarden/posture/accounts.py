@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudwarden.core.arn import account_of
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
 
 ENVIRONMENTS = {
@@ -436,7 +437,7 @@ def _trusts_other_account(role: dict[str, Any], snapshot: Snapshot, org_accounts
         principal = statement.get("Principal", {}) if isinstance(statement, dict) else {}
         aws = principal.get("AWS", []) if isinstance(principal, dict) else []
         for value in [aws] if isinstance(aws, str) else aws:
-            account = value if value.isdigit() else (value.split(":")[4] if value.count(":") >= 5 else "")
+            account = value if value.isdigit() else account_of(value)
             if account and account != snapshot.account_id:
                 return True
     return False

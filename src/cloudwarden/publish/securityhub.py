@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
+from cloudwarden.core.arn import partition_of
 from cloudwarden.core.errors import CloudwardenError, CredentialsError, InputError, UsageError
 from cloudwarden.report.formats.asff import asff_findings, product_arn
 from cloudwarden.report.json_report import SCHEMA_NAME, assessment_from_document
@@ -91,8 +92,7 @@ def import_findings(findings: list[dict[str, Any]], client: Any,
 
 
 def _in_region(finding: dict[str, Any], region: str) -> dict[str, Any]:
-    arn = str(finding.get("ProductArn", "")).split(":")
-    partition = arn[1] if len(arn) > 1 and arn[1] else "aws"
+    partition = partition_of(str(finding.get("ProductArn", "")))
     return {**finding, "ProductArn": product_arn(partition, region, finding["AwsAccountId"]), "Region": region}
 
 

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from cloudwarden.checks._cis_detections import DETECTIONS
+from cloudwarden.core.arn import parse_arn, partition_of
 from cloudwarden.remediate.model import CannotFix, Plan, Reader, Step, Target, fix, region_of
 
 NAMESPACE = "CloudwardenCIS"
@@ -68,7 +69,7 @@ def s3_data_events(reader: Reader, _target: Target) -> Plan | None:
     if answer.get("AdvancedEventSelectors"):
         raise CannotFix(f"trail {trail['Name']} uses advanced event selectors; add the S3 data events there")
     current = answer.get("EventSelectors") or []
-    partition = str(trail["TrailARN"]).split(":")[1]
+    partition = partition_of(str(trail["TrailARN"]))
     everything = f"arn:{partition}:s3"
     for selector in current:
         for resource in selector.get("DataResources") or []:
@@ -102,8 +103,10 @@ def _alarm_fix(check_id: str) -> None:
             raise CannotFix("give --alarm-topic ARN: an SNS topic with a confirmed subscriber, in the log "
                             "group's region")
         trail = monitoring_trail(reader, need_logs=True)
-        parts = str(trail["CloudWatchLogsLogGroupArn"]).split(":")
-        region, group = parts[3], parts[6]
+        group_arn = parse_arn(str(trail["CloudWatchLogsLogGroupArn"]))
+        if group_arn is None or not group_arn.resource.startswith("log-group:"):
+            raise CannotFix(f"not a log group ARN: {trail['CloudWatchLogsLogGroupArn']}")
+        region, group = group_arn.region, group_arn.resource.split(":")[1]
         name = f"cloudwarden-{slug}"
         filters = reader.call("logs", region, "describe_metric_filters", logGroupName=group,
                               filterNamePrefix=name) or {}

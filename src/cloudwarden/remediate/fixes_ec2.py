@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from cloudwarden.checks.ec2 import AUTHORIZED_TCP, HIGH_RISK_TCP
+from cloudwarden.core.net import OPEN_TO_ALL
 from cloudwarden.remediate.model import CannotFix, Plan, Reader, Step, Target, fix, region_of
 
-INTERNET_V4, INTERNET_V6 = "0.0.0.0/0", "::/0"
+INTERNET_V4, INTERNET_V6 = OPEN_TO_ALL
 PortTest = Callable[[str, int, int], bool]  # (protocol, from, to) -> the permission is one to revoke
 _REVOKE = ["ec2:RevokeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupIngress"]
 _RISK_SG = "high: clients on the internet lose that access (check who connects before applying)"

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from cloudwarden.core.arn import partition_of
 from cloudwarden.remediate.model import CannotFix, Plan, Reader, Step, Target, fix
 
 HOME = "us-east-1"
@@ -129,7 +130,7 @@ def detach_admin(reader: Reader, target: Target) -> Plan | None:
 
 
 def _role_with_policy(reader: Reader, target: Target, role: str, policy: str) -> Plan | None:
-    partition = target.resource_arn.split(":")[1] if target.resource_arn.count(":") > 2 else "aws"
+    partition = partition_of(target.resource_arn)
     account = target.account_id or target.resource_id
     policy_arn = f"arn:{partition}:iam::aws:policy/{policy}"
     if reader.call("iam", HOME, "get_role", absent=("NoSuchEntity",), RoleName=role) is not None:

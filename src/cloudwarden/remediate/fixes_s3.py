@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cloudwarden.core.arn import partition_of
 from cloudwarden.remediate.model import CannotFix, Plan, Reader, Step, Target, fix, region_of
 
 ALL_BLOCKED = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
@@ -178,5 +179,4 @@ def bucket_tls_only(reader: Reader, target: Target) -> Plan | None:
 
 
 def _partition(target: Target) -> str:
-    parts = target.resource_arn.split(":")
-    return parts[1] if len(parts) > 2 and parts[1] else "aws"
+    return partition_of(target.resource_arn)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudwarden.core.arn import account_of
 from cloudwarden.engines.iam.errors import PolicyError
 from cloudwarden.engines.iam.evaluator import evaluate
 from cloudwarden.engines.iam.model import Decision, PolicySet, Request, make_request
@@ -265,8 +266,7 @@ def can(
 
 
 def _owner(account: Account, resource: str) -> str:
-    parts = resource.split(":", 5)
-    return parts[4] if len(parts) == 6 and parts[4] else account.account_id
+    return account_of(resource, account.account_id)
 
 
 def who_can(account: Account, action: str, resource: str) -> list[tuple[str, Decision]]:
@@ -314,7 +314,7 @@ def outside_principals(account_id: str, partition: str, policy: CompiledPolicy |
             named.add(root.format(ANY_ACCOUNT))
         named.update(root.format(a) for a in matcher.accounts if a != account_id)
         for arn in matcher.exact | matcher.role_arns:
-            parts = arn.split(":")
-            if len(parts) >= 6 and parts[4] != account_id and parts[4].isdigit():
+            other = account_of(arn)
+            if other != account_id and other.isdigit():
                 named.add(arn)
     return sorted(named)

@@ -20,6 +20,7 @@ from typing import Any
 
 import networkx as nx  # type: ignore[import-untyped]
 
+from cloudwarden.core.arn import account_of
 from cloudwarden.engines.iam import pathfinding as pf
 from cloudwarden.engines.iam.account import Account, Principal, policy_set, request_for
 from cloudwarden.engines.iam.admin import is_administrator, probe_resource_policy
@@ -166,8 +167,7 @@ class _Builder:
         return evaluate(request, policy_set(self.account, actor, resource_policy))
 
     def _owner(self, resource: str) -> str:
-        parts = resource.split(":", 5)
-        return parts[4] if len(parts) == 6 and parts[4] else self.account.account_id
+        return account_of(resource, self.account.account_id)
 
     def capable(self, actor: Principal) -> frozenset[str]:
         """Actions some Allow statement of the actor names (whatever resource or condition): a filter."""

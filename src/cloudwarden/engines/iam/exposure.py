@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudwarden.core.arn import account_of, parse_arn
 from cloudwarden.engines.iam.account import ANY_ACCOUNT, outside_principals
 from cloudwarden.engines.iam.errors import PolicyError
 from cloudwarden.engines.iam.evaluator import evaluate
@@ -154,7 +155,7 @@ def outsiders(policy: CompiledPolicy, account: str, organization: Organization |
              Outsider(f"arn:aws:iam::{ANY_ACCOUNT}:root", ANY_AWS_ACCOUNT, PUBLIC, ANY_ACCOUNT)]
     members = organization.members if organization else frozenset()
     for arn in outside_principals(account, "aws", policy):
-        other = arn.split(":")[4]
+        other = account_of(arn)
         if other in (ANY_ACCOUNT, account) or other in members:
             continue
         label = f"account {other}" if arn.endswith(":root") else arn
@@ -332,7 +333,8 @@ def publicly_allowed_actions(document: Any, resource_arn: str, actions: Iterable
     resource policy alone (no ACL, no Block Public Access); raises PolicyError if it is malformed."""
     statements = statements_of(document)
     policy = compile_policy(_document(statements), "resource", "resource policy")
-    service = resource_arn.split(":")[2] if resource_arn.count(":") >= 5 else "s3"
+    parsed = parse_arn(resource_arn)
+    service = parsed.service if parsed is not None else "s3"
     resource = PolicyResource(resource_arn, service, resource_arn, GLOBAL, document)
     found = []
     for action in actions:

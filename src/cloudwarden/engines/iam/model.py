@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudwarden.core.arn import account_of
 from cloudwarden.engines.iam.errors import PolicyError
 from cloudwarden.engines.iam.patterns import ContextValue
 from cloudwarden.engines.iam.policy import CompiledPolicy, Statement
@@ -40,8 +41,7 @@ def make_request(
     if not isinstance(resource, str) or not resource:
         raise PolicyError("resource must be a non-empty string (an ARN, or * )", f"{path}.resource")
     if resource_account is None:
-        parts = resource.split(":", 5)
-        resource_account = parts[4] if len(parts) == 6 and parts[4] else parsed.account
+        resource_account = account_of(resource, parsed.account)
     elif not isinstance(resource_account, str):
         raise PolicyError("resourceAccount must be a string", f"{path}.resourceAccount")
     return Request(parsed, action, resource, resource_account, normalised, action.lower())

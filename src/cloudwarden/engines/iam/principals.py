@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from cloudwarden.core.arn import Arn, parse_arn
 from cloudwarden.engines.iam.errors import PolicyError
 
 
@@ -66,10 +67,10 @@ def parse_principal(text: Any, context: Mapping[str, Any] | None = None, path: s
         if _HOSTNAME.match(text):
             return RequestPrincipal(text, Kind.SERVICE)
         raise PolicyError(f"unrecognised principal {text!r}", path, hint=_PRINCIPAL_HINT)
-    parts = text.split(":", 5)
-    if len(parts) != 6 or not _ACCOUNT_ID.match(parts[4]):
+    arn = parse_arn(text)
+    if arn is None or not _ACCOUNT_ID.match(arn.account):
         raise PolicyError(f"unrecognised principal ARN {text!r}", path, hint=_PRINCIPAL_HINT)
-    service, account, resource = parts[2], parts[4], parts[5]
+    service, account, resource = arn.service, arn.account, arn.resource
     if service == "iam" and resource == "root":
         return RequestPrincipal(text, Kind.ROOT, account)
     if service == "iam" and resource.startswith("user/"):
@@ -81,7 +82,7 @@ def parse_principal(text: Any, context: Mapping[str, Any] | None = None, path: s
     if service == "iam" and resource.startswith(_IDP_TYPES):
         return RequestPrincipal(text, Kind.IDENTITY_PROVIDER, account)
     if service == "sts" and resource.startswith("assumed-role/") and resource.count("/") >= 2:
-        return _session(text, parts, context or {})
+        return _session(text, arn, context or {})
     if service == "sts" and resource.startswith("federated-user/"):
         return RequestPrincipal(text, Kind.FEDERATED_USER, account)
     raise PolicyError(f"unrecognised principal ARN {text!r}", path, hint=_PRINCIPAL_HINT)
@@ -93,18 +94,18 @@ _PRINCIPAL_HINT = (
 )
 
 
-def _session(text: str, parts: list[str], context: Mapping[str, Any]) -> RequestPrincipal:
-    role_name = parts[5].split("/")[1]
-    role_arn = f"arn:{parts[1]}:iam::{parts[4]}:role/{role_name}"
+def _session(text: str, arn: Arn, context: Mapping[str, Any]) -> RequestPrincipal:
+    role_name = arn.resource.split("/")[1]
+    role_arn = f"arn:{arn.partition}:iam::{arn.account}:role/{role_name}"
     given = context.get("aws:principalarn")
     # the session ARN has no role path; aws:PrincipalArn (when the caller supplies it) has
     path_known = (
-        isinstance(given, str) and f"::{parts[4]}:role/" in given and given.rsplit("/", 1)[-1] == role_name
+        isinstance(given, str) and f"::{arn.account}:role/" in given and given.rsplit("/", 1)[-1] == role_name
     )
     if path_known:
         role_arn = str(given)
     linked = ":role/aws-service-role/" in role_arn
-    return RequestPrincipal(text, Kind.SESSION, parts[4], role_arn, role_name, linked, path_known)
+    return RequestPrincipal(text, Kind.SESSION, arn.account, role_arn, role_name, linked, path_known)
 
 
 class PrincipalMatcher:
@@ -195,11 +196,11 @@ def _add_aws(matcher: PrincipalMatcher, entry: str) -> None:
     if _ACCOUNT_ID.match(entry):
         matcher.accounts.add(entry)
         return
-    parts = entry.split(":", 5)
-    if len(parts) == 6 and parts[2] == "iam" and parts[5] == "root":
-        matcher.accounts.add(parts[4])
-    elif len(parts) == 6 and parts[2] == "iam" and parts[5].startswith("role/"):
+    arn = parse_arn(entry)
+    if arn is not None and arn.service == "iam" and arn.resource == "root":
+        matcher.accounts.add(arn.account)
+    elif arn is not None and arn.service == "iam" and arn.resource.startswith("role/"):
         matcher.role_arns.add(entry)
-        matcher.role_names.add((parts[4], parts[5].rsplit("/", 1)[1]))
+        matcher.role_names.add((arn.account, arn.resource.rsplit("/", 1)[1]))
     else:
         matcher.exact.add(entry)  # users, sessions, federated users; partial wildcards match nothing

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from cloudwarden.core.net import INTERNET_V6 as INTERNET_V6_CIDRS
-from cloudwarden.core.net import NOT_INTERNET_V4
+from cloudwarden.core.net import NOT_INTERNET_V4, is_internet
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,7 @@ def internet_space(version: int) -> tuple[tuple[int, int], ...]:
     return INTERNET_V4 if version == 4 else INTERNET_V6
 
 
-def is_public(text: str) -> bool:
-    """Whether the CIDR holds any internet address."""
-    cidr = parse_cidr(text)
-    if cidr is None:
-        return False
-    return any(low <= cidr.high and cidr.low <= high for low, high in internet_space(cidr.version))
+is_public = is_internet  # whether the CIDR holds any internet address: the one test, core.net
 
 
 def segments(cuts: Iterable[Cidr], version: int) -> list[tuple[int, int]]:

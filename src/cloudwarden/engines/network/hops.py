@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from cloudwarden.core.net import protocol_number
 from cloudwarden.engines.network.addresses import Cidr, parse_cidr, segments
 from cloudwarden.engines.network.model import (
     Gateway,
@@ -26,7 +27,7 @@ from cloudwarden.engines.network.model import (
 )
 from cloudwarden.engines.network.ports import ALL_PORTS, EMPTY, EPHEMERAL_PORTS, PortSet
 
-PROTOCOL_NUMBERS = {"tcp": "6", "udp": "17"}
+PROTOCOL_NUMBERS = {name: protocol_number(name) for name in ("tcp", "udp")}  # the protocols followed
 PROTOCOLS = tuple(PROTOCOL_NUMBERS)
 
 Decisions = tuple[tuple[NaclEntry, PortSet], ...]

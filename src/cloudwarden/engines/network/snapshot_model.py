@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cloudwarden.core.net import protocol_name
+from cloudwarden.core.net import protocol_name, protocol_number
 from cloudwarden.engines.network.lb_model import load_balancers
 from cloudwarden.engines.network.model import (
     DbInstance,
@@ -76,7 +76,7 @@ def route_table_of(raw: dict[str, Any]) -> RouteTable:
 def nacl_of(raw: dict[str, Any]) -> NetworkAcl:
     entries = []
     for entry in raw.get("Entries") or []:
-        protocol = str(entry.get("Protocol", "-1"))
+        protocol = protocol_number(entry.get("Protocol", "-1"))
         span = entry.get("PortRange") or {}
         entries.append(NaclEntry(
             rule_number=int(entry.get("RuleNumber", 32767)),

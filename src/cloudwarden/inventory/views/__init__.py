@@ -14,8 +14,21 @@ Stable API (other branches build on it):
     required(snapshot, dataset, region) -> value            raises DataUnavailable
     Part.of(lambda: snapshot.item(...)) -> Part[T]          .known, .value, .reason, .get()
     Part.found(value) / Part.missing(unavailable)
-    from cloudwarden.inventory.views.ec2 import security_groups, SecurityGroup, SgRule
-    from cloudwarden.inventory.views.kms import kms_keys, KmsKey
+    PerRegion(snapshot, dataset, build)    lazy, cached per region: .part(region) -> Part[tuple[T, ...]],
+                                           view(region) -> tuple[T, ...] (raises DataUnavailable)
+    Global(snapshot, dataset, build)       the same for an account-wide dataset: .part(), view()
+
+    from cloudwarden.inventory.views.ec2 import Ec2View, SecurityGroup, SgRule, NetworkAcl, Instance
+    from cloudwarden.inventory.views.kms import KmsView, KmsKey
+    from cloudwarden.inventory.views.rds import RdsView, DbInstance, DbCluster
+    from cloudwarden.inventory.views.s3 import S3View, Bucket
+    from cloudwarden.inventory.views.cloudtrail import TrailView, Trail
+    from cloudwarden.inventory.views.iam import IamView, CredentialRow
+
+A view is built with ``ViewClass(snapshot)`` (reads nothing yet) and memoised per assessment
+(``ctx.view(Ec2View)`` in a check). Every part reads its datasets the first time it is asked for and
+keeps the answer, so a check reads only what it uses (the "reads what it declares" meta-test holds)
+and the raw dicts are parsed once per snapshot, not once per check.
 """
 
 from __future__ import annotations
@@ -24,9 +37,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from cloudwarden.inventory.snapshot import DataUnavailable, Snapshot
+from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 def required(snapshot: Snapshot, dataset: str, region: str) -> Any:
@@ -64,6 +78,10 @@ class Part(Generic[T]):
     def reason(self) -> str:
         return self.gap.reason if self.gap is not None else ""
 
+    def map(self, convert: Callable[[T], U]) -> Part[U]:
+        """The same gap, or the value converted (a raw entry parsed into its typed form)."""
+        return Part(convert(self.value), None) if self.gap is None else Part(None, self.gap)  # type: ignore[arg-type]
+
     def get(self) -> T:
         """The value; raises the gap's DataUnavailable when it was not collected."""
         if self.gap is not None:
@@ -71,4 +89,97 @@ class Part(Generic[T]):
         return self.value  # type: ignore[return-value]
 
 
-__all__ = ["DataUnavailable", "Part", "required"]
+class Deferred(Generic[T]):
+    """A Part read on first use (a per-resource entry that only some consumers need)."""
+
+    __slots__ = ("_read", "_part")
+
+    def __init__(self, read: Callable[[], Part[T]]) -> None:
+        self._read = read
+        self._part: Part[T] | None = None
+
+    def resolve(self) -> Part[T]:
+        if self._part is None:
+            self._part = self._read()
+        return self._part
+
+    @property
+    def known(self) -> bool:
+        return self.resolve().known
+
+    @property
+    def value(self) -> T | None:
+        return self.resolve().value
+
+    @property
+    def reason(self) -> str:
+        return self.resolve().reason
+
+    def get(self) -> T:
+        return self.resolve().get()
+
+
+class PerRegion(Generic[T]):
+    """The items of a regional list dataset, as frozen view objects, built lazily once per region.
+
+    A region whose dataset could not be read is a missing Part: ``view(region)`` raises its
+    DataUnavailable, never an empty tuple."""
+
+    def __init__(self, snapshot: Snapshot, dataset: str, build: Callable[[str, Any], T]) -> None:
+        self.snapshot = snapshot
+        self.dataset = dataset
+        self._build = build
+        self._parts: dict[str, Part[tuple[T, ...]]] = {}
+
+    @property
+    def regions(self) -> list[str]:
+        return list(self.snapshot.regions)
+
+    def part(self, region: str) -> Part[tuple[T, ...]]:
+        found = self._parts.get(region)
+        if found is None:
+            found = Part.of(lambda: tuple(self._build(region, raw)
+                                          for raw in required(self.snapshot, self.dataset, region) or []))
+            self._parts[region] = found
+        return found
+
+    def __call__(self, region: str) -> tuple[T, ...]:
+        return self.part(region).get()
+
+
+class Global(Generic[T]):
+    """One account-wide value (a dataset under the "global" region) built lazily once."""
+
+    def __init__(self, snapshot: Snapshot, dataset: str, build: Callable[[Any], T]) -> None:
+        self.snapshot = snapshot
+        self.dataset = dataset
+        self._build = build
+        self._part: Part[T] | None = None
+
+    def part(self) -> Part[T]:
+        if self._part is None:
+            self._part = Part.of(lambda: self._build(required(self.snapshot, self.dataset, GLOBAL)))
+        return self._part
+
+    def __call__(self) -> T:
+        return self.part().get()
+
+
+def item_part(snapshot: Snapshot, dataset: str, region: str, key: str) -> Part[Any]:
+    """One resource's entry of a per-resource dataset, or the gap that stands for it."""
+    return Part.of(lambda: snapshot.item(dataset, region, key))
+
+
+def deferred_item(snapshot: Snapshot, dataset: str, region: str, key: str,
+                  convert: Callable[[Any], Any] | None = None) -> Deferred[Any]:
+    """A per-resource entry read (and converted) the first time a consumer asks for it."""
+    if convert is None:
+        return Deferred(lambda: item_part(snapshot, dataset, region, key))
+    return Deferred(lambda: item_part(snapshot, dataset, region, key).map(convert))
+
+
+def tags(raw: dict[str, Any]) -> dict[str, str]:
+    return {str(t.get("Key", "")): str(t.get("Value", "")) for t in raw.get("Tags") or []}
+
+
+__all__ = ["DataUnavailable", "Deferred", "Global", "Part", "PerRegion", "deferred_item", "item_part", "required", "tags"]

@@ -14,6 +14,7 @@ from typing import Any
 
 from cloudwarden import __version__
 from cloudwarden.assess import Assessment
+from cloudwarden.core.arn import partition_of
 from cloudwarden.core.enums import Status
 from cloudwarden.core.findings import Finding
 from cloudwarden.report.common import collected_time, finding_uids, iso_z, json_lines_array, meta_for
@@ -111,8 +112,7 @@ def _resource_type(cloudformation_type: str) -> str:
 
 
 def _partition(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[1] if len(parts) > 2 and parts[0] == "arn" and parts[1] else "aws"
+    return partition_of(arn)
 
 
 def _denied(message: str) -> bool:

@@ -27,6 +27,7 @@ from py_ocsf_models.objects.resource_details import ResourceDetails
 
 from cloudwarden import __version__
 from cloudwarden.assess import Assessment
+from cloudwarden.core.arn import partition_of
 from cloudwarden.core.enums import Severity
 from cloudwarden.core.findings import Finding
 from cloudwarden.report.common import collected_time, finding_uids, json_lines_array, meta_for, service_of
@@ -96,8 +97,7 @@ def _event(assessment: Assessment, finding: Finding, uid: str, moment: Any, prod
 
 
 def _partition(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[1] if len(parts) > 2 and parts[0] == "arn" and parts[1] else "aws"
+    return partition_of(arn)
 
 
 REPORTER = OcsfReporter()

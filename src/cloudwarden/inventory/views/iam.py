@@ -1,0 +1,171 @@
+"""IAM as typed views: principals (users, groups, roles) with their attached, inline, group and
+boundary policies, roles with their trust, customer managed policies, credential-report rows.
+
+Everything but the credential report comes from GetAccountAuthorizationDetails (one required
+dataset); policy documents stay documents (the IAM evaluator reads them), names and links are typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cloudwarden.inventory.snapshot import Snapshot
+from cloudwarden.inventory.views import Global
+
+DETAILS = "iam.authorization_details"
+REPORT = "iam.credential_report"
+ROOT = "<root_account>"
+AWS_MANAGED = ":iam::aws:policy/"
+
+
+@dataclass(frozen=True)
+class Attached:
+    """A managed policy attached to a principal."""
+
+    name: str
+    arn: str
+
+    @property
+    def aws_managed(self) -> bool:
+        return AWS_MANAGED in self.arn
+
+
+@dataclass(frozen=True)
+class InlinePolicy:
+    name: str
+    document: Any
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A user, group or role with its own policies (``groups``: a user's group names)."""
+
+    kind: str  # "user", "group" or "role"
+    name: str
+    arn: str
+    attached: tuple[Attached, ...]
+    inline: tuple[InlinePolicy, ...]
+    groups: tuple[str, ...] = ()
+    boundary_arn: str = ""
+    trust: Any = None  # a role's trust policy document
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class ManagedPolicy:
+    name: str
+    arn: str
+    attachment_count: int
+    document: Any  # the default version's document, None when it is not in the details
+
+    @property
+    def aws_managed(self) -> bool:
+        return AWS_MANAGED in self.arn
+
+
+_KINDS = (("user", "UserDetailList", "UserPolicyList", "UserName"),
+          ("group", "GroupDetailList", "GroupPolicyList", "GroupName"),
+          ("role", "RoleDetailList", "RolePolicyList", "RoleName"))
+
+
+def _principal(kind: str, raw: dict[str, Any], policy_key: str, name_key: str) -> Principal:
+    attached = tuple(Attached(str(p.get("PolicyName", "")), str(p["PolicyArn"]))
+                     for p in raw.get("AttachedManagedPolicies") or [])
+    inline = tuple(InlinePolicy(str(p.get("PolicyName", "")), p.get("PolicyDocument"))
+                   for p in raw.get(policy_key) or [])
+    boundary = raw.get("PermissionsBoundary") or {}
+    return Principal(kind, str(raw[name_key]), str(raw.get("Arn", "")), attached, inline,
+                     tuple(str(g) for g in raw.get("GroupList") or []),
+                     str(boundary.get("PermissionsBoundaryArn") or ""), raw.get("AssumeRolePolicyDocument"))
+
+
+def _default_document(policy: dict[str, Any]) -> Any:
+    for version in policy.get("PolicyVersionList") or []:
+        if version.get("IsDefaultVersion"):
+            return version.get("Document")
+    return None
+
+
+@dataclass(frozen=True)
+class AuthorizationDetails:
+    users: tuple[Principal, ...]
+    groups: tuple[Principal, ...]
+    roles: tuple[Principal, ...]
+    policies: tuple[ManagedPolicy, ...]
+
+    @classmethod
+    def of(cls, raw: dict[str, Any] | None) -> AuthorizationDetails:
+        raw = raw or {}
+        lists = [tuple(_principal(kind, p, policy_key, name_key) for p in raw.get(list_key) or [])
+                 for kind, list_key, policy_key, name_key in _KINDS]
+        policies = tuple(ManagedPolicy(str(p.get("PolicyName") or str(p.get("Arn", "")).rsplit("/", 1)[-1]),
+                                       str(p.get("Arn", "")), int(p.get("AttachmentCount", 0)), _default_document(p))
+                         for p in raw.get("Policies") or [])
+        return cls(lists[0], lists[1], lists[2], policies)
+
+    @property
+    def customer_policies(self) -> tuple[ManagedPolicy, ...]:
+        return tuple(p for p in self.policies if not p.aws_managed)
+
+    def inline_policies(self) -> list[tuple[Principal, InlinePolicy]]:
+        """(principal, inline policy) for every inline policy of users, then groups, then roles."""
+        return [(p, inline) for p in self.users + self.groups + self.roles for inline in p.inline]
+
+
+def _yes(value: Any) -> bool:
+    return str(value).lower() == "true"
+
+
+@dataclass(frozen=True)
+class AccessKey:
+    number: int  # 1 or 2
+    active: bool
+    last_used: str | None
+    last_rotated: str | None
+
+
+@dataclass(frozen=True)
+class CredentialRow:
+    """One row of the credential report (times as the report writes them: ISO text, "N/A"...)."""
+
+    user: str
+    arn: str
+    created: str | None
+    password_enabled: bool
+    password_last_used: str | None
+    mfa_active: bool
+    keys: tuple[AccessKey, ...]
+
+    @property
+    def root(self) -> bool:
+        return self.user == ROOT
+
+    @property
+    def active_keys(self) -> list[int]:
+        return [key.number for key in self.keys if key.active]
+
+    def key(self, number: int) -> AccessKey:
+        return self.keys[number - 1]
+
+    @classmethod
+    def of(cls, raw: dict[str, Any]) -> CredentialRow:
+        keys = tuple(AccessKey(n, _yes(raw.get(f"access_key_{n}_active")), raw.get(f"access_key_{n}_last_used_date"),
+                               raw.get(f"access_key_{n}_last_rotated")) for n in (1, 2))
+        return cls(str(raw.get("user", "")), str(raw.get("arn", "")), raw.get("user_creation_time"),
+                   _yes(raw.get("password_enabled")), raw.get("password_last_used"), _yes(raw.get("mfa_active")), keys)
+
+
+class IamView:
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.details: Global[AuthorizationDetails] = Global(snapshot, DETAILS, AuthorizationDetails.of)
+        self.credential_report: Global[tuple[CredentialRow, ...]] = Global(
+            snapshot, REPORT, lambda rows: tuple(CredentialRow.of(row) for row in rows or []))
+
+
+__all__ = ["AccessKey", "Attached", "AuthorizationDetails", "CredentialRow", "IamView", "InlinePolicy",
+           "ManagedPolicy", "Principal"]

@@ -1,0 +1,122 @@
+"""RDS and Aurora as typed views: DB instances, DB clusters and their snapshots.
+
+Instances and clusters share one shape (:class:`Database`, ``cluster`` tells them apart) because the
+settings the checks judge (backups, deletion protection, IAM authentication, log exports...) are the
+same fields on both. A snapshot's restore attributes are an optional per-snapshot part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cloudwarden.inventory.snapshot import Snapshot
+from cloudwarden.inventory.views import Deferred, PerRegion, item_part
+
+INSTANCES = "rds.db_instances"
+CLUSTERS = "rds.db_clusters"
+SNAPSHOTS = "rds.db_snapshots"
+CLUSTER_SNAPSHOTS = "rds.db_cluster_snapshots"
+SNAPSHOT_ATTRIBUTES = "rds.db_snapshot_attributes"
+CLUSTER_SNAPSHOT_ATTRIBUTES = "rds.db_cluster_snapshot_attributes"
+
+
+@dataclass(frozen=True)
+class Database:
+    """A DB instance or a DB cluster (``cluster``), with the settings both carry."""
+
+    region: str
+    cluster: bool
+    id: str
+    arn: str
+    cluster_id: str  # an instance's cluster ("" when standalone)
+    engine: str
+    engine_version: str
+    endpoint: str  # "address:port", "" when there is none
+    publicly_accessible: bool
+    storage_encrypted: bool
+    kms_key_id: str
+    replica_source: str
+    backup_retention_days: int
+    deletion_protection: bool
+    multi_az: bool
+    availability_zone: str
+    auto_minor_version_upgrade: bool | None  # None: the resource does not carry the setting
+    iam_auth: bool
+    vpc_id: str  # of the DB subnet group ("" when not in a VPC)
+    subnet_ids: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
+    monitoring_interval: int
+    copy_tags_to_snapshot: bool
+    master_username: str
+    log_exports: tuple[str, ...]
+
+    @property
+    def standalone(self) -> bool:
+        """Not a member of a cluster, whose cluster-level settings govern it."""
+        return not self.cluster_id
+
+
+def _database(region: str, raw: dict[str, Any], cluster: bool) -> Database:
+    endpoint = raw.get("Endpoint") or {}
+    if isinstance(endpoint, dict):
+        address = f"{endpoint.get('Address', '?')}:{endpoint.get('Port', '?')}" if endpoint else ""
+    else:  # clusters give the endpoint as text, with the port beside it
+        address = f"{endpoint}:{raw.get('Port', '?')}"
+    subnet_group = raw.get("DBSubnetGroup") or {}
+    return Database(
+        region, cluster, str(raw["DBClusterIdentifier" if cluster else "DBInstanceIdentifier"]),
+        str(raw.get("DBClusterArn" if cluster else "DBInstanceArn") or ""),
+        "" if cluster else str(raw.get("DBClusterIdentifier") or ""), str(raw.get("Engine", "")),
+        str(raw.get("EngineVersion")), address, bool(raw.get("PubliclyAccessible")), bool(raw.get("StorageEncrypted")),
+        str(raw.get("KmsKeyId") or ""), str(raw.get("ReadReplicaSourceDBInstanceIdentifier") or ""),
+        int(raw.get("BackupRetentionPeriod") or 0), bool(raw.get("DeletionProtection")), bool(raw.get("MultiAZ")),
+        str(raw.get("AvailabilityZone") or ""),
+        bool(raw["AutoMinorVersionUpgrade"]) if "AutoMinorVersionUpgrade" in raw else None,
+        bool(raw.get("IAMDatabaseAuthenticationEnabled")), str(subnet_group.get("VpcId") or ""),
+        tuple(str(s.get("SubnetIdentifier", "")) for s in subnet_group.get("Subnets") or []),
+        tuple(str(g.get("VpcSecurityGroupId", "")) for g in raw.get("VpcSecurityGroups") or []),
+        int(raw.get("MonitoringInterval") or 0), bool(raw.get("CopyTagsToSnapshot")),
+        str(raw.get("MasterUsername", "")), tuple(str(x) for x in raw.get("EnabledCloudwatchLogsExports") or []))
+
+
+@dataclass(frozen=True)
+class DbSnapshot:
+    region: str
+    cluster: bool
+    id: str
+    arn: str
+    encrypted: bool
+    kms_key_id: str
+    attributes: Deferred[Any]  # DescribeDB(Cluster)SnapshotAttributes' result; missing when unread
+
+    def restore_accounts(self) -> list[str]:
+        """Accounts the snapshot is shared with ("all" = public); raises DataUnavailable when unread."""
+        attributes = self.attributes.get() or {}
+        results = attributes.get("DBSnapshotAttributes") or attributes.get("DBClusterSnapshotAttributes") or []
+        return [str(v) for a in results if a.get("AttributeName") == "restore" for v in a.get("AttributeValues") or []]
+
+
+class RdsView:
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.instances: PerRegion[Database] = PerRegion(snapshot, INSTANCES, lambda r, raw: _database(r, raw, False))
+        self.clusters: PerRegion[Database] = PerRegion(snapshot, CLUSTERS, lambda r, raw: _database(r, raw, True))
+
+        def snapshot_of(cluster: bool) -> Any:
+            id_key = "DBClusterSnapshotIdentifier" if cluster else "DBSnapshotIdentifier"
+            arn_key = "DBClusterSnapshotArn" if cluster else "DBSnapshotArn"
+            dataset = CLUSTER_SNAPSHOT_ATTRIBUTES if cluster else SNAPSHOT_ATTRIBUTES
+
+            def build(region: str, raw: dict[str, Any]) -> DbSnapshot:
+                ident = str(raw[id_key])
+                return DbSnapshot(region, cluster, ident, str(raw.get(arn_key) or ""),
+                                  bool(raw.get("StorageEncrypted" if cluster else "Encrypted")),
+                                  str(raw.get("KmsKeyId") or ""), Deferred(lambda: item_part(snapshot, dataset, region, ident)))
+            return build
+
+        self.snapshots: PerRegion[DbSnapshot] = PerRegion(snapshot, SNAPSHOTS, snapshot_of(False))
+        self.cluster_snapshots: PerRegion[DbSnapshot] = PerRegion(snapshot, CLUSTER_SNAPSHOTS, snapshot_of(True))
+
+
+__all__ = ["Database", "DbSnapshot", "RdsView"]

@@ -1,0 +1,182 @@
+"""S3 buckets as typed views: each bucket with its settings, each setting a per-bucket part.
+
+The bucket list (``s3.buckets``) is required; every setting (policy, ACL, Block Public Access,
+ownership, versioning, logging, default encryption, lifecycle) is read the first time a consumer asks
+for it, so a bucket whose setting could not be read raises DataUnavailable for that bucket only.
+S3 data lives under the snapshot's "global" region; a bucket's own region comes from ListBuckets'
+BucketRegion, else GetBucketLocation's answer ("global" when neither was read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
+from cloudwarden.inventory.views import Deferred, Global, deferred_item
+
+BUCKETS = "s3.buckets"
+LOCATION = "s3.bucket_location"
+POLICY = "s3.bucket_policy"
+ACL = "s3.bucket_acl"
+BUCKET_BPA = "s3.bucket_public_access_block"
+ACCOUNT_BPA = "s3.account_public_access_block"
+OWNERSHIP = "s3.bucket_ownership_controls"
+VERSIONING = "s3.bucket_versioning"
+LOGGING = "s3.bucket_logging"
+ENCRYPTION = "s3.bucket_encryption"
+LIFECYCLE = "s3.bucket_lifecycle"
+BPA_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+@dataclass(frozen=True)
+class PublicAccessBlock:
+    """A Block Public Access configuration (bucket or account); ``configured`` False when none is set."""
+
+    configured: bool
+    settings: dict[str, bool] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(cls, raw: dict[str, Any] | None) -> PublicAccessBlock:
+        if raw is None:
+            return cls(False, {})
+        return cls(True, {name: bool(raw.get(name)) for name in BPA_SETTINGS})
+
+    def on(self, setting: str) -> bool:
+        return self.settings.get(setting, False)
+
+    @property
+    def off(self) -> list[str]:
+        return [name for name in BPA_SETTINGS if not self.settings.get(name)]
+
+
+@dataclass(frozen=True)
+class Versioning:
+    status: str  # "" = never enabled
+    mfa_delete: str  # "" = not set
+
+    @classmethod
+    def of(cls, raw: dict[str, Any] | None) -> Versioning:
+        raw = raw or {}
+        return cls(str(raw.get("Status") or ""), str(raw.get("MFADelete") or ""))
+
+    @property
+    def enabled(self) -> bool:
+        return self.status == "Enabled"
+
+
+@dataclass(frozen=True)
+class AccessLogging:
+    target_bucket: str  # "" = logging off
+    target_prefix: str
+    configured: bool  # a logging configuration exists (even with an empty target)
+
+    @classmethod
+    def of(cls, raw: dict[str, Any] | None) -> AccessLogging:
+        if not raw:
+            return cls("", "", False)
+        return cls(str(raw.get("TargetBucket") or ""), str(raw.get("TargetPrefix", "")), True)
+
+
+@dataclass(frozen=True)
+class DefaultEncryption:
+    """(algorithm, KMS key id) of each default-encryption rule that sets an algorithm."""
+
+    rules: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, raw: dict[str, Any] | None) -> DefaultEncryption:
+        defaults = [r.get("ApplyServerSideEncryptionByDefault") or {} for r in (raw or {}).get("Rules") or []]
+        return cls(tuple((str(d["SSEAlgorithm"]), str(d.get("KMSMasterKeyID") or ""))
+                         for d in defaults if d.get("SSEAlgorithm")))
+
+
+@dataclass(frozen=True)
+class LifecycleRule:
+    enabled: bool
+    manages_noncurrent: bool  # expires or transitions noncurrent versions
+
+
+def _lifecycle(raw: Any) -> tuple[LifecycleRule, ...]:
+    return tuple(LifecycleRule(r.get("Status") == "Enabled",
+                               bool(r.get("NoncurrentVersionExpiration") or r.get("NoncurrentVersionTransitions")))
+                 for r in raw or [])
+
+
+def _ownership(raw: dict[str, Any] | None) -> tuple[str, ...]:
+    return tuple(str(r.get("ObjectOwnership")) for r in (raw or {}).get("Rules") or [])
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    arn: str
+    listed_region: str  # ListBuckets' BucketRegion ("" when absent)
+    _snapshot: Snapshot = field(repr=False, compare=False)
+
+    @cached_property
+    def region(self) -> str:
+        """The bucket's region for a finding; "global" when the snapshot cannot tell."""
+        if self.listed_region:
+            return self.listed_region
+        try:
+            return str(self._snapshot.item(LOCATION, GLOBAL, self.name) or "us-east-1")
+        except DataUnavailable:
+            return GLOBAL
+
+    def _setting(self, dataset: str, convert: Any = None) -> Deferred[Any]:
+        return deferred_item(self._snapshot, dataset, GLOBAL, self.name, convert)
+
+    @cached_property
+    def policy(self) -> Deferred[Any]:
+        """The bucket policy document (JSON text), None when the bucket has none."""
+        return self._setting(POLICY)
+
+    @cached_property
+    def acl(self) -> Deferred[Any]:
+        """GetBucketAcl's answer (owner and grants), for the ACL evaluation in checks/_public."""
+        return self._setting(ACL)
+
+    @cached_property
+    def public_access_block(self) -> Deferred[PublicAccessBlock]:
+        return self._setting(BUCKET_BPA, PublicAccessBlock.of)
+
+    @cached_property
+    def ownership(self) -> Deferred[tuple[str, ...]]:
+        return self._setting(OWNERSHIP, _ownership)
+
+    @cached_property
+    def versioning(self) -> Deferred[Versioning]:
+        return self._setting(VERSIONING, Versioning.of)
+
+    @cached_property
+    def logging(self) -> Deferred[AccessLogging]:
+        return self._setting(LOGGING, AccessLogging.of)
+
+    @cached_property
+    def encryption(self) -> Deferred[DefaultEncryption]:
+        return self._setting(ENCRYPTION, DefaultEncryption.of)
+
+    @cached_property
+    def lifecycle(self) -> Deferred[tuple[LifecycleRule, ...]]:
+        return self._setting(LIFECYCLE, _lifecycle)
+
+
+class S3View:
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        partition = snapshot.partition
+        self.buckets: Global[tuple[Bucket, ...]] = Global(snapshot, BUCKETS, lambda raw: tuple(
+            Bucket(str(b["Name"]), f"arn:{partition}:s3:::{b['Name']}", str(b.get("BucketRegion") or ""), snapshot)
+            for b in raw or []))
+        self.account_public_access_block: Global[PublicAccessBlock] = Global(
+            snapshot, ACCOUNT_BPA, PublicAccessBlock.of)
+
+    def bucket(self, name: str) -> Bucket | None:
+        """A bucket of this account by name; None when it is not in the list (raises if the list is unread)."""
+        return next((b for b in self.buckets() if b.name == name), None)
+
+
+__all__ = ["AccessLogging", "Bucket", "DefaultEncryption", "LifecycleRule", "PublicAccessBlock", "S3View",
+           "Versioning"]
