@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from cloudwarden.core.errors import InputError
-from cloudwarden.engines.iam.account import Account, can, load_account, who_can
 from cloudwarden.engines.iam import reach
+from cloudwarden.engines.iam.account import Account, can, load_account, who_can
 from cloudwarden.engines.iam.errors import PolicyError
-from cloudwarden.engines.iam.escalation import build_graph, compute_links, escalation_paths
+from cloudwarden.engines.iam.escalation import escalation_paths
 from cloudwarden.engines.iam.exposure import analyse_exposure
 from cloudwarden.engines.iam.requestfile import evaluate_document
 from cloudwarden.inventory.snapshot import DataUnavailable, Snapshot, load_snapshot

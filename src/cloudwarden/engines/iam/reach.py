@@ -14,6 +14,7 @@ not model — see docs/escalation.md).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,7 +72,7 @@ def explain(analysis: Analysis, principal: str) -> list[Step] | None:
         path = nx.shortest_path(graph, principal, ADMIN)
     except nx.NetworkXNoPath:
         return None
-    return [graph.edges[a, b]["step"] for a, b in zip(path, path[1:])]
+    return [graph.edges[a, b]["step"] for a, b in itertools.pairwise(path)]
 
 
 _DEFAULT_ACTIONS = (
@@ -109,7 +110,7 @@ def reach(analysis: Analysis, action: str, resource: str) -> list[Reach]:
         if node in seen or node == ADMIN:
             continue
         chain = list(reversed(paths[node]))
-        steps = [graph.edges[a, b]["step"] for a, b in zip(chain, chain[1:])]
+        steps = [graph.edges[a, b]["step"] for a, b in itertools.pairwise(chain)]
         end = chain[-1]
         if end == ADMIN:
             end = next(a for a in sorted(analysis.admins) if a in holders)
