@@ -17,10 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from cloudwarden.core.errors import InputError
-from cloudwarden.engines.iam import reach
 from cloudwarden.engines.iam.account import Account, can, load_account, who_can
 from cloudwarden.engines.iam.errors import PolicyError
-from cloudwarden.engines.iam.escalation import escalation_paths
 from cloudwarden.engines.iam.exposure import analyse_exposure
 from cloudwarden.engines.iam.requestfile import evaluate_document
 from cloudwarden.inventory.snapshot import DataUnavailable, Snapshot, load_snapshot
@@ -160,6 +158,7 @@ def run_can(args: argparse.Namespace) -> int:
 def run_who_can(args: argparse.Namespace) -> int:
     snapshot, account = _account(args.snapshot)
     if getattr(args, "via_escalation", False):
+        from cloudwarden.engines.iam import reach  # networkx: loaded only when needed
         for found in reach.reach(reach.analyse(snapshot, account), args.action, args.resource):
             _emit(found.to_dict())
         return EXIT_OK
@@ -169,6 +168,9 @@ def run_who_can(args: argparse.Namespace) -> int:
 
 
 def run_escalation(args: argparse.Namespace) -> int:
+    from cloudwarden.engines.iam import reach  # networkx: loaded only when needed
+    from cloudwarden.engines.iam.escalation import escalation_paths
+
     snapshot, account = _account(args.snapshot)
     analysis = reach.analyse(snapshot, account)
     target = args.target or "admin"
@@ -186,6 +188,8 @@ def run_escalation(args: argparse.Namespace) -> int:
 
 
 def _target(target: str, action: str | None) -> tuple[str, str]:
+    from cloudwarden.engines.iam import reach
+
     if action:
         return action, target
     try:
@@ -194,11 +198,13 @@ def _target(target: str, action: str | None) -> tuple[str, str]:
         raise InputError(f"--target {error}") from None
 
 
-def _explain(analysis: reach.Analysis, who: str, target: str, action: str | None) -> int:
+def _explain(analysis: Any, who: str, target: str, action: str | None) -> int:
     try:
         principal = analysis.account.principal(who).arn
     except PolicyError as error:
         raise InputError(f"--explain {who}: {error.message}") from None
+    from cloudwarden.engines.iam import reach
+
     if target.lower() == "admin":
         steps = reach.explain(analysis, principal)
         goal = "administrator"
