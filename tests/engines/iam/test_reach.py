@@ -75,3 +75,13 @@ def test_cli_bad_target_is_a_one_line_error(snap_file: str, capsys: pytest.Captu
     assert main(["iam", "escalation", snap_file, "--target", "arn:aws:foo:::x"]) != 0
     err = capsys.readouterr().err
     assert "--target arn:aws:foo:::x" in err
+
+
+def test_cli_explain_to_a_data_target(snap_file: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["iam", "escalation", snap_file, "--explain", "dev", "--target", "arn:aws:s3:::private"]) == 0
+    out = capsys.readouterr().out
+    assert "reaches s3:GetObject on arn:aws:s3:::private/* in 1 step(s)" in out and "[iam-002]" in out
+    assert main(["iam", "escalation", snap_file, "--explain", "reader", "--target", "arn:aws:s3:::private"]) == 0
+    assert "cannot reach s3:GetObject" in capsys.readouterr().out
+    assert main(["iam", "escalation", snap_file, "--explain", "nobody"]) != 0
+    assert "--explain nobody" in capsys.readouterr().err
