@@ -16,8 +16,9 @@ from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.arn import parse_arn
-from cloudwarden.engines.iam.account import Account, can, load_account
-from cloudwarden.engines.iam.escalation import ADMIN, Step, build_graph, compute_links, escalation_paths
+from cloudwarden.engines.iam import reach
+from cloudwarden.engines.iam.account import Account, can
+from cloudwarden.engines.iam.escalation import ADMIN, Step, escalation_paths
 from cloudwarden.engines.iam.exposure import READ, Exposure, ExposureReport, analyse_exposure
 from cloudwarden.engines.iam.external import ExternalEntry, external_entries
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
@@ -43,8 +44,8 @@ class Analysis:
 
 
 def _build_analysis(snapshot: Snapshot) -> Analysis:
-    account = load_account(snapshot)  # DataUnavailable: the check becomes UNKNOWN
-    graph = build_graph(account, compute_links(snapshot, account))
+    built = reach.analyse(snapshot)  # DataUnavailable: the check becomes UNKNOWN
+    account, graph = built.account, built.graph
     paths = dict(escalation_paths(account, graph))
     return Analysis(account, graph, paths, external_entries(account, graph, snapshot.collected_at))
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from cloudwarden.core.errors import InputError
 from cloudwarden.engines.iam.account import Account, can, load_account, who_can
-from cloudwarden.engines.iam.escalation import build_graph, compute_links, escalation_paths
+from cloudwarden.engines.iam.errors import PolicyError
 from cloudwarden.engines.iam.exposure import analyse_exposure
 from cloudwarden.engines.iam.requestfile import evaluate_document
 from cloudwarden.inventory.snapshot import DataUnavailable, Snapshot, load_snapshot
@@ -49,9 +49,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     who.add_argument("snapshot", help="snapshot file from `cloudwarden collect`")
     who.add_argument("action", help="e.g. s3:GetObject")
     who.add_argument("resource", nargs="?", default="*", help="resource ARN (default *)")
+    who.add_argument("--via-escalation", action="store_true",
+                     help="also principals that get there after a chain of escalation steps, with the chain")
     who.set_defaults(handler=run_who_can)
     escalation = commands.add_parser("escalation", help="principals that can reach administrator, and how")
     escalation.add_argument("snapshot", help="snapshot file from `cloudwarden collect`")
+    escalation.add_argument("--explain", metavar="PRINCIPAL",
+                            help="print each step of this principal's chain with the statement that allows it")
+    escalation.add_argument("--target", metavar="admin|ARN", default="admin",
+                            help="administrator (default) or a data resource (bucket, KMS key, secret ARN)")
+    escalation.add_argument("--action", help="the action on --target (default: its read action, e.g. s3:GetObject)")
     escalation.set_defaults(handler=run_escalation)
     exposure = commands.add_parser(
         "exposure", help="resources that anyone, or accounts outside the organization, can read or write"
@@ -149,17 +156,80 @@ def run_can(args: argparse.Namespace) -> int:
 
 
 def run_who_can(args: argparse.Namespace) -> int:
-    _, account = _account(args.snapshot)
+    snapshot, account = _account(args.snapshot)
+    if getattr(args, "via_escalation", False):
+        from cloudwarden.engines.iam import reach  # networkx: loaded only when needed
+        for found in reach.reach(reach.analyse(snapshot, account), args.action, args.resource):
+            _emit(found.to_dict())
+        return EXIT_OK
     for principal, decision in who_can(account, args.action, args.resource):
         _emit({"principal": principal, **decision.to_dict()})
     return EXIT_OK
 
 
 def run_escalation(args: argparse.Namespace) -> int:
+    from cloudwarden.engines.iam import reach  # networkx: loaded only when needed
+    from cloudwarden.engines.iam.escalation import escalation_paths
+
     snapshot, account = _account(args.snapshot)
-    graph = build_graph(account, compute_links(snapshot, account))
-    for principal, steps in escalation_paths(account, graph):
+    analysis = reach.analyse(snapshot, account)
+    target = args.target or "admin"
+    if args.explain:
+        return _explain(analysis, args.explain, target, args.action)
+    if target.lower() != "admin":
+        action, resource = _target(target, args.action)
+        for found in reach.reach(analysis, action, resource):
+            if found.steps:
+                _emit(found.to_dict())
+        return EXIT_OK
+    for principal, steps in escalation_paths(account, analysis.graph):
         _emit({"principal": principal, "path": [step.to_dict() for step in steps]})
+    return EXIT_OK
+
+
+def _target(target: str, action: str | None) -> tuple[str, str]:
+    from cloudwarden.engines.iam import reach
+
+    if action:
+        return action, target
+    try:
+        return reach.default_action(target)
+    except ValueError as error:
+        raise InputError(f"--target {error}") from None
+
+
+def _explain(analysis: Any, who: str, target: str, action: str | None) -> int:
+    try:
+        principal = analysis.account.principal(who).arn
+    except PolicyError as error:
+        raise InputError(f"--explain {who}: {error.message}") from None
+    from cloudwarden.engines.iam import reach
+
+    if target.lower() == "admin":
+        steps = reach.explain(analysis, principal)
+        goal = "administrator"
+    else:
+        action, resource = _target(target, action)
+        goal = f"{action} on {resource}"
+        found = next((r for r in reach.reach(analysis, action, resource) if r.principal == principal), None)
+        steps = None if found is None else found.steps
+    if steps is None:
+        sys.stdout.write(f"{principal} cannot reach {goal}\n")
+        return EXIT_OK
+    if not steps:
+        sys.stdout.write(f"{principal} already has {goal} (no escalation needed)\n")
+        return EXIT_OK
+    sys.stdout.write(f"{principal} reaches {goal} in {len(steps)} step(s):\n")
+    for number, step in enumerate(steps, 1):
+        sys.stdout.write(f"{number}. [{step.kind}] {step.permission}: {step.source} -> {step.target}\n")
+        if step.via:
+            sys.stdout.write(f"   via {step.via}\n")
+        if step.assumption:
+            sys.stdout.write(f"   assumes: {step.assumption}\n")
+        for reason in step.reasons:
+            where = reason.policy + (f" statement {reason.statement}" if reason.statement is not None else "")
+            sid = f" (Sid {reason.sid})" if reason.sid else ""
+            sys.stdout.write(f"   allowed by {reason.layer} {where}{sid}: {reason.detail}\n")
     return EXIT_OK
 
 

@@ -521,7 +521,8 @@ class _Builder:
         return ""
 
     def _on_existing(self, actor: Principal, action: str, link: str) -> tuple[Reason, ...] | None:
-        arns = self.links.glue_jobs if link == "glue-job" else [a for a, _ in self.links.stack_sets or []]
+        sets = self.links.stack_sets
+        arns = self.links.glue_jobs if link == "glue-job" else (None if sets is None else [a for a, _ in sets])
         for arn in arns or ():
             reasons = self.can_all(actor, [action], arn)
             if reasons is not None:

@@ -37,6 +37,56 @@ def glob_to_regex(pattern: str) -> str:
     return "".join(parts)
 
 
+def _segment_finder(segment: str) -> Callable[[str, int, int], int]:
+    """Leftmost index >= start where ``segment`` (literal text and ``?``, no ``*``) matches within
+    subject[:end], or -1. Without ``?`` it is ``str.find``; with one, a fixed-length regex search."""
+    if "?" not in segment:
+        return lambda subject, start, end: subject.find(segment, start, end)
+    regex = re.compile("(?s:" + glob_to_regex(segment) + ")")
+
+    def find(subject: str, start: int, end: int) -> int:
+        found = regex.search(subject, start, end)
+        return found.start() if found else -1
+
+    return find
+
+
+def _segment_at(segment: str, subject: str, start: int) -> bool:
+    if start < 0 or start + len(segment) > len(subject):
+        return False
+    return all(c == "?" or c == subject[start + i] for i, c in enumerate(segment))
+
+
+@lru_cache(maxsize=8192)
+def glob_matcher(pattern: str) -> Matcher:
+    """A matcher for one glob pattern without backtracking: the text between stars is matched as the
+    first segment at the start, the last at the end, and each middle one at its leftmost place (which
+    is always safe for ``*``), so the time is linear in the subject for a given pattern — a regex of
+    ``a*a*a*...b`` backtracks polynomially on a long subject of ``a``."""
+    segments = pattern.split("*")
+    if len(segments) == 1:
+        return lambda subject: len(subject) == len(pattern) and _segment_at(pattern, subject, 0)
+    first, middle, last = segments[0], segments[1:-1], segments[-1]
+    finders = [(len(m), _segment_finder(m)) for m in middle if m]
+    least = len(first) + len(last) + sum(size for size, _ in finders)
+
+    def matcher(subject: str) -> bool:
+        if len(subject) < least or not _segment_at(first, subject, 0):
+            return False
+        end = len(subject) - len(last)
+        if not _segment_at(last, subject, end):
+            return False
+        position = len(first)
+        for size, find in finders:
+            found = find(subject, position, end)
+            if found < 0:
+                return False
+            position = found + size
+        return True
+
+    return matcher
+
+
 def _always(_: str) -> bool:
     return True
 
@@ -56,20 +106,25 @@ def compile_globs(patterns: tuple[str, ...], ignore_case: bool = False) -> Match
     wild = [p for p in patterns if has_wildcard(p)]
     prefixes = tuple(p[:-1] for p in wild if p.endswith("*") and not has_wildcard(p[:-1]))
     rest = [p for p in wild if not (p.endswith("*") and not has_wildcard(p[:-1]))]
+    # two stars or more could backtrack in a regex: those get a linear matcher of their own
+    linear = tuple(glob_matcher(p) for p in rest if p.count("*") > 1)
+    rest = [p for p in rest if p.count("*") <= 1]
     regex = re.compile("(?s:" + "|".join(glob_to_regex(p) for p in rest) + r")\Z") if rest else None
     if not wild:
         if len(exact) == 1:
             (only,) = tuple(exact)
             return only.__eq__
         return exact.__contains__
-    if not exact and not regex:
+    if not exact and not regex and not linear:
         return lambda subject: subject.startswith(prefixes)
     fullmatch = regex.match if regex else None
 
     def matcher(subject: str) -> bool:
         if subject in exact or (prefixes and subject.startswith(prefixes)):
             return True
-        return fullmatch is not None and fullmatch(subject) is not None
+        if fullmatch is not None and fullmatch(subject) is not None:
+            return True
+        return any(match(subject) for match in linear)
 
     return matcher
 

@@ -1,0 +1,128 @@
+"""Benchmark of the escalation analysis on a generated account: every pathfinding path, its
+near-misses, and filler principals.
+
+For each of the 65 catalogue paths the account holds one actor allowed exactly the path's
+permissions (it must get an edge labelled with the path id) and one near-miss actor per permission,
+allowed all but that one (it must not get that edge). Every resource the existing-resource paths act
+on runs with the one administrator role; the rest of the principals are filler users with a
+harmless policy. Prints paths found, missed, false positives and the time to load the account and
+build the graph. The account is built in memory as a snapshot (not on moto), and PMapper is not run
+here: see the note printed at the end. Run:
+
+    .venv/bin/python bench/escalation.py [--principals 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import urllib.parse
+from typing import Any
+
+from cloudwarden.engines.iam import pathfinding as pf
+from cloudwarden.engines.iam.account import load_account
+from cloudwarden.engines.iam.escalation import build_graph
+from cloudwarden.engines.iam.links import Links
+from cloudwarden.inventory.snapshot import Snapshot
+
+ACCT, REGION, V = "123456789012", "eu-west-1", "2012-10-17"
+ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
+ROLE = f"arn:aws:iam::{ACCT}:role/target-admin"
+
+
+def _arn(kind: str, name: str) -> str:
+    return f"arn:aws:iam::{ACCT}:{kind}/{name}"
+
+
+def _policy(name: str, actions: list[str]) -> dict[str, Any]:
+    document = {"Version": V, "Statement": [{"Effect": "Allow", "Action": actions or ["s3:ListAllMyBuckets"],
+                                              "Resource": "*"}]}
+    return {"Arn": _arn("policy", name), "PolicyName": name, "PolicyVersionList": [
+        {"VersionId": "v1", "IsDefaultVersion": True, "Document": urllib.parse.quote(json.dumps(document))}]}
+
+
+def _principal(kind: str, name: str, policy: str) -> dict[str, Any]:
+    attached = [{"PolicyArn": _arn("policy", policy)}]
+    if kind == "user":
+        return {"UserName": name, "Arn": _arn("user", name), "GroupList": [], "UserPolicyList": [],
+                "AttachedManagedPolicies": attached}
+    trust = {"Version": V, "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                          "Action": "sts:AssumeRole"}]}
+    return {"RoleName": name, "Arn": _arn("role", name), "AssumeRolePolicyDocument": trust, "RolePolicyList": [],
+            "AttachedManagedPolicies": attached, "InstanceProfileList": []}
+
+
+def generate(principals: int) -> tuple[Snapshot, Links, dict[str, tuple[str, bool]]]:
+    """The snapshot, its links, and the ground truth: actor ARN -> (path id, must be found)."""
+    users: list[dict[str, Any]] = [{"UserName": "admin-user", "Arn": _arn("user", "admin-user"), "GroupList": [],
+                                    "UserPolicyList": [], "AttachedManagedPolicies": [{"PolicyArn": ADMIN_POLICY}]}]
+    services = sorted({s for spec in pf.PATHS for s in spec.services} | {"ec2.amazonaws.com"})
+    admin_trust = {"Version": V, "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": services, "AWS": f"arn:aws:iam::{ACCT}:root"},
+         "Action": "sts:AssumeRole"}]}
+    roles: list[dict[str, Any]] = [{"RoleName": "target-admin", "Arn": ROLE, "AssumeRolePolicyDocument": admin_trust,
+                                    "RolePolicyList": [], "AttachedManagedPolicies": [{"PolicyArn": ADMIN_POLICY}],
+                                    "InstanceProfileList": [{"Arn": _arn("instance-profile", "target-admin")}]}]
+    policies = [_policy("AdministratorAccess", ["*"]) | {"Arn": ADMIN_POLICY}, _policy("filler", [])]
+    truth: dict[str, tuple[str, bool]] = {}
+    for spec in pf.PATHS:
+        if spec.mechanism not in (pf.PASS_NEW, pf.EXISTING, "assume", "user-key", "user-key-rotate",
+                                  "login-create", "login-update"):
+            continue  # self- and principal-modification paths need per-actor targets: see tests
+        needed = list(spec.actions) + (["iam:PassRole"] if spec.mechanism == pf.PASS_NEW else [])
+        for drop in ["", *needed]:
+            name = f"{spec.id}-{'hit' if not drop else 'miss-' + drop.replace(':', '-')}"
+            policies.append(_policy(name, [a for a in needed if a != drop]))
+            users.append(_principal("user", name, name))
+            truth[_arn("user", name)] = (spec.id, not drop)
+    filler = max(0, principals - len(users) - len(roles))
+    for number in range(filler):
+        kind = "user" if number % 2 else "role"
+        (users if kind == "user" else roles).append(_principal(kind, f"filler-{number}", "filler"))
+    details = {"UserDetailList": users, "GroupDetailList": [], "RoleDetailList": roles, "Policies": policies}
+    snap = Snapshot(account_id=ACCT, collected_at="2026-01-01T00:00:00Z", regions=[REGION])
+    snap.put("iam.authorization_details", "global", details)
+    links = Links(region=REGION, when="2026-01-01T00:00:00Z", profile_roles={ROLE})
+    res = f"arn:aws:svc:{REGION}:{ACCT}:thing/one"
+    links.instances.append((res, ROLE, True))
+    links.ssm_instances.append((res, ROLE, ""))
+    links.functions.append((res, ROLE, True))
+    links.stacks.append((res, ROLE))
+    links.projects.append((res, ROLE, True))
+    links.dev_endpoints.append((res, ROLE))
+    links.notebooks.append((res, ROLE, "InService"))
+    links.launch_templates.append((res, ROLE))
+    links.apprunner.append((res, ROLE))
+    links.interpreters.append((res, ROLE))
+    return snap, links, truth
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--principals", type=int, default=5000)
+    args = parser.parse_args()
+    snap, links, truth = generate(args.principals)
+    started = time.perf_counter()
+    account = load_account(snap)
+    loaded = time.perf_counter()
+    graph = build_graph(account, links)
+    built = time.perf_counter()
+    found = missed = false = 0
+    for actor, (path_id, expected) in truth.items():
+        kinds = {s.kind for _, _, d in graph.out_edges(actor, data=True) for s in d["steps"]}
+        if expected:
+            found += path_id in kinds
+            missed += path_id not in kinds
+        else:
+            false += path_id in kinds
+    ids = {p for p, _ in truth.values()}
+    print(f"principals {len(account.principals)}, paths seeded {len(ids)}, near-misses "
+          f"{sum(1 for _, e in truth.values() if not e)}")
+    print(f"cloudwarden: found {found}/{found + missed}, false positives {false}, "
+          f"load {loaded - started:.2f} s, graph {built - loaded:.2f} s, edges {graph.number_of_edges()}")
+    print("PMapper: not run (needs principalmapper in its own venv against a moto server; not done here)")
+
+
+if __name__ == "__main__":
+    main()

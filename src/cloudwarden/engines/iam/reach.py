@@ -1,0 +1,120 @@
+"""One facade over the escalation graph for the CLI and the checks.
+
+``analyse(snapshot)`` loads the account and builds the graph once; ``explain`` gives a principal's
+shortest chain to administrator, each step with the statements that allowed it; ``reach`` answers
+"who can do ACTION on RESOURCE, directly or after a chain of escalation steps". Every decision is
+the exact evaluator's (``engines/iam/evaluator.py``): a principal holds the target when ``can``
+allows it, and the chain is a shortest path in the escalation graph to such a holder.
+
+Reaching ``ADMIN`` counts as reaching a data resource when an existing administrator of the account
+is itself allowed the action on it (an administrator-equivalent identity policy is then as good; a
+resource policy that names principals one by one can still keep the escalator out, which this does
+not model — see docs/escalation.md).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from cloudwarden.engines.iam.account import Account, can, load_account, who_can
+from cloudwarden.engines.iam.escalation import ADMIN, Step, build_graph, compute_links
+from cloudwarden.engines.iam.model import Decision
+
+__all__ = ["Analysis", "Reach", "analyse", "default_action", "explain", "reach"]
+
+
+@dataclass
+class Analysis:
+    account: Account
+    graph: nx.DiGraph
+
+    @property
+    def admins(self) -> set[str]:
+        return set(self.graph.graph.get("admins", set()))
+
+
+@dataclass
+class Reach:
+    """One principal that reaches the target, with the chain (empty when allowed directly)."""
+
+    principal: str
+    steps: list[Step] = field(default_factory=list)
+    holder: str = ""  # the principal whose rights are finally used ("" when direct)
+    decision: Decision | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"principal": self.principal, "direct": not self.steps,
+                                "path": [step.to_dict() for step in self.steps]}
+        if self.holder:
+            data["holder"] = self.holder
+        if self.decision is not None:
+            data["allowed_by"] = [r.to_dict() for r in self.decision.explain if r.effect == "Allow"]
+        return data
+
+
+def analyse(snapshot: Any, account: Account | None = None) -> Analysis:
+    account = account if account is not None else load_account(snapshot)
+    return Analysis(account, build_graph(account, compute_links(snapshot, account)))
+
+
+def explain(analysis: Analysis, principal: str) -> list[Step] | None:
+    """The shortest chain from ``principal`` to administrator; [] if it is one; None if it cannot."""
+    graph = analysis.graph
+    if principal in analysis.admins:
+        return []
+    if principal not in graph:
+        raise KeyError(principal)
+    try:
+        path = nx.shortest_path(graph, principal, ADMIN)
+    except nx.NetworkXNoPath:
+        return None
+    return [graph.edges[a, b]["step"] for a, b in itertools.pairwise(path)]
+
+
+_DEFAULT_ACTIONS = (
+    ("arn:aws:s3:::", "s3:GetObject"),
+    ("arn:aws:kms:", "kms:Decrypt"),
+    ("arn:aws:secretsmanager:", "secretsmanager:GetSecretValue"),
+    ("arn:aws:dynamodb:", "dynamodb:GetItem"),
+    ("arn:aws:ssm:", "ssm:GetParameter"),
+)
+
+
+def default_action(resource: str) -> tuple[str, str]:
+    """(action, resource) that "reading" a data resource means: a bucket's objects, a key's Decrypt..."""
+    for prefix, action in _DEFAULT_ACTIONS:
+        if resource.startswith(prefix):
+            if action == "s3:GetObject" and "/" not in resource[len(prefix):]:
+                return action, resource + "/*"
+            return action, resource
+    raise ValueError(f"{resource}: no default action for this resource; give one with --action")
+
+
+def reach(analysis: Analysis, action: str, resource: str) -> list[Reach]:
+    """Everyone allowed ``action`` on ``resource`` directly, then everyone who gets there by escalation."""
+    account, graph = analysis.account, analysis.graph
+    direct = who_can(account, action, resource)
+    found = [Reach(name, decision=decision) for name, decision in direct]
+    holders = {name for name, _ in direct if name in graph}
+    if any(name in analysis.admins for name in holders):
+        holders.add(ADMIN)
+    if not holders:
+        return found
+    paths = nx.multi_source_dijkstra_path(graph.reverse(copy=False), holders)
+    seen = {item.principal for item in found}
+    for node in sorted(paths):
+        if node in seen or node == ADMIN:
+            continue
+        chain = list(reversed(paths[node]))
+        steps = [graph.edges[a, b]["step"] for a, b in itertools.pairwise(chain)]
+        end = chain[-1]
+        if end == ADMIN:
+            end = next(a for a in sorted(analysis.admins) if a in holders)
+        principal = account.principals.get(end)
+        decision = can(account, principal, action, resource) if principal is not None else None
+        found.append(Reach(node, steps, end, decision))
+    return found
