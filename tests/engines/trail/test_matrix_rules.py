@@ -99,7 +99,72 @@ def password_policy(c: Case) -> Events:
                       sessionCredentialFromConsole="true")])
 
 
+def role_chained(c: Case) -> Events:
+    def assume(tag: str, identity: dict[str, Any], role: str) -> dict[str, Any]:
+        return c.record(tag, identity, "sts.amazonaws.com", "AssumeRole", 0,
+                        {"roleArn": f"arn:aws:iam::{c.account}:role/{role}", "roleSessionName": "s"},
+                        {"credentials": {"accessKeyId": "ASIAHIDDEN", "sessionToken": "HIDDEN"}})
+    attacker = c.assumed_role("developer", "mallory")
+    automation = c.assumed_role("deployer", "pipeline", invoked_by="codebuild.amazonaws.com")
+    return ([assume("pos", attacker, "admin")],
+            [assume("miss", automation, "admin"), assume("miss", c.iam_user("ops"), "admin"),
+             assume("miss", c.assumed_role("developer", "bob"), "developer")])
+
+
+def stuffing(c: Case) -> Events:
+    def failed(tag: str, user: str, second: float, ip: str) -> dict[str, Any]:
+        identity = {"type": "IAMUser", "principalId": "", "accountId": c.account, "userName": user}
+        return c.record(tag, identity, "signin.amazonaws.com", "ConsoleLogin", second, None,
+                        {"ConsoleLogin": "Failure"}, ip=ip, eventType="AwsConsoleSignIn",
+                        errorMessage="Failed authentication", additionalEventData={"MFAUsed": "No"})
+    users = ["ann", "ben", "cat", "dan", "eve", "fay"]
+    pos = [failed("pos", name, n * 20, f"203.0.113.{10 + n}") for n, name in enumerate(users)]
+    later = 4 * 3600  # one user mistyping, hours later: one distinct user only
+    miss = [failed("miss", "gus", later + n * 30, "198.51.100.5") for n in range(6)]
+    return pos, miss
+
+
+def signin_token(c: Case) -> Events:
+    federated = c.federated("stolen")
+    record = c.record("pos", federated, "signin.amazonaws.com", "GetSigninToken", 0, None,
+                      {"GetSigninToken": "Success"}, eventType="AwsConsoleSignIn")
+    denied = c.record("miss", federated, "signin.amazonaws.com", "GetSigninToken", 60, None,
+                      {"GetSigninToken": "Failure"}, error="AccessDenied", eventType="AwsConsoleSignIn")
+    login = c.record("miss", c.iam_user("alice"), "signin.amazonaws.com", "ConsoleLogin", 120, None,
+                     {"ConsoleLogin": "Success"}, eventType="AwsConsoleSignIn")
+    return [record], [denied, login]
+
+
+def multi_service(c: Case) -> Events:
+    thief = c.assumed_role("app", "stolen")
+    pos = [c.s3_data("pos", thief, "GetObject", "payroll", "2026/q3.csv", 0),
+           c.record("pos", thief, "secretsmanager.amazonaws.com", "GetSecretValue", 30, {"secretId": "db"}),
+           c.record("pos", thief, "dynamodb.amazonaws.com", "Scan", 60, {"tableName": "customers"})]
+    reader = c.iam_user("reader")
+    miss = [c.record("miss", reader, "secretsmanager.amazonaws.com", "GetSecretValue", 0, {"secretId": "app"})]
+    miss += [c.s3_data("miss", reader, "GetObject", "reports", f"r{n}.csv", 10 + n) for n in range(5)]
+    return pos, miss
+
+
+def objects_copied(c: Case) -> Events:
+    user = c.iam_user("stager")
+    def copy(tag: str, identity: dict[str, Any], key: str, second: float) -> dict[str, Any]:
+        record = c.s3_data(tag, identity, "CopyObject", "staging-outbound", key, second)
+        record["requestParameters"]["x-amz-copy-source"] = f"finance/{key}"
+        return record
+    pos = [copy("pos", user, f"ledger-{n}.csv", n * 5) for n in range(12)]
+    miss = [copy("miss", c.iam_user("one-copy"), "report.csv", 0)]
+    miss += [copy("miss", c.assumed_role("s3-batch", "job", invoked_by="batchoperations.s3.amazonaws.com"),
+                  f"obj-{n}", n) for n in range(12)]
+    return pos, miss
+
+
 CASES: dict[str, Callable[[Case], Events]] = {
+    "cw.privilege_escalation.role_chained": role_chained,
+    "cw.credential_access.credential_stuffing": stuffing,
+    "cw.discovery.console_from_access_keys": signin_token,
+    "cw.collection.multi_service_data_reads": multi_service,
+    "cw.collection.objects_copied_burst": objects_copied,
     "cw.initial_access.root_access_key_used": root_key,
     "cw.initial_access.new_external_principal": external_principal,
     "cw.credential_access.password_spraying": spraying,

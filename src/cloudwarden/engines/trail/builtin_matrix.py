@@ -25,6 +25,40 @@ def _discovery_burst(rule_id: str, title: str, technique: str, names: tuple[str,
                  threshold=2, window_seconds=TEN_MINUTES, distinct="event_name")
 
 
+_CALLER_ROLE = "json_extract_string(user_identity, '$.sessionContext.sessionIssuer.arn')"
+_FAILED_USER = "coalesce(user_name, json_extract_string(user_identity, '$.userName'), user_arn)"
+# Reads of stored data across services: S3 objects, secrets, parameters, DynamoDB items, EBS blocks.
+_DATA_READS = ("GetObject", "GetSecretValue", "BatchGetSecretValue", "GetParameter", "GetParameters",
+               "GetParametersByPath", "Scan", "Query", "GetItem", "BatchGetItem", "ExportTableToPointInTime",
+               "GetSnapshotBlock", "ListSnapshotBlocks", "GetLogEvents", "FilterLogEvents", "StartQueryExecution")
+
+
+def collection_rules(failed_login: str) -> list[Rule]:
+    """Rules for the five ATT&CK IaaS techniques the other files left open (T1548.005 ... T1074.002)."""
+    return [
+        _rule("privilege_escalation.role_chained", "A role session assumed another role (temporary elevation)",
+              Severity.LOW, "T1548.005",
+              all_of(_names("AssumeRole"), equals("event_source", "sts.amazonaws.com"), OK, HUMAN,
+                     equals("user_type", "AssumedRole"),
+                     f"json_extract_string(request_parameters, '$.roleArn') IS DISTINCT FROM {_CALLER_ROLE}")),
+        _rule("credential_access.credential_stuffing", "Console sign-in failures for many users of one account",
+              Severity.HIGH, "T1110.004", failed_login, threshold=4, window_seconds=TEN_MINUTES,
+              group_by="coalesce(recipient_account_id, 'unknown')", distinct=_FAILED_USER),
+        _rule("discovery.console_from_access_keys", "Console sign-in token made from API credentials",
+              Severity.MEDIUM, "T1538",
+              all_of(_names("GetSigninToken"), equals("event_source", "signin.amazonaws.com"), OK)),
+        _rule("collection.multi_service_data_reads", "Stored data read from many services in ten minutes",
+              Severity.MEDIUM, "T1119", all_of(_names(*_DATA_READS), OK, HUMAN, _NOT_CONSOLE),
+              threshold=2, window_seconds=TEN_MINUTES, distinct="event_source"),
+        _rule("collection.objects_copied_burst", "Many S3 objects copied by a person in ten minutes",
+              Severity.MEDIUM, "T1074.002",
+              all_of(_names("CopyObject", "UploadPartCopy"), equals("event_source", "s3.amazonaws.com"), OK, HUMAN),
+              threshold=10, window_seconds=TEN_MINUTES,
+              distinct="coalesce(json_extract_string(request_parameters, '$.bucketName'), '') || '/' || "
+                       "coalesce(json_extract_string(request_parameters, '$.key'), '')"),
+    ]
+
+
 def matrix_rules() -> list[Rule]:
     failed_login = all_of(equals("event_name", "ConsoleLogin"),
                           "coalesce(json_extract_string(response_elements, '$.ConsoleLogin') = 'Failure', false)")
@@ -71,4 +105,4 @@ def matrix_rules() -> list[Rule]:
                           "ListAttachedGroupPolicies", "GetGroupPolicy")),
         _rule("discovery.password_policy", "Account password policy read outside the console", Severity.LOW,
               "T1201", all_of(_names("GetAccountPasswordPolicy"), HUMAN, _NOT_CONSOLE)),
-    ]
+    ] + collection_rules(failed_login)
