@@ -67,3 +67,14 @@ def test_unknown_resource_and_bad_input_are_one_line_errors(
     assert "does not exist" in capsys.readouterr().err
     assert main(["exposure", snapshot_file, "--port", "70000"]) == 2
     assert "hint:" in capsys.readouterr().err
+
+
+def test_regions_takes_a_comma_separated_list_as_scan_does(snapshot_file: str,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.engines.network.world import REGION
+
+    assert main(["exposure", snapshot_file, "--regions", REGION, "--format", "json"]) == 0
+    assert {r["resource_id"] for r in json.loads(capsys.readouterr().out)} == {"i-web"}
+    assert main(["exposure", snapshot_file, "--regions", f"{REGION},ap-south-9"]) == 2
+    err = capsys.readouterr().err
+    assert "region ap-south-9 is not in the snapshot" in err and REGION in err

@@ -183,7 +183,7 @@ def test_account_commands_on_a_snapshot(tmp_path: Path, capsys: pytest.CaptureFi
     assert results[0]["principal"] == "arn:aws:iam::123456789012:user/dev"
     code, results, _ = run(["iam", "who-can", path, "s3:GetObject", "arn:aws:s3:::data/x"], capsys)
     assert code == 0 and {"anonymous", "any AWS account"} <= {r["principal"] for r in results}
-    code, results, _ = run(["iam", "escalation", path], capsys)
+    code, results, _ = run(["iam", "escalation", path, "--format", "json"], capsys)
     by_principal = {r["principal"]: r["path"] for r in results}
     assert by_principal["arn:aws:iam::123456789012:user/dev"][0]["permission"] == "iam:CreateAccessKey"
     assert "arn:aws:iam::123456789012:user/near-boundary" not in by_principal
@@ -198,3 +198,45 @@ def test_unknown_principal_in_snapshot_is_an_input_error(
     path = str(save_snapshot(snapshot(), tmp_path / "snap.json.gz"))
     code, results, err = run(["iam", "can", path, "nobody", "s3:GetObject"], capsys)
     assert code == 2 and results == [] and "nobody" in err
+
+
+def _account_snapshot(tmp_path: Path) -> str:
+    from cloudwarden.inventory.snapshot import save_snapshot
+    from tests.engines.iam.test_account import snapshot
+
+    return str(save_snapshot(snapshot(), tmp_path / "snap.json.gz"))
+
+
+def test_escalation_reads_as_text_by_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _account_snapshot(tmp_path)
+    from cloudwarden.cli import main
+
+    assert main(["iam", "escalation", path]) == 0
+    out = capsys.readouterr().out
+    assert "arn:aws:iam::123456789012:user/dev can reach administrator in" in out
+    assert "  1. arn:aws:iam::123456789012:user/dev -> " in out and "with iam:CreateAccessKey" in out
+    assert out.rstrip().endswith("--format json for the statements that allow each step")
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(out.splitlines()[0])
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ([], "iam who-can s3:GetObject: which resource? give its ARN"),
+    (["data/x"], "'data/x' is not a resource ARN"),
+    (["arn:aws:s3"], "'arn:aws:s3' is not a resource ARN"),
+])
+def test_who_can_asks_for_a_resource_arn(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         extra: list[str], message: str) -> None:
+    from cloudwarden.cli import main
+
+    path = _account_snapshot(tmp_path)
+    assert main(["iam", "who-can", path, "s3:GetObject", *extra]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and message in captured.err and "hint:" in captured.err
+
+
+def test_who_can_star_is_asked_for_explicitly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cloudwarden.cli import main
+
+    assert main(["iam", "who-can", _account_snapshot(tmp_path), "s3:GetObject", "*"]) == 0
+    assert [json.loads(line) for line in capsys.readouterr().out.splitlines()]

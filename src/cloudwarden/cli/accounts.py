@@ -20,7 +20,7 @@ def register(sub: Any) -> None:
                             "account-strategy patterns, and list what is missing.")
     parser.add_argument("snapshot", type=Path, metavar="SNAPSHOT",
                         help="a snapshot, best collected from the management account")
-    parser.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    parser.add_argument("--format", choices=("terminal", "json"), default="terminal", help="output format (default: terminal)")
     parser.set_defaults(handler=run)
 
 

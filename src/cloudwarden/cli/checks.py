@@ -32,8 +32,8 @@ def register(sub: Any) -> None:
     checks.set_defaults(handler=run_list_checks)
     actions = checks.add_subparsers(dest="checks_action", metavar="show")
     show = actions.add_parser("show", help="one check's full metadata")
-    show.add_argument("check_id", metavar="ID")
-    show.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    show.add_argument("check_id", metavar="ID", help="a check id, e.g. s3.bucket_public_access_blocked")
+    show.add_argument("--format", choices=("terminal", "json"), default="terminal", help="output format (default: terminal)")
     show.set_defaults(handler=run_show_check)
 
 

@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
                             "security-relevant configuration changes behind them.")
     parser.add_argument("old", type=Path, metavar="OLD", help="the earlier findings.json or snapshot")
     parser.add_argument("new", type=Path, metavar="NEW", help="the later findings.json or snapshot")
-    parser.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    parser.add_argument("--format", choices=("terminal", "json"), default="terminal", help="output format (default: terminal)")
     parser.add_argument("--fail-on-new", type=_severity, metavar="SEVERITY",
                         help="exit 1 when a new FAIL at or above this severity appeared (CI gate)")
     parser.add_argument("--show", type=int, default=20, metavar="N", help="results listed per category (default 20)")

@@ -31,8 +31,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--format", choices=("terminal", "json"), default="terminal", help="output format")
     parser.add_argument("--explain", metavar="RESOURCE_ID",
                         help="why this instance, interface, DB instance or load balancer is (not) reachable")
-    parser.add_argument("--region", action="append", metavar="REGION", help="only this region (repeatable)")
+    parser.add_argument("--regions", type=_region_list, metavar="REGIONS",
+                        help="comma-separated regions, as `scan` takes (default: every region in the snapshot)")
+    parser.add_argument("--region", action="append", metavar="REGION",
+                        help="only this region (repeatable; same as --regions)")
     parser.set_defaults(handler=run)
+
+
+def _region_list(text: str) -> list[str]:
+    regions = [part.strip() for part in text.split(",") if part.strip()]
+    if not regions:
+        raise argparse.ArgumentTypeError("give at least one region, e.g. us-east-1,eu-west-1")
+    return regions
 
 
 def _models(path: str, regions: list[str] | None, warn: TextIO) -> list[NetworkModel]:
@@ -61,7 +71,8 @@ def _models(path: str, regions: list[str] | None, warn: TextIO) -> list[NetworkM
 def run(args: argparse.Namespace) -> int:
     if args.port is not None and not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port} is not a port", hint="use a number from 0 to 65535")
-    models = _models(args.snapshot, args.region, sys.stderr)
+    regions = [*(args.regions or []), *(args.region or [])]
+    models = _models(args.snapshot, regions or None, sys.stderr)
     if args.explain:
         return _explain(models, args.explain, args.port, args.format)
     exposures = [

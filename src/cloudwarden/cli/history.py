@@ -20,7 +20,7 @@ def register(sub: Any) -> None:
                             "failure has been open and the mean time to remediate closed ones.")
     parser.add_argument("directory", type=Path, metavar="DIR", help="the folder given to --history")
     parser.add_argument("--account", metavar="ID", help="only this account (default: every recorded account)")
-    parser.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    parser.add_argument("--format", choices=("terminal", "json"), default="terminal", help="output format (default: terminal)")
     parser.add_argument("--show", type=int, default=20, metavar="N", help="open failures listed (default 20)")
     parser.set_defaults(handler=run)
 

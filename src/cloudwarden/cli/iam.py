@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from cloudwarden.core.errors import InputError
+from cloudwarden.core.errors import InputError, UsageError
 from cloudwarden.engines.iam.account import Account, can, load_account, who_can
 from cloudwarden.engines.iam.errors import PolicyError
 from cloudwarden.engines.iam.exposure import analyse_exposure
@@ -48,7 +48,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     who = commands.add_parser("who-can", help="every principal, inside or outside, allowed an action")
     who.add_argument("snapshot", help="snapshot file from `cloudwarden collect`")
     who.add_argument("action", help="e.g. s3:GetObject")
-    who.add_argument("resource", nargs="?", default="*", help="resource ARN (default *)")
+    who.add_argument("resource", nargs="?", default=None,
+                     help="resource ARN, e.g. arn:aws:s3:::bucket/key (required; `*` asks about every resource)")
     who.add_argument("--via-escalation", action="store_true",
                      help="also principals that get there after a chain of escalation steps, with the chain")
     who.set_defaults(handler=run_who_can)
@@ -59,6 +60,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     escalation.add_argument("--target", metavar="admin|ARN", default="admin",
                             help="administrator (default) or a data resource (bucket, KMS key, secret ARN)")
     escalation.add_argument("--action", help="the action on --target (default: its read action, e.g. s3:GetObject)")
+    escalation.add_argument("--format", choices=("terminal", "json"), default="terminal",
+                            help="terminal: one block per principal, step by step (default); json: one object a line")
     escalation.set_defaults(handler=run_escalation)
     exposure = commands.add_parser(
         "exposure", help="resources that anyone, or accounts outside the organization, can read or write"
@@ -156,15 +159,28 @@ def run_can(args: argparse.Namespace) -> int:
 
 
 def run_who_can(args: argparse.Namespace) -> int:
+    resource = _resource_arn(args.resource, args.action)
     snapshot, account = _account(args.snapshot)
     if getattr(args, "via_escalation", False):
         from cloudwarden.engines.iam import reach  # networkx: loaded only when needed
-        for found in reach.reach(reach.analyse(snapshot, account), args.action, args.resource):
+        for found in reach.reach(reach.analyse(snapshot, account), args.action, resource):
             _emit(found.to_dict())
         return EXIT_OK
-    for principal, decision in who_can(account, args.action, args.resource):
+    for principal, decision in who_can(account, args.action, resource):
         _emit({"principal": principal, **decision.to_dict()})
     return EXIT_OK
+
+
+def _resource_arn(resource: str | None, action: str) -> str:
+    """who-can never guesses the resource: `*` has to be asked for, anything else is an ARN."""
+    if resource is None:
+        raise UsageError(f"iam who-can {action}: which resource? give its ARN",
+                         hint=f"e.g. `cloudwarden iam who-can SNAPSHOT {action} arn:aws:s3:::bucket/key`, "
+                              "or `*` for every resource")
+    if resource != "*" and (not resource.startswith("arn:") or len(resource.split(":", 5)) < 6):
+        raise UsageError(f"{resource!r} is not a resource ARN",
+                         hint="an ARN reads arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, e.g. arn:aws:s3:::bucket/key")
+    return resource
 
 
 def run_escalation(args: argparse.Namespace) -> int:
@@ -182,8 +198,12 @@ def run_escalation(args: argparse.Namespace) -> int:
             if found.steps:
                 _emit(found.to_dict())
         return EXIT_OK
-    for principal, steps in escalation_paths(account, analysis.graph):
-        _emit({"principal": principal, "path": [step.to_dict() for step in steps]})
+    paths = list(escalation_paths(account, analysis.graph))
+    if getattr(args, "format", "terminal") == "json":
+        for principal, steps in paths:
+            _emit({"principal": principal, "path": [step.to_dict() for step in steps]})
+        return EXIT_OK
+    sys.stdout.write(render_escalation(paths))
     return EXIT_OK
 
 
@@ -231,6 +251,23 @@ def _explain(analysis: Any, who: str, target: str, action: str | None) -> int:
             sid = f" (Sid {reason.sid})" if reason.sid else ""
             sys.stdout.write(f"   allowed by {reason.layer} {where}{sid}: {reason.detail}\n")
     return EXIT_OK
+
+
+def render_escalation(paths: list[tuple[str, list[Any]]]) -> str:
+    """One block per principal: the shortest path to administrator, one numbered step a line."""
+    if not paths:
+        return "No principal can reach administrator (beyond those that already are).\n"
+    lines: list[str] = []
+    for principal, steps in paths:
+        lines.append(f"{principal} can reach administrator in {len(steps)} step{'s' if len(steps) != 1 else ''}:")
+        for number, step in enumerate(steps, 1):
+            via = f" on {step.via}" if step.via else ""
+            lines.append(f"  {number}. {step.source} -> {step.target}  [{step.kind}] with {step.permission}{via}")
+            if step.assumption:
+                lines.append(f"     assumes: {step.assumption}")
+    lines.append(f"{len(paths)} principal{'s' if len(paths) != 1 else ''} can escalate; "
+                 "--format json for the statements that allow each step")
+    return "\n".join(lines) + "\n"
 
 
 def run_exposure(args: argparse.Namespace) -> int:

@@ -14,13 +14,13 @@ def register(sub: Any) -> None:
     from cloudwarden.remediate.respond import ACTIONS
 
     parser = sub.add_parser("respond", help="incident-response actions (dry-run unless --apply)")
-    parser.add_argument("action", choices=sorted(ACTIONS))
+    parser.add_argument("action", choices=sorted(ACTIONS), help="the response: " + ", ".join(sorted(ACTIONS)))
     parser.add_argument("target", help="USER:KEY_ID, user, role, bucket or trail name/ARN")
-    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--region", default="us-east-1", help="region of the target (default: us-east-1)")
     parser.add_argument("--apply", action="store_true", help="make the calls (default: print them)")
     parser.add_argument("--log", type=Path, default=Path("respond-log.jsonl"), help="action log (JSON lines)")
-    parser.add_argument("--profile")
-    parser.add_argument("--endpoint-url")
+    parser.add_argument("--profile", help="AWS profile to act with (default: the credential chain)")
+    parser.add_argument("--endpoint-url", help="send the calls to this endpoint (e.g. a local moto server)")
     parser.set_defaults(handler=run_respond)
 
 

@@ -23,7 +23,7 @@ def register(sub: Any) -> None:
                             "that cover each customer duty; duties no check covers are shown as such.")
     parser.add_argument("source", type=Path, metavar="SNAPSHOT|FINDINGS", help="a snapshot or a findings.json")
     parser.add_argument("--all", action="store_true", help="also the services not in use")
-    parser.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    parser.add_argument("--format", choices=("terminal", "json"), default="terminal", help="output format (default: terminal)")
     parser.set_defaults(handler=run)
 
 

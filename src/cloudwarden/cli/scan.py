@@ -197,8 +197,23 @@ def run_demo(args: argparse.Namespace) -> int:
     for verdict in misses:
         sys.stdout.write(f"  MISMATCH {verdict.describe()}\n")
     sys.stdout.write(f"Reports: {', '.join(str(p) for p in written)} and {Path(args.out) / SNAPSHOT_FILE}\n"
-                     f"Try: cloudwarden assess {Path(args.out) / SNAPSHOT_FILE} --checks s3\n")
+                     f"Try: {invoked_as()} assess {Path(args.out) / SNAPSHOT_FILE} --checks s3\n")
     return 1 if misses else 0
+
+
+def invoked_as(argv0: str | None = None) -> str:
+    """How to run this program again, as typed: `cloudwarden` when that is on PATH, else the path used."""
+    import os
+    import shlex
+    import shutil
+
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    if Path(argv0).name == "__main__.py":  # python -m cloudwarden
+        return f"{shlex.quote(sys.executable)} -m cloudwarden"
+    on_path = shutil.which("cloudwarden")
+    if os.sep not in argv0 or (on_path and Path(on_path).resolve() == Path(argv0).resolve()):
+        return "cloudwarden"
+    return shlex.quote(argv0)
 
 
 def run_permissions(_args: argparse.Namespace) -> int:

@@ -50,30 +50,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ingest = commands.add_parser("ingest", help="read CloudTrail files into a columnar store")
     ingest.add_argument("sources", nargs="+", metavar="SOURCE", help="folder, file or s3://bucket/prefix")
     ingest.add_argument("--store", required=True, type=Path, metavar="DIR", help="store directory")
-    ingest.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    ingest.add_argument("--format", choices=("terminal", "json"), default="terminal", help="output format (default: terminal)")
     ingest.set_defaults(handler=run_ingest)
 
     hunt = commands.add_parser("hunt", help="run detections over a store and group them into incidents")
-    hunt.add_argument("store", type=Path, metavar="STORE")
+    hunt.add_argument("store", type=Path, metavar="STORE", help="store directory from `trail ingest`")
     _time_range(hunt)
     hunt.add_argument("--rules", type=Path, metavar="DIR",
                       help="Sigma rules to run instead of the shipped SigmaHQ CloudTrail rules")
     hunt.add_argument("--window", type=int, default=60, metavar="MINUTES",
                       help="detections of one actor this close belong to one incident (default 60)")
     hunt.add_argument("--fail-on", metavar="SEVERITY", help="exit 1 if an incident is at least this severe")
-    hunt.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    hunt.add_argument("--format", choices=("terminal", "json"), default="terminal", help="output format (default: terminal)")
     hunt.set_defaults(handler=run_hunt)
 
     timeline = commands.add_parser("timeline", help="every event of one actor, following role assumption")
-    timeline.add_argument("store", type=Path, metavar="STORE")
+    timeline.add_argument("store", type=Path, metavar="STORE", help="store directory from `trail ingest`")
     actor = timeline.add_mutually_exclusive_group(required=True)
     actor.add_argument("--principal", metavar="ARN|NAME", help="user or role ARN (or its name, as `iam can` takes)")
-    actor.add_argument("--access-key", metavar="ID")
-    actor.add_argument("--ip", metavar="IP")
-    actor.add_argument("--resource", metavar="ARN")
+    actor.add_argument("--access-key", metavar="ID", help="events signed with this access key (AKIA.../ASIA...)")
+    actor.add_argument("--ip", metavar="IP", help="events from this source IP address")
+    actor.add_argument("--resource", metavar="ARN", help="events that name this resource ARN")
     _time_range(timeline)
     timeline.add_argument("--limit", type=int, metavar="N", help="at most N events")
-    timeline.add_argument("--format", choices=("terminal", "json"), default="terminal")
+    timeline.add_argument("--format", choices=("terminal", "json"), default="terminal", help="output format (default: terminal)")
     timeline.set_defaults(handler=run_timeline)
 
 
@@ -91,7 +91,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rules.add_argument("--coverage", action="store_true",
                        help="Stratus Red Team and ATT&CK IaaS techniques -> the rules that detect them")
     rules.add_argument("--rules", type=Path, metavar="DIR", help="Sigma rules instead of the shipped set")
-    rules.add_argument("--format", choices=("terminal", "json", "markdown"), default="terminal")
+    rules.add_argument("--format", choices=("terminal", "json", "markdown"), default="terminal",
+                       help="output format (default: terminal)")
     rules.set_defaults(handler=run_rules)
 
 
