@@ -133,9 +133,15 @@ def _values(text: str, start: int) -> Iterator[tuple[Any, int]]:
 
 
 def _salvage_sequence(text: str, start: int, result: Salvage) -> None:
+    end = start
     try:
-        for value, _ in _values(text, start):
+        for value, position in _values(text, start):
             result.events.extend(unwrap(value))
+            end = position
+        if text[end:].strip(_WHITESPACE_AND_COMMAS)[:1] != "]":
+            # Every value decoded, but the array never closes: a half-written file.
+            result.bad_items += 1
+            result.error = result.error or "truncated JSON: the array is never closed"
     except json.JSONDecodeError as exc:
         result.bad_items += 1
         result.error = result.error or f"malformed JSON at character {exc.pos}"
