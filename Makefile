@@ -52,6 +52,7 @@ lock:
 	$(BIN)/python -m uv pip compile pyproject.toml --extra test --extra demo --python-version 3.11 -q --no-header -o requirements.lock
 
 # pip-audit over the locked set; needs PyPI's JSON API or OSV (not reachable from every machine).
+# --strict: a dependency that could not be looked up fails the audit instead of passing unaudited.
 audit:
 	$(BIN)/python -m pip install --quiet pip-audit
-	$(BIN)/python -m pip_audit -r requirements.lock --no-deps --disable-pip
+	$(BIN)/python -m pip_audit -r requirements.lock --no-deps --disable-pip --strict

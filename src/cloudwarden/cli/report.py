@@ -14,6 +14,7 @@ from typing import Any
 
 from cloudwarden.assess import Assessment
 from cloudwarden.core.errors import UsageError
+from cloudwarden.core.redact import IdentifierRedactor
 from cloudwarden.report import load_findings, parse_formats, render_summary, reporters, write_reports
 from cloudwarden.report.base import ALL, TERMINAL, format_help
 
@@ -28,6 +29,9 @@ def register(sub: Any) -> None:
     parser.add_argument("--format", default=ALL, metavar=FORMAT_METAVAR, type=checked_formats,
                         help=f"{format_help()} (default {ALL}: every format but json, which is the input)")
     parser.add_argument("--out", type=Path, help="folder to write into (default: the findings file's folder)")
+    parser.add_argument("--redact", action="store_true",
+                        help="mask account ids, ARNs, access-key ids and IP addresses (one placeholder per value, "
+                             "the same in every format) for a report shared outside the team")
     parser.set_defaults(handler=run_report)
 
 
@@ -54,12 +58,32 @@ def run_report(args: argparse.Namespace) -> int:
     if not names:
         raise UsageError("nothing to render", hint=format_help())
     out = args.out if args.out is not None else args.findings.parent
+    redactor = IdentifierRedactor() if getattr(args, "redact", False) else None
     if args.out is None and len(names) == 1 and _named(args.format) != [ALL]:
-        sys.stdout.write(reporters()[names[0]].render(assessment))
+        text = reporters()[names[0]].render(assessment)
+        sys.stdout.write(redactor(text) if redactor else text)
         return 0
-    for path in write_reports(assessment, out, names):
-        sys.stderr.write(f"wrote {path}\n")
+    if redactor and args.out is None:
+        raise UsageError("--redact writes a copy to share and never over the findings' own folder",
+                         hint="add --out DIR for the redacted reports")
+    written = _write_redacted(assessment, out, names, redactor) if redactor else write_reports(assessment, out, names)
+    for path in written:
+        sys.stderr.write(f"wrote {path}{' (redacted)' if redactor else ''}\n")
     return 0
+
+
+def _write_redacted(assessment: Assessment, out: Path, names: list[str], redactor: IdentifierRedactor) -> list[Path]:
+    """As write_reports, each text masked before it is written (written beside, then renamed)."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, reporter in reporters().items():
+        if name in names:
+            target = out / reporter.filename
+            partial = target.with_name(target.name + ".partial")
+            partial.write_text(redactor(reporter.render(assessment)), encoding="utf-8")
+            partial.replace(target)
+            written.append(target)
+    return written
 
 
 def emit(assessment: Assessment, out: Path | None, formats: str) -> list[Path]:

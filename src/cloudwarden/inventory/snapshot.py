@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -234,8 +235,13 @@ def load_snapshot(path: str | os.PathLike[str]) -> Snapshot:
             data = json.loads(source.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise InputError(f"{source} is not a snapshot: {exc}", hint="snapshots are gzipped JSON") from None
-    except (EOFError, json.JSONDecodeError, OSError) as exc:
+        except RecursionError:
+            raise InputError(f"{source} is not a snapshot: JSON nested too deeply",
+                             hint="snapshots are gzipped JSON") from None
+    except (EOFError, json.JSONDecodeError, UnicodeDecodeError, zlib.error, OSError) as exc:
         raise InputError(f"{source} is truncated or damaged: {exc}", hint="collect it again") from None
+    except RecursionError:
+        raise InputError(f"{source} is damaged: JSON nested too deeply", hint="collect it again") from None
     return Snapshot.from_dict(data, source=str(source))
 
 

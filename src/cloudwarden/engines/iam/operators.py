@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from cloudwarden.engines.iam.patterns import Chunk, compile_globs, glob_to_regex
+from cloudwarden.engines.iam.patterns import STAR, Chunk, compile_globs, glob_chunks_to_regex, linear_glob
 
 ValuePredicate = Callable[[str], bool]
 Comparison = Callable[[float, float], bool]
@@ -150,8 +150,8 @@ def arn_chunks_to_regex(chunks: list[Chunk]) -> str:
     """
     text = "".join(t for t, _ in chunks)
     if text.count(":") < 5:
-        return "".join(re.escape(t) if literal else glob_to_regex(t) for t, literal in chunks)
-    out: list[str] = []
+        return glob_chunks_to_regex(chunks)
+    out: list[str | None] = []
     colons = 0
     for chunk_text, literal in chunks:
         for char in chunk_text:
@@ -163,8 +163,8 @@ def arn_chunks_to_regex(chunks: list[Chunk]) -> str:
             elif colons < 5:
                 out.append("[^:]*" if char == "*" else "[^:]")
             else:
-                out.append(".*" if char == "*" else ".")
-    return "".join(out)
+                out.append(STAR if char == "*" else ".")
+    return linear_glob(out)
 
 
 def arn_like(values: Sequence[str]) -> ValuePredicate:

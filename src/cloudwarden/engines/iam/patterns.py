@@ -24,17 +24,38 @@ def has_wildcard(pattern: str) -> bool:
     return "*" in pattern or "?" in pattern
 
 
+STAR = None  # a ``*`` in a list of regex pieces for linear_glob
+
+
+def linear_glob(pieces: list[str | None]) -> str:
+    """Regex source for a glob given as regex pieces and STARs, matched without backtracking blow-up.
+
+    ``a*a*a*b`` as ``a.*a.*a.*b`` backtracks polynomially (exponentially in practice) in the number
+    of stars. The pieces between stars have a fixed length, so placing each middle piece at its
+    leftmost occurrence is always right (it leaves the most room for the rest): each is an atomic
+    ``(?>.*?piece)`` that never retries, and only the last piece scans back from the end. Matching
+    is then about (subject length × pattern length), whatever the number of stars.
+    """
+    segments: list[list[str]] = [[]]
+    for piece in pieces:
+        if piece is STAR:
+            segments.append([])
+        else:
+            segments[-1].append(piece)
+    texts = ["".join(segment) for segment in segments]
+    if len(texts) == 1:
+        return texts[0]
+    first, *middle, last = texts
+    return first + "".join(f"(?>.*?{piece})" for piece in middle if piece) + ".*" + last
+
+
+def glob_pieces(pattern: str) -> list[str | None]:
+    return [STAR if char == "*" else "." if char == "?" else re.escape(char) for char in pattern]
+
+
 def glob_to_regex(pattern: str) -> str:
     """The regex source (without anchors) for one glob pattern."""
-    parts: list[str] = []
-    for char in pattern:
-        if char == "*":
-            parts.append(".*")
-        elif char == "?":
-            parts.append(".")
-        else:
-            parts.append(re.escape(char))
-    return "".join(parts)
+    return linear_glob(glob_pieces(pattern))
 
 
 def _segment_finder(segment: str) -> Callable[[str, int, int], int]:
@@ -187,7 +208,10 @@ RegexBuilder = Callable[[list[Chunk]], str]
 
 
 def glob_chunks_to_regex(chunks: list[Chunk]) -> str:
-    return "".join(re.escape(text) if literal else glob_to_regex(text) for text, literal in chunks)
+    pieces: list[str | None] = []
+    for text, literal in chunks:
+        pieces.extend([re.escape(text)] if literal else glob_pieces(text))
+    return linear_glob(pieces)
 
 
 class Template:

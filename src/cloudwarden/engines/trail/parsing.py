@@ -83,9 +83,12 @@ def unwrap(item: Any) -> list[dict[str, Any]]:
     if "eventName" not in item and isinstance(message, str) and message.lstrip().startswith("{"):
         try:
             return unwrap(json.loads(message))
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return []
     return [item]
+
+
+_INFLATE_PIECE = 1024
 
 
 def _readable_text(path: Path) -> tuple[str, str]:
@@ -98,13 +101,17 @@ def _readable_text(path: Path) -> tuple[str, str]:
     while data:
         inflater = zlib.decompressobj(wbits=31)
         try:
-            chunks.append(inflater.decompress(data))
+            # Fed piece by piece, so that what inflated before a damaged byte is kept.
+            end = 0
+            while end < len(data) and not inflater.eof:
+                chunks.append(inflater.decompress(data[end:end + _INFLATE_PIECE]))
+                end += _INFLATE_PIECE
         except zlib.error as exc:
             return b"".join(chunks).decode("utf-8", errors="replace"), f"corrupt gzip: {exc}"
         if not inflater.eof:
             error = "truncated gzip"
             break
-        data = inflater.unused_data  # concatenated gzip members
+        data = inflater.unused_data + data[end:]  # concatenated gzip members
     return b"".join(chunks).decode("utf-8", errors="replace"), error
 
 
@@ -126,12 +133,21 @@ def _values(text: str, start: int) -> Iterator[tuple[Any, int]]:
 
 
 def _salvage_sequence(text: str, start: int, result: Salvage) -> None:
+    end = start
     try:
-        for value, _ in _values(text, start):
+        for value, position in _values(text, start):
             result.events.extend(unwrap(value))
+            end = position
+        if text[end:].strip(_WHITESPACE_AND_COMMAS)[:1] != "]":
+            # Every value decoded, but the array never closes: a half-written file.
+            result.bad_items += 1
+            result.error = result.error or "truncated JSON: the array is never closed"
     except json.JSONDecodeError as exc:
         result.bad_items += 1
         result.error = result.error or f"malformed JSON at character {exc.pos}"
+    except RecursionError:
+        result.bad_items += 1
+        result.error = result.error or "JSON nested too deeply to decode"
 
 
 def _salvage_lines(text: str, result: Salvage) -> None:
@@ -143,6 +159,9 @@ def _salvage_lines(text: str, result: Salvage) -> None:
         except json.JSONDecodeError:
             result.bad_items += 1
             result.error = result.error or f"malformed JSON on line {number}"
+        except RecursionError:
+            result.bad_items += 1
+            result.error = result.error or f"JSON nested too deeply to decode on line {number}"
 
 
 def salvage(path: Path) -> Salvage:

@@ -1,0 +1,65 @@
+"""Hostile trail files: each reported with its file and reason, the good events of the rest kept."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+from cloudwarden.engines.trail import parsing
+from cloudwarden.engines.trail.ingest import ingest
+from cloudwarden.engines.trail.store import Store, connect
+
+from .conftest import event, write_records
+
+
+def _ids(store_dir: Path) -> list[str]:
+    connection = connect()
+    Store.open(store_dir).attach(connection)
+    rows = connection.execute("SELECT event_id FROM events ORDER BY event_id").fetchall()
+    connection.close()
+    return [row[0] for row in rows]
+
+
+def _events(count: int, prefix: str) -> list[dict]:
+    return [event("GetUser", eventID=f"{prefix}-{n}") for n in range(count)]
+
+
+def test_fail_hostile_files_are_each_reported_and_the_good_events_kept(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    write_records(src / "fine.json.gz", _events(7, "fine"))
+    (src / "nested.json").write_text("[" * 200_000)  # deeper than any JSON decoder recurses
+    (src / "nested-lines.json").write_text("{}\n" + "[" * 200_000 + "\n")
+    (src / "empty.json").write_bytes(b"")
+    (src / "binary.json").write_bytes(os.urandom(4096))
+    cut = json.dumps({"Records": _events(20, "cut")})
+    (src / "cut.json").write_text(cut[: len(cut) - 200])
+    report = ingest([str(src)], tmp_path / "store")
+    problems = {Path(p.path).name: p for p in report.problems}
+    assert problems["nested.json"].error == "JSON nested too deeply to decode"
+    assert problems["nested-lines.json"].error.startswith("JSON nested too deeply to decode on line 2")
+    assert "binary.json" in problems and problems["binary.json"].bad_items >= 1
+    assert problems["cut.json"].bad_items == 1 and 0 < problems["cut.json"].events_kept < 20
+    ids = _ids(tmp_path / "store")
+    assert len([i for i in ids if i.startswith("fine")]) == 7
+    assert len(ids) == report.events == 7 + problems["cut.json"].events_kept
+    # A re-run stores nothing twice.
+    again = ingest([str(src)], tmp_path / "store")
+    assert again.events == 0 and len(_ids(tmp_path / "store")) == len(ids)
+
+
+def test_fail_bit_flip_in_gzip_salvage_keeps_what_inflated_before_the_damage(tmp_path: Path) -> None:
+    # DuckDB takes some flipped streams whole; salvage is the path for those it refuses. Here
+    # zlib's own check fails on the flipped byte, and the records inflated before it are kept.
+    records = [dict(e, requestID=os.urandom(24).hex()) for e in _events(400, "flip")]  # hard to compress
+    data = bytearray(gzip.compress(json.dumps({"Records": records}).encode()))
+    data[len(data) * 3 // 4] ^= 0x10
+    path = tmp_path / "flip.json.gz"
+    path.write_bytes(bytes(data))
+    rescued = parsing.salvage(path)
+    assert rescued.error.startswith("corrupt gzip") or rescued.error == "truncated gzip"
+    assert rescued.bad_items >= 1
+    ids = [e["eventID"] for e in rescued.events]
+    assert len(ids) > 100 and ids[0] == "flip-0"  # the records ahead of the damage, not none
