@@ -27,8 +27,7 @@ def _build_baseline() -> None:
     s3, iam = boto3.client("s3"), boto3.client("iam")
     s3.create_bucket(Bucket="trail-logs")
     s3.put_bucket_versioning(Bucket="trail-logs", VersioningConfiguration={"Status": "Enabled"})
-    s3.put_public_access_block(Bucket="trail-logs", PublicAccessBlockConfiguration={
-        k: True for k in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")})
+    s3.put_public_access_block(Bucket="trail-logs", PublicAccessBlockConfiguration=dict.fromkeys(("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True))
     s3.put_bucket_encryption(Bucket="trail-logs", ServerSideEncryptionConfiguration={
         "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]})
     s3.put_bucket_lifecycle_configuration(Bucket="trail-logs", LifecycleConfiguration={"Rules": [
@@ -68,7 +67,7 @@ def test_drift_bare_then_baselined_then_tampered(tmp_path: Path, monkeypatch: py
         assert main(["drift", str(template), str(snap), "--out", str(out)]) == 0
         built = _statuses(out)
         assert built.pop("Analyzer") == "UNKNOWN"
-        assert built == {name: "PASS" for name in built}, built
+        assert built == dict.fromkeys(built, "PASS"), built
 
         boto3.client("cloudtrail").stop_logging(Name="baseline")
         boto3.client("s3").put_bucket_versioning(Bucket="trail-logs", VersioningConfiguration={"Status": "Suspended"})

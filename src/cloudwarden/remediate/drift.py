@@ -117,9 +117,8 @@ def _compare_bucket(snapshot: Snapshot, props: dict[str, Any], region: str) -> t
         if not any(r.get("Status") == "Enabled" and any(t.get("StorageClass") == "GLACIER"
                                                          for t in r.get("Transitions") or []) for r in rules):
             diffs.append("no enabled lifecycle rule to Glacier")
-    if props.get("BucketEncryption"):
-        if not _item(snapshot, "s3.bucket_encryption", GLOBAL, bucket):
-            diffs.append("no default encryption")
+    if props.get("BucketEncryption") and not _item(snapshot, "s3.bucket_encryption", GLOBAL, bucket):
+        diffs.append("no default encryption")
     if diffs:
         return Status.FAIL, bucket, "trail bucket differs: " + ", ".join(diffs)
     return Status.PASS, bucket, "trail bucket has the baseline settings"
