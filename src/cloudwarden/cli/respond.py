@@ -26,18 +26,23 @@ def register(sub: Any) -> None:
 
 def run_respond(args: argparse.Namespace) -> int:
     from cloudwarden.remediate import GuardedClients
-    from cloudwarden.remediate.respond import ACTIONS, plan_action
+    from cloudwarden.remediate.respond import ACTIONS, READS_FIRST, plan_action, plan_isolate, run_steps
 
-    steps, undo = plan_action(args.action, args.target, args.region)
+    clients = GuardedClients(profile=args.profile, endpoint_url=args.endpoint_url)
+    replaced: dict[str, Any] = {}
+    if args.action in READS_FIRST:
+        steps, undo, replaced = plan_isolate(clients, args.target, args.region)
+    else:
+        steps, undo = plan_action(args.action, args.target, args.region)
     for step in steps:
         sys.stdout.write(f"{'call' if args.apply else 'would call'}: {step.describe()}\n")
+    if replaced:
+        sys.stdout.write(f"replaces: {json.dumps(replaced)}\n")
     if args.apply:
-        clients = GuardedClients(profile=args.profile, endpoint_url=args.endpoint_url)
         with clients.allow(ACTIONS[args.action]):
-            for step in steps:
-                clients.run(step)
+            run_steps(clients, steps)
     entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "action": args.action, "target": args.target,
-             "applied": bool(args.apply), "steps": [s.to_dict() for s in steps], "undo": [s.to_dict() for s in undo]}
+             "applied": bool(args.apply), "replaced": replaced, "steps": [s.to_dict() for s in steps], "undo": [s.to_dict() for s in undo]}
     with args.log.open("a", encoding="utf-8") as log:
         log.write(json.dumps(entry) + "\n")
     sys.stderr.write(f"logged to {args.log}\n")
