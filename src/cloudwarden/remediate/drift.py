@@ -1,0 +1,208 @@
+"""Drift: where an account (its snapshot) deviates from the baseline template it was given.
+
+Each template resource of a type cloudwarden knows is looked for in the snapshot and its security
+settings compared with the template's. The result is one finding per resource: PASS when a matching
+resource has the settings, FAIL naming what differs, UNKNOWN when the snapshot lacks the data (a gap
+is never a PASS). Resource types drift does not compare are reported as UNKNOWN too, so nothing in
+the template is silently skipped. Settings CloudFormation has no resource for are not compared here:
+`cloudwarden assess` covers them as checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cloudwarden.core.enums import Area, Severity, Status
+from cloudwarden.core.errors import InputError
+from cloudwarden.core.findings import Finding
+from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
+
+DRIFT_ID = "baseline.drift"
+
+
+class _Unknown(Exception):
+    pass
+
+
+def load_template(path: str | Path) -> dict[str, Any]:
+    """The template as a dict (YAML or JSON; intrinsic functions in their long form)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read baseline {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"baseline {path} is not a YAML/JSON CloudFormation template: {str(exc).splitlines()[0]}",
+                         hint="write one with `cloudwarden baseline --out FILE`") from None
+    if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
+        raise InputError(f"baseline {path} has no Resources section", hint="write one with `cloudwarden baseline`")
+    return data
+
+
+def _get(snapshot: Snapshot, dataset: str, region: str) -> Any:
+    try:
+        return snapshot.get(dataset, region)
+    except DataUnavailable as missing:
+        raise _Unknown(f"{dataset} in {region}: {missing.reason}") from None
+
+
+def _item(snapshot: Snapshot, dataset: str, region: str, key: str) -> Any:
+    try:
+        return snapshot.item(dataset, region, key)
+    except DataUnavailable as missing:
+        raise _Unknown(f"{dataset} {key}: {missing.reason}") from None
+
+
+def _trails(snapshot: Snapshot, region: str) -> list[dict[str, Any]]:
+    return [t for t in (_get(snapshot, "cloudtrail.trails", region) or []) if isinstance(t, dict)]
+
+
+def _trail_differences(snapshot: Snapshot, props: dict[str, Any], trail: dict[str, Any]) -> list[str]:
+    diffs = []
+    if props.get("IsMultiRegionTrail") and not trail.get("IsMultiRegionTrail"):
+        diffs.append("not multi-region")
+    if props.get("EnableLogFileValidation") and not trail.get("LogFileValidationEnabled"):
+        diffs.append("log-file validation off")
+    if props.get("KMSKeyId") and not trail.get("KmsKeyId"):
+        diffs.append("not KMS-encrypted")
+    if props.get("IncludeGlobalServiceEvents") and not trail.get("IncludeGlobalServiceEvents"):
+        diffs.append("global service events not included")
+    if props.get("IsLogging"):
+        home = str(trail.get("HomeRegion") or "us-east-1")
+        status = _item(snapshot, "cloudtrail.trail_status", home, str(trail.get("TrailARN")))
+        if not (status or {}).get("IsLogging"):
+            diffs.append("not logging")
+    return diffs
+
+
+def _compare_trail(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
+    trails = _trails(snapshot, region)
+    if not trails:
+        return Status.FAIL, "", "no CloudTrail trail in the account"
+    scored = sorted(((_trail_differences(snapshot, props, t), t) for t in trails), key=lambda p: len(p[0]))
+    diffs, best = scored[0]
+    name = str(best.get("TrailARN") or best.get("Name"))
+    if diffs:
+        return Status.FAIL, name, "closest trail differs: " + ", ".join(diffs)
+    return Status.PASS, name, "trail has the baseline settings"
+
+
+def _compare_bucket(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
+    trails = [t for t in _trails(snapshot, region) if t.get("S3BucketName")]
+    if not trails:
+        return Status.UNKNOWN, "", "no trail names its log bucket, so the baseline bucket cannot be found"
+    trails.sort(key=lambda t: not t.get("IsMultiRegionTrail"))
+    bucket = str(trails[0]["S3BucketName"])
+    diffs = []
+    if (props.get("VersioningConfiguration") or {}).get("Status") == "Enabled":
+        versioning = _item(snapshot, "s3.bucket_versioning", GLOBAL, bucket) or {}
+        if versioning.get("Status") != "Enabled":
+            diffs.append("versioning not enabled")
+    wanted_block = props.get("PublicAccessBlockConfiguration") or {}
+    if wanted_block:
+        block = _item(snapshot, "s3.bucket_public_access_block", GLOBAL, bucket) or {}
+        block = block.get("PublicAccessBlockConfiguration", block)
+        off = sorted(k for k, v in wanted_block.items() if v is True and block.get(k) is not True)
+        if off:
+            diffs.append("Block Public Access off: " + ", ".join(off))
+    if props.get("LifecycleConfiguration"):
+        rules = _item(snapshot, "s3.bucket_lifecycle", GLOBAL, bucket) or []
+        if isinstance(rules, dict):
+            rules = rules.get("Rules") or []
+        if not any(r.get("Status") == "Enabled" and any(t.get("StorageClass") == "GLACIER"
+                                                         for t in r.get("Transitions") or []) for r in rules):
+            diffs.append("no enabled lifecycle rule to Glacier")
+    if props.get("BucketEncryption") and not _item(snapshot, "s3.bucket_encryption", GLOBAL, bucket):
+        diffs.append("no default encryption")
+    if diffs:
+        return Status.FAIL, bucket, "trail bucket differs: " + ", ".join(diffs)
+    return Status.PASS, bucket, "trail bucket has the baseline settings"
+
+
+def _compare_detector(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
+    ids = _get(snapshot, "guardduty.detector_ids", region) or []
+    if not ids:
+        return Status.FAIL, "", f"no GuardDuty detector in {region}"
+    for detector_id in ids:
+        detector = _item(snapshot, "guardduty.detectors", region, str(detector_id)) or {}
+        if detector.get("Status") == "ENABLED":
+            return Status.PASS, str(detector_id), "GuardDuty detector enabled"
+    return Status.FAIL, str(ids[0]), "GuardDuty detector not enabled"
+
+
+def _compare_hub(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
+    hub = _get(snapshot, "securityhub.hub", region)
+    if not hub:
+        return Status.FAIL, "", f"Security Hub not enabled in {region}"
+    return Status.PASS, str(hub.get("HubArn", "")), "Security Hub enabled"
+
+
+def _compare_analyzer(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
+    wanted = str(props.get("Type") or "ACCOUNT")
+    analyzers = _get(snapshot, "accessanalyzer.analyzers", region) or []
+    for analyzer in analyzers:
+        if analyzer.get("type") == wanted and analyzer.get("status") == "ACTIVE":
+            return Status.PASS, str(analyzer.get("arn", "")), f"active {wanted} analyzer"
+    return Status.FAIL, "", f"no active {wanted} IAM Access Analyzer in {region}"
+
+
+def _arn(value: Any, snapshot: Snapshot) -> str:
+    """A policy ARN from the template, its Fn::Sub pseudo parameters resolved for the snapshot's account."""
+    text = str(value.get("Fn::Sub") if isinstance(value, dict) else value)
+    return text.replace("${AWS::Partition}", snapshot.partition).replace("${AWS::AccountId}", snapshot.account_id)
+
+
+def _compare_group(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
+    details = _get(snapshot, "iam.authorization_details", GLOBAL) or {}
+    wanted = {_arn(arn, snapshot) for arn in props.get("ManagedPolicyArns") or []}
+    wanted_inline = {p.get("PolicyName") for p in props.get("Policies") or []}
+    for group in details.get("GroupDetailList") or []:
+        attached = {str(p.get("PolicyArn")) for p in group.get("AttachedManagedPolicies") or []}
+        inline = {p.get("PolicyName") for p in group.get("GroupPolicyList") or []}
+        if wanted <= attached and wanted_inline <= inline:
+            return Status.PASS, str(group.get("GroupName")), "group with the baseline policies"
+    what = ", ".join(sorted(wanted | {f"inline {n}" for n in wanted_inline}))
+    return Status.FAIL, "", f"no IAM group with {what}"
+
+
+COMPARERS: dict[str, Callable[[Snapshot, dict[str, Any], str], tuple[Status, str, str]]] = {
+    "AWS::CloudTrail::Trail": _compare_trail,
+    "AWS::S3::Bucket": _compare_bucket,
+    "AWS::GuardDuty::Detector": _compare_detector,
+    "AWS::SecurityHub::Hub": _compare_hub,
+    "AWS::AccessAnalyzer::Analyzer": _compare_analyzer,
+    "AWS::IAM::Group": _compare_group,
+}
+# Resources that exist to serve another one (compared through it), not on their own.
+THROUGH = {"AWS::KMS::Key": "the trail's KMS encryption", "AWS::S3::BucketPolicy": "the trail bucket"}
+
+
+def drift(template: dict[str, Any], snapshot: Snapshot, region: str | None = None) -> list[Finding]:
+    """One finding per template resource: does the snapshot's account have it as the template says?"""
+    home = region or (snapshot.regions[0] if snapshot.regions else "us-east-1")
+    findings = []
+    for logical_id, resource in template["Resources"].items():
+        kind = str((resource or {}).get("Type", ""))
+        props = (resource or {}).get("Properties") or {}
+        if kind in THROUGH:
+            continue
+        comparer = COMPARERS.get(kind)
+        if comparer is None:
+            status, resource_id, message = Status.UNKNOWN, "", f"drift does not compare {kind} resources"
+        else:
+            try:
+                status, resource_id, message = comparer(snapshot, props, home)
+            except _Unknown as gap:
+                status, resource_id, message = Status.UNKNOWN, "", f"not collected: {gap}"
+        findings.append(Finding(
+            check_id=DRIFT_ID, title=f"Baseline resource {logical_id} ({kind}) is in place as templated",
+            area=Area.IR, severity=Severity.MEDIUM,
+            status=status, account_id=snapshot.account_id, region=home, resource_type=kind,
+            resource_id=resource_id or logical_id, resource_arn=resource_id if resource_id.startswith("arn:") else "",
+            message=f"{logical_id}: {message}"))
+    return findings
