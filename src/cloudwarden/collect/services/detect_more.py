@@ -6,13 +6,22 @@ All regional. Detective has no moto backend: against moto its read is a gap, so 
 
 from __future__ import annotations
 
+from typing import Any
+
 from cloudwarden.collect.spec import Call
+
+
+def fetch_inspector_status(client: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The caller's own account status. AWS answers for the caller when accountIds is left out; moto
+    needs it named, so it is always passed."""
+    response = client.batch_get_account_status(accountIds=[params["__account_id"]])
+    return list(response.get("accounts") or [])
+
 
 SPECS = [
     Call("config.aggregators", "config", "describe_configuration_aggregators", "ConfigurationAggregators",
          paginate=True),
-    # Without accountIds the call answers for the caller's own account.
-    Call("inspector2.account_status", "inspector2", "batch_get_account_status", "accounts"),
+    Call("inspector2.account_status", "inspector2", "batch_get_account_status", fetch=fetch_inspector_status),
     # One behaviour graph per region at most; the operation has no paginator.
     Call("detective.graphs", "detective", "list_graphs", "GraphList"),
 ]
