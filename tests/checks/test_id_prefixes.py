@@ -14,6 +14,7 @@ THEMED_MODULES: dict[str, set[str]] = {
     "config_secrets": {"cloudformation", "ec2"},
     "detection_services": {"config", "guardduty", "securityhub"},
     "detect_more": {"cloudtrail", "config", "inspector", "ir"},
+    "org_guardrails": {"org"},
     "ec2_instances": {"ec2"},
     "iam_credentials": {"account", "iam", "org"},
     "iam_engine": {"iam", "s3"},

@@ -25,3 +25,14 @@ SPECS = [
     # One behaviour graph per region at most; the operation has no paginator.
     Call("detective.graphs", "detective", "list_graphs", "GraphList"),
 ]
+
+AI_OPT_OUT = "AISERVICES_OPT_OUT_POLICY"
+NOT_IN_ORG = ("AWSOrganizationsNotInUseException",)
+SPECS += [
+    # AI services opt-out policies and where each is attached (root, OU or account).
+    Call("organizations.ai_opt_out_policies", "organizations", "list_policies", "Policies", scope="global",
+         paginate=True, params={"Filter": AI_OPT_OUT}, absent_codes=NOT_IN_ORG),
+    Call("organizations.ai_opt_out_targets", "organizations", "list_targets_for_policy", "Targets",
+         scope="global", paginate=True, per="organizations.ai_opt_out_policies",
+         per_params=lambda p: {"PolicyId": p["Id"]}, per_key=lambda p: p["Id"], absent_codes=NOT_IN_ORG),
+]
