@@ -17,6 +17,7 @@ THEMED_MODULES: dict[str, set[str]] = {
     "org_guardrails": {"org"},
     "ec2_instances": {"ec2"},
     "iam_credentials": {"account", "iam", "org"},
+    "iam_more": {"iam"},
     "iam_engine": {"iam", "s3"},
     "iam_policies": {"iam"},
     "incident_response": {"backup", "cloudformation", "ir"},

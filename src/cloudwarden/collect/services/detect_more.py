@@ -36,3 +36,15 @@ SPECS += [
          scope="global", paginate=True, per="organizations.ai_opt_out_policies",
          per_params=lambda p: {"PolicyId": p["Id"]}, per_key=lambda p: p["Id"], absent_codes=NOT_IN_ORG),
 ]
+
+
+def _has_mfa(row: Any, _region: str) -> bool:
+    return row.get("user") != "<root_account>" and str(row.get("mfa_active", "")).lower() == "true"
+
+
+SPECS += [
+    # Each MFA-using user's devices: a serial that is not a virtual device's is hardware or FIDO.
+    Call("iam.mfa_devices", "iam", "list_mfa_devices", "MFADevices", scope="global", paginate=True,
+         per="iam.credential_report", per_params=lambda row: {"UserName": row["user"]},
+         per_key=lambda row: row["user"], per_filter=_has_mfa, absent_codes=("NoSuchEntity",)),
+]
