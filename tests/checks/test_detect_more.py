@@ -42,6 +42,18 @@ WEST_GAP = Gap("config.aggregators", "config", "DescribeConfigurationAggregators
                "AccessDeniedException", "denied")
 TRAIL_GAP = Gap("cloudtrail.trails", "cloudtrail", "DescribeTrails", "eu-west-1", "AccessDeniedException", "denied")
 OT, AGG = "cloudtrail.organization_trail", "config.org_aggregator"
+GDC, SECURITY = "guardduty.centrally_managed", "222233334444"
+
+
+def gd(admin: dict[str, Any] | None, org_admins: list[dict[str, Any]] | None = None,
+       detector: bool = True) -> dict[str, Any]:
+    ids = ["d-1"] if detector else []
+    return {"guardduty.detector_ids": Regional({"us-east-1": ids, "eu-west-1": ids}),
+            "guardduty.administrator": Regional({r: {"d-1": admin} if detector else {} for r in ("us-east-1", "eu-west-1")}),
+            "guardduty.org_admin_accounts": Regional({r: org_admins or [] for r in ("us-east-1", "eu-west-1")})}
+
+
+MEMBER_OF = {"AccountId": SECURITY, "RelationshipStatus": "Enabled", "InvitedAt": "2026-01-01T00:00:00Z"}
 
 CASES = [
     Case("pass-org-trail", OT, {"organizations.organization": ORG, "cloudtrail.trails": trails([trail()])},
@@ -78,6 +90,15 @@ CASES = [
          message="ec2 SUSPENDED"),
     Case("fail-inspector-no-status", "inspector.enabled", {"inspector2.account_status": Regional(
          {"us-east-1": [], "eu-west-1": inspector()})}, resource="inspector2/us-east-1", message="no status"),
+    Case("pass-gd-member-of-admin", GDC, gd(MEMBER_OF, [{"AdminAccountId": SECURITY, "AdminStatus": "ENABLED"}]),
+         message=f"administrator account {SECURITY}"),
+    Case("pass-gd-is-delegated-admin", GDC, gd(None, [{"AdminAccountId": ACCOUNT, "AdminStatus": "ENABLED"}]),
+         message="this account is GuardDuty's delegated administrator"),
+    Case("fail-gd-relationship-removed", GDC, gd({**MEMBER_OF, "RelationshipStatus": "Removed"}),
+         message="managed by this account alone"),
+    Case("fail-gd-admin-elsewhere-not-managing", GDC, gd(None, [{"AdminAccountId": SECURITY, "AdminStatus": "ENABLED"}]),
+         message="does not manage this account"),
+    Case("fail-gd-no-detector", GDC, gd(None, detector=False), message="GuardDuty is not enabled"),
     Case("pass-detective-graph", "ir.detective_enabled", {"detective.graphs": Regional(
          {"us-east-1": GRAPH, "eu-west-1": GRAPH})}, message="behaviour graph"),
     Case("fail-detective-absent", "ir.detective_enabled", {"detective.graphs": Regional(

@@ -32,6 +32,7 @@ OPEN: dict[tuple[str, str], str] = {
     ("ec2.default_sg_restricts_all", "ec2.network_interfaces"): "independent: the verdict rests on the group's rules / an interface that uses it",
     ("ec2.default_sg_restricts_all", "rds.db_instances"): "independent: the verdict rests on the group's rules / an interface that uses it",
     ("ec2.sg_unused", "rds.db_instances"): "independent: the verdict rests on the group's rules / an interface that uses it",
+    ("guardduty.centrally_managed", "guardduty.org_admin_accounts"): "independent: an enabled administrator relationship settles it; the delegated-admin list matters only without one",
     ("iam.external_assume_role_chain", "organizations.account_chain"): "independent: SCPs only deny, so a gap cannot hide an allow",
     ("iam.external_assume_role_chain", "organizations.organization"): "independent: SCPs only deny, so a gap cannot hide an allow",
     ("iam.external_assume_role_chain", "organizations.scp_content"): "independent: SCPs only deny, so a gap cannot hide an allow",

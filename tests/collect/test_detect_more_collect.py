@@ -22,7 +22,8 @@ from tests.helpers import scoped_env
 
 REGION = "us-east-1"
 DATASETS = {"cloudtrail.trails", "organizations.organization", "config.aggregators",
-            "inspector2.account_status", "detective.graphs"}
+            "inspector2.account_status", "detective.graphs", "guardduty.detector_ids", "guardduty.administrator",
+            "guardduty.org_admin_accounts"}
 assert detect_more  # registers the module's checks
 
 
@@ -38,6 +39,7 @@ def snapshot() -> Iterator[Snapshot]:
             boto3.client("config", region_name=REGION).put_configuration_aggregator(
                 ConfigurationAggregatorName="partial", OrganizationAggregationSource={
                     "RoleArn": "arn:aws:iam::123456789012:role/agg", "AwsRegions": [REGION]})
+            boto3.client("guardduty", region_name=REGION).create_detector(Enable=True)
             boto3.client("inspector2", region_name=REGION).enable(accountIds=["123456789012"], resourceTypes=["EC2"])
             calls = [c for c in all_calls() if c.dataset in DATASETS]
             yield collect_snapshot(regions=[REGION], calls=calls, workers=4)
@@ -64,3 +66,8 @@ def test_inspector_enabled_for_ec2_passes(snapshot: Snapshot) -> None:
 def test_detective_is_unknown_against_moto(snapshot: Snapshot) -> None:
     found = statuses(snapshot, "ir.detective_enabled")
     assert found and {s for s, _ in found.values()} == {Status.UNKNOWN}, found
+
+
+def test_guardduty_without_administrator_fails(snapshot: Snapshot) -> None:
+    status, message = statuses(snapshot, "guardduty.centrally_managed")[f"guardduty/{REGION}"]
+    assert status is Status.FAIL and "managed by this account alone" in message, message

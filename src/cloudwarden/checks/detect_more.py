@@ -125,3 +125,35 @@ def detective_enabled(ctx: CheckContext) -> Iterator[Result]:
         yield verdict(bool(arns), f"detective/{region}",
                       f"behaviour graph {arns[0]}" if arns else "Amazon Detective is not enabled (no behaviour graph)",
                       region, arns[0] if arns else ctx.arn("detective", "graph", region))
+
+
+GD_IDS, GD_ADMIN, GD_ORG_ADMINS = "guardduty.detector_ids", "guardduty.administrator", "guardduty.org_admin_accounts"
+
+
+def _guardduty_management(ctx: CheckContext, region: str, detector_ids: list[str]) -> tuple[bool, str]:
+    if not detector_ids:
+        return False, "GuardDuty is not enabled, so nothing manages it"
+    for detector_id in detector_ids:
+        admin = ctx.item(GD_ADMIN, detector_id, region) or {}
+        if admin.get("RelationshipStatus") == "Enabled":
+            return True, f"detector {detector_id} is managed by administrator account {admin.get('AccountId')}"
+    enabled = [a.get("AdminAccountId") for a in ctx.get(GD_ORG_ADMINS, region) or [] if a.get("AdminStatus") == "ENABLED"]
+    if ctx.account_id in enabled:
+        return True, "this account is GuardDuty's delegated administrator for the organization"
+    if enabled:
+        return False, f"delegated administrator {', '.join(map(str, enabled))} does not manage this account's detector"
+    return False, "no GuardDuty administrator: the detector is managed by this account alone"
+
+
+@check("guardduty.centrally_managed", resource_type="AWS::GuardDuty::Detector",
+       datasets=[GD_IDS, GD_ADMIN, GD_ORG_ADMINS],
+       fix="From the management account, make a security account GuardDuty's delegated administrator in "
+           "every region and have it auto-enable and manage all member accounts.",
+       cli="aws guardduty enable-organization-admin-account --admin-account-id SECURITY_ACCOUNT --region REGION",
+       doc="https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_organizations.html")
+def guardduty_centrally_managed(ctx: CheckContext) -> Iterator[Result]:
+    for region, detector_ids in ctx.regional(GD_IDS):
+        resource = f"guardduty/{region}"
+        with ctx.resource(resource, region):
+            ok, message = _guardduty_management(ctx, region, list(detector_ids or []))
+            yield verdict(ok, resource, message, region, ctx.arn("guardduty", "detector", region))

@@ -48,3 +48,13 @@ SPECS += [
          per="iam.credential_report", per_params=lambda row: {"UserName": row["user"]},
          per_key=lambda row: row["user"], per_filter=_has_mfa, absent_codes=("NoSuchEntity",)),
 ]
+
+SPECS += [
+    # The GuardDuty administrator of each detector (None/empty: not a member), and the delegated
+    # administrator(s) the management account registered; a member account cannot read the latter.
+    Call("guardduty.administrator", "guardduty", "get_administrator_account", "Administrator",
+         per="guardduty.detector_ids", per_params=lambda detector_id: {"DetectorId": detector_id},
+         per_key=lambda detector_id: detector_id),
+    Call("guardduty.org_admin_accounts", "guardduty", "list_organization_admin_accounts", "AdminAccounts",
+         paginate=True),
+]
