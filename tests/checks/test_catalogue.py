@@ -65,7 +65,7 @@ def test_every_check_has_a_pass_and_a_fail_case() -> None:
 
 
 def test_every_collected_operation_is_read_only_and_declares_its_permission() -> None:
-    read_prefixes = ("list_", "describe_", "get_", "generate_credential_report")
+    read_prefixes = ("list_", "describe_", "get_", "batch_get_", "generate_credential_report")  # batch_get_: as the guard
     for call in all_calls():
         assert call.operation.startswith(read_prefixes), call
         for extra in call.extra_operations:

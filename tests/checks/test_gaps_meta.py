@@ -30,6 +30,7 @@ OPEN: dict[tuple[str, str], str] = {
     ("backup.vault_encrypted_cmk", "kms.keys"): "independent: a key of another account is customer managed (AWS managed keys are not usable across accounts); a same-account key without its KeyManager is UNKNOWN (pass-vault-cmk)",
     ("cloudtrail.bucket_not_public", "s3.account_public_access_block"): "independent: Block Public Access / ownership only take public access away",
     ("ec2.sg_unused", "rds.db_instances"): "independent: the verdict rests on the group's rules / an interface that uses it",
+    ("guardduty.centrally_managed", "guardduty.org_admin_accounts"): "independent: an enabled administrator relationship settles it; the delegated-admin list matters only without one",
     ("iam.external_assume_role_chain", "organizations.account_chain"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'no path' UNKNOWN)",
     ("iam.external_assume_role_chain", "organizations.scp_content"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'no path' UNKNOWN)",
     ("iam.external_assume_role_chain", "organizations.scps_for_target"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'no path' UNKNOWN)",

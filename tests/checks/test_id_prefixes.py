@@ -13,8 +13,11 @@ from cloudwarden.checks.registry import load_all_checks
 THEMED_MODULES: dict[str, set[str]] = {
     "config_secrets": {"cloudformation", "ec2"},
     "detection_services": {"config", "guardduty", "securityhub"},
+    "detect_more": {"cloudtrail", "config", "guardduty", "inspector", "ir"},
+    "org_guardrails": {"org"},
     "ec2_instances": {"ec2"},
     "iam_credentials": {"account", "iam", "org"},
+    "iam_more": {"iam"},
     "iam_engine": {"iam", "s3"},
     "iam_policies": {"iam"},
     "incident_response": {"backup", "cloudformation", "ir"},

@@ -1,0 +1,131 @@
+"""Account strategy in AWS Organizations: centralised root access, the OU structure, delegated
+administrators for the security services, the AI services opt-out policy.
+
+Reads organizations.* (global; readable from the management account or a delegated administrator,
+a member account's AccessDenied is a gap) and iam.organizations_features. A standalone account
+(organizations.organization is None) fails each: none of these guardrails exists without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.helpers import verdict
+from cloudwarden.checks.registry import Result, check
+
+ORG, FEATURES = "organizations.organization", "iam.organizations_features"
+TREE, ACCOUNTS = "organizations.tree", "organizations.accounts"
+ADMINS, DELEGATED = "organizations.delegated_administrators", "organizations.delegated_services"
+AI_POLICIES, AI_TARGETS = "organizations.ai_opt_out_policies", "organizations.ai_opt_out_targets"
+ORG_RESOURCE = "AWS::Organizations::Organization"
+ORG_DOC = "https://docs.aws.amazon.com/organizations/latest/userguide/"
+STANDALONE = "standalone account, no organization"
+ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
+SECURITY_SERVICES = {"guardduty.amazonaws.com": "GuardDuty", "securityhub.amazonaws.com": "Security Hub"}
+
+
+def _org(ctx: CheckContext) -> dict[str, Any] | None:
+    return ctx.get(ORG)
+
+
+@check("org.centralized_root_access", resource_type=ORG_RESOURCE, datasets=[ORG, FEATURES],
+       fix="From the management account, enable trusted access for IAM and turn on centralised root "
+           "access (root credentials management and privileged root sessions), then delete member "
+           "accounts' root credentials.",
+       cli="aws organizations enable-aws-service-access --service-principal iam.amazonaws.com && "
+           "aws iam enable-organizations-root-credentials-management && aws iam enable-organizations-root-sessions",
+       doc="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-enable-root-access.html")
+def centralized_root_access(ctx: CheckContext) -> Iterator[Result]:
+    org = _org(ctx)
+    if org is None:
+        yield verdict(False, ctx.account_id, STANDALONE + ": root access cannot be centralised",
+                      resource_type=ORG_RESOURCE)
+        return
+    features = ctx.get(FEATURES)
+    if features is None:
+        yield verdict(False, str(org.get("Id")), "IAM trusted access is not enabled in the organization: root "
+                      "access is not centralised", resource_type=ORG_RESOURCE)
+        return
+    missing = [f for f in ROOT_FEATURES if f not in features]
+    yield verdict(not missing, str(org.get("Id")),
+                  f"centralised root access: {', '.join(features) or 'no feature'} enabled"
+                  + (f"; not enabled: {', '.join(missing)}" if missing else ""), resource_type=ORG_RESOURCE)
+
+
+@check("org.ou_structure", resource_type=ORG_RESOURCE, datasets=[ORG, TREE, ACCOUNTS],
+       fix="Group accounts into OUs by environment and sensitivity (for example Security, Infrastructure, "
+           "Workloads/Prod, Workloads/SDLC, Sandbox) and keep no workload account at the root.",
+       cli="aws organizations create-organizational-unit --parent-id ROOT_ID --name Prod && "
+           "aws organizations move-account --account-id ACCOUNT --source-parent-id ROOT_ID --destination-parent-id OU_ID",
+       doc=ORG_DOC + "orgs_manage_ous.html")
+def ou_structure(ctx: CheckContext) -> Iterator[Result]:
+    org = _org(ctx)
+    if org is None:
+        yield verdict(False, ctx.account_id, STANDALONE, resource_type=ORG_RESOURCE)
+        return
+    tree, accounts = ctx.get(TREE) or {}, ctx.get(ACCOUNTS) or []
+    units = {u["Id"]: u for u in tree.get("organizational_units") or []}
+    parents: dict[str, str] = tree.get("account_parents") or {}
+    management = org.get("MasterAccountId")
+    at_root = sorted(a["Id"] for a in accounts if a.get("Id") != management and parents.get(a["Id"]) not in units)
+    used = sorted({units[p]["Path"] for p in parents.values() if p in units})
+    ok = len(used) >= 2 and not at_root
+    layout = f"{len(units)} OU(s); accounts in {', '.join(used) or 'no OU'}"
+    problems = ([f"{len(at_root)} member account(s) directly under the root: {', '.join(at_root[:5])}"]
+                if at_root else []) + ([] if len(used) >= 2 else ["fewer than two OUs hold accounts"])
+    yield verdict(ok, str(org.get("Id")), layout + ("; " + "; ".join(problems) if problems else
+                  "; review that the OUs separate environments and sensitivity levels"),
+                  resource_type=ORG_RESOURCE)
+
+
+@check("org.delegated_admin_for_security_services", resource_type=ORG_RESOURCE, datasets=[ORG, ADMINS, DELEGATED],
+       fix="Register a dedicated security account as delegated administrator for GuardDuty and Security Hub "
+           "(and Config, Inspector, Macie, Detective).",
+       cli="aws guardduty enable-organization-admin-account --admin-account-id SECURITY_ACCOUNT && "
+           "aws securityhub enable-organization-admin-account --admin-account-id SECURITY_ACCOUNT",
+       doc=ORG_DOC + "orgs_integrate_services_list.html")
+def delegated_admin_for_security_services(ctx: CheckContext) -> Iterator[Result]:
+    org = _org(ctx)
+    if org is None:
+        yield verdict(False, ctx.account_id, STANDALONE, resource_type=ORG_RESOURCE)
+        return
+    management = org.get("MasterAccountId")
+    delegated: dict[str, list[dict[str, Any]]] = ctx.get(DELEGATED) or {}
+    admins = [a for a in ctx.get(ADMINS) or [] if a.get("Id") != management]
+    by_service: dict[str, list[str]] = {}
+    for admin in admins:
+        for service in delegated.get(str(admin["Id"])) or []:
+            by_service.setdefault(str(service.get("ServicePrincipal")), []).append(str(admin["Id"]))
+    missing = [name for principal, name in SECURITY_SERVICES.items() if principal not in by_service]
+    have = [f"{name} by {', '.join(by_service[p])}" for p, name in SECURITY_SERVICES.items() if p in by_service]
+    yield verdict(not missing, str(org.get("Id")), "; ".join(
+        (["delegated administrator for " + ", ".join(have)] if have else [])
+        + ([f"no delegated administrator for {', '.join(missing)}"] if missing else [])),
+        resource_type=ORG_RESOURCE)
+
+
+@check("org.ai_services_opt_out", resource_type=ORG_RESOURCE, datasets=[ORG, AI_POLICIES, AI_TARGETS],
+       fix="Enable the AI services opt-out policy type, create a policy opting out of all services "
+           "(\"default\": {\"opt_out_policy\": {\"@@assign\": \"optOut\"}}) and attach it to the root.",
+       cli="aws organizations enable-policy-type --root-id ROOT_ID --policy-type AISERVICES_OPT_OUT_POLICY && "
+           "aws organizations attach-policy --policy-id POLICY_ID --target-id ROOT_ID",
+       doc=ORG_DOC + "orgs_manage_policies_ai-opt-out.html")
+def ai_services_opt_out(ctx: CheckContext) -> Iterator[Result]:
+    org = _org(ctx)
+    if org is None:
+        yield verdict(False, ctx.account_id, STANDALONE, resource_type=ORG_RESOURCE)
+        return
+    policies = ctx.get(AI_POLICIES) or []
+    targets: dict[str, list[dict[str, Any]]] = ctx.get(AI_TARGETS) or {}
+    at_root = [p.get("Name") for p in policies if any(t.get("Type") == "ROOT" for t in targets.get(p["Id"]) or [])]
+    partly = [f"{p.get('Name')} on {len(targets.get(p['Id']) or [])} OU/account target(s)" for p in policies
+              if p.get("Name") not in at_root and targets.get(p["Id"])]
+    if at_root:
+        message = f"AI services opt-out policy {', '.join(map(str, at_root))} is attached to the root"
+    elif partly:
+        message = "no AI services opt-out policy on the root; only " + "; ".join(partly)
+    else:
+        message = "no AI services opt-out policy is attached" if policies else "no AI services opt-out policy"
+    yield verdict(bool(at_root), str(org.get("Id")), message, resource_type=ORG_RESOURCE)
