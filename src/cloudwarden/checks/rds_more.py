@@ -1,0 +1,66 @@
+"""More RDS and Aurora checks: default ports, Aurora MySQL backtracking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.kinds import KINDS, Outcome, flag, judge_each
+from cloudwarden.checks.rds import AURORA_DOC, RDS_DOC, _instances_and_clusters
+from cloudwarden.checks.registry import Result, check
+
+INSTANCE = KINDS["rds.instance"]
+CLUSTER = KINDS["rds.cluster"]
+
+# The port each engine family listens on unless told otherwise (RDS documentation per engine).
+DEFAULT_PORTS = (("aurora-postgresql", 5432), ("postgres", 5432), ("aurora-mysql", 3306), ("aurora", 3306),
+                 ("mysql", 3306), ("mariadb", 3306), ("oracle", 1521), ("sqlserver", 1433), ("db2", 50000),
+                 ("docdb", 27017), ("neptune", 8182))
+
+
+def default_port(engine: str) -> int | None:
+    for prefix, port in DEFAULT_PORTS:
+        if engine.startswith(prefix):
+            return port
+    return None
+
+
+def _port(resource: dict[str, Any]) -> int | None:
+    port = resource.get("Port") or (resource.get("Endpoint") or {}).get("Port") or resource.get("DbInstancePort")
+    return int(port) if port else None
+
+
+def _non_default_port(resource: dict[str, Any]) -> Outcome:
+    engine = str(resource.get("Engine") or "")
+    standard, port = default_port(engine), _port(resource)
+    if standard is None or port is None:
+        return None  # an engine without a known default, or no endpoint yet
+    return flag(port != standard, f"{engine} listens on port {port}, not its default {standard}",
+                f"{engine} listens on its default port {port}")
+
+
+@check("rds.non_default_port", resource_type=INSTANCE.resource_type, datasets=[INSTANCE.dataset, CLUSTER.dataset],
+       fix="Move the database to a non-default port and update the clients and security groups.",
+       cli="aws rds modify-db-instance --db-instance-identifier <DB> --db-port-number <PORT> --apply-immediately",
+       doc=RDS_DOC + "USER_ModifyInstance.Settings.html")
+def non_default_port(ctx: CheckContext) -> Iterator[Result]:
+    yield from _instances_and_clusters(ctx, _non_default_port)
+
+
+def _backtracking(cluster: dict[str, Any]) -> Outcome:
+    if str(cluster.get("Engine")) not in ("aurora", "aurora-mysql"):
+        return None
+    if str(cluster.get("EngineMode") or "provisioned") not in ("provisioned", "parallelquery"):
+        return None  # Aurora Serverless v1 and multi-master clusters cannot backtrack
+    window = int(cluster.get("BacktrackWindow") or 0)
+    return flag(window > 0, f"backtracking on, window {window} s", "backtracking is off (BacktrackWindow 0)")
+
+
+@check("rds.aurora_backtracking", resource_type=CLUSTER.resource_type, datasets=[CLUSTER.dataset],
+       fix="Enable backtracking with a target window (it can only be set when the cluster is created or restored).",
+       cli="aws rds restore-db-cluster-to-point-in-time --source-db-cluster-identifier <CLUSTER> "
+           "--db-cluster-identifier <NEW> --use-latest-restorable-time --backtrack-window 86400",
+       doc=AURORA_DOC + "AuroraMySQL.Managing.Backtrack.html")
+def aurora_backtracking(ctx: CheckContext) -> Iterator[Result]:
+    yield from judge_each(ctx, CLUSTER, _backtracking)
