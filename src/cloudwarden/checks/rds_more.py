@@ -1,11 +1,12 @@
-"""More RDS and Aurora checks: default ports, Aurora MySQL backtracking."""
+"""More RDS and Aurora checks: default ports, Aurora MySQL backtracking, server CA certificate expiry."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.context import CheckContext, Skipped, _parse_time
+from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.kinds import KINDS, Outcome, flag, judge_each
 from cloudwarden.checks.rds import AURORA_DOC, RDS_DOC, _instances_and_clusters
 from cloudwarden.checks.registry import Result, check
@@ -64,3 +65,28 @@ def _backtracking(cluster: dict[str, Any]) -> Outcome:
        doc=AURORA_DOC + "AuroraMySQL.Managing.Backtrack.html")
 def aurora_backtracking(ctx: CheckContext) -> Iterator[Result]:
     yield from judge_each(ctx, CLUSTER, _backtracking)
+
+
+CA_WARNING_DAYS = 30  # as Security Hub warns about certificates (ACM.1)
+
+
+@check("rds.ca_certificate_valid", resource_type=INSTANCE.resource_type, datasets=[INSTANCE.dataset],
+       fix="Rotate the instance to a current CA (rds-ca-rsa2048-g1 or newer) and update client trust stores.",
+       cli="aws rds modify-db-instance --db-instance-identifier <DB> --ca-certificate-identifier rds-ca-rsa2048-g1 "
+           "--apply-immediately",
+       doc=RDS_DOC + "UsingWithRDS.SSL-certificate-rotation.html")
+def ca_certificate_valid(ctx: CheckContext) -> Iterator[Result]:
+    for region, instance in ctx.each(INSTANCE.dataset):
+        name = INSTANCE.ident(instance)
+        details = instance.get("CertificateDetails") or {}
+        valid_till = _parse_time(str(details.get("ValidTill") or ""))
+        days = None if valid_till is None else (valid_till - ctx.now).days
+        if days is None:
+            ctx.skipped.append(Skipped(name, region, "describe_db_instances returned no CertificateDetails.ValidTill "
+                                       f"for the CA {instance.get('CACertificateIdentifier') or '?'}"))
+            continue
+        ca = details.get("CAIdentifier") or instance.get("CACertificateIdentifier") or "?"
+        ok = days > CA_WARNING_DAYS
+        message = (f"server certificate from {ca} valid for {days} more days" if days >= 0
+                   else f"server certificate from {ca} expired {-days} days ago")
+        yield verdict(ok, name, message, region, INSTANCE.arn(instance), INSTANCE.resource_type)
