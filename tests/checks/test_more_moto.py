@@ -24,6 +24,8 @@ def test_dax_verdicts_and_ec2_gaps_against_moto() -> None:
         client.create_cluster(ClusterName="good", NodeType="dax.t3.small", ReplicationFactor=1, IamRoleArn=role,
                               SSESpecification={"Enabled": True}, ClusterEndpointEncryptionType="TLS")
         client.create_cluster(ClusterName="bad", NodeType="dax.t3.small", ReplicationFactor=1, IamRoleArn=role)
+        boto3.client("rds", region_name=REGION).create_event_subscription(
+            SubscriptionName="instances", SnsTopicArn=f"arn:aws:sns:{REGION}:123456789012:t", SourceType="db-instance", Enabled=True)
         snapshot = collect_snapshot(regions=[REGION], calls=list(data_more.SPECS), workers=2)
     checks = load_all_checks()
     for check_id in ("dynamodb.dax_encrypted_at_rest", "dynamodb.dax_encrypted_in_transit"):
@@ -32,3 +34,7 @@ def test_dax_verdicts_and_ec2_gaps_against_moto() -> None:
     for check_id in ("ebs.snapshot_block_public_access", "ec2.ami_block_public_access"):
         statuses = {f.status for f in run_check(checks[check_id], snapshot)}
         assert statuses == {Status.UNKNOWN}, (check_id, statuses)
+    # One all-category db-instance subscription: clusters and parameter groups are still uncovered.
+    [finding] = run_check(checks["rds.event_subscriptions_critical"], snapshot)
+    assert finding.status == Status.FAIL and "db-cluster: maintenance" in finding.message
+    assert "db-instance" not in finding.message

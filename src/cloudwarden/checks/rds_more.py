@@ -90,3 +90,39 @@ def ca_certificate_valid(ctx: CheckContext) -> Iterator[Result]:
         message = (f"server certificate from {ca} valid for {days} more days" if days >= 0
                    else f"server certificate from {ca} expired {-days} days ago")
         yield verdict(ok, name, message, region, INSTANCE.arn(instance), INSTANCE.resource_type)
+
+
+SUBSCRIPTIONS = "rds.event_subscriptions"
+# The source types and event categories Security Hub RDS.19-RDS.22 expect a subscription for.
+CRITICAL_EVENTS = {"db-instance": ("maintenance", "configuration change", "failure"),
+                   "db-cluster": ("maintenance", "failure"),
+                   "db-parameter-group": ("maintenance", "configuration change"),
+                   "db-security-group": ("configuration change", "failure")}
+
+
+def uncovered_events(subscriptions: list[dict[str, Any]]) -> list[str]:
+    """'source type: category' pairs no enabled, all-sources subscription covers."""
+    covered: set[tuple[str, str]] = set()
+    for sub in subscriptions or []:
+        if not sub.get("Enabled") or sub.get("SourceIdsList"):
+            continue  # disabled, or limited to named sources
+        source = str(sub.get("SourceType") or "")
+        categories = [str(c) for c in sub.get("EventCategoriesList") or []]
+        for kind, wanted in CRITICAL_EVENTS.items():
+            if source in ("", kind):  # no source type: every source type
+                covered.update((kind, c) for c in wanted if not categories or c in categories)
+    return [f"{kind}: {c}" for kind, wanted in CRITICAL_EVENTS.items() for c in wanted if (kind, c) not in covered]
+
+
+@check("rds.event_subscriptions_critical", resource_type="AWS::::Account", datasets=[SUBSCRIPTIONS],
+       fix="Subscribe an SNS topic to maintenance, configuration-change and failure events of DB instances, "
+           "clusters, parameter groups and security groups.",
+       cli="aws rds create-event-subscription --subscription-name critical-db-instance --sns-topic-arn <TOPIC_ARN> "
+           "--source-type db-instance --event-categories maintenance 'configuration change' failure",
+       doc=RDS_DOC + "USER_Events.Subscribing.html")
+def event_subscriptions_critical(ctx: CheckContext) -> Iterator[Result]:
+    for region, subscriptions in ctx.regional(SUBSCRIPTIONS):
+        missing = uncovered_events(subscriptions)
+        yield verdict(not missing, f"rds/{region}",
+                      "enabled subscriptions cover every critical RDS event" if not missing
+                      else "no enabled subscription for " + "; ".join(missing), region, ctx.arn("rds", "account", region))

@@ -1,6 +1,6 @@
-"""Account-level EBS/AMI sharing guards, the EBS default key and DAX clusters (regional reads).
+"""Account-level EBS/AMI sharing guards, the EBS default key, DAX clusters, RDS event subscriptions (regional).
 
-moto answers dax:DescribeClusters; it lacks the three EC2 "get" operations, so against moto those
+moto answers dax:DescribeClusters and rds:DescribeEventSubscriptions; it lacks the three EC2 "get" operations, so against moto those
 datasets are gaps and their checks UNKNOWN.
 """
 
@@ -15,3 +15,5 @@ SPECS = [
          "ImageBlockPublicAccessState"),
     Call("dax.clusters", "dax", "describe_clusters", "Clusters", paginate=True),
 ]
+SPECS.append(Call("rds.event_subscriptions", "rds", "describe_event_subscriptions", "EventSubscriptionsList",
+                  paginate=True))
