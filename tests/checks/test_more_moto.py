@@ -38,3 +38,22 @@ def test_dax_verdicts_and_ec2_gaps_against_moto() -> None:
     [finding] = run_check(checks["rds.event_subscriptions_critical"], snapshot)
     assert finding.status == Status.FAIL and "db-cluster: maintenance" in finding.message
     assert "db-instance" not in finding.message
+
+
+def test_dynamodb_autoscaling_against_moto() -> None:
+    from cloudwarden.collect.services import data
+    with scoped_env(ENV), mock_aws():
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        for name in ("scaled", "fixed"):
+            ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                             ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
+        scaling = boto3.client("application-autoscaling", region_name=REGION)
+        for dimension in ("Read", "Write"):
+            scaling.register_scalable_target(ServiceNamespace="dynamodb", ResourceId="table/scaled",
+                                             ScalableDimension=f"dynamodb:table:{dimension}CapacityUnits",
+                                             MinCapacity=5, MaxCapacity=50)
+        calls = [c for c in data.SPECS if c.dataset in ("dynamodb.table_names", "dynamodb.tables")]
+        snapshot = collect_snapshot(regions=[REGION], calls=[*calls, *data_more.SPECS], workers=2)
+    findings = run_check(load_all_checks()["dynamodb.capacity_autoscaling"], snapshot)
+    assert {f.resource_id: f.status for f in findings} == {"scaled": Status.PASS, "fixed": Status.FAIL}

@@ -17,3 +17,5 @@ SPECS = [
 ]
 SPECS.append(Call("rds.event_subscriptions", "rds", "describe_event_subscriptions", "EventSubscriptionsList",
                   paginate=True))
+SPECS.append(Call("autoscaling.dynamodb_targets", "application-autoscaling", "describe_scalable_targets",
+                  "ScalableTargets", paginate=True, params={"ServiceNamespace": "dynamodb"}))
