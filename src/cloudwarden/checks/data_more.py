@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.ebs import EBS_DOC
-from cloudwarden.checks.context import Skipped
 from cloudwarden.checks.helpers import every_region, verdict
 from cloudwarden.checks.kinds import Kind, add_kind, flag, judge_each
 from cloudwarden.checks.kms import KEYS

@@ -10,7 +10,14 @@ from typing import Any
 
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.ec2_instances import (
-    _GONE, EC2_DOC, INSTANCE_TYPE, INSTANCES, TEMPLATE_TYPE, TEMPLATE_VERSIONS, _instances, _judge_instance,
+    _GONE,
+    EC2_DOC,
+    INSTANCE_TYPE,
+    INSTANCES,
+    TEMPLATE_TYPE,
+    TEMPLATE_VERSIONS,
+    _instances,
+    _judge_instance,
     _templates,
 )
 from cloudwarden.checks.helpers import verdict
