@@ -31,7 +31,8 @@ def test_written_findings_follow_the_schema(tmp_path: Path) -> None:
 
 
 def test_the_schema_refuses_a_finding_without_status() -> None:
-    validator = jsonschema.Draft202012Validator(schema()["$defs"]["finding"])  # type: ignore[index]
+    full = schema()
+    validator = jsonschema.Draft202012Validator({"$defs": full["$defs"], "$ref": "#/$defs/finding"})  # type: ignore[index]
     finding = {"check_id": "rds.multi_az", "title": "t", "area": "a", "severity": "high", "account_id": "1",
                "region": "r", "resource_type": "t", "resource_id": "i", "resource_arn": "", "message": "m",
                "remediation": None, "compliance": {}}

@@ -16,13 +16,11 @@ from cloudwarden.checks.registry import Result, check
        cli="aws kms describe-key --key-id <KEY_ID> --query KeyMetadata.MultiRegionConfiguration",
        doc=KMS_DOC + "multi-region-keys-overview.html")
 def cmk_single_region(ctx: CheckContext) -> Iterator[Result]:
-    for region, key_id, meta in customer_keys(ctx):
-        if not meta.get("MultiRegion"):
-            yield verdict(True, key_id, "single-Region key", region, meta.get("Arn", ""))
+    for region, key_id, key in customer_keys(ctx):
+        if not key.multi_region:
+            yield verdict(True, key_id, "single-Region key", region, key.arn)
             continue
-        config = meta.get("MultiRegionConfiguration") or {}
-        replicas = sorted(str(r.get("Region")) for r in config.get("ReplicaKeys") or [])
-        role = str(config.get("MultiRegionKeyType") or "multi-Region").lower()
-        where = f"; replicas in {', '.join(replicas)}" if replicas else ""
+        role = (key.multi_region_type or "multi-Region").lower()
+        where = f"; replicas in {', '.join(key.replica_regions)}" if key.replica_regions else ""
         yield verdict(False, key_id, f"multi-Region key ({role}){where}: its material is usable in more "
-                      "Regions", region, meta.get("Arn", ""))
+                      "Regions", region, key.arn)

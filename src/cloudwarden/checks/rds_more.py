@@ -10,6 +10,7 @@ from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.kinds import KINDS, Outcome, flag, judge_each
 from cloudwarden.checks.rds import AURORA_DOC, RDS_DOC, _instances_and_clusters
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.inventory.views.rds import Database
 
 INSTANCE = KINDS["rds.instance"]
 CLUSTER = KINDS["rds.cluster"]
@@ -27,14 +28,13 @@ def default_port(engine: str) -> int | None:
     return None
 
 
-def _port(resource: dict[str, Any]) -> int | None:
-    port = resource.get("Port") or (resource.get("Endpoint") or {}).get("Port") or resource.get("DbInstancePort")
-    return int(port) if port else None
+def _port(database: Database) -> int | None:
+    return database.port or None
 
 
-def _non_default_port(resource: dict[str, Any]) -> Outcome:
-    engine = str(resource.get("Engine") or "")
-    standard, port = default_port(engine), _port(resource)
+def _non_default_port(database: Database) -> Outcome:
+    engine = database.engine
+    standard, port = default_port(engine), _port(database)
     if standard is None or port is None:
         return None  # an engine without a known default, or no endpoint yet
     return flag(port != standard, f"{engine} listens on port {port}, not its default {standard}",

@@ -39,6 +39,9 @@ class KmsKey:
     aws_aliased: bool  # an alias/aws/... alias points at it
     rotation: Deferred[Any]  # GetKeyRotationStatus' KeyRotationEnabled
     policy: Deferred[Any]  # the default key policy document
+    multi_region: bool = False
+    multi_region_type: str = ""  # PRIMARY or REPLICA for a multi-Region key
+    replica_regions: tuple[str, ...] = ()
 
     @property
     def customer_managed(self) -> bool:
@@ -96,7 +99,9 @@ class KmsView:
             str(meta.get("Description") or ""), str(meta.get("KeySpec", "SYMMETRIC_DEFAULT")),
             str(meta.get("KeyUsage", "ENCRYPT_DECRYPT")), str(meta.get("Origin", "AWS_KMS")),
             str(meta.get("DeletionDate") or ""), aliased,
-            deferred_item(self.snapshot, ROTATION, region, key_id), deferred_item(self.snapshot, POLICY, region, key_id))
+            deferred_item(self.snapshot, ROTATION, region, key_id), deferred_item(self.snapshot, POLICY, region, key_id),
+            bool(meta.get("MultiRegion")), str((meta.get("MultiRegionConfiguration") or {}).get("MultiRegionKeyType") or ""),
+            tuple(sorted(str(r.get("Region")) for r in (meta.get("MultiRegionConfiguration") or {}).get("ReplicaKeys") or [])))
 
 
 __all__ = ["KeyRef", "KmsKey", "KmsView"]

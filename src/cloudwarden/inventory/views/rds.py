@@ -50,6 +50,7 @@ class Database:
     copy_tags_to_snapshot: bool
     master_username: str
     log_exports: tuple[str, ...]
+    port: int = 0  # the port it listens on (0: not known yet)
 
     @property
     def standalone(self) -> bool:
@@ -77,7 +78,17 @@ def _database(region: str, raw: dict[str, Any], cluster: bool) -> Database:
         tuple(str(s.get("SubnetIdentifier", "")) for s in subnet_group.get("Subnets") or []),
         tuple(str(g.get("VpcSecurityGroupId", "")) for g in raw.get("VpcSecurityGroups") or []),
         int(raw.get("MonitoringInterval") or 0), bool(raw.get("CopyTagsToSnapshot")),
-        str(raw.get("MasterUsername", "")), tuple(str(x) for x in raw.get("EnabledCloudwatchLogsExports") or []))
+        str(raw.get("MasterUsername", "")), tuple(str(x) for x in raw.get("EnabledCloudwatchLogsExports") or []),
+        _port(raw))
+
+
+def _port(raw: dict[str, Any]) -> int:
+    endpoint = raw.get("Endpoint")
+    port = raw.get("Port") or (endpoint.get("Port") if isinstance(endpoint, dict) else None) or raw.get("DbInstancePort")
+    try:
+        return int(port or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 @dataclass(frozen=True)
