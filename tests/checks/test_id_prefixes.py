@@ -13,6 +13,12 @@ from cloudwarden.checks.registry import load_all_checks
 THEMED_MODULES: dict[str, set[str]] = {
     "config_secrets": {"cloudformation", "ec2"},
     "detection_services": {"config", "guardduty", "securityhub"},
+    "data_more": {"dynamodb", "ebs", "ec2"},
+    "dynamodb_more": {"dynamodb"},
+    "ebs_more": {"ebs"},
+    "ec2_more": {"ec2"},
+    "kms_more": {"kms"},
+    "rds_more": {"rds"},
     "detect_more": {"cloudtrail", "config", "guardduty", "inspector", "ir"},
     "org_guardrails": {"org"},
     "ec2_instances": {"ec2"},

@@ -24,7 +24,7 @@ def test_permissions_is_a_read_only_iam_policy(capsys: pytest.CaptureFixture[str
     policy = json.loads(capsys.readouterr().out)
     actions = policy["Statement"][0]["Action"]
     assert "ec2:DescribeRegions" in actions and "iam:GenerateCredentialReport" in actions
-    verbs = ("List", "Describe", "Get", "GenerateCredentialReport")
+    verbs = ("List", "Describe", "Get", "BatchGet", "GenerateCredentialReport")
     assert all(a.split(":")[1].startswith(verbs) for a in actions)
 
 

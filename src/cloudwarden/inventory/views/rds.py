@@ -65,6 +65,8 @@ def _database(region: str, raw: dict[str, Any], cluster: bool) -> Database:
     else:  # clusters give the endpoint as text, with the port beside it
         address = f"{endpoint}:{raw.get('Port', '?')}"
     subnet_group = raw.get("DBSubnetGroup") or {}
+    if not isinstance(subnet_group, dict):  # a DB cluster names its subnet group (a string)
+        subnet_group = {}
     return Database(
         region, cluster, str(raw["DBClusterIdentifier" if cluster else "DBInstanceIdentifier"]),
         str(raw.get("DBClusterArn" if cluster else "DBInstanceArn") or ""),
