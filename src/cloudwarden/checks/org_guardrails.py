@@ -8,7 +8,8 @@ a member account's AccessDenied is a gap) and iam.organizations_features. A stan
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import wraps
 from typing import Any
 
 from cloudwarden.checks.context import CheckContext
@@ -26,8 +27,21 @@ ROOT_FEATURES = ("RootCredentialsManagement", "RootSessions")
 SECURITY_SERVICES = {"guardduty.amazonaws.com": "GuardDuty", "securityhub.amazonaws.com": "Security Hub"}
 
 
-def _org(ctx: CheckContext) -> dict[str, Any] | None:
-    return ctx.get(ORG)
+OrgCheck = Callable[[CheckContext, dict[str, Any]], Iterator[Result]]
+
+
+def in_organization(note: str = "") -> Callable[[OrgCheck], Callable[[CheckContext], Iterator[Result]]]:
+    """Run the check on the organization record; a standalone account fails it (`note` says why)."""
+    def wrap(judge: OrgCheck) -> Callable[[CheckContext], Iterator[Result]]:
+        @wraps(judge)
+        def run(ctx: CheckContext) -> Iterator[Result]:
+            org = ctx.get(ORG)
+            if org is None:
+                yield verdict(False, ctx.account_id, STANDALONE + note, resource_type=ORG_RESOURCE)
+                return
+            yield from judge(ctx, org)
+        return run
+    return wrap
 
 
 @check("org.centralized_root_access", resource_type=ORG_RESOURCE, datasets=[ORG, FEATURES],
@@ -37,12 +51,8 @@ def _org(ctx: CheckContext) -> dict[str, Any] | None:
        cli="aws organizations enable-aws-service-access --service-principal iam.amazonaws.com && "
            "aws iam enable-organizations-root-credentials-management && aws iam enable-organizations-root-sessions",
        doc="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-enable-root-access.html")
-def centralized_root_access(ctx: CheckContext) -> Iterator[Result]:
-    org = _org(ctx)
-    if org is None:
-        yield verdict(False, ctx.account_id, STANDALONE + ": root access cannot be centralised",
-                      resource_type=ORG_RESOURCE)
-        return
+@in_organization(": root access cannot be centralised")
+def centralized_root_access(ctx: CheckContext, org: dict[str, Any]) -> Iterator[Result]:
     features = ctx.get(FEATURES)
     if features is None:
         yield verdict(False, str(org.get("Id")), "IAM trusted access is not enabled in the organization: root "
@@ -60,11 +70,8 @@ def centralized_root_access(ctx: CheckContext) -> Iterator[Result]:
        cli="aws organizations create-organizational-unit --parent-id ROOT_ID --name Prod && "
            "aws organizations move-account --account-id ACCOUNT --source-parent-id ROOT_ID --destination-parent-id OU_ID",
        doc=ORG_DOC + "orgs_manage_ous.html")
-def ou_structure(ctx: CheckContext) -> Iterator[Result]:
-    org = _org(ctx)
-    if org is None:
-        yield verdict(False, ctx.account_id, STANDALONE, resource_type=ORG_RESOURCE)
-        return
+@in_organization()
+def ou_structure(ctx: CheckContext, org: dict[str, Any]) -> Iterator[Result]:
     tree, accounts = ctx.get(TREE) or {}, ctx.get(ACCOUNTS) or []
     units = {u["Id"]: u for u in tree.get("organizational_units") or []}
     parents: dict[str, str] = tree.get("account_parents") or {}
@@ -86,11 +93,8 @@ def ou_structure(ctx: CheckContext) -> Iterator[Result]:
        cli="aws guardduty enable-organization-admin-account --admin-account-id SECURITY_ACCOUNT && "
            "aws securityhub enable-organization-admin-account --admin-account-id SECURITY_ACCOUNT",
        doc=ORG_DOC + "orgs_integrate_services_list.html")
-def delegated_admin_for_security_services(ctx: CheckContext) -> Iterator[Result]:
-    org = _org(ctx)
-    if org is None:
-        yield verdict(False, ctx.account_id, STANDALONE, resource_type=ORG_RESOURCE)
-        return
+@in_organization()
+def delegated_admin_for_security_services(ctx: CheckContext, org: dict[str, Any]) -> Iterator[Result]:
     management = org.get("MasterAccountId")
     delegated: dict[str, list[dict[str, Any]]] = ctx.get(DELEGATED) or {}
     admins = [a for a in ctx.get(ADMINS) or [] if a.get("Id") != management]
@@ -112,11 +116,8 @@ def delegated_admin_for_security_services(ctx: CheckContext) -> Iterator[Result]
        cli="aws organizations enable-policy-type --root-id ROOT_ID --policy-type AISERVICES_OPT_OUT_POLICY && "
            "aws organizations attach-policy --policy-id POLICY_ID --target-id ROOT_ID",
        doc=ORG_DOC + "orgs_manage_policies_ai-opt-out.html")
-def ai_services_opt_out(ctx: CheckContext) -> Iterator[Result]:
-    org = _org(ctx)
-    if org is None:
-        yield verdict(False, ctx.account_id, STANDALONE, resource_type=ORG_RESOURCE)
-        return
+@in_organization()
+def ai_services_opt_out(ctx: CheckContext, org: dict[str, Any]) -> Iterator[Result]:
     policies = ctx.get(AI_POLICIES) or []
     targets: dict[str, list[dict[str, Any]]] = ctx.get(AI_TARGETS) or {}
     at_root = [p.get("Name") for p in policies if any(t.get("Type") == "ROOT" for t in targets.get(p["Id"]) or [])]
