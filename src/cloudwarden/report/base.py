@@ -11,7 +11,7 @@ import pkgutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Callable, Protocol, runtime_checkable
 
 from cloudwarden.assess import Assessment
 from cloudwarden.core.errors import UsageError
@@ -82,8 +82,12 @@ def parse_formats(text: str) -> FormatChoice:
     return FormatChoice(files=tuple(files), terminal=TERMINAL in names)
 
 
-def write_reports(assessment: Assessment, out_dir: Path, names: tuple[str, ...] | list[str]) -> list[Path]:
-    """Render each named format into `out_dir`; returns the files written, in registry order."""
+def write_reports(assessment: Assessment, out_dir: Path, names: tuple[str, ...] | list[str],
+                  transform: Callable[[str], str] | None = None) -> list[Path]:
+    """Render each named format into `out_dir`; returns the files written, in registry order.
+
+    `transform` rewrites each rendered text before it is written (`--redact` masks identifiers).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, reporter in reporters().items():
@@ -92,7 +96,8 @@ def write_reports(assessment: Assessment, out_dir: Path, names: tuple[str, ...] 
         target = out_dir / reporter.filename
         # Written beside and renamed, so that a reader never sees half a report.
         partial = target.with_name(target.name + ".partial")
-        partial.write_text(reporter.render(assessment), encoding="utf-8")
+        text = reporter.render(assessment)
+        partial.write_text(transform(text) if transform else text, encoding="utf-8")
         partial.replace(target)
         written.append(target)
     return written
