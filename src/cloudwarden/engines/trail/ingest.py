@@ -36,7 +36,9 @@ MIN_OBJECT_BYTES = 16 << 20
 MAX_OBJECT_BYTES = 512 << 20
 GZIP_INFLATION = 16
 # What a damaged file makes DuckDB raise; anything else (out of memory, a bug) propagates.
-DATA_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException)
+# A gzip whose CRC-32 or size fails (DuckDB does not check them) goes the same way, to salvage.
+DATA_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException,
+               parsing.DamagedGzip)
 # Files per COPY. A partitioned COPY holds what it writes in memory until it ends, so the batch
 # (times WORKERS, loaded side by side) bounds the ingest's memory: 2 x 16 bench files of 5,000
 # events peak at ~0.6 GB RSS; one COPY of 64 files needed 1.4 GB without a limit. Fewer files per
@@ -152,6 +154,8 @@ def _load_files(connection: duckdb.DuckDBPyConnection, files: Sequence[SourceFil
     groups: dict[tuple[str, bool], list[Path]] = {}
     for source in files:
         key = (parsing.sniff(source.local_path), parsing.is_gzip(source.local_path))
+        if key[1] and (damage := parsing.gzip_damage(source.local_path)):
+            raise parsing.DamagedGzip(f"{source.key}: {damage}")
         groups.setdefault(key, []).append(source.local_path)
     return sum(_copy(connection, _reader_sql(paths, fmt, gz), staging) for (fmt, gz), paths in groups.items())
 
