@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import importlib
 import json
 import os
 from pathlib import Path
@@ -121,3 +122,37 @@ def test_gzip_damage_accepts_members_and_padding_and_names_a_cut(tmp_path: Path)
                            (member + member[:9], "truncated gzip (member 2 never ends)")):
         path.write_bytes(data)
         assert parsing.gzip_damage(path) == expected, data
+
+
+def test_pass_a_large_records_file_is_read_event_by_event(tmp_path: Path, monkeypatch) -> None:
+    ingest_module = importlib.import_module("cloudwarden.engines.trail.ingest")
+
+    # Lower the threshold so that a small file takes the streaming path a 1 GB file takes.
+    monkeypatch.setattr(ingest_module, "SPLIT_BYTES", 1)
+    src = tmp_path / "src"
+    src.mkdir()
+    big = dict(event("PutObject", eventID="big"), requestParameters={"blob": "z" * 3_000_000})
+    write_records(src / "many.json.gz", [*_events(500, "many"), big])
+    (src / "plain.json").write_text(json.dumps({"Records": _events(30, "plain")}, indent=2) + "\n")
+    write_records(src / "small.json.gz", _events(4, "small"))
+    report = ingest([str(src)], tmp_path / "store")
+    assert report.problems == []
+    ids = _ids(tmp_path / "store")
+    assert len(ids) == report.events == 535 and "big" in ids
+    assert not list((tmp_path / "store").rglob("*.inflated"))  # the rewritten arrays are gone
+
+
+def test_fail_a_large_records_file_cut_short_or_flipped_is_salvaged(tmp_path: Path, monkeypatch) -> None:
+    ingest_module = importlib.import_module("cloudwarden.engines.trail.ingest")
+
+    monkeypatch.setattr(ingest_module, "SPLIT_BYTES", 1)
+    src = tmp_path / "src"
+    src.mkdir()
+    whole = gzip.compress(json.dumps({"Records": [
+        dict(e, requestID=os.urandom(24).hex()) for e in _events(300, "cut")]}).encode())
+    (src / "cut.json.gz").write_bytes(whole[: len(whole) * 2 // 3])
+    (src / "sum.json.gz").write_bytes(_flipped_but_inflatable(_events(300, "sum")))
+    report = ingest([str(src)], tmp_path / "store")
+    problems = {Path(p.path).name: p for p in report.problems}
+    assert problems["cut.json.gz"].error == "truncated gzip" and problems["cut.json.gz"].events_kept > 50
+    assert "checksum mismatch" in problems["sum.json.gz"].error

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import queue
+import shutil
 import tempfile
 import time
 from collections import deque
@@ -44,6 +45,11 @@ DATA_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.Conversi
 # events peak at ~0.6 GB RSS; one COPY of 64 files needed 1.4 GB without a limit. Fewer files per
 # batch write more, smaller Parquet files (a hunt slows down a little with many files).
 BATCH_FILES = 16
+# A Records file that would inflate beyond this is rewritten as its bare array first (streaming; see
+# parsing.records_as_array), so that DuckDB holds one event at a time instead of the whole file.
+SPLIT_BYTES = 32 << 20
+# The largest single event such a rewritten file may hold (a bigger one goes to salvage).
+ELEMENT_BYTES = 64 << 20
 BATCH_BYTES = 16 << 20
 # Rows per Parquet row group: half DuckDB's default (122,880). With single-threaded COPYs under
 # INGEST_MEMORY_LIMIT the size hardly changes ingest (16k-123k within 3%); 16k made a 5M-event hunt
@@ -101,13 +107,13 @@ def _object_limit(paths: Sequence[Path], gzip: bool) -> int:
     return limit
 
 
-def _reader_sql(paths: Sequence[Path], file_format: str, gzip: bool) -> str:
+def _reader_sql(paths: Sequence[Path], file_format: str, gzip: bool, limit: int | None = None) -> str:
     """SQL yielding one decoded event per row (column ``t``, see schema.EVENT_SPEC) from files of one format.
 
     CloudTrail's own files are decoded in one pass per file, straight into the columns the store
     keeps (no intermediate JSON text per event); other layouts are split into events first.
     """
-    limit = _object_limit(paths, gzip)
+    limit = limit or _object_limit(paths, gzip)
     options = f"compression = '{'gzip' if gzip else 'none'}', maximum_object_size = {limit}"
     if file_format == parsing.FileFormat.RECORDS:
         return (
@@ -152,12 +158,28 @@ def _copy(connection: duckdb.DuckDBPyConnection, reader: str, staging: Path) -> 
 def _load_files(connection: duckdb.DuckDBPyConnection, files: Sequence[SourceFile], staging: Path) -> int:
     """One COPY per (format, compression) group; raises duckdb.Error if any file is bad."""
     groups: dict[tuple[str, bool], list[Path]] = {}
-    for source in files:
-        key = (parsing.sniff(source.local_path), parsing.is_gzip(source.local_path))
-        if key[1] and (damage := parsing.gzip_damage(source.local_path)):
-            raise parsing.DamagedGzip(f"{source.key}: {damage}")
-        groups.setdefault(key, []).append(source.local_path)
-    return sum(_copy(connection, _reader_sql(paths, fmt, gz), staging) for (fmt, gz), paths in groups.items())
+    scratch = staging.with_name(staging.name + ".inflated")
+    split: list[Path] = []
+    try:
+        for source in files:
+            path = source.local_path
+            key = (parsing.sniff(path), parsing.is_gzip(path))
+            if key[0] == parsing.FileFormat.RECORDS and path.stat().st_size * (
+                    GZIP_INFLATION if key[1] else 1) > SPLIT_BYTES:
+                scratch.mkdir(exist_ok=True)
+                target = scratch / f"{len(split)}.json"
+                if parsing.records_as_array(path, target):  # verifies the gzip on the way
+                    split.append(target)
+                    continue
+            if key[1] and (damage := parsing.gzip_damage(path)):
+                raise parsing.DamagedGzip(f"{source.key}: {damage}")
+            groups.setdefault(key, []).append(path)
+        events = sum(_copy(connection, _reader_sql(paths, fmt, gz), staging) for (fmt, gz), paths in groups.items())
+        if split:
+            events += _copy(connection, _reader_sql(split, parsing.FileFormat.ARRAY, False, ELEMENT_BYTES), staging)
+        return events
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _salvage_file(connection: duckdb.DuckDBPyConnection, source: SourceFile, store: Store,
