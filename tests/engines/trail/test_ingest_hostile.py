@@ -156,3 +156,16 @@ def test_fail_a_large_records_file_cut_short_or_flipped_is_salvaged(tmp_path: Pa
     problems = {Path(p.path).name: p for p in report.problems}
     assert problems["cut.json.gz"].error == "truncated gzip" and problems["cut.json.gz"].events_kept > 50
     assert "checksum mismatch" in problems["sum.json.gz"].error
+
+
+def test_records_as_array_cuts_between_events_only(tmp_path: Path) -> None:
+    tricky = [dict(e, requestParameters={"note": '},{"eventVersion": "x"} }, {"eventVersion":'}) for e in
+              _events(3000, "part")]
+    source = write_records(tmp_path / "in.json.gz", tricky)
+    parts = parsing.records_as_array(source, tmp_path / "parts", part_bytes=200_000)
+    assert len(parts) > 5
+    decoded = [event for part in parts for event in json.loads(part.read_text())]
+    assert [e["eventID"] for e in decoded] == [e["eventID"] for e in tricky]
+    assert decoded[17]["requestParameters"] == tricky[17]["requestParameters"]
+    (tmp_path / "two.json").write_text(json.dumps({"Records": tricky[:2]}) + json.dumps({"Records": tricky[:2]}))
+    assert parsing.records_as_array(tmp_path / "two.json", tmp_path / "p2") == []  # not one object

@@ -37,9 +37,11 @@ MIN_OBJECT_BYTES = 16 << 20
 MAX_OBJECT_BYTES = 512 << 20
 GZIP_INFLATION = 16
 # What a damaged file makes DuckDB raise; anything else (out of memory, a bug) propagates.
-# A gzip whose CRC-32 or size fails (DuckDB does not check them) goes the same way, to salvage.
+# A gzip whose CRC-32 or size fails (DuckDB does not check them) goes the same way, to salvage, and so
+# does running out of memory on a batch: retried file by file, the file that needs too much is
+# salvaged, and if its events still do not fit it is reported (not recorded, so a re-run retries it).
 DATA_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException,
-               parsing.DamagedGzip)
+               duckdb.OutOfMemoryException, parsing.DamagedGzip)
 # Files per COPY. A partitioned COPY holds what it writes in memory until it ends, so the batch
 # (times WORKERS, loaded side by side) bounds the ingest's memory: 2 x 16 bench files of 5,000
 # events peak at ~0.6 GB RSS; one COPY of 64 files needed 1.4 GB without a limit. Fewer files per
@@ -50,6 +52,9 @@ BATCH_FILES = 16
 SPLIT_BYTES = 32 << 20
 # The largest single event such a rewritten file may hold (a bigger one goes to salvage).
 ELEMENT_BYTES = 64 << 20
+# Salvage stores events up to this size and reports bigger ones: turning a 52 MB event into columns
+# asked DuckDB for 512 MB at once, beyond INGEST_MEMORY_LIMIT. (CloudTrail's own events are far smaller.)
+OVERSIZED_EVENT_BYTES = 8 << 20
 BATCH_BYTES = 16 << 20
 # Rows per Parquet row group: half DuckDB's default (122,880). With single-threaded COPYs under
 # INGEST_MEMORY_LIMIT the size hardly changes ingest (16k-123k within 3%); 16k made a 5M-event hunt
@@ -100,7 +105,11 @@ def _sql_list(paths: Sequence[Path]) -> str:
 
 
 def _object_limit(paths: Sequence[Path], gzip: bool) -> int:
-    largest = max(path.stat().st_size for path in paths) * (GZIP_INFLATION if gzip else 1)
+    largest = max(parsing.inflated_size(path, GZIP_INFLATION) for path in paths)
+    return _power_of_two_limit(largest)
+
+
+def _power_of_two_limit(largest: int) -> int:
     limit = MIN_OBJECT_BYTES
     while limit < largest and limit < MAX_OBJECT_BYTES:
         limit *= 2
@@ -133,6 +142,13 @@ def _reader_sql(paths: Sequence[Path], file_format: str, gzip: bool, limit: int 
     )
 
 
+def _split_reader_sql(paths: Sequence[Path]) -> str:
+    """Events of the bare arrays records_as_array wrote: each element is an event (no envelopes),
+    decoded once, with a limit per event rather than per file."""
+    return (f"SELECT json_transform(json, '{EVENT_SPEC}') AS t FROM read_json_objects({_sql_list(paths)}, "
+            f"format = 'array', compression = 'none', maximum_object_size = {ELEMENT_BYTES})")
+
+
 def _copy_sql(reader: str, staging: Path) -> str:
     select_list, inner = normalise_sql("raw.t")
     safe = "regexp_replace(coalesce({}, 'unknown'), '[^A-Za-z0-9_.-]', '_', 'g')"
@@ -159,24 +175,22 @@ def _load_files(connection: duckdb.DuckDBPyConnection, files: Sequence[SourceFil
     """One COPY per (format, compression) group; raises duckdb.Error if any file is bad."""
     groups: dict[tuple[str, bool], list[Path]] = {}
     scratch = staging.with_name(staging.name + ".inflated")
-    split: list[Path] = []
+    split: list[list[Path]] = []
     try:
         for source in files:
             path = source.local_path
             key = (parsing.sniff(path), parsing.is_gzip(path))
-            if key[0] == parsing.FileFormat.RECORDS and path.stat().st_size * (
-                    GZIP_INFLATION if key[1] else 1) > SPLIT_BYTES:
-                scratch.mkdir(exist_ok=True)
-                target = scratch / f"{len(split)}.json"
-                if parsing.records_as_array(path, target):  # verifies the gzip on the way
-                    split.append(target)
+            if key[0] == parsing.FileFormat.RECORDS and parsing.inflated_size(path, GZIP_INFLATION) > SPLIT_BYTES:
+                parts = parsing.records_as_array(path, scratch / str(len(split)))  # verifies the gzip
+                if parts:
+                    split.append(parts)
                     continue
             if key[1] and (damage := parsing.gzip_damage(path)):
                 raise parsing.DamagedGzip(f"{source.key}: {damage}")
             groups.setdefault(key, []).append(path)
         events = sum(_copy(connection, _reader_sql(paths, fmt, gz), staging) for (fmt, gz), paths in groups.items())
-        if split:
-            events += _copy(connection, _reader_sql(split, parsing.FileFormat.ARRAY, False, ELEMENT_BYTES), staging)
+        # One COPY per part: a partitioned COPY holds what it writes until it ends.
+        events += sum(_copy(connection, _split_reader_sql([part]), staging) for parts in split for part in parts)
         return events
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -186,22 +200,41 @@ def _salvage_file(connection: duckdb.DuckDBPyConnection, source: SourceFile, sto
                   report: IngestReport) -> int:
     rescued = parsing.salvage(source.local_path)
     staging = store.new_staging_dir()
-    kept = 0
+    kept = oversized = 0
     try:
         if rescued.events:
             lines = staging / "salvaged.jsonl"
+            longest = 0
             with lines.open("w") as handle:
                 for event in rescued.events:
-                    handle.write(json.dumps(event) + "\n")
-            kept = _copy(connection, _reader_sql([lines], parsing.FileFormat.STREAM, False), staging)
+                    line = json.dumps(event)
+                    if len(line) > OVERSIZED_EVENT_BYTES:
+                        oversized += 1  # DuckDB cannot turn one such value into columns in the memory limit
+                        continue
+                    longest = max(longest, len(line))
+                    handle.write(line + "\n")
+            # The limit follows the longest line, not the file: DuckDB reserves twice it per thread.
+            kept = _copy(connection, _reader_sql([lines], parsing.FileFormat.STREAM, False,
+                                                 _power_of_two_limit(longest + 1)), staging)
             lines.unlink()
         rejected = store.publish(staging)
         kept -= rejected
         report.rejected += rejected
+    except duckdb.OutOfMemoryException as exc:
+        store.discard(staging)
+        reason = str(exc).splitlines()[0]
+        report.problems.append(FileProblem(source.key, f"too large to store within the ingest's memory ({reason}); "
+                                           "not recorded, so a later run tries it again",
+                                           rescued.bad_items + len(rescued.events), 0))
+        return 0
     except duckdb.Error as exc:
         store.discard(staging)
         raise InputError(f"cannot store salvaged events of {source.key}: {exc}",
                          hint="report this file to the cloudwarden maintainers") from exc
+    if oversized:
+        big = f"{oversized} event(s) larger than {OVERSIZED_EVENT_BYTES >> 20} MB not stored"
+        rescued.error = f"{rescued.error}; {big}" if rescued.error else big
+        rescued.bad_items += oversized
     if rescued.error:
         report.problems.append(FileProblem(source.key, rescued.error, rescued.bad_items, kept))
     store.record(source, kept, rescued.bad_items, rescued.error)

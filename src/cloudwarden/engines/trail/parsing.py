@@ -44,6 +44,21 @@ def is_gzip(path: Path) -> bool:
         return handle.read(2) == GZIP_MAGIC
 
 
+def inflated_size(path: Path, inflation: int) -> int:
+    """The size ``path`` inflates to: a gzip's own trailer (ISIZE) where it is plausible, else an estimate.
+
+    ISIZE is the last member's size modulo 4 GiB; when it is smaller than the compressed file (a
+    wrapped size, or several members) the file's size times ``inflation`` stands in for it.
+    """
+    size = path.stat().st_size
+    if not is_gzip(path) or size < 18:
+        return size
+    with path.open("rb") as handle:
+        handle.seek(-4, 2)
+        trailer = int.from_bytes(handle.read(4), "little")
+    return trailer if trailer >= size else size * inflation
+
+
 class DamagedGzip(ValueError):
     """A gzip file whose deflate stream or CRC-32/size trailer does not check out."""
 
@@ -86,39 +101,65 @@ def gzip_damage(path: Path) -> str:
 
 
 _RECORDS_HEAD_BYTES = re.compile(rb'^(?:\xef\xbb\xbf)?\s*\{\s*"Records"\s*:\s*\[')
+# Between two events of a Records array. Unambiguous in valid JSON: a quote right after the brace
+# cannot sit inside a string (it would end it, and `eventVersion":` cannot follow a string's end).
+# CloudTrail writes eventVersion first; a file written otherwise is simply not cut into parts.
+_EVENT_BOUNDARY = re.compile(rb'\}\s*,\s*(\{\s*"eventVersion"\s*:)')
+# A second Records object after the first (unambiguous the same way): such files take the ordinary path.
+_NEXT_OBJECT = re.compile(rb'\]\s*\}\s*,?\s*\{\s*"Records"\s*:')
 _SPLIT_PIECE = 1 << 20
-_TAIL = 64
+_TAIL = 256
 
 
-def records_as_array(path: Path, target: Path) -> bool:
-    """Write the bare event array of a one-object ``{"Records": [...]}`` file to ``target``, streaming.
+def records_as_array(path: Path, folder: Path, part_bytes: int = 64 << 20) -> list[Path]:
+    """The events of a one-object ``{"Records": [...]}`` file as bare JSON arrays in ``folder``, streaming.
 
     DuckDB reads a bare array element by element, while a Records object is one JSON value that it
     must hold whole (with a buffer twice the largest object allowed): an 11 MB gzip of 150,000 events
-    took 1.3 GB that way. Memory here is one piece, whatever the file's size. False (and nothing to
-    use in ``target``) if the file is not exactly one such object; the caller then reads it as it is.
-    A gzip that fails its CRC-32/size check, or ends early, raises DamagedGzip.
+    took 1.3 GB that way. The arrays are cut into parts of about ``part_bytes`` between two events,
+    so that each part is one bounded COPY. Memory here is one piece, whatever the file's size.
+    An empty list if the file is not exactly one such object (the caller then reads it as it is);
+    a gzip that fails its CRC-32/size check, or ends early, raises DamagedGzip.
     """
     opener = gzip.open if is_gzip(path) else open
+    parts: list[Path] = []
     try:
-        with opener(path, "rb") as source, target.open("wb") as out:
+        with opener(path, "rb") as source:
             head = source.read(_SPLIT_PIECE)
             match = _RECORDS_HEAD_BYTES.match(head)
             if not match:
-                return False
-            piece, tail = head[match.end() - 1:], b""
-            while piece:
-                data = tail + piece
-                out.write(data[:-_TAIL])
-                tail = data[-_TAIL:]
-                piece = source.read(_SPLIT_PIECE)
-            end = tail.rstrip()
-            if not end.endswith(b"}") or not end[:-1].rstrip().endswith(b"]"):
-                return False  # cut short, or more than the Records key: the ordinary path decides
-            out.write(end[:-1].rstrip())
+                return []
+            folder.mkdir(parents=True, exist_ok=True)
+            parts.append(folder / f"{path.name}.0.json")
+            out = parts[-1].open("wb")
+            try:
+                pending, written, piece = head[match.end() - 1:], 0, source.read(_SPLIT_PIECE)
+                while piece or len(pending) > _TAIL:
+                    pending += piece
+                    if _NEXT_OBJECT.search(pending):
+                        return []
+                    cut = _EVENT_BOUNDARY.search(pending) if written + len(pending) > part_bytes else None
+                    if cut and cut.start() < len(pending) - _TAIL:
+                        out.write(pending[:cut.start() + 1] + b"]")
+                        out.close()
+                        parts.append(folder / f"{path.name}.{len(parts)}.json")
+                        out = parts[-1].open("wb")
+                        out.write(b"[")
+                        pending, written = pending[cut.start(1):], 1
+                    else:
+                        out.write(pending[:-_TAIL])
+                        written += len(pending) - _TAIL
+                        pending = pending[-_TAIL:]
+                    piece = source.read(_SPLIT_PIECE) if piece else b""
+                end = pending.rstrip()
+                if not end.endswith(b"}") or not end[:-1].rstrip().endswith(b"]"):
+                    return []  # cut short, or more than the Records key: the ordinary path decides
+                out.write(end[:-1].rstrip())
+            finally:
+                out.close()
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise DamagedGzip(f"{path}: corrupt gzip: {exc}") from None
-    return True
+    return parts
 
 
 def head_text(path: Path, size: int = _SNIFF_BYTES) -> str:
