@@ -265,7 +265,7 @@ def _walk(loader: Any, node: Any, prefix: str, path: Path, result: FileSettings)
 
     line = node.start_mark.line + 1
     if not isinstance(node, yaml.MappingNode):
-        where = f"`{prefix}`" if prefix else "the file"
+        where = f"`{prefix.rstrip('.')}`" if prefix else "the file"
         raise UsageError(f"{path}:{line}: {where} must be a mapping of keys to values",
                          hint=f"keys allowed here: {', '.join(_children(prefix))}")
     seen: set[str] = set()
