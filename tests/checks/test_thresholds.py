@@ -92,7 +92,8 @@ def test_assess_passes_thresholds_to_every_check_and_messages_name_the_value() -
 
 
 def test_module_constants_stay_the_defaults() -> None:
-    from cloudwarden.checks import acm, cloudhsm, logs, rds as rds_checks
+    from cloudwarden.checks import acm, cloudhsm, logs
+    from cloudwarden.checks import rds as rds_checks
 
     assert (logs.MIN_RETENTION_DAYS, acm.EXPIRY_WARNING_DAYS, rds_checks.MIN_BACKUP_DAYS,
             cloudhsm.RECENT_BACKUP_DAYS) == (365, 30, 7, 7)
