@@ -203,3 +203,16 @@ def test_config_show_names_each_source(tmp_path: Path, monkeypatch: pytest.Monke
     assert main(["config", "show"]) == 0
     text = capsys.readouterr().out
     assert "* scan.regions" in text and "  thresholds.logs.min_retention_days" in text
+
+
+def test_the_documentation_lists_every_setting_with_its_variable_and_default() -> None:
+    from cloudwarden.core.settings import SETTINGS, show
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
+    rows = {line.split("|")[1].strip(" `"): line for line in doc.splitlines() if line.startswith("| `")}
+    assert set(rows) == {s.key for s in SETTINGS}
+    for setting in SETTINGS:
+        row = rows[setting.key]
+        assert all(f"`{name}`" in row for name in setting.env), row
+        if setting.threshold:
+            assert f"| {show(setting.default)} |" in row, row
