@@ -24,11 +24,10 @@ CHECK = "iam.credentials_unused_45_days"
 @pytest.fixture(autouse=True)
 def _no_ambient_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Neither the developer's environment nor a config file around the checkout leaks into these tests."""
-    import os
+    from cloudwarden.core.settings import CONFIG_ENV, SETTINGS
 
-    for name in list(os.environ):
-        if name.startswith("CLOUDWARDEN_") or name == "AWS_PROFILE":
-            monkeypatch.delenv(name)
+    for name in {CONFIG_ENV, *(env for s in SETTINGS for env in s.env)}:
+        monkeypatch.delenv(name, raising=False)
     (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
 
