@@ -78,7 +78,8 @@ def root_not_used_recently(ctx: CheckContext) -> Iterator[Result]:
     ages = [d for d in (ctx.days_since(u) for u in uses) if d is not None]
     recent = min(ages) if ages else None
     ok = recent is None or recent > ctx.thresholds.iam_root_recent_use_days
-    message = "root user has not been used" if recent is None else f"root user last used {recent} days ago"
+    message = "root user has not been used" if recent is None else \
+        f"root user last used {recent} days ago (needs none in the last {ctx.thresholds.iam_root_recent_use_days} days)"
     yield verdict(ok, "root", message, arn=_root_arn(ctx))
 
 
@@ -99,7 +100,8 @@ def _password_rule(ctx: CheckContext, test: Any, describe: Any) -> Iterator[Resu
 def password_policy_min_length_14(ctx: CheckContext) -> Iterator[Result]:
     minimum = ctx.thresholds.iam_password_min_length
     yield from _password_rule(ctx, lambda p: p.get("MinimumPasswordLength", 0) >= minimum,
-                              lambda p: f"minimum length {p.get('MinimumPasswordLength', 0)}")
+                              lambda p: f"minimum length {p.get('MinimumPasswordLength', 0)} (at least {minimum} "
+                                        "required)")
 
 
 @check("iam.password_policy_reuse_24", resource_type="AWS::IAM::AccountPasswordPolicy",
@@ -109,7 +111,8 @@ def password_policy_min_length_14(ctx: CheckContext) -> Iterator[Result]:
 def password_policy_reuse_24(ctx: CheckContext) -> Iterator[Result]:
     remembered = ctx.thresholds.iam_password_reuse_prevention
     yield from _password_rule(ctx, lambda p: p.get("PasswordReusePrevention", 0) >= remembered,
-                              lambda p: f"reuse prevention remembers {p.get('PasswordReusePrevention', 0)} passwords")
+                              lambda p: f"reuse prevention remembers {p.get('PasswordReusePrevention', 0)} passwords "
+                                        f"(at least {remembered} required)")
 
 
 _CLASSES = ("RequireUppercaseCharacters", "RequireLowercaseCharacters", "RequireNumbers", "RequireSymbols")
@@ -136,8 +139,9 @@ def password_policy_complexity(ctx: CheckContext) -> Iterator[Result]:
 def password_policy_max_age_90(ctx: CheckContext) -> Iterator[Result]:
     longest = ctx.thresholds.iam_password_max_age_days
     yield from _password_rule(ctx, lambda p: 0 < p.get("MaxPasswordAge", 0) <= longest,
-                              lambda p: f"passwords expire after {p['MaxPasswordAge']} days"
-                              if p.get("MaxPasswordAge") else "passwords never expire")
+                              lambda p: (f"passwords expire after {p['MaxPasswordAge']} days"
+                                         if p.get("MaxPasswordAge") else "passwords never expire")
+                              + f" (at most {longest} allowed)")
 
 
 @check("iam.user_console_mfa_enabled", resource_type="AWS::IAM::User", datasets=[REPORT],
@@ -192,7 +196,7 @@ def access_keys_rotated_90_days(ctx: CheckContext) -> Iterator[Result]:
         for n in row.active_keys:
             age = ctx.days_since(row.key(n).last_rotated)
             yield verdict(age is not None and age <= oldest, f"{row.user}/key{n}",
-                          f"active access key {n} is {age} days old", arn=row.arn)
+                          f"active access key {n} is {age} days old (at most {oldest} allowed)", arn=row.arn)
 
 
 @check("iam.user_single_active_access_key", resource_type="AWS::IAM::User", datasets=[REPORT],
