@@ -75,6 +75,9 @@ def _command_modules() -> list[Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    from cloudwarden.cli._config import install
+
+    layers = install(parser)  # --config; options a config file or variable may set (docs/configuration.md)
     args = parser.parse_args(argv)
     debug = bool(getattr(args, "debug", False))
     logging.basicConfig(
@@ -91,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     _owner_only_files()
     try:
+        layers.apply(args)
         code = handler(args)
         sys.stdout.flush()
         return code

@@ -164,7 +164,10 @@ def run_assess(args: argparse.Namespace) -> int:
 
 def report(snapshot: Snapshot, args: argparse.Namespace, checks: list[Any] | None = None) -> int:
     checks = checks if checks is not None else select_checks(args.checks, args.skip_checks)
-    assessment = assess(snapshot, checks, getattr(args, "rule_set", None))
+    assessment = assess(snapshot, checks, getattr(args, "rule_set", None),
+                        thresholds=getattr(args, "thresholds", None))  # from a config file (cli/_config.py)
+    if getattr(args, "settings", None):
+        assessment.sections["settings"] = args.settings  # the file read and the non-default settings
     _weekly.add_views(assessment, snapshot)
     _weekly.record_history(args, assessment)
     redactor = IdentifierRedactor() if getattr(args, "redact", False) else None

@@ -79,6 +79,20 @@ class FileProblem:
 
 
 @dataclass
+class SkippedFile:
+    """A file whose records are (all or partly) not CloudTrail events, or that held none."""
+
+    path: str
+    records: int  # JSON records read from it
+    rejected: int  # of those, without eventTime, eventName or eventSource
+    reason: str
+
+    @property
+    def stored(self) -> int:
+        return self.records - self.rejected
+
+
+@dataclass
 class IngestReport:
     files_found: int = 0
     files_ingested: int = 0
@@ -86,6 +100,8 @@ class IngestReport:
     events: int = 0
     rejected: int = 0  # records that are not CloudTrail events (no eventTime, eventName or eventSource)
     problems: list[FileProblem] = field(default_factory=list)
+    # Files with records that are not CloudTrail events (named one by one), or with no record at all.
+    not_cloudtrail: list[SkippedFile] = field(default_factory=list)
     seconds: float = 0.0
     first_event: datetime | None = None  # time range of the events this ingest added
     last_event: datetime | None = None
@@ -94,9 +110,17 @@ class IngestReport:
     def bad_items(self) -> int:
         return sum(problem.bad_items for problem in self.problems)
 
+    @property
+    def skipped_files(self) -> list[str]:
+        """Files read this run that added no event: not CloudTrail, empty, or unreadable."""
+        skipped = [f.path for f in self.not_cloudtrail if f.stored == 0]
+        skipped += [p.path for p in self.problems if p.events_kept == 0 and p.path not in skipped]
+        return skipped
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["bad_items"] = self.bad_items
+        data["files_skipped"] = len(self.skipped_files)
         return data
 
 
@@ -171,6 +195,45 @@ def _copy(connection: duckdb.DuckDBPyConnection, reader: str, staging: Path) -> 
     return int(row[0]) if row else 0
 
 
+def _file_counts(connection: duckdb.DuckDBPyConnection, source: SourceFile) -> tuple[int, int]:
+    """(records, records that are not CloudTrail events) of one file, by the rule the COPY applies."""
+    path = source.local_path
+    reader = _reader_sql([path], parsing.sniff(path), parsing.is_gzip(path))
+    select_list, inner = normalise_sql("raw.t")
+    row = connection.execute(
+        "SELECT count(*), count(*) FILTER (WHERE event_name IS NULL OR event_source IS NULL OR event_time IS NULL) "
+        f"FROM (SELECT {select_list} FROM (SELECT {inner} FROM ({reader}) AS raw) AS parsed)").fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def _skipped(source: SourceFile, records: int, rejected: int) -> SkippedFile | None:
+    if records == 0:
+        return SkippedFile(source.key, 0, 0, "no records: the file holds no JSON record")
+    if rejected == 0:
+        return None
+    if rejected == records:
+        return SkippedFile(source.key, records, rejected, f"not CloudTrail: none of its {records:,} record(s) "
+                           "has eventTime, eventName and eventSource")
+    return SkippedFile(source.key, records, rejected, f"{rejected:,} of {records:,} records are not CloudTrail "
+                       "events (no eventTime, eventName or eventSource) and were left out")
+
+
+def _attribute(connection: duckdb.DuckDBPyConnection, batch: Sequence[SourceFile], events: int, rejected: int,
+               report: IngestReport) -> None:
+    """Name the files behind a batch's rejected records (or a batch that held no record): a recount,
+    file by file, only for such batches, so that a clean ingest reads every file once."""
+    if not rejected and events:
+        return
+    if len(batch) == 1:
+        counts = [(batch[0], events, rejected)]
+    else:
+        counts = [(source, *_file_counts(connection, source)) for source in batch]
+    for source, records, bad in counts:
+        skipped = _skipped(source, records, bad)
+        if skipped:
+            report.not_cloudtrail.append(skipped)
+
+
 def _load_files(connection: duckdb.DuckDBPyConnection, files: Sequence[SourceFile], staging: Path) -> int:
     """One COPY per (format, compression) group; raises duckdb.Error if any file is bad."""
     groups: dict[tuple[str, bool], list[Path]] = {}
@@ -218,6 +281,10 @@ def _salvage_file(connection: duckdb.DuckDBPyConnection, source: SourceFile, sto
                                                  _power_of_two_limit(longest + 1)), staging)
             lines.unlink()
         rejected = store.publish(staging)
+        # A file with no readable record at all is reported below as a damaged file instead.
+        skipped = _skipped(source, kept, rejected) if rescued.events or not rescued.error else None
+        if skipped:
+            report.not_cloudtrail.append(skipped)
         kept -= rejected
         report.rejected += rejected
     except duckdb.OutOfMemoryException as exc:
@@ -250,14 +317,15 @@ def _ingest_batch(connection: duckdb.DuckDBPyConnection, batch: Sequence[SourceF
         store.discard(staging)
         _retry_batch(connection, batch, store, report)
         return
-    _commit_batch(batch, staging, events, store, report)
+    _commit_batch(connection, batch, staging, events, store, report)
 
 
-def _commit_batch(batch: Sequence[SourceFile], staging: Path, events: int, store: Store,
-                  report: IngestReport) -> None:
+def _commit_batch(connection: duckdb.DuckDBPyConnection, batch: Sequence[SourceFile], staging: Path, events: int,
+                  store: Store, report: IngestReport) -> None:
     rejected = store.publish(staging)
     report.events += events - rejected
     report.rejected += rejected
+    _attribute(connection, batch, events, rejected, report)
     for source in batch:
         store.record(source, None)
 
@@ -352,7 +420,7 @@ def ingest(sources: Sequence[str], store_dir: Path, progress: Progress | None = 
                 store.discard(staging)
                 raise
             else:
-                _commit_batch(batch, staging, events, store, report)
+                _commit_batch(connection, batch, staging, events, store, report)
             store.save_manifest()
             for item in batch:
                 if item.key.startswith("s3://"):
