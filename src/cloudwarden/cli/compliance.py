@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from cloudwarden.compliance import ComplianceReport, coverage, evaluate, framework, frameworks
 from cloudwarden.compliance.render import coverage_markdown, report_text
