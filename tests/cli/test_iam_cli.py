@@ -138,6 +138,22 @@ def test_json_lines_batch_goes_on_after_a_malformed_line(
     )
 
 
+def test_json_lines_batch_goes_on_after_a_line_nested_too_deeply(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "deep.jsonl"
+    deep = '{"policies": {"identity": [' + "[" * 50_000 + "]" * 50_000 + "]}}"
+    path.write_text("\n".join([json.dumps(ALLOWING), deep, json.dumps(DENYING)]))
+    code, results, err = run(["iam", "evaluate", str(path)], capsys)
+    assert code == 2
+    assert [r["decision"] for r in results] == ["Allow", "ExplicitDeny"]
+    assert err.strip() == f"cloudwarden: error: {path}:2: $: JSON nested too deeply to decode"
+    alone = tmp_path / "deep.json"
+    alone.write_text(deep)
+    code, results, err = run(["iam", "evaluate", str(alone)], capsys)
+    assert code == 2 and results == [] and "nested too deeply" in err
+
+
 def test_directory_one_result_per_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "a.json").write_text(json.dumps(ALLOWING))
     (tmp_path / "b.json").write_text(json.dumps(MALFORMED))

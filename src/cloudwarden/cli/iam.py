@@ -116,10 +116,12 @@ def _parse_text(text: str, label: str) -> Iterator[tuple[str, Any]]:
     try:
         yield label, json.loads(text)
         return
-    except ValueError as whole_error:
+    except (ValueError, RecursionError) as whole_error:
         lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
         if len(lines) <= 1:
-            yield label, InputError(f"$: not valid JSON ({whole_error})")
+            reason = "JSON nested too deeply to decode" if isinstance(whole_error, RecursionError) else \
+                f"not valid JSON ({whole_error})"
+            yield label, InputError(f"$: {reason}")
             return
     for number, line in lines:
         line_label = f"{label}:{number}"
@@ -127,6 +129,8 @@ def _parse_text(text: str, label: str) -> Iterator[tuple[str, Any]]:
             yield line_label, json.loads(line)
         except ValueError as error:
             yield line_label, InputError(f"$: not valid JSON ({error})")
+        except RecursionError:
+            yield line_label, InputError("$: JSON nested too deeply to decode")
 
 
 def _account(path: str) -> tuple[Snapshot, Account]:
