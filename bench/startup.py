@@ -1,0 +1,90 @@
+"""Start-up time of the command line: whole processes, as a user runs them.
+
+Times `cloudwarden iam evaluate` on one request (the issue's target: under 0.3 s), a bare
+interpreter for reference, and `cloudwarden --help` (which still loads every command module), then
+prints the slowest imports of `iam evaluate` from `python -X importtime`. Uses hyperfine when it is
+installed, else runs each command N times and prints min / median. Run:
+
+    PYTHONPATH=src .venv/bin/python bench/startup.py [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REQUEST = {
+    "policies": {"identity": [{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket-a/*"}]}]},
+    "request": {"principal": "arn:aws:iam::111111111111:user/alice", "action": "s3:GetObject",
+                "resource": "arn:aws:s3:::bucket-a/report.csv"},
+}
+
+
+def _time(argv: list[str], runs: int, env: dict[str, str]) -> list[float]:
+    subprocess.run(argv, env=env, capture_output=True, check=False)  # warm the file cache
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, env=env, capture_output=True, check=False)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _importtime(argv: list[str], env: dict[str, str], top: int) -> list[tuple[int, str]]:
+    done = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], env=env, capture_output=True,
+                          text=True, check=False)
+    rows = []
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = line[len("import time:"):].split("|")
+            if cumulative.strip().isdigit() and not name.startswith("   "):  # top-level imports only
+                rows.append((int(cumulative), name.strip()))
+    return sorted(rows, reverse=True)[:top]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    with tempfile.TemporaryDirectory() as tmp:
+        request = Path(tmp) / "request.json"
+        request.write_text(json.dumps(REQUEST))
+        commands = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "cloudwarden iam evaluate request.json": [sys.executable, "-m", "cloudwarden", "iam",
+                                                      "evaluate", str(request)],
+            "cloudwarden --help": [sys.executable, "-m", "cloudwarden", "--help"],
+        }
+        print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; runs: {args.runs}")
+        hyperfine = shutil.which("hyperfine")
+        for label, argv in commands.items():
+            if hyperfine:
+                out = Path(tmp) / "hf.json"
+                subprocess.run([hyperfine, "-N", "-w", "1", "-r", str(args.runs), "--export-json",
+                                str(out), subprocess.list2cmdline(argv)], env=env, capture_output=True,
+                               check=True)
+                result = json.loads(out.read_text())["results"][0]
+                times = result["times"]
+            else:
+                times = _time(argv, args.runs, env)
+            print(f"{label:40s} min {min(times):.3f} s  median {statistics.median(times):.3f} s"
+                  f"  max {max(times):.3f} s")
+        print("\nslowest top-level imports of `iam evaluate` (cumulative, ms):")
+        for micro, name in _importtime(commands["cloudwarden iam evaluate request.json"], env, 8):
+            print(f"  {micro / 1000:7.1f}  {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
