@@ -82,8 +82,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
             status = EXIT_INPUT
             sys.stderr.write(f"cloudwarden: error: {label}: {error.message}\n")
             continue
+        # No flush a line: a terminal is line-buffered anyway, a pipe gets whole blocks (main flushes).
         sys.stdout.write(json.dumps(result) + "\n")
-        sys.stdout.flush()
     return status
 
 
