@@ -6,7 +6,8 @@ permissions (it must get an edge labelled with the path id) and one near-miss ac
 allowed all but that one (it must not get that edge). Every resource the existing-resource paths act
 on runs with the one administrator role; the rest of the principals are filler users with a
 harmless policy; the principal-modification paths have their targets (an administrators group, a
-plain role that trusts the account, a group of its own for each group path). Prints paths found,
+plain role that trusts the account, a plain user, a group of its own for each group path), each
+actor allowed on its target only. Prints paths found,
 missed, false positives and the time to load the account and build the graph. The account is built
 in memory as a snapshot (not on moto); bench/pmapper_compare.py puts the same IAM data on a moto
 server and runs cloudwarden and PMapper on it. Run:
@@ -37,9 +38,9 @@ def _arn(kind: str, name: str) -> str:
     return f"arn:aws:iam::{ACCT}:{kind}/{name}"
 
 
-def _policy(name: str, actions: list[str]) -> dict[str, Any]:
+def _policy(name: str, actions: list[str], resources: list[str] | None = None) -> dict[str, Any]:
     document = {"Version": V, "Statement": [{"Effect": "Allow", "Action": actions or ["s3:ListAllMyBuckets"],
-                                              "Resource": "*"}]}
+                                              "Resource": resources or "*"}]}
     return {"Arn": _arn("policy", name), "PolicyName": name, "PolicyVersionList": [
         {"VersionId": "v1", "IsDefaultVersion": True, "Document": urllib.parse.quote(json.dumps(document))}]}
 
@@ -53,6 +54,30 @@ def _principal(kind: str, name: str, policy: str, groups: list[str] | None = Non
                                           "Action": "sts:AssumeRole"}]}
     return {"RoleName": name, "Arn": _arn("role", name), "AssumeRolePolicyDocument": trust, "RolePolicyList": [],
             "AttachedManagedPolicies": attached, "InstanceProfileList": []}
+
+
+def _scope(spec: pf.PathSpec, kind: str, name: str) -> list[str] | None:
+    """What a principal-modification actor may change: its own target only (None: every resource).
+
+    Allowed on `*`, each such actor could change every principal of the account (it would be an
+    administrator many times over, and the graph would hold an edge to every user or role).
+    """
+    mechanism = spec.mechanism
+    if mechanism in (pf.SELF_PUT, pf.SELF_ATTACH):
+        return [_arn(kind, name)]
+    if mechanism == pf.SELF_VERSION:
+        return [_arn("policy", name)]
+    if mechanism in (pf.GROUP_PUT, pf.GROUP_ATTACH):
+        return [_arn("group", f"group-{name}")]
+    if mechanism == pf.JOIN_GROUP:
+        return [_arn("group", "admins"), _arn(kind, name)]
+    if mechanism == pf.USER_MODIFY:
+        return [_arn("user", "plain-user")]
+    if mechanism == pf.RETRUST:
+        return [ROLE]
+    if mechanism in (pf.ROLE_MODIFY_ASSUME, pf.ROLE_MODIFY_RETRUST):
+        return [_arn("role", "plain-role"), _arn("policy", "plain-role")]
+    return None
 
 
 def generate(principals: int) -> tuple[Snapshot, Links, dict[str, tuple[str, bool]]]:
@@ -73,8 +98,10 @@ def generate(principals: int) -> tuple[Snapshot, Links, dict[str, tuple[str, boo
                                      "AttachedManagedPolicies": [{"PolicyArn": ADMIN_POLICY}]}]
     account_trust = {"Version": V, "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCT}:root"},
                                                   "Action": "sts:AssumeRole"}]}
-    roles.append(_principal("role", "plain-role", "filler") | {"AssumeRolePolicyDocument": account_trust})
-    policies = [_policy("AdministratorAccess", ["*"]) | {"Arn": ADMIN_POLICY}, _policy("filler", [])]
+    roles.append(_principal("role", "plain-role", "plain-role") | {"AssumeRolePolicyDocument": account_trust})
+    users.append(_principal("user", "plain-user", "filler"))
+    policies = [_policy("AdministratorAccess", ["*"]) | {"Arn": ADMIN_POLICY}, _policy("filler", []),
+                _policy("plain-role", [])]
     truth: dict[str, tuple[str, bool]] = {}
     for spec in pf.PATHS:
         needed = list(spec.actions) + (["iam:PassRole"] if spec.mechanism == pf.PASS_NEW else [])
@@ -82,7 +109,7 @@ def generate(principals: int) -> tuple[Snapshot, Links, dict[str, tuple[str, boo
         kind = "role" if spec.mechanism in (pf.SELF_PUT, pf.SELF_ATTACH) and spec.link == "role" else "user"
         for drop in ["", *needed]:
             name = f"{spec.id}-{'hit' if not drop else 'miss-' + drop.replace(':', '-')}"
-            policies.append(_policy(name, [a for a in needed if a != drop]))
+            policies.append(_policy(name, [a for a in needed if a != drop], _scope(spec, kind, name)))
             member: list[str] = []
             if spec.mechanism in (pf.GROUP_PUT, pf.GROUP_ATTACH):  # a plain group of its own to change
                 member = [f"group-{name}"]
