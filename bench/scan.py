@@ -176,6 +176,8 @@ def main() -> int:
                         help="instead of --scale: an account of one shape (large: 5,000 users and roles, "
                              "2,000 buckets, 10,000 security-group rules)")
     parser.add_argument("--format", default="json", help="report formats the scan writes (e.g. all); sizes printed")
+    parser.add_argument("--keep", type=Path, help="write the report and snapshot into this folder and keep them "
+                        "(to profile `cloudwarden assess` on them afterwards)")
     args = parser.parse_args()
     os.environ.update(DEMO_CREDENTIALS)
     # The seed attaches no AWS-managed policy; loading moto's 1,500 of them would only add payload.
@@ -188,7 +190,7 @@ def main() -> int:
             resources = sum(seed_iam(endpoint, c) + sum(seed_region(endpoint, r, c) for r in REGIONS)
                             for c in range(args.scale))
         seeded = time.perf_counter() - started
-        result = run_scan(endpoint, Path(tmp) / "report", args.format)
+        result = run_scan(endpoint, args.keep or Path(tmp) / "report", args.format)
     label = f"shape {args.shape}" if args.shape else f"scale {args.scale}"
     print(f"load average     {os.getloadavg()[0]:.2f} (1 min) at the end of the scan")
     print(f"{label}: {resources} resources seeded in {seeded:.1f} s (not timed below)")

@@ -18,6 +18,7 @@ from cloudwarden.checks.registry import CheckDef, CheckMeta, Result, load_all_ch
 from cloudwarden.core.enums import Status
 from cloudwarden.core.errors import UsageError
 from cloudwarden.core.findings import Finding
+from cloudwarden.core.settings import Thresholds
 from cloudwarden.inventory.enrich import enrich
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Gap, Snapshot
 from cloudwarden.suppress import RuleSet, tag_index
@@ -69,11 +70,11 @@ def select_checks(only: Iterable[str] | None = None, skip: Iterable[str] | None 
 
 
 def assess(snapshot: Snapshot, checks: list[CheckDef] | None = None, suppressions: RuleSet | None = None,
-           today: date | None = None) -> Assessment:
+           today: date | None = None, thresholds: Thresholds | None = None) -> Assessment:
     checks = checks if checks is not None else select_checks()
     findings: list[Finding] = []
     empty: list[str] = []
-    shared = AssessmentContext(snapshot)  # the engines' analyses, built once for all checks
+    shared = AssessmentContext(snapshot, thresholds)  # the engines' analyses, built once for all checks
     for check_def in checks:
         produced = run_check(check_def, snapshot, shared)
         if not produced:

@@ -57,3 +57,22 @@ def test_wheel_installs_in_a_fresh_venv_and_runs(dists: Path, tmp_path: Path) ->
     assert run.stdout.strip() == f"cloudwarden {__version__}"
     helped = subprocess.run(["cloudwarden", "checks", "--help"], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert helped.returncode == 0, helped.stderr
+
+
+def test_wheel_requires_no_test_or_demo_package_and_bounds_each_dependency(dists: Path) -> None:
+    import re
+    import zipfile
+
+    (wheel,) = dists.glob("cloudwarden-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        lines = archive.read(metadata).decode().splitlines()
+    requires = [line.split(":", 1)[1].strip() for line in lines if line.startswith("Requires-Dist:")]
+    unconditional = [r for r in requires if "extra ==" not in r]
+    names = {re.split(r"[\s<>=!~\[;]", r, maxsplit=1)[0].lower() for r in unconditional}
+    assert names and not names & {"moto", "pytest", "pytest-xdist", "hypothesis", "playwright", "ruff", "mypy",
+                                  "flask", "werkzeug", "pyspark", "policy-sentry", "cfn-lint"}, names
+    for requirement in unconditional:
+        assert ">=" in requirement and "<" in requirement.replace("<=", ""), requirement
+    demo = [r for r in requires if "extra == \"demo\"" in r]
+    assert any(r.lower().startswith("moto") for r in demo), requires

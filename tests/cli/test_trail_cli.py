@@ -88,9 +88,10 @@ def test_timeline_unknown_name_is_an_input_error(store: Path, capsys: pytest.Cap
 def test_ingest_reports_rejected_records(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "app.jsonl"
     source.write_text('{"level": "info", "msg": "not an AWS event"}\n')
-    assert main(["trail", "ingest", str(source), "--store", str(tmp_path / "s"), "--format", "json"]) == 0
+    # Nothing stored: exit 2 (tests/cli/test_trail_ingest_skips.py has the per-file report).
+    assert main(["trail", "ingest", str(source), "--store", str(tmp_path / "s"), "--format", "json"]) == 2
     report = json.loads(capsys.readouterr().out)
-    assert (report["events"], report["rejected"]) == (0, 1)
+    assert (report["events"], report["rejected"], report["files_skipped"]) == (0, 1, 1)
 
 
 def test_rules_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:

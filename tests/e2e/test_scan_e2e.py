@@ -69,3 +69,29 @@ def test_region_not_enabled_is_reported_and_the_scan_goes_on(
     assert nowhere and all(f["status"] == "UNKNOWN" for f in nowhere)
     assert all("not enabled" in f["message"] for f in nowhere)
     assert any(f["region"] == "us-east-1" and f["status"] == "FAIL" for f in document["findings"])
+
+
+def test_scan_redact_masks_every_report_and_keeps_the_snapshot_private(
+        demo_account: Plan, moto_url: str, tmp_path: Path) -> None:
+    import re
+
+    out = tmp_path / "shared"
+    result = run_cli("scan", "--endpoint-url", moto_url, "--regions", ",".join(DEMO_REGIONS), "--out", str(out),
+                     "--format", "all", "--compliance", "cis-aws-7.0", "--redact")
+    assert result.returncode == 0, result.stderr
+    written = sorted(p.name for p in out.iterdir())
+    assert "findings.json" in written and "report.html" in written and "account.snapshot" not in written
+    assert any(name.startswith("compliance-") for name in written)
+    twelve_digits = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+    for path in out.iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert not twelve_digits.search(text), (path.name, twelve_digits.search(text))
+    assert ":account-1:" in (out / "findings.json").read_text()  # ARNs keep their shape, not their account
+    assert not twelve_digits.search(result.stdout)
+    assert "account account-1" in result.stdout
+    # The snapshot, unmasked, sits beside the shared folder, so nothing collected is lost.
+    private = tmp_path / "shared-private" / "account.snapshot"
+    assert private.exists() and str(private) in result.stderr
+    reassessed = run_cli("assess", str(private), "--format", "json")
+    assert len(json.loads(reassessed.stdout)["findings"]) == len(
+        json.loads((out / "findings.json").read_text())["findings"])

@@ -11,11 +11,12 @@ from typing import Any
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.settings import DEFAULT_THRESHOLDS
 
 CERTS, CERT = "acm.certificates", "acm.certificate"
 RESOURCE = "AWS::CertificateManager::Certificate"
 DOC = "https://docs.aws.amazon.com/acm/latest/userguide/"
-EXPIRY_WARNING_DAYS = 30
+EXPIRY_WARNING_DAYS = DEFAULT_THRESHOLDS.acm_expiry_warning_days  # in force: ctx.thresholds
 WEAK_RSA = {"RSA_1024"}
 
 
@@ -52,7 +53,7 @@ def certificate_not_expiring(ctx: CheckContext) -> Iterator[Result]:
             yield _result(False, cert, "issued certificate without an expiry date", region)
             continue
         left = -days
-        ok = left > EXPIRY_WARNING_DAYS
+        ok = left > ctx.thresholds.acm_expiry_warning_days
         yield _result(ok, cert, f"expired {days} day(s) ago" if left < 0 else f"expires in {left} day(s)", region)
 
 

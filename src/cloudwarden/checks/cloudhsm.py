@@ -12,12 +12,13 @@ from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.net import OPEN_TO_ALL
+from cloudwarden.core.settings import DEFAULT_THRESHOLDS
 from cloudwarden.inventory.views.ec2 import Ec2View
 
 CLUSTERS, BACKUPS, GROUPS = "cloudhsm.clusters", "cloudhsm.backups", "ec2.security_groups"
 RESOURCE = "AWS::CloudHSM::Cluster"
 DOC = "https://docs.aws.amazon.com/cloudhsm/latest/userguide/"
-RECENT_BACKUP_DAYS = 7
+RECENT_BACKUP_DAYS = DEFAULT_THRESHOLDS.cloudhsm_recent_backup_days  # in force: ctx.thresholds
 
 
 def _clusters(ctx: CheckContext) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -45,6 +46,7 @@ def cluster_multi_az(ctx: CheckContext) -> Iterator[Result]:
        cli="aws cloudhsmv2 modify-cluster --cluster-id <CLUSTER_ID> --backup-retention-policy Type=DAYS,Value=90",
        doc=DOC + "manage-backups.html")
 def backup_retention(ctx: CheckContext) -> Iterator[Result]:
+    recent = ctx.thresholds.cloudhsm_recent_backup_days
     for region, cluster in _clusters(ctx):
         with ctx.resource(str(cluster["ClusterId"]), region):
             backups = [b for b in ctx.get(BACKUPS, region) or []
@@ -52,8 +54,8 @@ def backup_retention(ctx: CheckContext) -> Iterator[Result]:
             ages = [d for d in (ctx.days_since(b.get("CreateTimestamp")) for b in backups) if d is not None]
             policy = cluster.get("BackupRetentionPolicy") or {}
             problems = [] if policy.get("Value") else ["no backup retention policy"]
-            if not ages or min(ages) > RECENT_BACKUP_DAYS:
-                problems.append(f"no READY backup in the last {RECENT_BACKUP_DAYS} days")
+            if not ages or min(ages) > recent:
+                problems.append(f"no READY backup in the last {recent} days")
             yield _result(not problems, cluster, "; ".join(problems) if problems else
                           f"retention {policy.get('Value')} {str(policy.get('Type', '')).lower()}, last backup "
                           f"{min(ages)} day(s) ago", region)

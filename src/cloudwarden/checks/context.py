@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from cloudwarden.core.arn import build_arn
+from cloudwarden.core.settings import DEFAULT_THRESHOLDS, Thresholds
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
 from cloudwarden.inventory.views import PerRegion
 
@@ -32,8 +33,10 @@ class Skipped:
 class AssessmentContext:
     """One per assessment: what every check of it may share, built once (the engines' analyses)."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, thresholds: Thresholds | None = None) -> None:
         self.snapshot = snapshot
+        # The numbers checks compare with (key age, log retention ...): a config file's, or the defaults.
+        self.thresholds = thresholds or DEFAULT_THRESHOLDS
         self._memo: dict[str, Any] = {}
 
     def memo(self, key: str, build: Callable[[Snapshot], T]) -> T:
@@ -51,7 +54,8 @@ class CheckContext:
     def __init__(self, snapshot: Snapshot, assessment: AssessmentContext | None = None) -> None:
         self.snapshot = snapshot
         self.assessment = assessment if assessment is not None and assessment.snapshot is snapshot \
-            else AssessmentContext(snapshot)
+            else AssessmentContext(snapshot, assessment.thresholds if assessment is not None else None)
+        self.thresholds = self.assessment.thresholds
         self.account_id = snapshot.account_id
         self.partition = snapshot.partition
         self.regions = list(snapshot.regions)

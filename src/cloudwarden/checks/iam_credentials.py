@@ -77,8 +77,9 @@ def root_not_used_recently(ctx: CheckContext) -> Iterator[Result]:
     uses = [row.password_last_used, row.key(1).last_used, row.key(2).last_used]
     ages = [d for d in (ctx.days_since(u) for u in uses) if d is not None]
     recent = min(ages) if ages else None
-    ok = recent is None or recent > 90
-    message = "root user has not been used" if recent is None else f"root user last used {recent} days ago"
+    ok = recent is None or recent > ctx.thresholds.iam_root_recent_use_days
+    message = "root user has not been used" if recent is None else \
+        f"root user last used {recent} days ago (needs none in the last {ctx.thresholds.iam_root_recent_use_days} days)"
     yield verdict(ok, "root", message, arn=_root_arn(ctx))
 
 
@@ -97,8 +98,10 @@ def _password_rule(ctx: CheckContext, test: Any, describe: Any) -> Iterator[Resu
        cli="aws iam update-account-password-policy --minimum-password-length 14",
        doc=IAM_DOC + "id_credentials_passwords_account-policy.html")
 def password_policy_min_length_14(ctx: CheckContext) -> Iterator[Result]:
-    yield from _password_rule(ctx, lambda p: p.get("MinimumPasswordLength", 0) >= 14,
-                              lambda p: f"minimum length {p.get('MinimumPasswordLength', 0)}")
+    minimum = ctx.thresholds.iam_password_min_length
+    yield from _password_rule(ctx, lambda p: p.get("MinimumPasswordLength", 0) >= minimum,
+                              lambda p: f"minimum length {p.get('MinimumPasswordLength', 0)} (at least {minimum} "
+                                        "required)")
 
 
 @check("iam.password_policy_reuse_24", resource_type="AWS::IAM::AccountPasswordPolicy",
@@ -106,8 +109,10 @@ def password_policy_min_length_14(ctx: CheckContext) -> Iterator[Result]:
        cli="aws iam update-account-password-policy --password-reuse-prevention 24",
        doc=IAM_DOC + "id_credentials_passwords_account-policy.html")
 def password_policy_reuse_24(ctx: CheckContext) -> Iterator[Result]:
-    yield from _password_rule(ctx, lambda p: p.get("PasswordReusePrevention", 0) >= 24,
-                              lambda p: f"reuse prevention remembers {p.get('PasswordReusePrevention', 0)} passwords")
+    remembered = ctx.thresholds.iam_password_reuse_prevention
+    yield from _password_rule(ctx, lambda p: p.get("PasswordReusePrevention", 0) >= remembered,
+                              lambda p: f"reuse prevention remembers {p.get('PasswordReusePrevention', 0)} passwords "
+                                        f"(at least {remembered} required)")
 
 
 _CLASSES = ("RequireUppercaseCharacters", "RequireLowercaseCharacters", "RequireNumbers", "RequireSymbols")
@@ -132,9 +137,11 @@ def password_policy_complexity(ctx: CheckContext) -> Iterator[Result]:
        cli="aws iam update-account-password-policy --max-password-age 90",
        doc=IAM_DOC + "id_credentials_passwords_account-policy.html")
 def password_policy_max_age_90(ctx: CheckContext) -> Iterator[Result]:
-    yield from _password_rule(ctx, lambda p: 0 < p.get("MaxPasswordAge", 0) <= 90,
-                              lambda p: f"passwords expire after {p['MaxPasswordAge']} days"
-                              if p.get("MaxPasswordAge") else "passwords never expire")
+    longest = ctx.thresholds.iam_password_max_age_days
+    yield from _password_rule(ctx, lambda p: 0 < p.get("MaxPasswordAge", 0) <= longest,
+                              lambda p: (f"passwords expire after {p['MaxPasswordAge']} days"
+                                         if p.get("MaxPasswordAge") else "passwords never expire")
+                              + f" (at most {longest} allowed)")
 
 
 @check("iam.user_console_mfa_enabled", resource_type="AWS::IAM::User", datasets=[REPORT],
@@ -157,9 +164,10 @@ def user_console_mfa_enabled(ctx: CheckContext) -> Iterator[Result]:
        cli="aws iam update-access-key --user-name USER --access-key-id KEY --status Inactive",
        doc=IAM_DOC + "id_credentials_finding-unused.html")
 def credentials_unused_45_days(ctx: CheckContext) -> Iterator[Result]:
+    days = ctx.thresholds.iam_credentials_unused_days
     for row in _users(ctx):
-        stale = _stale_credentials(ctx, row, 45)
-        yield verdict(not stale, row.user, "; ".join(stale) or "every active credential used in the last 45 days",
+        stale = _stale_credentials(ctx, row, days)
+        yield verdict(not stale, row.user, "; ".join(stale) or f"every active credential used in the last {days} days",
                       arn=row.arn)
 
 
@@ -183,11 +191,12 @@ def _stale_credentials(ctx: CheckContext, row: CredentialRow, days: int) -> list
        cli="aws iam create-access-key --user-name USER",
        doc=IAM_DOC + "id_credentials_access-keys.html#rotating_access_keys_console")
 def access_keys_rotated_90_days(ctx: CheckContext) -> Iterator[Result]:
+    oldest = ctx.thresholds.iam_access_key_max_age_days
     for row in _users(ctx):
         for n in row.active_keys:
             age = ctx.days_since(row.key(n).last_rotated)
-            yield verdict(age is not None and age <= 90, f"{row.user}/key{n}",
-                          f"active access key {n} is {age} days old", arn=row.arn)
+            yield verdict(age is not None and age <= oldest, f"{row.user}/key{n}",
+                          f"active access key {n} is {age} days old (at most {oldest} allowed)", arn=row.arn)
 
 
 @check("iam.user_single_active_access_key", resource_type="AWS::IAM::User", datasets=[REPORT],

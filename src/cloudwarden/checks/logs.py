@@ -13,11 +13,12 @@ from cloudwarden.checks._public import public_actions
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.settings import DEFAULT_THRESHOLDS
 
 GROUPS = "logs.log_groups"
 POLICIES = "logs.resource_policies"
 DOC = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/"
-MIN_RETENTION_DAYS = 365
+MIN_RETENTION_DAYS = DEFAULT_THRESHOLDS.logs_min_retention_days  # in force: ctx.thresholds
 # Writing into, or reading out of, the account's log groups.
 LOGS_ACTIONS = ("logs:PutLogEvents", "logs:CreateLogStream", "logs:GetLogEvents", "logs:FilterLogEvents",
                 "logs:DeleteLogGroup")
@@ -33,12 +34,14 @@ def _group_verdict(ok: bool, region: str, group: dict[str, Any], message: str) -
        cli="aws logs put-retention-policy --log-group-name GROUP --retention-in-days 365",
        doc=DOC + "Working-with-log-groups-and-streams.html#SettingLogRetention")
 def log_group_retention(ctx: CheckContext) -> Iterator[Result]:
+    minimum = ctx.thresholds.logs_min_retention_days
     for region, group in ctx.each(GROUPS):
         days = group.get("retentionInDays")
         if days is None:
             yield _group_verdict(True, region, group, "retention: never expires")
         else:
-            yield _group_verdict(int(days) >= MIN_RETENTION_DAYS, region, group, f"retention: {days} days")
+            yield _group_verdict(int(days) >= minimum, region, group, f"retention: {days} days"
+                                 + ("" if int(days) >= minimum else f" (fewer than {minimum})"))
 
 
 @check("logs.log_group_kms_encryption", resource_type="AWS::Logs::LogGroup", datasets=[GROUPS],

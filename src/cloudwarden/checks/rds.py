@@ -12,6 +12,7 @@ from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.kinds import KINDS, Outcome, flag
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.settings import DEFAULT_THRESHOLDS
 from cloudwarden.inventory.views import PerRegion
 from cloudwarden.inventory.views.rds import Database, DbSnapshot, RdsView
 
@@ -21,7 +22,8 @@ INSTANCE = KINDS["rds.instance"]
 CLUSTER = KINDS["rds.cluster"]
 SNAPSHOT = KINDS["rds.snapshot"]
 CLUSTER_SNAPSHOT = KINDS["rds.cluster_snapshot"]
-MIN_BACKUP_DAYS = 7  # Security Hub RDS.11's default minimum retention
+# Security Hub RDS.11's default minimum retention; the value in force is ctx.thresholds (a config file's).
+MIN_BACKUP_DAYS = DEFAULT_THRESHOLDS.rds_min_backup_retention_days
 # Engines that support IAM database authentication.
 IAM_AUTH_ENGINES = ("mysql", "mariadb", "postgres", "aurora", "aurora-mysql", "aurora-postgresql")
 
@@ -81,14 +83,14 @@ def cluster_storage_encrypted(ctx: CheckContext) -> Iterator[Result]:
     yield from _judge(ctx, ctx.view(RdsView).clusters, _encrypted)
 
 
-def _backups(resource: Database) -> Outcome:
+def _backups(resource: Database, minimum: int = MIN_BACKUP_DAYS) -> Outcome:
     if resource.replica_source:
         return None  # replicas are recovered from their source's backups
     days = resource.backup_retention_days
     if days == 0:
         return False, "automatic backups are off (retention 0 days)"
-    return flag(days >= MIN_BACKUP_DAYS, f"automatic backups kept {days} days",
-                f"automatic backups kept only {days} days (fewer than {MIN_BACKUP_DAYS})")
+    return flag(days >= minimum, f"automatic backups kept {days} days",
+                f"automatic backups kept only {days} days (fewer than {minimum})")
 
 
 @check("rds.automatic_backups", resource_type=INSTANCE.resource_type,
@@ -98,7 +100,8 @@ def _backups(resource: Database) -> Outcome:
            f"{MIN_BACKUP_DAYS} --apply-immediately",
        doc=RDS_DOC + "USER_WorkingWithAutomatedBackups.html")
 def automatic_backups(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, _backups)
+    minimum = ctx.thresholds.rds_min_backup_retention_days
+    yield from _instances_and_clusters(ctx, lambda resource: _backups(resource, minimum))
 
 
 @check("rds.deletion_protection", resource_type=INSTANCE.resource_type,

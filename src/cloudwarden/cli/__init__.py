@@ -77,6 +77,7 @@ COMMAND_MODULES = {
     "drift": "drift", "fix": "fix", "history": "history", "scan-org": "organization",
     "report": "report", "respond": "respond", "responsibility": "responsibility",
     "securityhub": "securityhub",
+    "config": "config",
 }
 
 
@@ -102,6 +103,9 @@ def _command_modules(argv: Sequence[str] | None = None) -> list[Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(sys.argv[1:] if argv is None else argv)
+    from cloudwarden.cli._config import install
+
+    layers = install(parser)  # --config; options a config file or variable may set (docs/configuration.md)
     args = parser.parse_args(argv)
     debug = bool(getattr(args, "debug", False))
     logging.basicConfig(
@@ -118,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     _owner_only_files()
     try:
+        layers.apply(args)
         code = handler(args)
         sys.stdout.flush()
         return code

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,13 +67,14 @@ def coverage_rows(ids: list[str]) -> list[Any]:
     return [coverage(framework(i), implemented_ids(), catalog()) for i in ids]
 
 
-def write_reports(reports: list[ComplianceReport], fmt: str, *, brief: bool = False) -> None:
+def write_reports(reports: list[ComplianceReport], fmt: str, *, brief: bool = False,
+                  transform: Callable[[str], str] | None = None) -> None:
+    mask = transform or (lambda text: text)
     if fmt == "json":
-        json.dump([r.to_dict() for r in reports], sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(mask(json.dumps([r.to_dict() for r in reports], indent=2)) + "\n")
         return
     for report in reports:
-        sys.stdout.write(report_text(report, verbose=not brief) + "\n")
+        sys.stdout.write(mask(report_text(report, verbose=not brief)) + "\n")
 
 
 def load_findings(path: Path) -> tuple[list[Finding], list[str]]:
@@ -94,7 +96,8 @@ def load_findings(path: Path) -> tuple[list[Finding], list[str]]:
     return findings, sorted(ran)
 
 
-def compliance_reports(assessment: Any, ids: list[str] | None, out: Path | None) -> list[ComplianceReport]:
+def compliance_reports(assessment: Any, ids: list[str] | None, out: Path | None,
+                       transform: Callable[[str], str] | None = None) -> list[ComplianceReport]:
     """scan/assess --compliance: the frameworks' reports, written beside findings.json under --out."""
     reports = [evaluate(framework(i), assessment.findings, assessment.checks_run, implemented_ids())
                for i in ids or []]
@@ -102,6 +105,7 @@ def compliance_reports(assessment: Any, ids: list[str] | None, out: Path | None)
         for report in reports:
             Path(out).mkdir(parents=True, exist_ok=True)
             target = Path(out) / f"compliance-{report.framework.id}.json"
-            target.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+            text = json.dumps(report.to_dict(), indent=2) + "\n"
+            target.write_text(transform(text) if transform else text, encoding="utf-8")
             sys.stderr.write(f"wrote {target}\n")
     return reports

@@ -34,6 +34,12 @@ def register(sub: Any) -> None:
     parser.set_defaults(handler=run_fix)
 
 
+def _recorded_threshold(document: dict[str, Any], key: str) -> Any:
+    """A threshold the assessment ran with, when a config file changed it (docs/configuration.md)."""
+    settings = (document.get("sections") or {}).get("settings") or document.get("settings") or {}
+    return ((settings.get("non_default") or {}).get(key) or {}).get("value")
+
+
 def run_fix(args: argparse.Namespace) -> int:
     from cloudwarden import remediate
 
@@ -50,7 +56,9 @@ def run_fix(args: argparse.Namespace) -> int:
     document = remediate.read_findings(args.findings)
     targets = remediate.select_targets(document, args.check, args.resource)
     home = (document.get("regions") or ["us-east-1"])[0]
-    options = {"alarm_topic": args.alarm_topic, "kms_key": args.kms_key, "home_region": home}
+    options = {"alarm_topic": args.alarm_topic, "kms_key": args.kms_key, "home_region": home,
+               "rds_min_backup_days": _recorded_threshold(document, "thresholds.rds.min_backup_retention_days"),
+               "logs_min_retention_days": _recorded_threshold(document, "thresholds.logs.min_retention_days")}
     clients.caller_identity(home)  # credentials problems surface as one line, before any plan
     plan = remediate.plan_fixes(clients, targets, options)
     out = args.out or Path("fix-plan.json")

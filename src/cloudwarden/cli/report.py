@@ -8,6 +8,7 @@ without it, one chosen format is printed on stdout (for piping) and several are 
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -66,43 +67,44 @@ def run_report(args: argparse.Namespace) -> int:
     if redactor and args.out is None:
         raise UsageError("--redact writes a copy to share and never over the findings' own folder",
                          hint="add --out DIR for the redacted reports")
-    written = _write_redacted(assessment, out, names, redactor) if redactor else write_reports(assessment, out, names)
+    written = write_reports(assessment, out, names, transform=redactor)
     for path in written:
         sys.stderr.write(f"wrote {path}{' (redacted)' if redactor else ''}\n")
     return 0
 
 
-def _write_redacted(assessment: Assessment, out: Path, names: list[str], redactor: IdentifierRedactor) -> list[Path]:
-    """As write_reports, each text masked before it is written (written beside, then renamed)."""
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, reporter in reporters().items():
-        if name in names:
-            target = out / reporter.filename
-            partial = target.with_name(target.name + ".partial")
-            partial.write_text(redactor(reporter.render(assessment)), encoding="utf-8")
-            partial.replace(target)
-            written.append(target)
-    return written
+def emit(assessment: Assessment, out: Path | None, formats: str,
+         redactor: IdentifierRedactor | None = None) -> list[Path]:
+    """Write and print what `--format`/`--out` ask for; returns the files written.
 
-
-def emit(assessment: Assessment, out: Path | None, formats: str) -> list[Path]:
-    """Write and print what `--format`/`--out` ask for; returns the files written."""
+    With a `redactor` (`--redact`) every text written or printed is masked first, the terminal
+    summary included, with one placeholder per value across all of them.
+    """
     choice = parse_formats(formats)
+    mask = redactor or (lambda text: text)
     if out is None:
         if len(choice.files) > 1:
             raise UsageError("several report formats need a folder to write them into",
                              hint="add --out DIR (or choose one format to print on stdout)")
         if choice.files and not choice.terminal:
-            sys.stdout.write(reporters()[choice.files[0]].render(assessment))
+            sys.stdout.write(mask(reporters()[choice.files[0]].render(assessment)))
             return []
-        render_summary(assessment, sys.stdout)
+        _summary(assessment, redactor)
         return []
-    written = write_reports(assessment, out, ("json", *choice.files))
+    written = write_reports(assessment, out, ("json", *choice.files), transform=redactor)
     for path in written:
-        sys.stderr.write(f"wrote {path}\n")
-    render_summary(assessment, sys.stdout, written=written)
+        sys.stderr.write(f"wrote {path}{' (redacted)' if redactor else ''}\n")
+    _summary(assessment, redactor, written)
     return written
+
+
+def _summary(assessment: Assessment, redactor: IdentifierRedactor | None, written: list[Path] | None = None) -> None:
+    if redactor is None:
+        render_summary(assessment, sys.stdout, written=written)
+        return
+    buffer = io.StringIO()
+    render_summary(assessment, buffer, written=written)
+    sys.stdout.write(redactor(buffer.getvalue()))
 
 
 def _named(text: str) -> list[str]:

@@ -17,6 +17,7 @@ from cloudwarden.cli.progress import collection_progress
 from cloudwarden.cli.report import add_format_option, emit
 from cloudwarden.core.enums import Severity
 from cloudwarden.core.errors import UsageError
+from cloudwarden.core.redact import IdentifierRedactor
 from cloudwarden.inventory.snapshot import Snapshot, load_snapshot, save_snapshot
 from cloudwarden.report import ALL
 
@@ -68,6 +69,10 @@ def _assess_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-unknown", action="store_true",
                         help="with --fail-on: count FAIL results only, not checks that could not be evaluated")
     _selection_options(parser, "only these check ids or services (e.g. iam,s3.bucket_versioning_enabled)")
+    parser.add_argument("--redact", action="store_true",
+                        help="mask account ids, ARNs, access-key ids and IP addresses in every report written or "
+                             "printed, for sharing outside the team (scan keeps its unmasked snapshot in "
+                             "OUT-private/, not in the report folder)")
     _weekly.add_options(parser)
 
 
@@ -130,14 +135,24 @@ def run_scan(args: argparse.Namespace) -> int:
     snapshot = collect_from_args(args, checks)
     failure = None
     if out:
-        path, failure = save_or_rescue(snapshot, out / SNAPSHOT_FILE)
-        if failure:
+        path, failure = save_or_rescue(snapshot, _snapshot_path(out, getattr(args, "redact", False)))
+        if failure and not getattr(args, "redact", False):
             args.out = path.parent  # the report goes beside the rescued snapshot
+        elif getattr(args, "redact", False) and not failure:
+            sys.stderr.write(f"wrote {path} (not redacted: keep it in the team; the report folder holds only "
+                             "masked files)\n")
     _warn_gaps(snapshot)
     code = report(snapshot, args, checks)
     if failure:
         raise failure
     return code
+
+
+def _snapshot_path(out: Path, redact: bool) -> Path:
+    """Beside the reports; with --redact in a private sibling folder, so the shared folder leaks nothing."""
+    if not redact:
+        return out / SNAPSHOT_FILE
+    return out.with_name(out.name + "-private") / SNAPSHOT_FILE
 
 
 def run_assess(args: argparse.Namespace) -> int:
@@ -149,16 +164,20 @@ def run_assess(args: argparse.Namespace) -> int:
 
 def report(snapshot: Snapshot, args: argparse.Namespace, checks: list[Any] | None = None) -> int:
     checks = checks if checks is not None else select_checks(args.checks, args.skip_checks)
-    assessment = assess(snapshot, checks, getattr(args, "rule_set", None))
+    assessment = assess(snapshot, checks, getattr(args, "rule_set", None),
+                        thresholds=getattr(args, "thresholds", None))  # from a config file (cli/_config.py)
+    if getattr(args, "settings", None):
+        assessment.sections["settings"] = args.settings  # the file read and the non-default settings
     _weekly.add_views(assessment, snapshot)
     _weekly.record_history(args, assessment)
-    frameworks = compliance_reports(assessment, getattr(args, "compliance", None), args.out)
+    redactor = IdentifierRedactor() if getattr(args, "redact", False) else None
+    frameworks = compliance_reports(assessment, getattr(args, "compliance", None), args.out, transform=redactor)
     if frameworks:
         # The HTML and JSON reports show the compliance view when a framework is chosen.
         assessment.sections["compliance"] = [r.to_dict() for r in frameworks]
-    emit(assessment, Path(args.out) if args.out else None, args.format)
+    emit(assessment, Path(args.out) if args.out else None, args.format, redactor=redactor)
     if frameworks and args.format == "terminal":
-        write_reports(frameworks, "terminal", brief=True)
+        write_reports(frameworks, "terminal", brief=True, transform=redactor)
     return assessment_exit_code(assessment.findings, args.fail_on, args.allow_unknown)
 
 

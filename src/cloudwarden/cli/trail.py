@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cloudwarden.cli import exit_codes
 from cloudwarden.core.enums import Severity
 from cloudwarden.core.errors import UsageError
 
@@ -128,20 +129,41 @@ def run_ingest(args: argparse.Namespace) -> int:
         stop()
     if args.format == "json":
         _print_json(report.to_dict())
-        return 0
-    rate = report.events / report.seconds if report.seconds else 0.0
-    print(f"ingested {report.events:,} events from {report.files_ingested} files into {args.store} "
-          f"in {report.seconds:.1f} s ({rate:,.0f} events/s); "
-          f"{report.files_already_ingested} files were already in the store")
+        return _ingest_exit_code(report)
+    for skipped in report.not_cloudtrail:
+        label = "skipped" if skipped.stored == 0 else "warning"
+        print(f"{label}: {skipped.path}: {skipped.reason}", file=sys.stderr)
     for problem in report.problems:
-        print(f"warning: {problem.path}: {problem.error}; {problem.bad_items} unreadable item(s), "
+        label = "skipped" if problem.events_kept == 0 else "warning"
+        print(f"{label}: {problem.path}: {problem.error}; {problem.bad_items} unreadable item(s), "
               f"{problem.events_kept} good events kept", file=sys.stderr)
+    rate = report.events / report.seconds if report.seconds else 0.0
+    print(f"files read: {report.files_ingested}, skipped: {len(report.skipped_files)} (not CloudTrail, empty or "
+          f"unreadable), already in the store: {report.files_already_ingested}; events stored: {report.events:,} "
+          f"into {args.store} in {report.seconds:.1f} s ({rate:,.0f} events/s)")
     if report.rejected:
         print(f"warning: {report.rejected:,} records are not CloudTrail events (no eventTime, eventName or "
               "eventSource) and were not stored", file=sys.stderr)
     if report.problems:
         print(f"{len(report.problems)} damaged files, {report.bad_items} unreadable items", file=sys.stderr)
-    return 0
+    code = _ingest_exit_code(report)
+    if code:
+        print("cloudwarden: error: no CloudTrail event was stored" + (
+            "" if report.files_found else f": no log file (*.json, *.json.gz, *.jsonl ...) under {' '.join(args.sources)}"),
+            file=sys.stderr)
+        print("  hint: give CloudTrail log files (the AWSLogs/... objects, an export or a JSON-lines stream); "
+              "digest files are left out", file=sys.stderr)
+    return code
+
+
+def _ingest_exit_code(report: Any) -> int:
+    """2 when this run stored nothing although it had files to read (or found none at all); 0 otherwise,
+    also when every file was already in the store."""
+    if report.events:
+        return 0
+    if report.files_found and report.files_already_ingested == report.files_found:
+        return 0
+    return exit_codes.USAGE.code
 
 
 def run_hunt(args: argparse.Namespace) -> int:

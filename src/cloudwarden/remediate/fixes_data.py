@@ -10,6 +10,8 @@ from cloudwarden.checks.rds import MIN_BACKUP_DAYS
 from cloudwarden.remediate.model import CannotFix, Plan, Reader, Step, Target, fix, region_of
 
 CLUSTER_TYPE = "AWS::RDS::DBCluster"
+LOG_RETENTION_VALUES = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                        2922, 3288, 3653)  # logs:PutRetentionPolicy's allowed retentionInDays
 REQUIRED_LOGS = {
     "postgres": ("postgresql",), "aurora-postgresql": ("postgresql",),
     "mysql": ("audit", "error", "general", "slowquery"), "mariadb": ("audit", "error", "general", "slowquery"),
@@ -70,13 +72,16 @@ def _rds_fix(check_id: str) -> None:
     def planner(reader: Reader, target: Target) -> Plan | None:
         region, cluster, database = _database(reader, target)
         current = database.get(field)
+        value = wanted
         if field == "BackupRetentionPeriod":
-            if int(current or 0) >= wanted:
+            # The threshold the findings were judged by (a config file's, recorded in findings.json).
+            value = int(reader.options.get("rds_min_backup_days") or wanted)
+            if int(current or 0) >= value:
                 return None
         elif current == wanted:
             return None
         identifier = target.resource_id
-        return current, [_modify(region, cluster, identifier, {param: wanted})], \
+        return current, [_modify(region, cluster, identifier, {param: value})], \
             [_modify(region, cluster, identifier, {param: current if current is not None else not wanted})]
 
 
@@ -187,7 +192,8 @@ def key_keep(reader: Reader, target: Target) -> Plan | None:
 
 
 @fix("logs.log_group_retention",
-     summary="Raise the log group's retention to 365 days (never lowers it, so nothing expires sooner).",
+     summary="Raise the log group's retention to 365 days, or the threshold the findings were judged by "
+             "(never lowers it, so nothing expires sooner).",
      risk="low: log storage is billed longer", writes=["logs:PutRetentionPolicy"])
 def log_retention(reader: Reader, target: Target) -> Plan | None:
     region = region_of(target)
@@ -197,9 +203,12 @@ def log_retention(reader: Reader, target: Target) -> Plan | None:
     if group is None:
         raise CannotFix(f"log group {name} no longer exists")
     days = group.get("retentionInDays")
-    if days is None or int(days) >= 365:
+    minimum = int(reader.options.get("logs_min_retention_days") or 365)  # the findings' threshold
+    if days is None or int(days) >= minimum:
         return None
-    return days, [Step("logs", region, "put_retention_policy", {"logGroupName": name, "retentionInDays": 365})], \
+    # PutRetentionPolicy takes only these values: the shortest that meets the threshold.
+    wanted = next((v for v in LOG_RETENTION_VALUES if v >= minimum), LOG_RETENTION_VALUES[-1])
+    return days, [Step("logs", region, "put_retention_policy", {"logGroupName": name, "retentionInDays": wanted})], \
         [Step("logs", region, "put_retention_policy", {"logGroupName": name, "retentionInDays": int(days)})]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -82,8 +83,12 @@ def parse_formats(text: str) -> FormatChoice:
     return FormatChoice(files=tuple(files), terminal=TERMINAL in names)
 
 
-def write_reports(assessment: Assessment, out_dir: Path, names: tuple[str, ...] | list[str]) -> list[Path]:
-    """Render each named format into `out_dir`; returns the files written, in registry order."""
+def write_reports(assessment: Assessment, out_dir: Path, names: tuple[str, ...] | list[str],
+                  transform: Callable[[str], str] | None = None) -> list[Path]:
+    """Render each named format into `out_dir`; returns the files written, in registry order.
+
+    `transform` rewrites each rendered text before it is written (`--redact` masks identifiers).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, reporter in reporters().items():
@@ -92,7 +97,8 @@ def write_reports(assessment: Assessment, out_dir: Path, names: tuple[str, ...] 
         target = out_dir / reporter.filename
         # Written beside and renamed, so that a reader never sees half a report.
         partial = target.with_name(target.name + ".partial")
-        partial.write_text(reporter.render(assessment), encoding="utf-8")
+        text = reporter.render(assessment)
+        partial.write_text(transform(text) if transform else text, encoding="utf-8")
         partial.replace(target)
         written.append(target)
     return written

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import queue
+import shutil
 import tempfile
 import time
 from collections import deque
@@ -36,12 +37,24 @@ MIN_OBJECT_BYTES = 16 << 20
 MAX_OBJECT_BYTES = 512 << 20
 GZIP_INFLATION = 16
 # What a damaged file makes DuckDB raise; anything else (out of memory, a bug) propagates.
-DATA_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException)
+# A gzip whose CRC-32 or size fails (DuckDB does not check them) goes the same way, to salvage, and so
+# does running out of memory on a batch: retried file by file, the file that needs too much is
+# salvaged, and if its events still do not fit it is reported (not recorded, so a re-run retries it).
+DATA_ERRORS = (duckdb.InvalidInputException, duckdb.IOException, duckdb.ConversionException,
+               duckdb.OutOfMemoryException, parsing.DamagedGzip)
 # Files per COPY. A partitioned COPY holds what it writes in memory until it ends, so the batch
 # (times WORKERS, loaded side by side) bounds the ingest's memory: 2 x 16 bench files of 5,000
 # events peak at ~0.6 GB RSS; one COPY of 64 files needed 1.4 GB without a limit. Fewer files per
 # batch write more, smaller Parquet files (a hunt slows down a little with many files).
 BATCH_FILES = 16
+# A Records file that would inflate beyond this is rewritten as its bare array first (streaming; see
+# parsing.records_as_array), so that DuckDB holds one event at a time instead of the whole file.
+SPLIT_BYTES = 32 << 20
+# The largest single event such a rewritten file may hold (a bigger one goes to salvage).
+ELEMENT_BYTES = 64 << 20
+# Salvage stores events up to this size and reports bigger ones: turning a 52 MB event into columns
+# asked DuckDB for 512 MB at once, beyond INGEST_MEMORY_LIMIT. (CloudTrail's own events are far smaller.)
+OVERSIZED_EVENT_BYTES = 8 << 20
 BATCH_BYTES = 16 << 20
 # Rows per Parquet row group: half DuckDB's default (122,880). With single-threaded COPYs under
 # INGEST_MEMORY_LIMIT the size hardly changes ingest (16k-123k within 3%); 16k made a 5M-event hunt
@@ -66,6 +79,20 @@ class FileProblem:
 
 
 @dataclass
+class SkippedFile:
+    """A file whose records are (all or partly) not CloudTrail events, or that held none."""
+
+    path: str
+    records: int  # JSON records read from it
+    rejected: int  # of those, without eventTime, eventName or eventSource
+    reason: str
+
+    @property
+    def stored(self) -> int:
+        return self.records - self.rejected
+
+
+@dataclass
 class IngestReport:
     files_found: int = 0
     files_ingested: int = 0
@@ -73,6 +100,8 @@ class IngestReport:
     events: int = 0
     rejected: int = 0  # records that are not CloudTrail events (no eventTime, eventName or eventSource)
     problems: list[FileProblem] = field(default_factory=list)
+    # Files with records that are not CloudTrail events (named one by one), or with no record at all.
+    not_cloudtrail: list[SkippedFile] = field(default_factory=list)
     seconds: float = 0.0
     first_event: datetime | None = None  # time range of the events this ingest added
     last_event: datetime | None = None
@@ -81,9 +110,17 @@ class IngestReport:
     def bad_items(self) -> int:
         return sum(problem.bad_items for problem in self.problems)
 
+    @property
+    def skipped_files(self) -> list[str]:
+        """Files read this run that added no event: not CloudTrail, empty, or unreadable."""
+        skipped = [f.path for f in self.not_cloudtrail if f.stored == 0]
+        skipped += [p.path for p in self.problems if p.events_kept == 0 and p.path not in skipped]
+        return skipped
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["bad_items"] = self.bad_items
+        data["files_skipped"] = len(self.skipped_files)
         return data
 
 
@@ -92,20 +129,24 @@ def _sql_list(paths: Sequence[Path]) -> str:
 
 
 def _object_limit(paths: Sequence[Path], gzip: bool) -> int:
-    largest = max(path.stat().st_size for path in paths) * (GZIP_INFLATION if gzip else 1)
+    largest = max(parsing.inflated_size(path, GZIP_INFLATION) for path in paths)
+    return _power_of_two_limit(largest)
+
+
+def _power_of_two_limit(largest: int) -> int:
     limit = MIN_OBJECT_BYTES
     while limit < largest and limit < MAX_OBJECT_BYTES:
         limit *= 2
     return limit
 
 
-def _reader_sql(paths: Sequence[Path], file_format: str, gzip: bool) -> str:
+def _reader_sql(paths: Sequence[Path], file_format: str, gzip: bool, limit: int | None = None) -> str:
     """SQL yielding one decoded event per row (column ``t``, see schema.EVENT_SPEC) from files of one format.
 
     CloudTrail's own files are decoded in one pass per file, straight into the columns the store
     keeps (no intermediate JSON text per event); other layouts are split into events first.
     """
-    limit = _object_limit(paths, gzip)
+    limit = limit or _object_limit(paths, gzip)
     options = f"compression = '{'gzip' if gzip else 'none'}', maximum_object_size = {limit}"
     if file_format == parsing.FileFormat.RECORDS:
         return (
@@ -123,6 +164,13 @@ def _reader_sql(paths: Sequence[Path], file_format: str, gzip: bool) -> str:
         " ELSE [json] END) AS j "
         f"FROM read_json_objects({_sql_list(paths)}, format = '{reader_format}', {options}))"
     )
+
+
+def _split_reader_sql(paths: Sequence[Path]) -> str:
+    """Events of the bare arrays records_as_array wrote: each element is an event (no envelopes),
+    decoded once, with a limit per event rather than per file."""
+    return (f"SELECT json_transform(json, '{EVENT_SPEC}') AS t FROM read_json_objects({_sql_list(paths)}, "
+            f"format = 'array', compression = 'none', maximum_object_size = {ELEMENT_BYTES})")
 
 
 def _copy_sql(reader: str, staging: Path) -> str:
@@ -147,35 +195,113 @@ def _copy(connection: duckdb.DuckDBPyConnection, reader: str, staging: Path) -> 
     return int(row[0]) if row else 0
 
 
+def _file_counts(connection: duckdb.DuckDBPyConnection, source: SourceFile) -> tuple[int, int]:
+    """(records, records that are not CloudTrail events) of one file, by the rule the COPY applies."""
+    path = source.local_path
+    reader = _reader_sql([path], parsing.sniff(path), parsing.is_gzip(path))
+    select_list, inner = normalise_sql("raw.t")
+    row = connection.execute(
+        "SELECT count(*), count(*) FILTER (WHERE event_name IS NULL OR event_source IS NULL OR event_time IS NULL) "
+        f"FROM (SELECT {select_list} FROM (SELECT {inner} FROM ({reader}) AS raw) AS parsed)").fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def _skipped(source: SourceFile, records: int, rejected: int) -> SkippedFile | None:
+    if records == 0:
+        return SkippedFile(source.key, 0, 0, "no records: the file holds no JSON record")
+    if rejected == 0:
+        return None
+    if rejected == records:
+        return SkippedFile(source.key, records, rejected, f"not CloudTrail: none of its {records:,} record(s) "
+                           "has eventTime, eventName and eventSource")
+    return SkippedFile(source.key, records, rejected, f"{rejected:,} of {records:,} records are not CloudTrail "
+                       "events (no eventTime, eventName or eventSource) and were left out")
+
+
+def _attribute(connection: duckdb.DuckDBPyConnection, batch: Sequence[SourceFile], events: int, rejected: int,
+               report: IngestReport) -> None:
+    """Name the files behind a batch's rejected records (or a batch that held no record): a recount,
+    file by file, only for such batches, so that a clean ingest reads every file once."""
+    if not rejected and events:
+        return
+    if len(batch) == 1:
+        counts = [(batch[0], events, rejected)]
+    else:
+        counts = [(source, *_file_counts(connection, source)) for source in batch]
+    for source, records, bad in counts:
+        skipped = _skipped(source, records, bad)
+        if skipped:
+            report.not_cloudtrail.append(skipped)
+
+
 def _load_files(connection: duckdb.DuckDBPyConnection, files: Sequence[SourceFile], staging: Path) -> int:
     """One COPY per (format, compression) group; raises duckdb.Error if any file is bad."""
     groups: dict[tuple[str, bool], list[Path]] = {}
-    for source in files:
-        key = (parsing.sniff(source.local_path), parsing.is_gzip(source.local_path))
-        groups.setdefault(key, []).append(source.local_path)
-    return sum(_copy(connection, _reader_sql(paths, fmt, gz), staging) for (fmt, gz), paths in groups.items())
+    scratch = staging.with_name(staging.name + ".inflated")
+    split: list[list[Path]] = []
+    try:
+        for source in files:
+            path = source.local_path
+            key = (parsing.sniff(path), parsing.is_gzip(path))
+            if key[0] == parsing.FileFormat.RECORDS and parsing.inflated_size(path, GZIP_INFLATION) > SPLIT_BYTES:
+                parts = parsing.records_as_array(path, scratch / str(len(split)))  # verifies the gzip
+                if parts:
+                    split.append(parts)
+                    continue
+            if key[1] and (damage := parsing.gzip_damage(path)):
+                raise parsing.DamagedGzip(f"{source.key}: {damage}")
+            groups.setdefault(key, []).append(path)
+        events = sum(_copy(connection, _reader_sql(paths, fmt, gz), staging) for (fmt, gz), paths in groups.items())
+        # One COPY per part: a partitioned COPY holds what it writes until it ends.
+        events += sum(_copy(connection, _split_reader_sql([part]), staging) for parts in split for part in parts)
+        return events
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _salvage_file(connection: duckdb.DuckDBPyConnection, source: SourceFile, store: Store,
                   report: IngestReport) -> int:
     rescued = parsing.salvage(source.local_path)
     staging = store.new_staging_dir()
-    kept = 0
+    kept = oversized = 0
     try:
         if rescued.events:
             lines = staging / "salvaged.jsonl"
+            longest = 0
             with lines.open("w") as handle:
                 for event in rescued.events:
-                    handle.write(json.dumps(event) + "\n")
-            kept = _copy(connection, _reader_sql([lines], parsing.FileFormat.STREAM, False), staging)
+                    line = json.dumps(event)
+                    if len(line) > OVERSIZED_EVENT_BYTES:
+                        oversized += 1  # DuckDB cannot turn one such value into columns in the memory limit
+                        continue
+                    longest = max(longest, len(line))
+                    handle.write(line + "\n")
+            # The limit follows the longest line, not the file: DuckDB reserves twice it per thread.
+            kept = _copy(connection, _reader_sql([lines], parsing.FileFormat.STREAM, False,
+                                                 _power_of_two_limit(longest + 1)), staging)
             lines.unlink()
         rejected = store.publish(staging)
+        # A file with no readable record at all is reported below as a damaged file instead.
+        skipped = _skipped(source, kept, rejected) if rescued.events or not rescued.error else None
+        if skipped:
+            report.not_cloudtrail.append(skipped)
         kept -= rejected
         report.rejected += rejected
+    except duckdb.OutOfMemoryException as exc:
+        store.discard(staging)
+        reason = str(exc).splitlines()[0]
+        report.problems.append(FileProblem(source.key, f"too large to store within the ingest's memory ({reason}); "
+                                           "not recorded, so a later run tries it again",
+                                           rescued.bad_items + len(rescued.events), 0))
+        return 0
     except duckdb.Error as exc:
         store.discard(staging)
         raise InputError(f"cannot store salvaged events of {source.key}: {exc}",
                          hint="report this file to the cloudwarden maintainers") from exc
+    if oversized:
+        big = f"{oversized} event(s) larger than {OVERSIZED_EVENT_BYTES >> 20} MB not stored"
+        rescued.error = f"{rescued.error}; {big}" if rescued.error else big
+        rescued.bad_items += oversized
     if rescued.error:
         report.problems.append(FileProblem(source.key, rescued.error, rescued.bad_items, kept))
     store.record(source, kept, rescued.bad_items, rescued.error)
@@ -191,14 +317,15 @@ def _ingest_batch(connection: duckdb.DuckDBPyConnection, batch: Sequence[SourceF
         store.discard(staging)
         _retry_batch(connection, batch, store, report)
         return
-    _commit_batch(batch, staging, events, store, report)
+    _commit_batch(connection, batch, staging, events, store, report)
 
 
-def _commit_batch(batch: Sequence[SourceFile], staging: Path, events: int, store: Store,
-                  report: IngestReport) -> None:
+def _commit_batch(connection: duckdb.DuckDBPyConnection, batch: Sequence[SourceFile], staging: Path, events: int,
+                  store: Store, report: IngestReport) -> None:
     rejected = store.publish(staging)
     report.events += events - rejected
     report.rejected += rejected
+    _attribute(connection, batch, events, rejected, report)
     for source in batch:
         store.record(source, None)
 
@@ -293,7 +420,7 @@ def ingest(sources: Sequence[str], store_dir: Path, progress: Progress | None = 
                 store.discard(staging)
                 raise
             else:
-                _commit_batch(batch, staging, events, store, report)
+                _commit_batch(connection, batch, staging, events, store, report)
             store.save_manifest()
             for item in batch:
                 if item.key.startswith("s3://"):

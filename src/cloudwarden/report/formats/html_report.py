@@ -35,6 +35,7 @@ SECTION_TITLES = {
     "shared_responsibility": "Shared responsibility",
     "account_strategy": "Account strategy",
     "suppressed": "Suppressed results",
+    "settings": "Settings in force (config file, non-default values)",
 }
 
 
