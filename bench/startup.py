@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -29,14 +30,18 @@ REQUEST = {
 }
 
 
-def _time(argv: list[str], runs: int, env: dict[str, str]) -> list[float]:
+def _time(argv: list[str], runs: int, env: dict[str, str]) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + system) seconds of each run; CPU time is what a loaded machine distorts less."""
     subprocess.run(argv, env=env, capture_output=True, check=False)  # warm the file cache
-    times = []
+    times, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(argv, env=env, capture_output=True, check=False)
         times.append(time.perf_counter() - start)
-    return times
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return times, cpus
 
 
 def _importtime(argv: list[str], env: dict[str, str], top: int) -> list[tuple[int, str]]:
@@ -75,11 +80,11 @@ def main() -> int:
                                 str(out), subprocess.list2cmdline(argv)], env=env, capture_output=True,
                                check=True)
                 result = json.loads(out.read_text())["results"][0]
-                times = result["times"]
+                times, cpus = result["times"], [result["user"] + result["system"]]
             else:
-                times = _time(argv, args.runs, env)
-            print(f"{label:40s} min {min(times):.3f} s  median {statistics.median(times):.3f} s"
-                  f"  max {max(times):.3f} s")
+                times, cpus = _time(argv, args.runs, env)
+            print(f"{label:40s} wall min {min(times):.3f} s  median {statistics.median(times):.3f} s"
+                  f"  max {max(times):.3f} s;  CPU median {statistics.median(cpus):.3f} s")
         print("\nslowest top-level imports of `iam evaluate` (cumulative, ms):")
         for micro, name in _importtime(commands["cloudwarden iam evaluate request.json"], env, 8):
             print(f"  {micro / 1000:7.1f}  {name}")
