@@ -31,7 +31,12 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or (given an `argv` that names known commands) only those commands' parsers.
+
+    `cloudwarden iam evaluate ...` then imports `cli/iam.py` alone, not boto3, duckdb, moto and the
+    other engines that the other commands' modules import (start-up time, bench/startup.py).
+    """
     parser = _Parser(prog="cloudwarden", description="AWS security best practices in one program.",
                      epilog=exit_codes.epilog())
     parser.add_argument("--version", action="version", version=f"cloudwarden {__version__}")
@@ -39,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Typed loosely: each engine's `register` takes the sub-parser action whatever its parser class.
     sub: Any = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for module in _command_modules():
+    for module in _command_modules(argv):
         module.register(sub)
     _accept_debug_everywhere(parser)
     return parser
@@ -61,12 +66,35 @@ def _accept_debug_everywhere(parser: argparse.ArgumentParser) -> None:
 _FIRST_COMMANDS = ("scan", "iam", "exposure", "trail")
 
 
-def _command_modules() -> list[Any]:
+# Which module of this package registers each top-level command. A command line naming one of these
+# imports only its module; any other command line (`--help`, a typo, a command missing here) imports
+# them all, so a command not yet listed still works, only slower (tests/cli/test_lazy_commands.py
+# checks that this table matches what the modules register).
+COMMAND_MODULES = {
+    "scan": "scan", "collect": "scan", "assess": "scan", "demo": "scan", "permissions": "scan",
+    "iam": "iam", "exposure": "exposure", "trail": "trail", "accounts": "accounts",
+    "baseline": "baseline", "checks": "checks", "compliance": "compliance", "diff": "diff",
+    "drift": "drift", "fix": "fix", "history": "history", "scan-org": "organization",
+    "report": "report", "respond": "respond", "responsibility": "responsibility",
+    "securityhub": "securityhub",
+    "config": "config",
+}
+
+
+def _command_modules(argv: Sequence[str] | None = None) -> list[Any]:
     import importlib
     import pkgutil
 
     import cloudwarden.cli as package
 
+    args = list(argv or ())
+    first = next((i for i, a in enumerate(args) if a in COMMAND_MODULES), None)
+    if first is not None and not {"-h", "--help"} & set(args[:first]):
+        # Every word that names a command (an option's value may look like one: register both).
+        chosen = list(dict.fromkeys(COMMAND_MODULES[a] for a in args if a in COMMAND_MODULES))
+        if chosen:
+            modules = [importlib.import_module(f"{package.__name__}.{name}") for name in chosen]
+            return [m for m in modules if callable(getattr(m, "register", None))]
     names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
     ordered = [n for n in _FIRST_COMMANDS if n in names] + [n for n in names if n not in _FIRST_COMMANDS]
     modules = [importlib.import_module(f"{package.__name__}.{name}") for name in ordered]
@@ -74,7 +102,7 @@ def _command_modules() -> list[Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     from cloudwarden.cli._config import install
 
     layers = install(parser)  # --config; options a config file or variable may set (docs/configuration.md)

@@ -14,14 +14,15 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cloudwarden.core.errors import InputError, UsageError
-from cloudwarden.engines.iam.account import Account, can, load_account, who_can
 from cloudwarden.engines.iam.errors import PolicyError
-from cloudwarden.engines.iam.exposure import analyse_exposure
 from cloudwarden.engines.iam.requestfile import evaluate_document
-from cloudwarden.inventory.snapshot import DataUnavailable, Snapshot, load_snapshot
+
+if TYPE_CHECKING:  # the account and snapshot modules load in the handlers that use them (start-up)
+    from cloudwarden.engines.iam.account import Account
+    from cloudwarden.inventory.snapshot import Snapshot
 
 EXIT_OK, EXIT_INPUT = 0, 2
 
@@ -72,6 +73,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_evaluate(args: argparse.Namespace) -> int:
     status = EXIT_OK
+    # Results leave in blocks of lines, not a write each: with PYTHONUNBUFFERED (or -u) every write
+    # is a system call, which cost more than the evaluation on large batches.
+    pending: list[str] = []
     for label, document in _documents(args.input):
         try:
             if isinstance(document, InputError):
@@ -79,11 +83,21 @@ def run_evaluate(args: argparse.Namespace) -> int:
             result = evaluate_document(document, label)
         except InputError as error:
             status = EXIT_INPUT
+            _write_lines(pending)
             sys.stderr.write(f"cloudwarden: error: {label}: {error.message}\n")
             continue
-        sys.stdout.write(json.dumps(result) + "\n")
-        sys.stdout.flush()
+        pending.append(json.dumps(result))
+        if len(pending) >= 512:
+            _write_lines(pending)
+    _write_lines(pending)
     return status
+
+
+def _write_lines(lines: list[str]) -> None:
+    if lines:
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+        lines.clear()
 
 
 def _documents(source: str) -> Iterator[tuple[str, Any]]:
@@ -134,6 +148,9 @@ def _parse_text(text: str, label: str) -> Iterator[tuple[str, Any]]:
 
 
 def _account(path: str) -> tuple[Snapshot, Account]:
+    from cloudwarden.engines.iam.account import load_account
+    from cloudwarden.inventory.snapshot import DataUnavailable, load_snapshot
+
     snapshot = load_snapshot(path)
     try:
         account = load_account(snapshot)
@@ -153,6 +170,8 @@ def _emit(data: dict[str, Any]) -> None:
 
 
 def run_can(args: argparse.Namespace) -> int:
+    from cloudwarden.engines.iam.account import can
+
     _, account = _account(args.snapshot)
     principal = account.principal(args.principal)
     decision = can(account, principal, args.action, args.resource)
@@ -163,6 +182,8 @@ def run_can(args: argparse.Namespace) -> int:
 
 
 def run_who_can(args: argparse.Namespace) -> int:
+    from cloudwarden.engines.iam.account import who_can
+
     resource = _resource_arn(args.resource, args.action)
     snapshot, account = _account(args.snapshot)
     if getattr(args, "via_escalation", False):
@@ -275,6 +296,9 @@ def render_escalation(paths: list[tuple[str, list[Any]]]) -> str:
 
 
 def run_exposure(args: argparse.Namespace) -> int:
+    from cloudwarden.engines.iam.exposure import analyse_exposure
+    from cloudwarden.inventory.snapshot import load_snapshot
+
     report = analyse_exposure(load_snapshot(args.snapshot))
     for problem in report.problems:
         sys.stderr.write(f"cloudwarden: warning: {problem}\n")

@@ -152,6 +152,7 @@ class _Builder:
         self._actions = pf.all_actions()
         self._capable: dict[str, frozenset[str]] = {}
         self._ceiling: dict[tuple[str, str], bool] = {}
+        self._admin_if_full: dict[str, bool] = {}
 
     # -- evaluation helpers --------------------------------------------------------------------
 
@@ -234,6 +235,13 @@ class _Builder:
 
         return is_administrator(allows, self.account.account_id, self.account.partition)
 
+    def admin_if_full(self, principal: Principal) -> bool:
+        """admin_with(principal, (_FULL,)), once per principal: every actor that could give a target
+        full access asks it about the same target (boundaries, SCPs and context decide)."""
+        if principal.arn not in self._admin_if_full:
+            self._admin_if_full[principal.arn] = self.admin_with(principal, (_FULL,))
+        return self._admin_if_full[principal.arn]
+
     # -- the graph ----------------------------------------------------------------------------
 
     def build(self) -> nx.DiGraph:
@@ -290,7 +298,7 @@ class _Builder:
 
     def _self_edges(self, actor: Principal, capable: frozenset[str]) -> Iterator[Step]:
         noun = "User" if actor.kind == "user" else "Role"
-        gains = self.admin_with(actor, (_FULL,))
+        gains = self.admin_if_full(actor)
         if gains:
             for path_id, verb in (("iam-007", "Put"), ("iam-008", "Attach")) if noun == "User" else (
                     ("iam-005", "Put"), ("iam-009", "Attach")):
@@ -396,7 +404,7 @@ class _Builder:
     def _modify_user(self, actor: Principal, capable: frozenset[str], target: Principal,
                      key_reasons: tuple[Reason, ...], unknown: str) -> Iterator[Step]:
         """iam-015 / iam-018: give another user admin policy, then take its keys."""
-        if not self.admin_with(target, (_FULL,)):
+        if not {"iam:attachuserpolicy", "iam:putuserpolicy"} & capable or not self.admin_if_full(target):
             return
         for path_id, action in (("iam-015", "iam:AttachUserPolicy"), ("iam-018", "iam:PutUserPolicy")):
             if action.lower() not in capable:
@@ -428,7 +436,7 @@ class _Builder:
                         if assume is None:
                             yield Step(actor.arn, target.arn, "iam-012", "iam:UpdateAssumeRolePolicy+sts:AssumeRole",
                                        target.arn, reasons)
-            if modify and (assume is not None or rewritten is not None) and self.admin_with(target, (_FULL,)):
+            if modify and (assume is not None or rewritten is not None) and self.admin_if_full(target):
                 yield from self._modify_role(actor, capable, target, assume, rewritten)
 
     def _assume(self, actor: Principal, target: Principal, capable: frozenset[str]) -> tuple[Reason, ...] | None:

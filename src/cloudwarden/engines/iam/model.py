@@ -52,8 +52,11 @@ def normalise_context(context: Mapping[str, Any], path: str) -> dict[str, Contex
         raise PolicyError("context must be an object of condition keys", path)
     normalised: dict[str, ContextValue] = {}
     for key, value in context.items():
-        if isinstance(value, list):
-            normalised[key.lower()] = [_scalar(item, f"{path}.{key}[{i}]") for i, item in enumerate(value)]
+        if type(value) is str:  # the common case first; paths are only built for an error
+            normalised[key.lower()] = value
+        elif isinstance(value, list):
+            normalised[key.lower()] = [item if type(item) is str else _scalar(item, f"{path}.{key}[{i}]")
+                                       for i, item in enumerate(value)]
         else:
             normalised[key.lower()] = _scalar(value, f"{path}.{key}")
     return normalised
