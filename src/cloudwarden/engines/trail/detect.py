@@ -378,13 +378,31 @@ def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple
         distinct = f", ({rule.distinct})::VARCHAR AS d" if rule.distinct else ""
         if rule.targets:
             distinct = f", unnest(({rule.targets})::VARCHAR[]) AS d"
+        base = (f"SELECT ({rule.group_by})::VARCHAR AS grp{distinct}, floor(epoch(event_time) / {seconds}) AS sb"
+                f" FROM events WHERE {where}")
+        anchors = f"SELECT grp, sb FROM sums WHERE total > {int(rule.threshold)}"
+        if rule.distinct or rule.targets:
+            # A second bound for distinct counts: a window ending in bucket j (of `slices` slices,
+            # at least W long) lies within buckets j - 1 and j, so it cannot count more values than
+            # those two buckets hold together. Summing the slices' distinct counts overcounts a value
+            # that recurs in many slices (a principal reading from the same two services all day);
+            # the union does not. A slice is an anchor only when both bounds pass the threshold.
+            base = f"SELECT grp, d, sb FROM ({base}) GROUP BY ALL"
+            pairs = (f"pairs AS (SELECT grp, j FROM (SELECT grp, d, floor(sb / {slices}) AS j FROM b UNION ALL"
+                     f" SELECT grp, d, floor(sb / {slices}) + 1 FROM b) GROUP BY grp, j"
+                     f" HAVING count(DISTINCT d) > {int(rule.threshold)}),")
+            anchors = (f"SELECT s.grp, s.sb FROM sums AS s SEMI JOIN pairs AS p ON s.grp IS NOT DISTINCT FROM p.grp"
+                       f" AND floor(s.sb / {slices}) IS NOT DISTINCT FROM p.j WHERE s.total > {int(rule.threshold)}")
+        else:
+            pairs = ""
         connection.execute(f"""
             INSERT INTO trail_candidates
-            WITH per AS (SELECT grp, sb, {counted} AS n FROM (SELECT ({rule.group_by})::VARCHAR AS grp{distinct},
-                         floor(epoch(event_time) / {seconds}) AS sb FROM events WHERE {where}) GROUP BY ALL),
+            WITH b AS {"MATERIALIZED " if pairs else ""}({base}),
+            per AS (SELECT grp, sb, {counted} AS n FROM b GROUP BY ALL),
             sums AS (SELECT grp, sb, sum(n) OVER (PARTITION BY grp ORDER BY sb
                      RANGE BETWEEN {slices} PRECEDING AND CURRENT ROW) AS total FROM per),
-            anchors AS (SELECT grp, sb FROM sums WHERE total > {int(rule.threshold)})
+            {pairs}
+            anchors AS ({anchors})
             SELECT DISTINCT {index}, grp, sb - i FROM anchors, range(0, {slices + 1}) AS r(i)""")
         buckets = [row[0] for row in connection.execute(
             f"SELECT DISTINCT sb FROM trail_candidates WHERE rule_index = {index}").fetchall()]
