@@ -10,14 +10,15 @@ samples (event ids, and the keys and IPs of those events) capped per detection a
 Summaries run in chunks of whole hours bounded by the name counts, so DuckDB's memory does not grow
 with the store. Window rules are pre-checked on time slices by a narrow query, and the few that can
 fire share one scan of their candidate events; near and first-seen rules read their own guarded
-events. No per-event Python work. Reads the DuckDB view ``events`` (store.attach); writes temp
+events. Paths into the userIdentity JSON that the store also keeps as flat columns are read from
+those (narrowed). No per-event Python work. Reads the DuckDB view ``events`` (store.attach); writes temp
 tables only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -363,8 +364,8 @@ def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple
 
     Time is cut into slices of a tenth of the window W: the window [t - W, t] lies within the slice
     of t and the WINDOW_SLICES before it, so only groups whose events in such a run of slices number
-    more than the threshold (distinct values: the sum of the slices' distinct counts, an upper bound)
-    can fire, and only the events of those slices can be part of a detection. A narrow query per
+    more than the threshold (distinct values: the sum of the slices' distinct counts, an upper bound,
+    and the distinct count of the two W-long buckets the window lies in, another) can fire, and only the events of those slices can be part of a detection. A narrow query per
     rule finds them (most stores: none, and the rule stops there). One scan then reads the full
     events of every rule's candidate slices (reading the wide columns is what costs, so it happens
     once for all rules), with their time ranges pushed down to the Parquet reader when they are
@@ -551,10 +552,10 @@ def narrowed(sql: str | None) -> str | None:
 
 
 def _narrowed_rule(rule: Rule) -> Rule:
-    fields = {name: narrowed(getattr(rule, name))
-              for name in ("where", "group_by", "distinct", "targets", "near", "first_seen")}
-    changed = {name: value for name, value in fields.items() if value != getattr(rule, name)}
-    return replace(rule, **changed) if changed else rule
+    narrow = replace(rule, where=str(narrowed(rule.where)), group_by=str(narrowed(rule.group_by)),
+                     distinct=narrowed(rule.distinct), targets=narrowed(rule.targets), near=narrowed(rule.near),
+                     first_seen=narrowed(rule.first_seen))
+    return rule if narrow == rule else narrow
 
 
 def run_rules(connection: duckdb.DuckDBPyConnection, rules: Sequence[Rule]) -> list[Detection]:
