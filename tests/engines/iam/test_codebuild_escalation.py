@@ -155,3 +155,44 @@ def _assert_unknown(changed: Snapshot) -> None:
     assert all("codebuild.projects" in why and "not authorized" in why for _, why in builder)
     assert f"arn:aws:iam::{ACCOUNT}:user/other-builder" in unresolved
     assert f"arn:aws:iam::{ACCOUNT}:user/reader" not in unresolved
+
+
+def _check_statuses(snapshot: Snapshot) -> dict[str, tuple[str, str]]:
+    from cloudwarden.assess import run_check
+    from cloudwarden.checks.registry import load_all_checks
+
+    findings = run_check(load_all_checks()["iam.privilege_escalation_to_admin"], snapshot)
+    return {f.resource_id: (f.status.value, f.message) for f in findings}
+
+
+def test_the_check_fails_the_builder_and_says_unknown_when_projects_are_a_gap(snapshot: Snapshot) -> None:
+    statuses = _check_statuses(snapshot)
+    assert statuses["user/builder"] == ("FAIL", "reaches administrator in 2 step(s): user/builder -[codebuild:StartBuild]-> "
+                                       "role/build-admin; role/build-admin -[*]-> administrator")
+    assert statuses["user/other-builder"][0] == "PASS"
+    changed = Snapshot.from_dict(copy.deepcopy(snapshot.to_dict()))
+    changed.datasets.pop("codebuild.projects")
+    changed.add_gap(Gap("codebuild.projects", "codebuild", "BatchGetProjects", REGION, "AccessDenied",
+                        "not authorized", "codebuild:BatchGetProjects"))
+    statuses = _check_statuses(changed)
+    for user in ("builder", "other-builder"):
+        status, message = statuses[f"user/{user}"]
+        assert status == "UNKNOWN" and "codebuild-002" in message and "BatchGetProjects" in message
+    assert statuses["user/reader"][0] == "PASS"
+
+
+def test_the_cli_lists_the_unknown_principals(snapshot: Snapshot, tmp_path: Any, capsys: Any) -> None:
+    from cloudwarden.cli import main
+    from cloudwarden.inventory.snapshot import save_snapshot
+
+    changed = Snapshot.from_dict(copy.deepcopy(snapshot.to_dict()))
+    changed.datasets.pop("codebuild.projects")
+    path = str(save_snapshot(changed, tmp_path / "snap.json.gz"))
+    assert main(["iam", "escalation", path]) == 0
+    out = capsys.readouterr().out
+    builder = f"arn:aws:iam::{ACCOUNT}:user/builder"
+    assert f"{builder}: unknown whether it can reach administrator through codebuild-002" in out
+    assert main(["iam", "escalation", path, "--format", "json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    mine = next(r for r in records if r["principal"] == builder)
+    assert mine["path"] == [] and {u["id"] for u in mine["unknown"]} == {"codebuild-002", "codebuild-003"}
