@@ -225,8 +225,9 @@ def run_escalation(args: argparse.Namespace) -> int:
         return EXIT_OK
     paths = list(escalation_paths(account, analysis.graph))
     # principals with no known path whose path's resources were not collected (codebuild.projects)
-    found = {principal for principal, _ in paths}
-    unknown = {p: why for p, why in sorted(analysis.graph.graph.get("unresolved", {}).items()) if p not in found}
+    escalating = {principal for principal, _ in paths}
+    unknown = {p: why for p, why in sorted(analysis.graph.graph.get("unresolved", {}).items())
+               if p not in escalating}
     if getattr(args, "format", "terminal") == "json":
         for principal, steps in paths:
             _emit({"principal": principal, "path": [step.to_dict() for step in steps]})

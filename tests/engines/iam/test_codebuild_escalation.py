@@ -51,12 +51,13 @@ def snapshot() -> Iterator[Snapshot]:
         iam.attach_role_policy(RoleName="build-admin", PolicyArn=admin)
         iam.create_role(RoleName="build-plain", AssumeRolePolicyDocument=_doc(
             {"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}))
-        for user, statement in {
+        statements: dict[str, dict[str, Any]] = {
             "builder": {"Effect": "Allow", "Action": ["codebuild:StartBuild", "codebuild:StartBuildBatch"],
                         "Resource": _project_arn("deploy")},
             "other-builder": {"Effect": "Allow", "Action": "codebuild:StartBuild", "Resource": _project_arn("lint")},
             "reader": {"Effect": "Allow", "Action": "codebuild:BatchGetProjects", "Resource": "*"},
-        }.items():
+        }
+        for user, statement in statements.items():
             iam.create_user(UserName=user)
             iam.put_user_policy(UserName=user, PolicyName="inline", PolicyDocument=_doc(statement))
         codebuild = boto3.client("codebuild", region_name=REGION)
