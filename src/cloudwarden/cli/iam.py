@@ -224,11 +224,17 @@ def run_escalation(args: argparse.Namespace) -> int:
                 _emit(found.to_dict())
         return EXIT_OK
     paths = list(escalation_paths(account, analysis.graph))
+    # principals with no known path whose path's resources were not collected (codebuild.projects)
+    escalating = {principal for principal, _ in paths}
+    unknown = {p: why for p, why in sorted(analysis.graph.graph.get("unresolved", {}).items())
+               if p not in escalating}
     if getattr(args, "format", "terminal") == "json":
         for principal, steps in paths:
             _emit({"principal": principal, "path": [step.to_dict() for step in steps]})
+        for principal, why in unknown.items():
+            _emit({"principal": principal, "path": [], "unknown": [{"id": i, "reason": r} for i, r in why]})
         return EXIT_OK
-    sys.stdout.write(render_escalation(paths))
+    sys.stdout.write(render_escalation(paths, unknown))
     return EXIT_OK
 
 
@@ -278,10 +284,14 @@ def _explain(analysis: Any, who: str, target: str, action: str | None) -> int:
     return EXIT_OK
 
 
-def render_escalation(paths: list[tuple[str, list[Any]]]) -> str:
-    """One block per principal: the shortest path to administrator, one numbered step a line."""
+def render_escalation(paths: list[tuple[str, list[Any]]],
+                      unknown: dict[str, list[tuple[str, str]]] | None = None) -> str:
+    """One block per principal: the shortest path to administrator, one numbered step a line; then
+    the principals whose path is unknown because the resources it runs through were not collected."""
+    undecided = [f"{principal}: unknown whether it can reach administrator through {path} ({why})"
+                 for principal, why_list in (unknown or {}).items() for path, why in why_list]
     if not paths:
-        return "No principal can reach administrator (beyond those that already are).\n"
+        return "\n".join(["No principal can reach administrator (beyond those that already are).", *undecided]) + "\n"
     lines: list[str] = []
     for principal, steps in paths:
         lines.append(f"{principal} can reach administrator in {len(steps)} step{'s' if len(steps) != 1 else ''}:")
@@ -290,6 +300,7 @@ def render_escalation(paths: list[tuple[str, list[Any]]]) -> str:
             lines.append(f"  {number}. {step.source} -> {step.target}  [{step.kind}] with {step.permission}{via}")
             if step.assumption:
                 lines.append(f"     assumes: {step.assumption}")
+    lines.extend(undecided)
     lines.append(f"{len(paths)} principal{'s' if len(paths) != 1 else ''} can escalate; "
                  "--format json for the statements that allow each step")
     return "\n".join(lines) + "\n"

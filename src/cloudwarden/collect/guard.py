@@ -21,6 +21,9 @@ from botocore import xform_name
 from cloudwarden.collect.spec import Call
 from cloudwarden.core.errors import CollectionError
 
+# batch_get_: BatchGet* APIs describe several resources in one call, e.g. codebuild:BatchGetProjects
+# (botocore: "Gets information about one or more build projects"; the only API returning a project's
+# service role). Those returning secret values (BatchGetSecretValue) are refused below.
 READ_VERBS = ("list_", "describe_", "get_", "head_", "batch_get_", "lookup_", "search_")
 
 # (boto3 client name, method name) that every collection calls before the specs run.

@@ -109,9 +109,11 @@ class Collector:
                                      "ParentUnavailable", parent_gap.reason, call.iam_permission))
                 continue
             snapshot.put(call.dataset, region, {})
-            for item in _items(snapshot.get(call.per, region)):
-                if call.per_filter and not call.per_filter(item, region):
-                    continue
+            items = [i for i in _items(snapshot.get(call.per, region))
+                     if not (call.per_filter and not call.per_filter(i, region))]
+            if call.per_batch:  # BatchGet* APIs: one task per batch of items
+                items = [items[i:i + call.per_batch] for i in range(0, len(items), call.per_batch)]
+            for item in items:
                 assert call.per_key and call.per_params
                 item_region = call.per_region(item, snapshot) if call.per_region else client_region
                 params = tuple(sorted(call.per_params(item).items()))

@@ -35,6 +35,9 @@ class Call:
     per_key: Callable[[Any], str] | None = None
     # Optional filter on (parent item, snapshot region): skip items the call does not apply to.
     per_filter: Callable[[Any, str], bool] | None = None
+    # Batch APIs (BatchGet*): one call per batch of up to this many parent items; per_params and
+    # per_key then receive the list of items (0: one call per item).
+    per_batch: int = 0
     # Region to send a per-item call to, from the item and the snapshot so far (S3 buckets).
     per_region: Callable[[Any, Any], str] | None = None
     # Datasets that must be complete before this call runs (besides `per`).

@@ -8,7 +8,28 @@ analysis then marks the paths that need it as assumptions.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cloudwarden.collect.spec import Call
+
+
+def _project(project: dict[str, Any]) -> dict[str, Any]:
+    """A CodeBuild project reduced to what escalation and checks read: no source location, inline
+    buildspec or source credentials (any of which can hold a token) ever reaches the snapshot."""
+    environment = project.get("environment") or {}
+    kept: dict[str, Any] = {key: project[key] for key in ("name", "arn", "serviceRole") if key in project}
+    kept["sourceType"] = (project.get("source") or {}).get("type", "")
+    if project.get("buildBatchConfig"):
+        kept["buildBatchConfig"] = {"serviceRole": project["buildBatchConfig"].get("serviceRole", "")}
+    kept["environment"] = {
+        "type": environment.get("type", ""), "image": environment.get("image", ""),
+        "privilegedMode": bool(environment.get("privilegedMode")),
+        # redacted by collect/secrets.py (PLAINTEXT values are secrets; the others name a parameter)
+        "environmentVariables": [{"name": v.get("name", ""), "type": v.get("type", "PLAINTEXT"),
+                                  "value": v.get("value", "")}
+                                 for v in environment.get("environmentVariables") or [] if isinstance(v, dict)],
+    }
+    return kept
 
 SPECS = [
     # -- Glue (glue-002 dev endpoints, glue-005/006 jobs) --
@@ -23,7 +44,12 @@ SPECS = [
          per_key=lambda n: n["NotebookInstanceName"], absent_codes=("ValidationException",)),
     # -- CodeBuild (codebuild-002/003 existing projects and their service roles) --
     Call("codebuild.project_names", "codebuild", "list_projects", "projects", paginate=True),
-    # project details (service role) need codebuild:BatchGetProjects, outside the read-only verbs allowed
+    # The service role is only in BatchGetProjects (a read: "Gets information about one or more build
+    # projects"), at most 100 names a call. Only what the paths and checks need is kept; environment
+    # variables' values are replaced by markers before the snapshot (collect/secrets.py).
+    Call("codebuild.projects", "codebuild", "batch_get_projects", "projects", per="codebuild.project_names",
+         per_batch=100, per_params=lambda names: {"names": list(names)}, per_key=lambda names: names[0],
+         transform=lambda projects: [_project(p) for p in projects or [] if isinstance(p, dict)]),
     # -- CloudFormation stack sets (cloudformation-004); stacks are cloudformation.stacks --
     Call("cloudformation.stack_sets", "cloudformation", "list_stack_sets", "Summaries", paginate=True,
          params={"Status": "ACTIVE"}),

@@ -145,6 +145,7 @@ class _Builder:
         self.context = context
         self.when = when or links.when
         self.graph = nx.DiGraph()
+        self.unresolved: dict[str, list[tuple[str, str]]] = {}
         self.region = links.region or "us-east-1"
         self._contexts: dict[str, dict[str, Any]] = {}
         self._probe = compile_policy(
@@ -247,6 +248,9 @@ class _Builder:
     def build(self) -> nx.DiGraph:
         graph = self.graph
         graph.graph["gaps"] = list(self.links.gaps)
+        # principal -> [(path id, why)]: it holds the path's permissions, but the resources the path
+        # runs through were not (all) collected, so whether it leads anywhere is unknown
+        graph.graph["unresolved"] = self.unresolved
         graph.add_node(ADMIN)
         principals = list(self.account.principals.values())
         admins = {p.arn for p in principals if self.admin_with(p)}
@@ -545,6 +549,9 @@ class _Builder:
         for spec in pf.PATHS:
             if spec.mechanism != pf.EXISTING or not all(a.lower() in capable for a in spec.actions):
                 continue
+            why = self.links.unknown.get(spec.link)
+            if why and all(self.can_create(actor, action) is not None for action in spec.actions):
+                self.unresolved.setdefault(actor.arn, []).append((spec.id, why))
             for resource, role_arn, note in self.links.holders(spec.link):
                 if role_arn == actor.arn or role_arn not in self.account.principals:
                     continue

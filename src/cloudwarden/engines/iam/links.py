@@ -43,6 +43,9 @@ class Links:
     ecs_clusters: list[tuple[str, int]] | None = None  # (arn, registered container instances)
     event_sources: list[str] | None = None
     gaps: list[str] = field(default_factory=list)
+    # resource kinds (holders' link names) whose dataset is missing, wholly or in part -> why: an
+    # existing-resource path through them is unknown, not absent (codebuild-002/003)
+    unknown: dict[str, str] = field(default_factory=dict)
 
     def holders(self, link: str) -> Iterator[tuple[str, str, str]]:
         """(resource ARN, role ARN, note) of the resources of one kind that run with a role."""
@@ -152,10 +155,7 @@ def _region(snapshot: Any, account: Any, region: str, partition: str, account_id
     for stack in _items(_dataset(snapshot, "cloudformation.stacks", region, links)):
         if stack.get("RoleARN") and stack.get("StackId") and stack.get("StackStatus") != "DELETE_COMPLETE":
             links.stacks.append((stack["StackId"], stack["RoleARN"]))
-    for project in _items(_dataset(snapshot, "codebuild.projects", region, links)):
-        for item in project if isinstance(project, list) else [project]:
-            if isinstance(item, dict) and item.get("serviceRole") and item.get("arn"):
-                links.projects.append((item["arn"], item["serviceRole"], bool(item.get("buildBatchConfig"))))
+    _projects(snapshot, region, links)
     for endpoint in _items(_dataset(snapshot, "glue.dev_endpoints", region, links)):
         if endpoint.get("RoleArn") and endpoint.get("EndpointName"):
             arn = f"arn:{partition}:glue:{region}:{account_id}:devEndpoint/{endpoint['EndpointName']}"
@@ -188,6 +188,25 @@ def _region(snapshot: Any, account: Any, region: str, partition: str, account_id
             (c.get("clusterArn", ""), int(c.get("registeredContainerInstancesCount") or 0)) for c in found
             if isinstance(c, dict)]
     _event_sources(snapshot, region, links)
+
+
+def _projects(snapshot: Any, region: str, links: Links) -> None:
+    """CodeBuild projects and their service roles (codebuild.projects, from BatchGetProjects)."""
+    projects = _dataset(snapshot, "codebuild.projects", region, links)
+    # a batch that failed is a gap naming its first project: those projects' roles are unknown
+    failed = [g for g in getattr(snapshot, "gaps", ()) or ()
+              if getattr(g, "dataset", "") == "codebuild.projects" and g.region == region and g.resource]
+    why = links.gaps[-1] if projects is None else (
+        f"codebuild.projects ({region}): {failed[0].reason}" if failed else "")
+    if why:
+        if failed and projects is not None:
+            links.gaps.append(why)
+        for link in ("codebuild-project", "codebuild-batch-project"):
+            links.unknown.setdefault(link, why)
+    for project in _items(projects):
+        for item in project if isinstance(project, list) else [project]:
+            if isinstance(item, dict) and item.get("serviceRole") and item.get("arn"):
+                links.projects.append((item["arn"], item["serviceRole"], bool(item.get("buildBatchConfig"))))
 
 
 def _templates(snapshot: Any, region: str, partition: str, account_id: str, profiles: dict[str, str],

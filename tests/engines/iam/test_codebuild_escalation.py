@@ -1,0 +1,199 @@
+"""codebuild-002/003 (an existing CodeBuild project run with its service role) from collected data.
+
+The project's service role is only returned by codebuild:BatchGetProjects. moto implements
+CreateProject, ListProjects and BatchGetProjects (not buildBatchConfig: codebuild-003 is tested on the
+collected snapshot with the batch configuration added as AWS returns it). The project's PLAINTEXT
+environment variable must not reach the snapshot; a missing dataset must not read as "no path".
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from cloudwarden.collect import collect_snapshot
+from cloudwarden.collect.services import escalation as escalation_specs
+from cloudwarden.collect.services import iam as iam_specs
+from cloudwarden.engines.iam.account import load_account
+from cloudwarden.engines.iam.escalation import build_graph, compute_links, escalation_paths
+from cloudwarden.inventory.snapshot import Gap, Snapshot
+from tests.helpers import scoped_env
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+SECRET = "hunter2-Zq8vLm3Xp0"  # a PLAINTEXT environment value
+AWS_KEY = "AKIAZ3MSJV4WWNKWW5FG"
+ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}
+
+
+def _doc(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _project_arn(name: str) -> str:
+    return f"arn:aws:codebuild:{REGION}:{ACCOUNT}:project/{name}"
+
+
+@pytest.fixture(scope="module")
+def snapshot() -> Iterator[Snapshot]:
+    with scoped_env(ENV), mock_aws():
+        iam = boto3.client("iam", region_name=REGION)
+        admin = iam.create_policy(PolicyName="admin", PolicyDocument=_doc(
+            {"Effect": "Allow", "Action": "*", "Resource": "*"}))["Policy"]["Arn"]
+        iam.create_role(RoleName="build-admin", AssumeRolePolicyDocument=_doc(
+            {"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}))
+        iam.attach_role_policy(RoleName="build-admin", PolicyArn=admin)
+        iam.create_role(RoleName="build-plain", AssumeRolePolicyDocument=_doc(
+            {"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}))
+        statements: dict[str, dict[str, Any]] = {
+            "builder": {"Effect": "Allow", "Action": ["codebuild:StartBuild", "codebuild:StartBuildBatch"],
+                        "Resource": _project_arn("deploy")},
+            "other-builder": {"Effect": "Allow", "Action": "codebuild:StartBuild", "Resource": _project_arn("lint")},
+            "reader": {"Effect": "Allow", "Action": "codebuild:BatchGetProjects", "Resource": "*"},
+        }
+        for user, statement in statements.items():
+            iam.create_user(UserName=user)
+            iam.put_user_policy(UserName=user, PolicyName="inline", PolicyDocument=_doc(statement))
+        codebuild = boto3.client("codebuild", region_name=REGION)
+        for name, role in (("deploy", "build-admin"), ("lint", "build-plain")):
+            codebuild.create_project(
+                name=name, source={"type": "S3", "location": "builds-bucket/src.zip", "buildspec": "version: 0.2"},
+                artifacts={"type": "NO_ARTIFACTS"}, serviceRole=f"arn:aws:iam::{ACCOUNT}:role/{role}",
+                environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+                             "computeType": "BUILD_GENERAL1_SMALL",
+                             "environmentVariables": [
+                                 {"name": "DB_PASSWORD", "value": SECRET, "type": "PLAINTEXT"},
+                                 {"name": "AWS_SECRET", "value": AWS_KEY, "type": "PLAINTEXT"},
+                                 {"name": "TOKEN", "value": "/prod/token", "type": "PARAMETER_STORE"}]})
+        yield collect_snapshot(regions=[REGION], calls=[*iam_specs.SPECS, *escalation_specs.SPECS], workers=4)
+
+
+def _first_steps(snapshot: Snapshot) -> dict[str, list[Any]]:
+    account = load_account(snapshot)
+    graph = build_graph(account, compute_links(snapshot, account))
+    return {node.rsplit("/", 1)[-1]: steps for node, steps in escalation_paths(account, graph)}
+
+
+def test_projects_are_collected_with_their_roles_and_no_plaintext_value(snapshot: Snapshot) -> None:
+    projects = [p for batch in snapshot.get("codebuild.projects", REGION).values() for p in batch]
+    roles = {p["name"]: p["serviceRole"] for p in projects}
+    assert roles == {"deploy": f"arn:aws:iam::{ACCOUNT}:role/build-admin",
+                     "lint": f"arn:aws:iam::{ACCOUNT}:role/build-plain"}
+    saved = json.dumps(snapshot.to_dict())
+    assert SECRET not in saved and AWS_KEY not in saved
+    assert "version: 0.2" not in saved  # the inline buildspec is not kept
+    variables = {v["name"]: v for v in projects[0]["environment"]["environmentVariables"]}
+    assert variables["DB_PASSWORD"]["value"]["cloudwarden_redacted"] is True
+    assert variables["DB_PASSWORD"]["value"]["length"] == len(SECRET)
+    assert any(s["type"] == "AWS Access Key" for s in variables["AWS_SECRET"]["value"]["secrets"])
+    assert variables["TOKEN"]["type"] == "PARAMETER_STORE"
+
+
+def test_batches_of_at_most_100_names() -> None:
+    spec = next(c for c in escalation_specs.SPECS if c.dataset == "codebuild.projects")
+    assert spec.per == "codebuild.project_names" and spec.per_batch == 100
+    assert spec.per_params and spec.per_params(["a", "b"]) == {"names": ["a", "b"]}
+
+
+def test_start_build_on_a_project_with_an_admin_role_is_codebuild_002(snapshot: Snapshot) -> None:
+    found = _first_steps(snapshot)
+    step = found["builder"][0]
+    assert (step.kind, step.via, step.target) == (
+        "codebuild-002", _project_arn("deploy"), f"arn:aws:iam::{ACCOUNT}:role/build-admin")
+    assert "other-builder" not in found  # its project's role is not an administrator
+    assert "reader" not in found
+
+
+def test_start_build_batch_needs_a_batch_configuration_codebuild_003(snapshot: Snapshot) -> None:
+    changed = Snapshot.from_dict(copy.deepcopy(snapshot.to_dict()))
+    batches = changed.get("codebuild.projects", REGION)
+    for batch in batches.values():
+        for project in batch:
+            if project["name"] == "deploy":
+                project["buildBatchConfig"] = {"serviceRole": project["serviceRole"]}
+    account = load_account(changed)
+    graph = build_graph(account, compute_links(changed, account))
+    builder = f"arn:aws:iam::{ACCOUNT}:user/builder"
+    kinds = {s.kind for s in graph.edges[builder, f"arn:aws:iam::{ACCOUNT}:role/build-admin"]["steps"]}
+    assert kinds == {"codebuild-002", "codebuild-003"}
+    # without a batch configuration (as collected), only codebuild-002
+    account = load_account(snapshot)
+    graph = build_graph(account, compute_links(snapshot, account))
+    assert {s.kind for s in graph.edges[builder, f"arn:aws:iam::{ACCOUNT}:role/build-admin"]["steps"]} == {
+        "codebuild-002"}
+
+
+def test_projects_not_collected_make_the_path_unknown_not_absent(snapshot: Snapshot) -> None:
+    changed = Snapshot.from_dict(copy.deepcopy(snapshot.to_dict()))
+    changed.datasets.pop("codebuild.projects")
+    changed.add_gap(Gap("codebuild.projects", "codebuild", "BatchGetProjects", REGION, "AccessDenied",
+                        "not authorized", "codebuild:BatchGetProjects"))
+    _assert_unknown(changed)
+
+
+def test_a_failed_batch_makes_the_path_unknown(snapshot: Snapshot) -> None:
+    changed = Snapshot.from_dict(copy.deepcopy(snapshot.to_dict()))
+    changed.put("codebuild.projects", REGION, {})
+    changed.add_gap(Gap("codebuild.projects", "codebuild", "BatchGetProjects", REGION, "AccessDenied",
+                        "not authorized", "codebuild:BatchGetProjects", resource="deploy"))
+    _assert_unknown(changed)
+
+
+def _assert_unknown(changed: Snapshot) -> None:
+    account = load_account(changed)
+    graph = build_graph(account, compute_links(changed, account))
+    found = {node.rsplit("/", 1)[-1] for node, _ in escalation_paths(account, graph)}
+    assert "builder" not in found
+    unresolved = graph.graph["unresolved"]
+    builder = unresolved[f"arn:aws:iam::{ACCOUNT}:user/builder"]
+    assert {path for path, _ in builder} == {"codebuild-002", "codebuild-003"}
+    assert all("codebuild.projects" in why and "not authorized" in why for _, why in builder)
+    assert f"arn:aws:iam::{ACCOUNT}:user/other-builder" in unresolved
+    assert f"arn:aws:iam::{ACCOUNT}:user/reader" not in unresolved
+
+
+def _check_statuses(snapshot: Snapshot) -> dict[str, tuple[str, str]]:
+    from cloudwarden.assess import run_check
+    from cloudwarden.checks.registry import load_all_checks
+
+    findings = run_check(load_all_checks()["iam.privilege_escalation_to_admin"], snapshot)
+    return {f.resource_id: (f.status.value, f.message) for f in findings}
+
+
+def test_the_check_fails_the_builder_and_says_unknown_when_projects_are_a_gap(snapshot: Snapshot) -> None:
+    statuses = _check_statuses(snapshot)
+    assert statuses["user/builder"] == ("FAIL", "reaches administrator in 2 step(s): user/builder -[codebuild:StartBuild]-> "
+                                       "role/build-admin; role/build-admin -[*]-> administrator")
+    assert statuses["user/other-builder"][0] == "PASS"
+    changed = Snapshot.from_dict(copy.deepcopy(snapshot.to_dict()))
+    changed.datasets.pop("codebuild.projects")
+    changed.add_gap(Gap("codebuild.projects", "codebuild", "BatchGetProjects", REGION, "AccessDenied",
+                        "not authorized", "codebuild:BatchGetProjects"))
+    statuses = _check_statuses(changed)
+    for user in ("builder", "other-builder"):
+        status, message = statuses[f"user/{user}"]
+        assert status == "UNKNOWN" and "codebuild-002" in message and "BatchGetProjects" in message
+    assert statuses["user/reader"][0] == "PASS"
+
+
+def test_the_cli_lists_the_unknown_principals(snapshot: Snapshot, tmp_path: Any, capsys: Any) -> None:
+    from cloudwarden.cli import main
+    from cloudwarden.inventory.snapshot import save_snapshot
+
+    changed = Snapshot.from_dict(copy.deepcopy(snapshot.to_dict()))
+    changed.datasets.pop("codebuild.projects")
+    path = str(save_snapshot(changed, tmp_path / "snap.json.gz"))
+    assert main(["iam", "escalation", path]) == 0
+    out = capsys.readouterr().out
+    builder = f"arn:aws:iam::{ACCOUNT}:user/builder"
+    assert f"{builder}: unknown whether it can reach administrator through codebuild-002" in out
+    assert main(["iam", "escalation", path, "--format", "json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    mine = next(r for r in records if r["principal"] == builder)
+    assert mine["path"] == [] and {u["id"] for u in mine["unknown"]} == {"codebuild-002", "codebuild-003"}
