@@ -1,5 +1,5 @@
 """More DynamoDB checks: provisioned tables scale their capacity automatically; table resource policies
-admit no one outside the account or organization."""
+admit no one outside the account or organization; tables are assigned to an AWS Backup plan."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any
 
+from cloudwarden.checks._backup_coverage import BACKUP_DATASETS, BACKUP_DOC, PROTECTED, Tags, plan_verdict, tag_dict
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.kinds import KINDS
@@ -97,3 +98,29 @@ def resource_policy_restricted(ctx: CheckContext) -> Iterator[Result]:
             yield verdict(not found, name, "the resource policy admits no one outside the account or organization"
                           if not found else "the resource policy lets in " + "; ".join(found), region, arn,
                           TABLE.resource_type)
+
+
+TAGS = "dynamodb.table_tags"
+
+
+@check("dynamodb.in_backup_plan", resource_type=TABLE.resource_type,
+       datasets=[TABLE.dataset, "dynamodb.tables", TAGS, *BACKUP_DATASETS], optional=[PROTECTED],
+       fix="Assign the table to an AWS Backup plan (by ARN, or by a tag the plan's resource assignment selects).",
+       cli="aws backup create-backup-selection --backup-plan-id <PLAN_ID> --backup-selection "
+           "'{\"SelectionName\":\"dynamodb\",\"IamRoleArn\":\"<ROLE_ARN>\",\"Resources\":[\"arn:aws:dynamodb:*:*:table/*\"]}'",
+       doc=BACKUP_DOC)
+def in_backup_plan(ctx: CheckContext) -> Iterator[Result]:
+    for region, name in ctx.each(TABLE.dataset):
+        name = TABLE.ident(name)
+        with ctx.resource(name, region):
+            table = ctx.item("dynamodb.tables", name, region) or {}
+            arn = str(table.get("TableArn") or ctx.arn("dynamodb", f"table/{name}", region))
+
+            def tags(name: str = name, region: str = region) -> Tags:
+                try:
+                    return tag_dict(ctx.item(TAGS, name, region))
+                except DataUnavailable:
+                    return None  # unread tags leave a tag-based assignment undecided
+            found = plan_verdict(ctx, region, name, arn, TABLE.resource_type, tags)
+            if found is not None:
+                yield found

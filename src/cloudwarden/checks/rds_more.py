@@ -1,11 +1,12 @@
 """More RDS and Aurora checks: default ports, Aurora MySQL backtracking, server CA certificate expiry,
-TLS on proxies and in parameter groups, supported engine versions."""
+TLS on proxies and in parameter groups, supported engine versions, AWS Backup plan coverage."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+from cloudwarden.checks._backup_coverage import BACKUP_DATASETS, BACKUP_DOC, PROTECTED, plan_verdict, tag_dict
 from cloudwarden.checks.context import CheckContext, Skipped, _parse_time
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.kinds import KINDS, Kind, Outcome, add_kind, flag, judge_each
@@ -239,3 +240,24 @@ def engine_version_supported(ctx: CheckContext) -> Iterator[Result]:
             with ctx.resource(name, region):
                 ok, message = _version_verdict(engine, version, ctx.item(dataset, f"{engine}/{version}", region))
                 yield verdict(ok, name, message, region, kind.arn(database), kind.resource_type)
+
+
+@check("rds.in_backup_plan", resource_type=INSTANCE.resource_type,
+       datasets=[INSTANCE.dataset, CLUSTER.dataset, *BACKUP_DATASETS], optional=[PROTECTED],
+       fix="Assign the DB instance or cluster to an AWS Backup plan (by ARN, or by a tag the plan's resource "
+           "assignment selects).",
+       cli="aws backup create-backup-selection --backup-plan-id <PLAN_ID> --backup-selection "
+           "'{\"SelectionName\":\"rds\",\"IamRoleArn\":\"<ROLE_ARN>\",\"Resources\":[\"arn:aws:rds:*:*:db:*\","
+           "\"arn:aws:rds:*:*:cluster:*\"]}'",
+       doc=BACKUP_DOC)
+def in_backup_plan(ctx: CheckContext) -> Iterator[Result]:
+    for kind in (INSTANCE, CLUSTER):
+        for region, database in ctx.each(kind.dataset):
+            if kind is INSTANCE and database.get("DBClusterIdentifier"):
+                continue  # AWS Backup protects a cluster member through its cluster
+            name = kind.ident(database)
+            with ctx.resource(name, region):
+                found = plan_verdict(ctx, region, name, kind.arn(database), kind.resource_type,
+                                     lambda d=database: tag_dict(d.get("TagList")))
+                if found is not None:
+                    yield found

@@ -1,9 +1,9 @@
 """Recovery and data-in-transit reads: AWS Backup vault policies, recovery points, plan coverage;
 Glacier vault locks and notifications; RDS proxies, engine versions and TLS parameters; DynamoDB
-resource policies (regional).
+resource policies and tags (regional).
 
 moto (5.x) answers rds:DescribeDBProxies, DescribeDBParameters, DescribeDBClusterParameters,
-backup:GetBackupPlan and dynamodb:GetResourcePolicy. It lacks backup:GetBackupVaultAccessPolicy,
+backup:GetBackupPlan, dynamodb:GetResourcePolicy and ListTagsOfResource. It lacks backup:GetBackupVaultAccessPolicy,
 ListRecoveryPointsByBackupVault, ListProtectedResources and ListBackupSelections,
 glacier:GetVaultLock and GetVaultNotifications, and rds:DescribeDBEngineVersions: against moto those
 datasets are gaps and their checks UNKNOWN.
@@ -84,4 +84,7 @@ SPECS = [
     Call("dynamodb.resource_policy", "dynamodb", "get_resource_policy", "Policy", per="dynamodb.tables",
          per_params=lambda t: {"ResourceArn": t["TableArn"]}, per_key=lambda t: t["TableName"],
          absent_codes=("PolicyNotFoundException",)),
+    # Tags decide tag-based backup assignments (describe_table does not return them).
+    Call("dynamodb.table_tags", "dynamodb", "list_tags_of_resource", "Tags", paginate=True, per="dynamodb.tables",
+         per_params=lambda t: {"ResourceArn": t["TableArn"]}, per_key=lambda t: t["TableName"]),
 ]
