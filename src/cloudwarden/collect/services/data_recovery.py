@@ -1,6 +1,6 @@
 """Recovery and data-in-transit reads: AWS Backup vault policies, recovery points, plan coverage;
 Glacier vault locks and notifications; RDS proxies, engine versions and TLS parameters; DynamoDB
-resource policies and tags (regional).
+resource policies and tags; who may restore each EBS snapshot (regional).
 
 moto (5.x) answers rds:DescribeDBProxies, DescribeDBParameters, DescribeDBClusterParameters,
 backup:GetBackupPlan, dynamodb:GetResourcePolicy and ListTagsOfResource. It lacks backup:GetBackupVaultAccessPolicy,
@@ -87,4 +87,8 @@ SPECS = [
     # Tags decide tag-based backup assignments (describe_table does not return them).
     Call("dynamodb.table_tags", "dynamodb", "list_tags_of_resource", "Tags", paginate=True, per="dynamodb.tables",
          per_params=lambda t: {"ResourceArn": t["TableArn"]}, per_key=lambda t: t["TableName"]),
+    # Who may create volumes from each owned snapshot (accounts it is shared with, or "all").
+    Call("ec2.snapshot_volume_permissions", "ec2", "describe_snapshot_attribute", "CreateVolumePermissions",
+         per="ec2.snapshots", per_params=lambda s: {"SnapshotId": s["SnapshotId"], "Attribute": "createVolumePermission"},
+         per_key=lambda s: s["SnapshotId"]),
 ]
