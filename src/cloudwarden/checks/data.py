@@ -6,6 +6,13 @@ DB instances and clusters, and flags an encrypted source whose copy is unencrypt
 with an account outside this account and its organization (``organizations.accounts``; unread, only
 this account is trusted). S3 replication to foreign buckets is not judged here yet (no replication
 configuration is collected on this branch).
+
+``data.public_and_unrecoverable`` joins exposure (S3: the evaluator's public/foreign read or write of
+engines.iam.exposure; RDS: a publicly accessible endpoint or a snapshot restorable outside the
+organization; DynamoDB: a resource policy admitting outsiders) with recovery (S3 versioning, which
+Object Lock, replication and AWS Backup for S3 all require; RDS automated backups or an AWS Backup
+plan; DynamoDB point-in-time recovery or an AWS Backup plan). A FAIL with write reach is critical,
+read-only reach high.
 """
 
 from __future__ import annotations
@@ -14,10 +21,15 @@ from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any
 
-from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks._backup_coverage import BACKUP_DATASETS, PROTECTED, SELECTIONS, coverage, tag_dict
+from cloudwarden.checks.context import CheckContext, Skipped
+from cloudwarden.checks.dynamodb_more import DDB_WRITE, outsiders_allowed
 from cloudwarden.checks.helpers import verdict
+from cloudwarden.checks.iam_engine import exposure
 from cloudwarden.checks.registry import Result, check
-from cloudwarden.inventory.snapshot import DataUnavailable
+from cloudwarden.core.enums import Severity, Status
+from cloudwarden.engines.iam.exposure import WRITE
+from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
 
 VOLUMES, SNAPSHOTS, PERMISSIONS = "ec2.volumes", "ec2.snapshots", "ec2.snapshot_volume_permissions"
 INSTANCES, CLUSTERS = "rds.db_instances", "rds.db_clusters"
@@ -116,3 +128,133 @@ def encrypted_source_leaky_copy(ctx: CheckContext) -> Iterator[Result]:
                 for database in encrypted:
                     yield _copy_verdict(str(database[id_key]), "DB cluster" if cluster else "DB instance", copies,
                                         region, str(database.get(arn_key) or ""), resource_type)
+
+
+# -- exposed AND unrecoverable --
+
+S3_EXPOSURE = ["s3.buckets", "s3.bucket_policy", "s3.bucket_acl", "s3.bucket_public_access_block",
+               "s3.account_public_access_block", "s3.bucket_ownership_controls"]
+VERSIONING = "s3.bucket_versioning"
+ORG = ["organizations.organization", "organizations.roots", "organizations.account_chain",
+       "organizations.scps_for_target", "organizations.scp_content", ORG_ACCOUNTS]
+DDB = ["dynamodb.table_names", "dynamodb.tables", "dynamodb.resource_policy", "dynamodb.continuous_backups",
+       "dynamodb.table_tags"]
+
+
+def _failed_or_passed(exposed: list[str], write: bool, recovery: str | None, name: str, region: str, arn: str,
+                      resource_type: str) -> Result:
+    if not exposed:
+        return verdict(True, name, "not exposed to the public or to other accounts", region, arn, resource_type)
+    reach = "; ".join(exposed)
+    if recovery:
+        return verdict(True, name, f"exposed ({reach}) but recoverable: {recovery}", region, arn, resource_type)
+    return Result(Status.FAIL, name, f"exposed ({reach}) and no recovery path", region, arn, resource_type,
+                  Severity.CRITICAL if write else Severity.HIGH)
+
+
+def _plan_recovery(ctx: CheckContext, region: str, arn: str, tags: Any) -> str | None:
+    """'assigned to backup plan ...' or None; a plan whose tags cannot be decided raises DataUnavailable."""
+    found = coverage(ctx, region, arn, tags)
+    if found.yes is None:
+        raise DataUnavailable(SELECTIONS, region, found.evidence, arn)
+    return found.evidence if found.yes else None
+
+
+def _buckets(ctx: CheckContext) -> Iterator[Result]:
+    report = exposure(ctx)
+    try:
+        ctx.get("s3.buckets")
+    except DataUnavailable as missing:
+        ctx.skipped.append(Skipped(ctx.account_id, GLOBAL, missing.reason))
+    unreadable = {u.arn: u.reason for u in report.unreadable if u.service == "s3"}
+    for bucket in (r for r in report.examined if r.service == "s3"):
+        found = report.of(bucket.arn)
+        if not found and bucket.arn in unreadable:
+            ctx.skipped.append(Skipped(bucket.name, GLOBAL, unreadable[bucket.arn]))
+            continue
+        exposed = [f"{e.who} may {e.access} ({', '.join(e.actions)} via {e.via})" for e in found]
+        write = any(e.access == WRITE for e in found)
+        with ctx.resource(bucket.name):
+            recovery = None
+            if exposed:
+                status = (ctx.item(VERSIONING, bucket.name) or {}).get("Status")
+                recovery = "versioning Enabled (overwritten and deleted objects keep their versions)" \
+                    if status == "Enabled" else None
+            yield _failed_or_passed(exposed, write, recovery, bucket.name, GLOBAL, bucket.arn, "AWS::S3::Bucket")
+    examined = {r.arn for r in report.examined}
+    for arn, reason in unreadable.items():  # buckets whose policy itself was not read
+        if arn not in examined:
+            ctx.skipped.append(Skipped(arn.rsplit(":", 1)[-1], GLOBAL, reason))
+
+
+def _snapshot_shares(ctx: CheckContext, region: str, trusted: set[str]) -> dict[str, list[str]]:
+    """DB instance id -> exposures of its manual snapshots (public or foreign restore)."""
+    shares: dict[str, list[str]] = {}
+    for snap in ctx.get(DB_SNAPSHOTS, region) or []:
+        ident = str(snap["DBSnapshotIdentifier"])
+        record = ctx.item(DB_ATTRIBUTES, ident, region) or {}
+        accounts = [str(v) for a in record.get("DBSnapshotAttributes") or [] if a.get("AttributeName") == "restore"
+                    for v in a.get("AttributeValues") or []]
+        outside = [a for a in accounts if a == "all" or a not in trusted]
+        if outside:
+            who = "anyone" if "all" in outside else ", ".join(outside)
+            shares.setdefault(str(snap.get("DBInstanceIdentifier")), []).append(f"snapshot {ident} restorable by {who}")
+    return shares
+
+
+def _databases(ctx: CheckContext, trusted: set[str]) -> Iterator[Result]:
+    for region, instances in ctx.regional(INSTANCES):
+        with ctx.resource(f"rds/{region}", region):
+            shares = _snapshot_shares(ctx, region, trusted)
+            for db in instances or []:
+                if db.get("DBClusterIdentifier"):
+                    continue  # a cluster member: its cluster's backups govern recovery
+                name, arn = str(db["DBInstanceIdentifier"]), str(db.get("DBInstanceArn") or "")
+                exposed = (["publicly accessible endpoint"] if db.get("PubliclyAccessible") else []) + shares.get(name, [])
+                with ctx.resource(name, region):
+                    recovery = None
+                    if exposed:
+                        days = int(db.get("BackupRetentionPeriod") or 0)
+                        recovery = (f"automated backups kept {days} days" if days else
+                                    _plan_recovery(ctx, region, arn, lambda d=db: tag_dict(d.get("TagList"))))
+                    if exposed and not recovery and db.get("DeletionProtection"):
+                        exposed.append("deletion protection on, but no backup")
+                    yield _failed_or_passed(exposed, bool(db.get("PubliclyAccessible")), recovery, name, region, arn,
+                                            "AWS::RDS::DBInstance")
+
+
+def _tables(ctx: CheckContext) -> Iterator[Result]:
+    for region, names in ctx.regional("dynamodb.table_names"):
+        for name in names or []:
+            with ctx.resource(name, region):
+                table = ctx.item("dynamodb.tables", name, region) or {}
+                arn = str(table.get("TableArn") or ctx.arn("dynamodb", f"table/{name}", region))
+                document = ctx.item("dynamodb.resource_policy", name, region)
+                exposed = outsiders_allowed(ctx, document, arn, region) if document else []
+                write = any(action in entry for entry in exposed for action in DDB_WRITE)
+                recovery = None
+                if exposed:
+                    pitr = ((ctx.item("dynamodb.continuous_backups", name, region) or {})
+                            .get("PointInTimeRecoveryDescription") or {}).get("PointInTimeRecoveryStatus")
+                    recovery = "point-in-time recovery ENABLED" if pitr == "ENABLED" else _plan_recovery(
+                        ctx, region, arn, lambda n=name, r=region: tag_dict(ctx.item("dynamodb.table_tags", n, r)))
+                yield _failed_or_passed([f"resource policy lets in {e}" for e in exposed], write, recovery, name,
+                                        region, arn, "AWS::DynamoDB::Table")
+
+
+@check("data.public_and_unrecoverable", resource_type="AWS::S3::Bucket",
+       datasets=[*S3_EXPOSURE, VERSIONING, INSTANCES, DB_SNAPSHOTS, DB_ATTRIBUTES, *DDB, *BACKUP_DATASETS, *ORG],
+       # Block Public Access and ownership only take access away, SCPs only deny, organization accounts only
+       # widen trust: unread, they can only add exposure (a FAIL), never hide one.
+       optional=["s3.bucket_public_access_block", "s3.account_public_access_block", "s3.bucket_ownership_controls",
+                 PROTECTED, *ORG],
+       fix="Close the exposure (Block Public Access, resource-policy principals, private endpoints and snapshots) "
+           "and give the store a recovery path: S3 versioning (with Object Lock or replication), RDS automated "
+           "backups, DynamoDB point-in-time recovery, or an AWS Backup plan.",
+       cli="aws s3api put-bucket-versioning --bucket <BUCKET> --versioning-configuration Status=Enabled",
+       doc="https://docs.aws.amazon.com/wellarchitected/latest/security-pillar/sec_protect_data_rest_automate_protection.html")
+def public_and_unrecoverable(ctx: CheckContext) -> Iterator[Result]:
+    trusted = trusted_accounts(ctx)
+    yield from _buckets(ctx)
+    yield from _databases(ctx, trusted)
+    yield from _tables(ctx)
