@@ -106,3 +106,58 @@ def test_a_policy_the_evaluator_cannot_read_is_unknown() -> None:
     findings = findings_for(Case("unknown-x", "backup.vault_policy_denies_delete", data, regions=ONE_REGION))
     assert [f.status for f in findings] == [Status.UNKNOWN]
     assert "could not be evaluated" in findings[0].message
+
+
+# -- backup.isolation_from_source_admins --
+
+ISO = "backup.isolation_from_source_admins"
+ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+DB_OPERATOR = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["rds:*", "backup:Describe*"],
+                                                       "Resource": "*"}]}
+
+
+def role(name: str, document: Any) -> dict[str, Any]:
+    return {"RoleName": name, "Arn": f"arn:aws:iam::{ACCOUNT}:role/{name}", "RolePolicyList": [
+        {"PolicyName": "inline", "PolicyDocument": document}], "AttachedManagedPolicies": [],
+        "AssumeRolePolicyDocument": {"Statement": []}}
+
+
+def isolation(*listed: dict[str, Any], roles: list[dict[str, Any]], policies: dict[str, Any] | None = None,
+              copy_to: str = "") -> dict[str, Any]:
+    rule: dict[str, Any] = {"RuleName": "daily", "TargetBackupVaultName": "prod"}
+    if copy_to:
+        rule["CopyActions"] = [{"DestinationBackupVaultArn": f"arn:aws:backup:{REGION}:{copy_to}:backup-vault:vault"}]
+    return {"backup.vaults": Regional({REGION: list(listed)}),
+            "backup.vault_access_policy": Regional({REGION: {v["BackupVaultName"]: (policies or {}).get(
+                v["BackupVaultName"]) for v in listed}}),
+            "backup.plans": Regional({REGION: [{"BackupPlanId": "p1", "BackupPlanName": "daily"}]}),
+            "backup.plan_details": Regional({REGION: {"p1": {"BackupPlanName": "daily", "Rules": [rule]}}}),
+            "iam.authorization_details": {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": roles,
+                                          "Policies": []}}
+
+
+OTHER = vault(BackupVaultName="other", BackupVaultArn=VAULT_ARN.replace(":prod", ":other"))
+COMPLIANCE = vault(Locked=True, LockDate="2026-01-01T00:00:00+00:00")
+CASES_ISO = [
+    Case("pass-nobody-does-both", ISO, isolation(vault(), roles=[role("db-operator", DB_OPERATOR)]),
+         message="no principal of the account can both delete source data"),
+    Case("pass-deny-delete-policy", ISO, isolation(vault(), roles=[role("admin", ADMIN)],
+                                                   policies={"prod": json.dumps(DENY_DELETE)})),
+    Case("pass-compliance-lock", ISO, isolation(COMPLIANCE, OTHER, roles=[role("db-operator", DB_OPERATOR)]),
+         message="compliance mode"),
+    Case("pass-cross-account-copy", ISO, isolation(vault(), OTHER, roles=[role("db-operator", DB_OPERATOR)],
+                                                   copy_to="999988887777"), message="copied to account 999988887777"),
+    Case("fail-admin-does-both", ISO, isolation(vault(), roles=[role("admin", ADMIN)]),
+         message="1 principal(s) can delete both source data and its backups: role admin (rds:DeleteDBInstance"),
+    Case("fail-governance-lock-liftable", ISO, isolation(vault(Locked=True), roles=[role("admin", ADMIN)])),
+]
+for case in CASES_ISO:
+    case.regions = ONE_REGION
+CASES += CASES_ISO  # test_case above runs them (the list is read when the tests are collected)
+
+
+def test_isolation_without_authorization_details_is_unknown() -> None:
+    data = isolation(vault(), roles=[])
+    del data["iam.authorization_details"]
+    findings = findings_for(Case("unknown-x", ISO, data, regions=ONE_REGION))
+    assert findings and {f.status for f in findings} == {Status.UNKNOWN}

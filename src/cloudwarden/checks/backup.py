@@ -1,9 +1,13 @@
 """AWS Backup vaults as a last line of defence: Vault Lock, deny-delete access policies, encrypted
 recovery points, and backups that the source data's own administrators cannot destroy.
 
-Whether a vault policy denies deletion is asked of the IAM evaluator (engines.iam): an ordinary
+Who can destroy what is asked of the IAM evaluator (engines.iam): an ordinary
 principal of the account, whose own IAM policies allow everything, asks to delete a recovery point
-of the vault; only an explicit deny of the vault policy counts.
+of the vault; only an explicit deny of the vault policy counts. For isolation, every user and role of
+the account (engines.iam.account: its policies, boundary and SCPs) is asked whether it may both delete
+source data (RDS, DynamoDB, EBS, EFS, S3) and delete or expire the vault's recovery points (and, under
+a governance-mode lock, lift the lock); a compliance-mode lock or a copy to another account's vault
+isolates the backups. Deleting the vault's KMS key is not modelled yet.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.engines.iam import EXPLICIT_DENY, PolicyError, PolicySet, compile_policy, evaluate, make_request
+from cloudwarden.engines.iam.account import can, load_account
 from cloudwarden.inventory.snapshot import DataUnavailable
 
 VAULTS, VAULT_POLICY, RECOVERY_POINTS = "backup.vaults", "backup.vault_access_policy", "backup.recovery_points"
@@ -140,3 +145,97 @@ def recovery_points_encrypted(ctx: CheckContext) -> Iterator[Result]:
             else:
                 yield verdict(True, name, f"all {len(points)} recovery points encrypted" if points
                               else "no recovery points in the vault", region, arn, VAULT)
+
+
+# -- backups the source data's administrators cannot destroy --
+
+PLANS, PLAN_DETAILS = "backup.plans", "backup.plan_details"
+DETAILS = "iam.authorization_details"
+ORG = ["organizations.organization", "organizations.roots", "organizations.account_chain",
+       "organizations.scps_for_target", "organizations.scp_content", "organizations.accounts"]
+# Deleting the data a vault backs up: one action per common source (on a resource no policy names).
+SOURCE_DELETES = (("rds:DeleteDBInstance", "rds", "db:cloudwarden-probe"),
+                  ("rds:DeleteDBCluster", "rds", "cluster:cloudwarden-probe"),
+                  ("dynamodb:DeleteTable", "dynamodb", "table/cloudwarden-probe"),
+                  ("ec2:DeleteVolume", "ec2", "volume/vol-cloudwarden-probe"),
+                  ("elasticfilesystem:DeleteFileSystem", "elasticfilesystem", "file-system/fs-cloudwarden-probe"),
+                  ("s3:DeleteBucket", "s3", "cloudwarden-probe-bucket"))
+
+
+def _iam_account(ctx: CheckContext) -> Any:
+    return ctx.assessment.memo("iam.account", load_account)  # DataUnavailable: the check is UNKNOWN
+
+
+def _cross_account_copies(ctx: CheckContext, region: str, vault: str) -> list[str]:
+    """'account X (plan P)' for every plan rule that backs up into this vault and copies to another account."""
+    found = []
+    for plan in ctx.get(PLANS, region) or []:
+        details = ctx.item(PLAN_DETAILS, str(plan.get("BackupPlanId")), region) or {}
+        for rule in details.get("Rules") or []:
+            if rule.get("TargetBackupVaultName") != vault:
+                continue
+            for copy in rule.get("CopyActions") or []:
+                destination = str(copy.get("DestinationBackupVaultArn") or "")
+                parts = destination.split(":")
+                if len(parts) > 4 and parts[4] and parts[4] != ctx.account_id:
+                    found.append(f"account {parts[4]} ({details.get('BackupPlanName') or plan.get('BackupPlanName')}, "
+                                 f"rule {rule.get('RuleName')})")
+    return found
+
+
+def _source_and_backup_destroyers(ctx: CheckContext, vault: dict[str, Any], region: str, policy: Any,
+                                  governance: bool) -> list[str]:
+    account = _iam_account(ctx)
+    point = recovery_point_probe(vault, region, ctx.account_id, ctx.partition)
+    vault_arn = str(vault.get("BackupVaultArn") or ctx.arn("backup", f"backup-vault:{vault_name(vault)}", region))
+    both = []
+    for principal in account.principals.values():
+        def allowed(action: str, resource: str, resource_policy: Any = None) -> bool:
+            return can(account, principal, action, resource, resource_policy,
+                       use_known_policy=resource_policy is None).allowed
+        if not any(allowed(a, point, policy) for a in DESTRUCTIVE):
+            continue
+        if governance and not allowed("backup:DeleteBackupVaultLockConfiguration", vault_arn, policy):
+            continue
+        deletes = [action for action, service, resource in SOURCE_DELETES
+                   if allowed(action, f"arn:{ctx.partition}:s3:::{resource}" if service == "s3"
+                              else ctx.arn(service, resource, region))]
+        if deletes:
+            both.append(f"{principal.kind} {principal.name} ({', '.join(deletes[:2])}"
+                        f"{' ...' if len(deletes) > 2 else ''})")
+    return sorted(both)
+
+
+@check("backup.isolation_from_source_admins", resource_type=VAULT,
+       datasets=[VAULTS, VAULT_POLICY, PLANS, PLAN_DETAILS, DETAILS, *ORG], optional=ORG,
+       fix="Lock the vault in compliance mode, copy recovery points to a vault in a separate backup account, or "
+           "deny recovery-point deletion in the vault policy to everyone who administers the source data.",
+       cli="aws backup put-backup-vault-lock-configuration --backup-vault-name <VAULT> --min-retention-days 7 "
+           "--changeable-for-days 3",
+       doc=BACKUP_DOC + "integrate-cross-account-management.html")
+def isolation_from_source_admins(ctx: CheckContext) -> Iterator[Result]:
+    for region, vault in ctx.each(VAULTS):
+        name, arn = vault_name(vault), str(vault.get("BackupVaultArn", ""))
+        mode = lock_mode(vault, ctx)
+        if mode == "compliance":
+            yield verdict(True, name, "Vault Lock in compliance mode: no principal can delete recovery points before "
+                          "their retention ends", region, arn, VAULT)
+            continue
+        with ctx.resource(name, region):
+            copies = _cross_account_copies(ctx, region, name)
+            if copies:
+                yield verdict(True, name, "recovery points are copied to " + "; ".join(copies), region, arn, VAULT)
+                continue
+            document = ctx.item(VAULT_POLICY, name, region)
+            try:
+                policy = compile_policy(document, "resource", f"access policy of vault {name}") if document else None
+            except PolicyError as error:
+                raise DataUnavailable(VAULT_POLICY, region, f"its policy could not be evaluated: {error}", name) from None
+            both = _source_and_backup_destroyers(ctx, vault, region, policy, mode == "governance")
+            scps = _iam_account(ctx).organization.note
+            note = f" ({scps})" if both and scps.startswith("SCPs not readable") else ""
+            yield verdict(not both, name, "no principal of the account can both delete source data and destroy this "
+                          "vault's recovery points" if not both
+                          else f"no compliance lock or cross-account copy, and {len(both)} principal(s) can delete both "
+                          f"source data and its backups: {', '.join(both[:5])}{' ...' if len(both) > 5 else ''}{note}",
+                          region, arn, VAULT)
