@@ -56,9 +56,6 @@ CASES = [
          message="require_secure_transport=OFF in mysql-app"),
     Case("fail-aurora-off", "rds.transport_encryption_enforced", tls("1", "1", "0"), resource="aurora1",
          message="rds.force_ssl=0 in aurora-pg-tls"),
-    Case("fail-parameter-missing", "rds.transport_encryption_enforced",
-         rds([PG], [], **{"rds.db_parameters": {"pg16-tls": {}}, "rds.db_cluster_parameters": {}}),
-         message="has no rds.force_ssl"),
     Case("pass-supported", "rds.engine_version_supported", versions("available", "available"),
          message="supported version"),
     Case("fail-deprecated", "rds.engine_version_supported", versions("deprecated", "available"), resource="db1",
@@ -80,6 +77,14 @@ def test_a_group_without_a_stated_value_is_unknown() -> None:
                                  resource="db1", regions=ONE_REGION))
     assert [f.status for f in findings] == [Status.UNKNOWN]
     assert "no value for rds.force_ssl" in findings[0].message
+
+
+def test_a_group_that_lists_no_tls_parameter_is_unknown() -> None:
+    # moto's default parameter groups list no parameters at all; AWS lists every parameter of the family.
+    data = rds([PG], [], **{"rds.db_parameters": {"pg16-tls": {}}, "rds.db_cluster_parameters": {}})
+    findings = findings_for(Case("unknown-x", "rds.transport_encryption_enforced", data, regions=ONE_REGION))
+    assert [f.status for f in findings] == [Status.UNKNOWN]
+    assert "lists no rds.force_ssl for parameter group pg16-tls" in findings[0].message
 
 
 def test_oracle_is_unknown_not_passed() -> None:
