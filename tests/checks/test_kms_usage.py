@@ -34,8 +34,7 @@ def inline(name: str, document: Any) -> dict[str, Any]:
 
 def dependents(volume_key: str | None = None, bucket_key: str | None = None, **gaps: Any) -> dict[str, Any]:
     empty = Regional({REGION: []})
-    data: dict[str, Any] = {d: empty for d in ("ec2.snapshots", "rds.db_instances", "rds.db_clusters",
-                                               "cloudtrail.trails", "logs.log_groups", "backup.vaults")}
+    data: dict[str, Any] = dict.fromkeys(("ec2.snapshots", "rds.db_instances", "rds.db_clusters", "cloudtrail.trails", "logs.log_groups", "backup.vaults"), empty)
     data["ec2.volumes"] = Regional({REGION: [{"VolumeId": "vol-1", "Encrypted": bool(volume_key),
                                               **({"KmsKeyId": volume_key} if volume_key else {})}]})
     data["dynamodb.tables"] = Regional({REGION: {}})

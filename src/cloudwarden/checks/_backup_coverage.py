@@ -19,8 +19,8 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from cloudwarden.checks.context import CheckContext, Skipped
-from cloudwarden.checks.registry import Result
 from cloudwarden.checks.helpers import verdict
+from cloudwarden.checks.registry import Result
 from cloudwarden.inventory.snapshot import DataUnavailable
 
 PLANS, SELECTIONS, PROTECTED = "backup.plans", "backup.selections", "backup.protected_resources"

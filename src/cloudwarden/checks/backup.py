@@ -93,7 +93,8 @@ def denied_to_ordinary_principals(document: Any, vault: dict[str, Any], region: 
     context = {"aws:PrincipalArn": role, "aws:PrincipalAccount": ctx.account_id, "aws:PrincipalType": "AssumedRole",
                "aws:SecureTransport": True}
     resource = recovery_point_probe(vault, region, ctx.account_id, ctx.partition)
-    denied, open_ = [], []
+    denied: list[str] = []
+    open_: list[str] = []
     for action in DESTRUCTIVE:
         decision = evaluate(make_request(session, action, resource, ctx.account_id, context),
                             PolicySet(identity=(_ALLOW_ALL,), resource=policy))
@@ -190,7 +191,7 @@ def _source_and_backup_destroyers(ctx: CheckContext, vault: dict[str, Any], regi
     vault_arn = str(vault.get("BackupVaultArn") or ctx.arn("backup", f"backup-vault:{vault_name(vault)}", region))
     both = []
     for principal in account.principals.values():
-        def allowed(action: str, resource: str, resource_policy: Any = None) -> bool:
+        def allowed(action: str, resource: str, resource_policy: Any = None, principal: Any = principal) -> bool:
             return can(account, principal, action, resource, resource_policy,
                        use_known_policy=resource_policy is None).allowed
         if not any(allowed(a, point, policy) for a in DESTRUCTIVE):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 from cloudwarden.checks._backup_coverage import BACKUP_DATASETS, BACKUP_DOC, PROTECTED, plan_verdict, tag_dict
 from cloudwarden.checks.context import CheckContext
@@ -39,6 +40,6 @@ def volume_in_backup_plan(ctx: CheckContext) -> Iterator[Result]:
         name = str(volume["VolumeId"])
         arn = ctx.arn("ec2", f"volume/{name}", region)
         with ctx.resource(name, region):
-            found = plan_verdict(ctx, region, name, arn, "AWS::EC2::Volume", lambda: tag_dict(volume.get("Tags")))
+            found = plan_verdict(ctx, region, name, arn, "AWS::EC2::Volume", partial(tag_dict, volume.get("Tags")))
             if found is not None:
                 yield found

@@ -4,6 +4,7 @@ TLS on proxies and in parameter groups, supported engine versions, AWS Backup pl
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from cloudwarden.checks._backup_coverage import BACKUP_DATASETS, BACKUP_DOC, PROTECTED, plan_verdict, tag_dict
@@ -260,6 +261,6 @@ def in_backup_plan(ctx: CheckContext) -> Iterator[Result]:
             name = kind.ident(database)
             with ctx.resource(name, region):
                 found = plan_verdict(ctx, region, name, kind.arn(database), kind.resource_type,
-                                     lambda d=database: tag_dict(d.get("TagList")))
+                                     partial(tag_dict, database.get("TagList")))
                 if found is not None:
                     yield found

@@ -6,8 +6,7 @@ sense one is planted too, and its check must PASS: the demo doubles as a false-p
 
 from __future__ import annotations
 
-from cloudwarden.demo import plant_data, plant_edge, plant_iam, plant_infra
-from cloudwarden.demo import plant_recovery
+from cloudwarden.demo import plant_data, plant_edge, plant_iam, plant_infra, plant_recovery
 from cloudwarden.demo.plan import Plan
 
 
