@@ -48,6 +48,15 @@ def _seed() -> None:
         rds.create_db_instance(DBInstanceIdentifier=name, DBInstanceClass="db.t3.micro", Engine="postgres",
                                EngineVersion="16.3", AllocatedStorage=20, MasterUsername="admin",
                                MasterUserPassword="not-a-secret-1", DBParameterGroupName=group)
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{n}.0/24", AvailabilityZone=f"{REGION}{z}")["Subnet"]["SubnetId"]
+               for n, z in ((1, "a"), (2, "b"))]
+    for name, tls in (("tls-proxy", True), ("plain-proxy", False)):
+        rds.create_db_proxy(DBProxyName=name, EngineFamily="POSTGRESQL", RequireTLS=tls, VpcSubnetIds=subnets,
+                            RoleArn="arn:aws:iam::123456789012:role/proxy",
+                            Auth=[{"AuthScheme": "SECRETS", "IAMAuth": "DISABLED",
+                                   "SecretArn": f"arn:aws:secretsmanager:{REGION}:123456789012:secret:db"}])
     ddb = boto3.client("dynamodb", region_name=REGION)
     for name in ("shared", "private"):
         ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
@@ -80,6 +89,8 @@ def test_what_moto_serves_gives_real_verdicts(snapshot: Snapshot) -> None:
     assert (lock["locked"].status, lock["open"].status) == (Status.PASS, Status.FAIL)
     tls = _run(snapshot, "rds.transport_encryption_enforced")
     assert (tls["strict"].status, tls["lax"].status) == (Status.PASS, Status.FAIL), [f.message for f in tls.values()]
+    proxies = _run(snapshot, "rds.proxy_tls_required")
+    assert (proxies["tls-proxy"].status, proxies["plain-proxy"].status) == (Status.PASS, Status.FAIL)
     policy = _run(snapshot, "dynamodb.resource_policy_restricted")
     assert (policy["private"].status, policy["shared"].status) == (Status.PASS, Status.FAIL)
     assert "account 444455556666" in policy["shared"].message
