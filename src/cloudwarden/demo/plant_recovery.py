@@ -49,6 +49,14 @@ def _tls(plan: Plan) -> None:
     rds.modify_db_instance(DBInstanceIdentifier="demo-db-exposed", DBParameterGroupName="demo-pg-plaintext")
     plan.good("rds.transport_encryption_enforced", "demo-db-private", "rds.force_ssl=1", region=SECONDARY)
     plan.weak("rds.transport_encryption_enforced", "demo-db-exposed", "rds.force_ssl=0", region=SECONDARY)
+    proxies = plan.client("rds", PRIMARY)
+    for name, tls in (("demo-proxy-tls", True), ("demo-proxy-plaintext", False)):
+        proxies.create_db_proxy(DBProxyName=name, EngineFamily="POSTGRESQL", RequireTLS=tls,
+                                VpcSubnetIds=[plan.shared["subnet"]], RoleArn=f"arn:aws:iam::{ACCOUNT}:role/demo-proxy",
+                                Auth=[{"AuthScheme": "SECRETS", "IAMAuth": "DISABLED",
+                                       "SecretArn": f"arn:aws:secretsmanager:{PRIMARY}:{ACCOUNT}:secret:demo-db"}])
+    plan.good("rds.proxy_tls_required", "demo-proxy-tls", "proxy requires TLS", region=PRIMARY)
+    plan.weak("rds.proxy_tls_required", "demo-proxy-plaintext", "proxy accepts plaintext", region=PRIMARY)
 
 
 def _tables(plan: Plan) -> None:
