@@ -114,6 +114,8 @@ ISO = "backup.isolation_from_source_admins"
 ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 DB_OPERATOR = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["rds:*", "backup:Describe*"],
                                                        "Resource": "*"}]}
+NO_UNLOCK = {"Version": "2012-10-17", "Statement": ADMIN["Statement"] + [
+    {"Effect": "Deny", "Action": "backup:DeleteBackupVaultLockConfiguration", "Resource": "*"}]}
 
 
 def role(name: str, document: Any) -> dict[str, Any]:
@@ -150,6 +152,7 @@ CASES_ISO = [
     Case("fail-admin-does-both", ISO, isolation(vault(), roles=[role("admin", ADMIN)]),
          message="1 principal(s) can delete both source data and its backups: role admin (rds:DeleteDBInstance"),
     Case("fail-governance-lock-liftable", ISO, isolation(vault(Locked=True), roles=[role("admin", ADMIN)])),
+    Case("pass-governance-lock-kept", ISO, isolation(vault(Locked=True), roles=[role("admin", NO_UNLOCK)])),
 ]
 for case in CASES_ISO:
     case.regions = ONE_REGION

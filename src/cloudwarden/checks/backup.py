@@ -232,7 +232,7 @@ def isolation_from_source_admins(ctx: CheckContext) -> Iterator[Result]:
                 policy = compile_policy(document, "resource", f"access policy of vault {name}") if document else None
             except PolicyError as error:
                 raise DataUnavailable(VAULT_POLICY, region, f"its policy could not be evaluated: {error}", name) from None
-            both = _source_and_backup_destroyers(ctx, vault, region, policy, mode == "governance")
+            both = _source_and_backup_destroyers(ctx, vault, region, policy, mode in ("governance", "compliance-grace"))
             scps = _iam_account(ctx).organization.note
             note = f" ({scps})" if both and scps.startswith("SCPs not readable") else ""
             yield verdict(not both, name, "no principal of the account can both delete source data and destroy this "
