@@ -104,3 +104,12 @@ def test_what_moto_lacks_is_unknown_never_pass(snapshot: Snapshot, check_id: str
     findings = list(_run(snapshot, check_id).values())
     assert findings, check_id
     assert {f.status for f in findings} == {Status.UNKNOWN}, [(f.resource_id, f.status, f.message) for f in findings]
+
+
+def test_large_answers_are_slimmed_to_what_the_checks_read() -> None:
+    from cloudwarden.collect.services.data_recovery import _slim_points, _tls_parameters
+    points = [{"RecoveryPointArn": "rp", "IsEncrypted": False, "Status": "COMPLETED", "BackupSizeInBytes": 9,
+               "Lifecycle": {"DeleteAfterDays": 35}}]
+    assert _slim_points(points) == [{"RecoveryPointArn": "rp", "Status": "COMPLETED", "IsEncrypted": False}]
+    parameters = [{"ParameterName": "rds.force_ssl", "ParameterValue": "1"}, {"ParameterName": "work_mem"}]
+    assert _tls_parameters(parameters) == {"rds.force_ssl": {"ParameterName": "rds.force_ssl", "ParameterValue": "1"}}

@@ -38,6 +38,19 @@ def fetch_selections(client: Any, params: dict[str, Any]) -> list[dict[str, Any]
     return found
 
 
+_POINT_FIELDS = ("RecoveryPointArn", "ResourceArn", "ResourceType", "Status", "IsEncrypted", "EncryptionKeyArn",
+                 "CreationDate")
+
+
+def _slim_points(points: Any) -> list[dict[str, Any]]:
+    """Recovery points can number thousands per vault: keep the fields the checks read."""
+    return [{k: p[k] for k in _POINT_FIELDS if k in p} for p in points or []]
+
+
+def _standalone(database: dict[str, Any], _region: str) -> bool:
+    return not database.get("DBClusterIdentifier")  # a cluster member runs its cluster's version
+
+
 def _engine_key(database: dict[str, Any]) -> str:
     return f"{database.get('Engine')}/{database.get('EngineVersion')}"
 
@@ -53,7 +66,7 @@ SPECS = [
          absent_codes=("ResourceNotFoundException",)),
     Call("backup.recovery_points", "backup", "list_recovery_points_by_backup_vault", "RecoveryPoints",
          paginate=True, per="backup.vaults", per_params=lambda v: {"BackupVaultName": v["BackupVaultName"]},
-         per_key=lambda v: v["BackupVaultName"]),
+         per_key=lambda v: v["BackupVaultName"], transform=_slim_points),
     Call("backup.protected_resources", "backup", "list_protected_resources", "Results", paginate=True),
     Call("backup.plan_details", "backup", "get_backup_plan", "BackupPlan", per="backup.plans",
          per_params=lambda p: {"BackupPlanId": p["BackupPlanId"]}, per_key=lambda p: p["BackupPlanId"]),
@@ -68,7 +81,7 @@ SPECS = [
          per_key=lambda v: v["VaultName"], absent_codes=("ResourceNotFoundException",)),
     Call("rds.db_proxies", "rds", "describe_db_proxies", "DBProxies", paginate=True),
     Call("rds.engine_versions", "rds", "describe_db_engine_versions", "DBEngineVersions", paginate=True,
-         per="rds.db_instances", per_params=_engine_params, per_key=_engine_key),
+         per="rds.db_instances", per_params=_engine_params, per_key=_engine_key, per_filter=_standalone),
     Call("rds.cluster_engine_versions", "rds", "describe_db_engine_versions", "DBEngineVersions", paginate=True,
          per="rds.db_clusters", per_params=_engine_params, per_key=_engine_key),
     Call("rds.db_parameter_groups", "rds", "describe_db_parameter_groups", "DBParameterGroups", paginate=True),
