@@ -62,11 +62,13 @@ def _ebs_copies(ctx: CheckContext, region: str, trusted: set[str]) -> dict[str, 
     for snap in ctx.get(SNAPSHOTS, region) or []:
         if snap.get("OwnerId") not in (None, ctx.account_id):
             continue
-        grants = ctx.item(PERMISSIONS, str(snap["SnapshotId"]), region) or []
+        encrypted = bool(snap.get("Encrypted"))
+        # the collector reads who may restore encrypted snapshots only: an unencrypted copy is a leak anyway
+        grants = (ctx.item(PERMISSIONS, str(snap["SnapshotId"]), region) or []) if encrypted else []
         shared = [str(g.get("UserId") or g.get("Group")) for g in grants]
         count, leaks = found.get(str(snap.get("VolumeId")), (0, []))
-        found[str(snap.get("VolumeId"))] = (count + 1, leaks + _leaks(str(snap["SnapshotId"]),
-                                                                      bool(snap.get("Encrypted")), shared, trusted))
+        found[str(snap.get("VolumeId"))] = (count + 1, leaks + _leaks(str(snap["SnapshotId"]), encrypted, shared,
+                                                                      trusted))
     return found
 
 

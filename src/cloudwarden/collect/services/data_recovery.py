@@ -103,5 +103,7 @@ SPECS = [
     # Who may create volumes from each owned snapshot (accounts it is shared with, or "all").
     Call("ec2.snapshot_volume_permissions", "ec2", "describe_snapshot_attribute", "CreateVolumePermissions",
          per="ec2.snapshots", per_params=lambda s: {"SnapshotId": s["SnapshotId"], "Attribute": "createVolumePermission"},
-         per_key=lambda s: s["SnapshotId"]),
+         per_key=lambda s: s["SnapshotId"],
+         # an unencrypted copy leaks whoever may restore it; only encrypted ones need the grants read
+         per_filter=lambda s, _region: bool(s.get("Encrypted"))),
 ]
