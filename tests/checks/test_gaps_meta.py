@@ -74,6 +74,7 @@ OPEN: dict[tuple[str, str], str] = {
     ("vpc.endpoint_policy_trusted_accounts", "organizations.accounts"): "independent: organization accounts only widen trust; unread, a member's principal is FAIL, never PASS",
     ("vpc.endpoint_service_trusted_principals", "organizations.accounts"): "independent: organization accounts only widen trust; unread, a foreign principal is FAIL, never PASS",
     ("ec2.user_data_no_secrets", "ec2.launch_template_versions"): "independent: the instance's user data does not rest on launch templates; the templates are UNKNOWN",
+    ("dynamodb.in_backup_plan", "dynamodb.table_tags"): "independent: the pass-case's assignment names the table by ARN pattern; tags are read only for tag-based assignments (unread, those are UNKNOWN)",
 }
 
 

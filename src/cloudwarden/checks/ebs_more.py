@@ -1,9 +1,11 @@
-"""More EBS checks: in-use volumes have a snapshot."""
+"""More EBS checks: in-use volumes have a snapshot; volumes are assigned to an AWS Backup plan."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
+from cloudwarden.checks._backup_coverage import BACKUP_DATASETS, BACKUP_DOC, PROTECTED, plan_verdict, tag_dict
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.ebs import EBS_DOC, SNAPSHOTS, VOLUMES, _attached_to, _judge_volume, _owned
 from cloudwarden.checks.registry import Result, check
@@ -25,3 +27,19 @@ def volume_has_snapshot(ctx: CheckContext) -> Iterator[Result]:
                 count = counts.get(volume["VolumeId"], 0)
                 yield _judge_volume(ctx, region, volume, count > 0,
                                     f"{count} snapshot(s)" if count else "no snapshot of this volume")
+
+
+@check("ebs.volume_in_backup_plan", resource_type="AWS::EC2::Volume",
+       datasets=[VOLUMES, *BACKUP_DATASETS], optional=[PROTECTED],
+       fix="Assign the volume to an AWS Backup plan (by ARN, or by a tag the plan's resource assignment selects).",
+       cli="aws backup create-backup-selection --backup-plan-id <PLAN_ID> --backup-selection "
+           "'{\"SelectionName\":\"ebs\",\"IamRoleArn\":\"<ROLE_ARN>\",\"Resources\":[\"arn:aws:ec2:*:*:volume/*\"]}'",
+       doc=BACKUP_DOC)
+def volume_in_backup_plan(ctx: CheckContext) -> Iterator[Result]:
+    for region, volume in ctx.each(VOLUMES):
+        name = str(volume["VolumeId"])
+        arn = ctx.arn("ec2", f"volume/{name}", region)
+        with ctx.resource(name, region):
+            found = plan_verdict(ctx, region, name, arn, "AWS::EC2::Volume", partial(tag_dict, volume.get("Tags")))
+            if found is not None:
+                yield found

@@ -1,4 +1,4 @@
-"""S3 Glacier vaults: access policies open to everyone."""
+"""S3 Glacier vaults: access policies open to everyone, Vault Lock, retrieval notifications."""
 
 from __future__ import annotations
 
@@ -37,3 +37,49 @@ def _vault_policy(vault: Any, policy: dict[str, Any] | None) -> Outcome:
        doc="https://docs.aws.amazon.com/amazonglacier/latest/dev/vault-access-policy.html")
 def vault_policy_not_public(ctx: CheckContext) -> Iterator[Result]:
     yield from judge_with_item(ctx, VAULT, "glacier.vault_policy", _vault_policy)
+
+
+def _vault_lock(_vault: Any, lock: dict[str, Any] | None) -> Outcome:
+    state = (lock or {}).get("State")
+    if state == "Locked":
+        return True, f"Vault Lock policy locked since {(lock or {}).get('CreationDate') or '?'}"
+    if state == "InProgress":
+        return False, (f"Vault Lock policy in progress, not locked (it lapses on "
+                       f"{(lock or {}).get('ExpirationDate') or '?'} unless completed)")
+    return False, "no Vault Lock policy"
+
+
+@check("glacier.vault_lock_in_place", resource_type=VAULT.resource_type, datasets=[VAULT.dataset, "glacier.vault_lock"],
+       fix="Initiate a Vault Lock with the retention policy (e.g. deny glacier:DeleteArchive before an archive's age "
+           "reaches the retention) and complete it within 24 hours.",
+       cli="aws glacier initiate-vault-lock --account-id - --vault-name <VAULT> --policy file://lock-policy.json "
+           "&& aws glacier complete-vault-lock --account-id - --vault-name <VAULT> --lock-id <LOCK_ID>",
+       doc="https://docs.aws.amazon.com/amazonglacier/latest/dev/vault-lock.html")
+def vault_lock_in_place(ctx: CheckContext) -> Iterator[Result]:
+    yield from judge_with_item(ctx, VAULT, "glacier.vault_lock", _vault_lock)
+
+
+# The events Glacier can notify: a retrieval job (archive or inventory) has completed.
+NOTIFIED_EVENTS = ("ArchiveRetrievalCompleted", "InventoryRetrievalCompleted")
+
+
+def _notifications(_vault: Any, config: dict[str, Any] | None) -> Outcome:
+    topic = (config or {}).get("SNSTopic")
+    events = [str(e) for e in (config or {}).get("Events") or []]
+    if not topic or not events:
+        return False, "no notification configuration: retrievals go unseen"
+    missing = [e for e in NOTIFIED_EVENTS if e not in events]
+    if missing:
+        return False, f"notifies {topic} of {', '.join(events)} but not of {', '.join(missing)}"
+    return True, f"notifies {topic} of {', '.join(events)}"
+
+
+@check("glacier.vault_notifications", resource_type=VAULT.resource_type,
+       datasets=[VAULT.dataset, "glacier.vault_notifications"],
+       fix="Send the vault's ArchiveRetrievalCompleted and InventoryRetrievalCompleted events to an SNS topic "
+           "someone watches.",
+       cli="aws glacier set-vault-notifications --account-id - --vault-name <VAULT> --vault-notification-config "
+           "SNSTopic=<TOPIC_ARN>,Events=ArchiveRetrievalCompleted,InventoryRetrievalCompleted",
+       doc="https://docs.aws.amazon.com/amazonglacier/latest/dev/configuring-notifications.html")
+def vault_notifications(ctx: CheckContext) -> Iterator[Result]:
+    yield from judge_with_item(ctx, VAULT, "glacier.vault_notifications", _notifications)

@@ -1,13 +1,21 @@
-"""More KMS checks: multi-Region keys."""
+"""More KMS checks: multi-Region keys; IAM policies that decrypt with every key; key administrators who are
+also key users; disabled or deleted keys that still protect data. Policies are judged by the IAM evaluator."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks._iam_eval import compiled_or_unknown
+from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.helpers import verdict
-from cloudwarden.checks.kms import ALIASES, KEY, KEY_IDS, KEYS, KMS_DOC, customer_keys
+from cloudwarden.checks.iam_policies import _evaluated_verdicts
+from cloudwarden.checks.kms import ALIASES, KEY, KEY_IDS, KEYS, KMS_DOC, PENDING_DELETION, customer_keys
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.engines.iam import PolicyError, PolicySet, compile_policy, evaluate, make_request
+from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+from cloudwarden.inventory.views.iam import DETAILS
+from cloudwarden.inventory.views.kms import POLICY
 
 
 @check("kms.cmk_single_region", resource_type=KEY, datasets=[KEY_IDS, KEYS, ALIASES], optional=[ALIASES],
@@ -24,3 +32,190 @@ def cmk_single_region(ctx: CheckContext) -> Iterator[Result]:
         where = f"; replicas in {', '.join(key.replica_regions)}" if key.replica_regions else ""
         yield verdict(False, key_id, f"multi-Region key ({role}){where}: its material is usable in more "
                       "Regions", region, key.arn)
+
+
+# -- IAM policies that decrypt with every key (the IAM evaluator decides) --
+
+DECRYPT_ACTIONS = ("kms:Decrypt", "kms:ReEncryptFrom")
+PROBE_KEY = "cloudwarden-probe-key"
+
+
+def _all_keys_actions(ctx: CheckContext, name: str, document: Any) -> list[str]:
+    """The decrypt actions the policy allows on a key it does not name, in any scanned region."""
+    if document is None:
+        return []
+    probe = compiled_or_unknown(document, ctx.account_id, ctx.partition, DETAILS, name)
+    regions = [r for r in ctx.regions if r != GLOBAL] or ["us-east-1"]
+    return [action for action in DECRYPT_ACTIONS
+            if any(probe.allows(action, ctx.arn("kms", f"key/{PROBE_KEY}", region)) for region in regions)]
+
+
+@check("kms.iam_policy_no_decrypt_all_keys", resource_type="AWS::IAM::Policy", datasets=[DETAILS],
+       fix="Name the keys (their ARNs) in the policy's Resource, or narrow it with kms:ViaService / "
+           "kms:EncryptionContext conditions, instead of allowing decryption with every key.",
+       cli="aws iam create-policy-version --policy-arn <POLICY_ARN> --policy-document file://scoped-kms.json "
+           "--set-as-default",
+       doc=KMS_DOC + "iam-policies-best-practices.html")
+def iam_policy_no_decrypt_all_keys(ctx: CheckContext) -> Iterator[Result]:
+    def judge(name: str, document: Any) -> tuple[bool, str]:
+        hits = _all_keys_actions(ctx, name, document)
+        return (not hits, f"allows {', '.join(hits)} on every KMS key (a key it does not name)" if hits
+                else "no kms:Decrypt / kms:ReEncryptFrom on all keys")
+
+    yield from _evaluated_verdicts(ctx, judge)
+
+
+# -- key administrators who are also key users (the key policy, decided by the evaluator) --
+
+ADMIN_ACTIONS = ("kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:CreateGrant")
+USE_ACTIONS = ("kms:Decrypt", "kms:ReEncryptFrom", "kms:GenerateDataKey")
+
+
+def _named_principals(policy: Any, account: str) -> list[str]:
+    """Users and roles of this account that the key policy names one by one (not the account root,
+    which hands the decision to IAM policies)."""
+    named: set[str] = set()
+    for statement in policy.allows:
+        matcher = statement.principal
+        if matcher is None:
+            continue
+        named.update(a for a in matcher.exact | matcher.role_arns if f":{account}:" in a and not a.endswith(":root"))
+    return sorted(named)
+
+
+def _request(arn: str, action: str, key_arn: str, account: str) -> Any:
+    if ":role/" in arn:
+        role_name = arn.rsplit("/", 1)[-1]
+        session = arn.replace(":iam::", ":sts::").split(":role/")[0] + f":assumed-role/{role_name}/cloudwarden"
+        return make_request(session, action, key_arn, account, {"aws:PrincipalArn": arn, "aws:PrincipalAccount": account})
+    return make_request(arn, action, key_arn, account, {"aws:PrincipalArn": arn, "aws:PrincipalAccount": account})
+
+
+def admins_who_use(document: Any, key_arn: str, account: str, region: str, key_id: str) -> list[str]:
+    """'principal (admin actions + use actions)' for each named principal granted both by the key policy."""
+    try:
+        policy = compile_policy(document, "resource", f"key policy of {key_id}")
+    except PolicyError as error:
+        raise DataUnavailable(POLICY, region, f"its policy could not be evaluated: {error}", key_id) from None
+    both = []
+    for arn in _named_principals(policy, account):
+        def granted(actions: tuple[str, ...], arn: str = arn) -> list[str]:
+            return [a for a in actions
+                    if evaluate(_request(arn, a, key_arn, account), PolicySet(resource=policy)).allowed]
+        admin, use = granted(ADMIN_ACTIONS), granted(USE_ACTIONS)
+        if admin and use:
+            both.append(f"{arn} ({', '.join(admin)} and {', '.join(use)})")
+    return both
+
+
+@check("kms.key_admin_user_separation", resource_type=KEY, datasets=[KEY_IDS, KEYS, ALIASES, POLICY],
+       optional=[ALIASES],
+       fix="Split the key policy: one statement for key administrators (no cryptographic actions), another for "
+           "the principals that encrypt and decrypt (no administrative actions).",
+       cli="aws kms put-key-policy --key-id <KEY_ID> --policy-name default --policy file://separated-policy.json",
+       doc=KMS_DOC + "key-policy-default.html#key-policy-default-allow-administrators")
+def key_admin_user_separation(ctx: CheckContext) -> Iterator[Result]:
+    for region, key_id, key in customer_keys(ctx):
+        if key.state == "PendingImport":
+            continue  # no key material yet; the collector does not read its policy
+        with ctx.resource(key_id, region):
+            key_arn = key.arn or ctx.arn("kms", f"key/{key_id}", region)
+            both = admins_who_use(key.policy.get(), key_arn, ctx.account_id, region, key_id)
+            yield verdict(not both, key_id, "no principal named in the key policy both administers and uses the key"
+                          if not both else "administers and uses the key: " + "; ".join(both), region, key.arn)
+
+
+# -- keys that cannot decrypt any more (disabled, pending deletion) but still protect data --
+
+# (dataset, what, id key, key-reference path) of regional lists whose items name their KMS key.
+DEPENDENT_LISTS = (("ec2.volumes", "EBS volume", "VolumeId", "KmsKeyId"),
+                   ("ec2.snapshots", "EBS snapshot", "SnapshotId", "KmsKeyId"),
+                   ("rds.db_instances", "RDS instance", "DBInstanceIdentifier", "KmsKeyId"),
+                   ("rds.db_clusters", "RDS cluster", "DBClusterIdentifier", "KmsKeyId"),
+                   ("cloudtrail.trails", "trail", "Name", "KmsKeyId"),
+                   ("logs.log_groups", "log group", "logGroupName", "kmsKeyId"),
+                   ("backup.vaults", "backup vault", "BackupVaultName", "EncryptionKeyArn"))
+TABLES, BUCKETS, BUCKET_ENCRYPTION = "dynamodb.tables", "s3.buckets", "s3.bucket_encryption"
+DEPENDENT_DATASETS = [d[0] for d in DEPENDENT_LISTS] + [TABLES, BUCKETS, BUCKET_ENCRYPTION]
+
+
+def _aliases(ctx: CheckContext, region: str) -> dict[str, str]:
+    """Alias name and ARN -> target key id (an unread alias list only matches less)."""
+    try:
+        aliases = ctx.get(ALIASES, region) or []
+    except DataUnavailable:
+        return {}
+    found = {}
+    for alias in aliases:
+        if alias.get("TargetKeyId"):
+            found[str(alias.get("AliasName"))] = found[str(alias.get("AliasArn"))] = str(alias["TargetKeyId"])
+    return found
+
+
+def _names_key(reference: str, key_id: str, aliases: dict[str, str]) -> bool:
+    if not reference:
+        return False
+    reference = aliases.get(reference, reference)
+    return reference == key_id or reference.endswith(f"key/{key_id}")
+
+
+def _bucket_keys(config: Any) -> list[str]:
+    rules = (config or {}).get("Rules") or (config or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules") or []
+    return [str((r.get("ApplyServerSideEncryptionByDefault") or {}).get("KMSMasterKeyID") or "") for r in rules]
+
+
+def dependents(ctx: CheckContext, region: str, key_id: str) -> tuple[list[str], list[str]]:
+    """(resources the key protects, the datasets that could not be read to tell) in the key's region."""
+    aliases = _aliases(ctx, region)
+    found, unread = [], []
+    for dataset, what, id_key, path in DEPENDENT_LISTS:
+        try:
+            items = ctx.get(dataset, region) or []
+        except DataUnavailable as missing:
+            unread.append(f"{dataset} ({missing.reason})")
+            continue
+        found += [f"{what} {item.get(id_key)}" for item in items if _names_key(str(item.get(path) or ""), key_id, aliases)]
+    try:
+        for name, table in (ctx.get(TABLES, region) or {}).items():
+            if _names_key(str(((table or {}).get("SSEDescription") or {}).get("KMSMasterKeyArn") or ""), key_id, aliases):
+                found.append(f"DynamoDB table {name}")
+    except DataUnavailable as missing:
+        unread.append(f"{TABLES} ({missing.reason})")
+    try:
+        buckets = [str(b["Name"]) for b in ctx.get(BUCKETS) or []]
+    except DataUnavailable as missing:
+        unread.append(f"{BUCKETS} ({missing.reason})")
+        buckets = []
+    for bucket in buckets:
+        try:
+            config = ctx.item(BUCKET_ENCRYPTION, bucket)
+        except DataUnavailable as missing:
+            unread.append(f"{BUCKET_ENCRYPTION} of {bucket} ({missing.reason})")
+            continue
+        if any(_names_key(ref, key_id, aliases) for ref in _bucket_keys(config)):
+            found.append(f"S3 bucket {bucket} (default encryption)")
+    return found, unread
+
+
+@check("kms.key_loss_blast_radius", resource_type=KEY, datasets=[KEY_IDS, KEYS, ALIASES, *DEPENDENT_DATASETS],
+       optional=[ALIASES],
+       fix="Cancel the deletion (or re-enable the key) while anything still depends on it; re-encrypt or retire "
+           "the dependents first, then delete the key.",
+       cli="aws kms cancel-key-deletion --key-id <KEY_ID> && aws kms enable-key --key-id <KEY_ID>",
+       doc=KMS_DOC + "deleting-keys-determining-usage.html")
+def key_loss_blast_radius(ctx: CheckContext) -> Iterator[Result]:
+    for region, key_id, key in customer_keys(ctx):
+        if key.state not in ("Disabled", *PENDING_DELETION):
+            yield verdict(True, key_id, f"key state {key.state}: it still decrypts what it protects", region, key.arn)
+            continue
+        when = f" (deletion on {key.deletion_date})" if key.pending_deletion and key.deletion_date else ""
+        found, unread = dependents(ctx, region, key_id)
+        if found:
+            shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+            yield verdict(False, key_id, f"{key.state}{when} but still protects {shown}", region, key.arn)
+        elif unread:
+            ctx.skipped.append(Skipped(key_id, region, f"{key.state}{when}; what it protects is unknown: "
+                                       + "; ".join(unread)))
+        else:
+            yield verdict(True, key_id, f"{key.state}{when}: no volume, snapshot, database, table, bucket, trail, "
+                          "log group or backup vault in the scan uses it", region, key.arn)

@@ -1,13 +1,16 @@
-"""More RDS and Aurora checks: default ports, Aurora MySQL backtracking, server CA certificate expiry."""
+"""More RDS and Aurora checks: default ports, Aurora MySQL backtracking, server CA certificate expiry,
+TLS on proxies and in parameter groups, supported engine versions, AWS Backup plan coverage."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
+from cloudwarden.checks._backup_coverage import BACKUP_DATASETS, BACKUP_DOC, PROTECTED, plan_verdict, tag_dict
 from cloudwarden.checks.context import CheckContext, Skipped, _parse_time
 from cloudwarden.checks.helpers import verdict
-from cloudwarden.checks.kinds import KINDS, Outcome, flag, judge_each
+from cloudwarden.checks.kinds import KINDS, Kind, Outcome, add_kind, flag, judge_each
 from cloudwarden.checks.rds import AURORA_DOC, RDS_DOC, _instances_and_clusters
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.inventory.views.rds import Database
@@ -126,3 +129,138 @@ def event_subscriptions_critical(ctx: CheckContext) -> Iterator[Result]:
         yield verdict(not missing, f"rds/{region}",
                       "enabled subscriptions cover every critical RDS event" if not missing
                       else "no enabled subscription for " + "; ".join(missing), region, ctx.arn("rds", "account", region))
+
+
+# -- TLS in transit: proxies and parameter groups; supported engine versions --
+
+PROXY = add_kind("rds.proxy", Kind("rds.db_proxies", "DBProxyName", "DBProxyArn", "AWS::RDS::DBProxy"))
+
+
+@check("rds.proxy_tls_required", resource_type=PROXY.resource_type, datasets=[PROXY.dataset],
+       fix="Require TLS on the proxy (clients must then connect with TLS).",
+       cli="aws rds modify-db-proxy --db-proxy-name <PROXY> --require-tls",
+       doc=RDS_DOC + "rds-proxy.howitworks.html#rds-proxy-security.tls")
+def proxy_tls_required(ctx: CheckContext) -> Iterator[Result]:
+    yield from judge_each(ctx, PROXY, lambda proxy: flag(
+        bool(proxy.get("RequireTLS")), f"requires TLS ({proxy.get('EngineFamily', '?')})",
+        f"accepts plaintext connections ({proxy.get('EngineFamily', '?')}, RequireTLS off)"))
+
+
+PARAMETERS, CLUSTER_PARAMETERS = "rds.db_parameters", "rds.db_cluster_parameters"
+# The parameter that forces TLS per engine family, and the values that mean "on".
+TLS_PARAMETER = (("aurora-postgresql", "rds.force_ssl"), ("postgres", "rds.force_ssl"), ("sqlserver", "rds.force_ssl"),
+                 ("aurora-mysql", "require_secure_transport"), ("aurora", "require_secure_transport"),
+                 ("mysql", "require_secure_transport"), ("mariadb", "require_secure_transport"))
+TLS_ON = ("1", "on", "true")
+# Engines whose TLS is set elsewhere (Oracle and Db2: the SSL option of an option group).
+TLS_BY_OPTION_GROUP = ("oracle", "db2", "custom-oracle")
+
+
+def tls_parameter(engine: str) -> str:
+    return next((name for prefix, name in TLS_PARAMETER if engine.startswith(prefix)), "")
+
+
+def _tls_verdict(ctx: CheckContext, region: str, name: str, engine: str, groups: list[str], dataset: str,
+                 ) -> Outcome:
+    parameter = tls_parameter(engine)
+    if not parameter:
+        if engine.startswith(TLS_BY_OPTION_GROUP):
+            ctx.skipped.append(Skipped(name, region, f"{engine} enforces TLS through an option group's SSL option, "
+                                       "which is not collected"))
+        return None
+    if not groups:
+        return False, f"{engine}: no parameter group is associated, so {parameter} is not set"
+    values = []
+    for group in groups:
+        record = (ctx.item(dataset, group, region) or {}).get(parameter)
+        if record is None:  # every supported engine version lists it; an emulator may list nothing
+            ctx.skipped.append(Skipped(name, region, f"describe_db_parameters lists no {parameter} for parameter "
+                                       f"group {group}"))
+            return None
+        value = record.get("ParameterValue")
+        if value is None:
+            ctx.skipped.append(Skipped(name, region, f"parameter group {group} reports no value for {parameter} "
+                                       "(the engine default applies and is not stated)"))
+            return None
+        values.append((group, str(value)))
+    off = [f"{parameter}={value} in {group}" for group, value in values if value.lower() not in TLS_ON]
+    return flag(not off, "TLS forced: " + ", ".join(f"{parameter}={v} in {g}" for g, v in values),
+                f"{engine} accepts plaintext clients: {'; '.join(off)}")
+
+
+@check("rds.transport_encryption_enforced", resource_type=INSTANCE.resource_type,
+       datasets=[INSTANCE.dataset, CLUSTER.dataset, PARAMETERS, CLUSTER_PARAMETERS],
+       fix="Set rds.force_ssl=1 (PostgreSQL, SQL Server) or require_secure_transport=ON (MySQL, MariaDB) in the "
+           "DB (or DB cluster) parameter group and reboot if the parameter is static.",
+       cli="aws rds modify-db-parameter-group --db-parameter-group-name <GROUP> --parameters "
+           "ParameterName=rds.force_ssl,ParameterValue=1,ApplyMethod=pending-reboot",
+       doc=RDS_DOC + "UsingWithRDS.SSL.html")
+def transport_encryption_enforced(ctx: CheckContext) -> Iterator[Result]:
+    for region, instance in ctx.each(INSTANCE.dataset):
+        if instance.get("DBClusterIdentifier"):
+            continue  # a cluster member: the cluster parameter group governs it
+        name = INSTANCE.ident(instance)
+        groups = [str(g["DBParameterGroupName"]) for g in instance.get("DBParameterGroups") or []]
+        with ctx.resource(name, region):
+            outcome = _tls_verdict(ctx, region, name, str(instance.get("Engine", "")), groups, PARAMETERS)
+            if outcome is not None:
+                yield verdict(outcome[0], name, outcome[1], region, INSTANCE.arn(instance), INSTANCE.resource_type)
+    for region, cluster in ctx.each(CLUSTER.dataset):
+        name = CLUSTER.ident(cluster)
+        group = cluster.get("DBClusterParameterGroup")
+        with ctx.resource(name, region):
+            outcome = _tls_verdict(ctx, region, name, str(cluster.get("Engine", "")), [str(group)] if group else [],
+                                   CLUSTER_PARAMETERS)
+            if outcome is not None:
+                yield verdict(outcome[0], name, outcome[1], region, CLUSTER.arn(cluster), CLUSTER.resource_type)
+
+
+ENGINE_VERSIONS, CLUSTER_ENGINE_VERSIONS = "rds.engine_versions", "rds.cluster_engine_versions"
+
+
+def _version_verdict(engine: str, version: str, listed: list[dict[str, Any]]) -> tuple[bool, str]:
+    record = next((v for v in listed or [] if str(v.get("EngineVersion")) == version), None)
+    if record is None:
+        return False, f"{engine} {version} is no longer offered by RDS (not listed, not even as deprecated)"
+    status = str(record.get("Status") or "available")
+    return flag(status == "available", f"{engine} {version} is a supported version ({status})",
+                f"{engine} {version} is {status}: it no longer receives security patches")
+
+
+@check("rds.engine_version_supported", resource_type=INSTANCE.resource_type,
+       datasets=[INSTANCE.dataset, CLUSTER.dataset, ENGINE_VERSIONS, CLUSTER_ENGINE_VERSIONS],
+       fix="Upgrade to a supported engine version (a minor upgrade within the major version, or a major upgrade).",
+       cli="aws rds modify-db-instance --db-instance-identifier <DB> --engine-version <VERSION> "
+           "--allow-major-version-upgrade --apply-immediately",
+       doc=RDS_DOC + "USER_UpgradeDBInstance.Upgrading.html")
+def engine_version_supported(ctx: CheckContext) -> Iterator[Result]:
+    for kind, dataset in ((INSTANCE, ENGINE_VERSIONS), (CLUSTER, CLUSTER_ENGINE_VERSIONS)):
+        for region, database in ctx.each(kind.dataset):
+            if kind is INSTANCE and database.get("DBClusterIdentifier"):
+                continue  # a cluster member runs its cluster's version
+            name = kind.ident(database)
+            engine, version = str(database.get("Engine")), str(database.get("EngineVersion"))
+            with ctx.resource(name, region):
+                ok, message = _version_verdict(engine, version, ctx.item(dataset, f"{engine}/{version}", region))
+                yield verdict(ok, name, message, region, kind.arn(database), kind.resource_type)
+
+
+@check("rds.in_backup_plan", resource_type=INSTANCE.resource_type,
+       datasets=[INSTANCE.dataset, CLUSTER.dataset, *BACKUP_DATASETS], optional=[PROTECTED],
+       fix="Assign the DB instance or cluster to an AWS Backup plan (by ARN, or by a tag the plan's resource "
+           "assignment selects).",
+       cli="aws backup create-backup-selection --backup-plan-id <PLAN_ID> --backup-selection "
+           "'{\"SelectionName\":\"rds\",\"IamRoleArn\":\"<ROLE_ARN>\",\"Resources\":[\"arn:aws:rds:*:*:db:*\","
+           "\"arn:aws:rds:*:*:cluster:*\"]}'",
+       doc=BACKUP_DOC)
+def in_backup_plan(ctx: CheckContext) -> Iterator[Result]:
+    for kind in (INSTANCE, CLUSTER):
+        for region, database in ctx.each(kind.dataset):
+            if kind is INSTANCE and database.get("DBClusterIdentifier"):
+                continue  # AWS Backup protects a cluster member through its cluster
+            name = kind.ident(database)
+            with ctx.resource(name, region):
+                found = plan_verdict(ctx, region, name, kind.arn(database), kind.resource_type,
+                                     partial(tag_dict, database.get("TagList")))
+                if found is not None:
+                    yield found

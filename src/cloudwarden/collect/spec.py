@@ -7,6 +7,7 @@ storing a mapping from the item's id to the value.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -78,8 +79,18 @@ def _operation_name(service: str, method: str) -> str:
     return _api_names(service).get(method) or "".join(part.capitalize() for part in method.split("_"))
 
 
-@cache
+_NAMES_LOCK = threading.Lock()
+
+
 def _api_names(service: str) -> dict[str, str]:
+    # functools.cache does not stop concurrent misses: without the lock, every collector thread that
+    # records a gap at once loads its own copy of the service model (hundreds of MB for RDS or EC2).
+    with _NAMES_LOCK:
+        return _load_api_names(service)
+
+
+@cache
+def _load_api_names(service: str) -> dict[str, str]:
     import botocore.session
     from botocore import xform_name
     from botocore.exceptions import UnknownServiceError

@@ -6,13 +6,14 @@ sense one is planted too, and its check must PASS: the demo doubles as a false-p
 
 from __future__ import annotations
 
-from cloudwarden.demo import plant_data, plant_edge, plant_iam, plant_infra
+from cloudwarden.demo import plant_data, plant_edge, plant_iam, plant_infra, plant_recovery
 from cloudwarden.demo.plan import Plan
 
 
 def provision(endpoint: str) -> Plan:
     plan = Plan(endpoint)
     for step in (plant_iam.iam, plant_data.s3, plant_infra.network, plant_infra.compute, plant_edge.edge,
-                 plant_data.detective, plant_data.data, plant_iam.response):
+                 plant_data.detective, plant_data.data, plant_iam.response,
+                 plant_recovery.recovery):
         step(plan)
     return plan
