@@ -282,6 +282,8 @@ class Instance:
     state_transition_reason: str
     tags: dict[str, str] = field(compare=False)
     interface_ids: tuple[str, ...] = ()
+    interface_subnet_ids: tuple[str, ...] = ()  # each attached interface's subnet ("" when not given)
+    virtualization_type: str = ""
 
     @property
     def gone(self) -> bool:
@@ -297,7 +299,9 @@ def _instance(region: str, raw: dict[str, Any]) -> Instance:
         tuple(str(g.get("GroupId", "")) for g in raw.get("SecurityGroups") or []),
         str((raw.get("IamInstanceProfile") or {}).get("Arn") or ""), MetadataOptions.of(raw.get("MetadataOptions")),
         str(raw.get("StateTransitionReason") or ""), tags(raw),
-        tuple(str(n["NetworkInterfaceId"]) for n in raw.get("NetworkInterfaces") or [] if n.get("NetworkInterfaceId")))
+        tuple(str(n["NetworkInterfaceId"]) for n in raw.get("NetworkInterfaces") or [] if n.get("NetworkInterfaceId")),
+        tuple(str(n.get("SubnetId") or "") for n in raw.get("NetworkInterfaces") or []),
+        str(raw.get("VirtualizationType") or ""))
 
 
 @dataclass(frozen=True)
@@ -589,6 +593,7 @@ class TemplateVersion:
     number: int
     metadata: MetadataOptions
     public_ip_devices: tuple[str, ...]  # device indexes of interfaces that ask for a public IP
+    unencrypted_volumes: tuple[str, ...] = ()  # device names of EBS mappings not marked Encrypted=true
 
 
 def _template_version(region: str, raw: dict[str, Any]) -> TemplateVersion:
@@ -596,7 +601,9 @@ def _template_version(region: str, raw: dict[str, Any]) -> TemplateVersion:
     return TemplateVersion(region, str(raw["LaunchTemplateId"]), str(raw.get("LaunchTemplateName", "")),
                            int(raw.get("VersionNumber", 0)), MetadataOptions.of(data.get("MetadataOptions")),
                            tuple(str(n.get("DeviceIndex", "?")) for n in data.get("NetworkInterfaces") or []
-                                 if n.get("AssociatePublicIpAddress")))
+                                 if n.get("AssociatePublicIpAddress")),
+                           tuple(str(m.get("DeviceName", "?")) for m in data.get("BlockDeviceMappings") or []
+                                 if isinstance(m.get("Ebs"), dict) and m["Ebs"].get("Encrypted") is not True))
 
 
 class Ec2View:
