@@ -22,18 +22,18 @@ SNAPSHOT_TYPE = "AWS::EC2::Snapshot"
 EBS_DOC = "https://docs.aws.amazon.com/ebs/latest/userguide/"
 
 
-def _attached_to(volume: dict[str, Any]) -> list[str]:
+def attached_to(volume: dict[str, Any]) -> list[str]:
     return [a.get("InstanceId", "?") for a in volume.get("Attachments") or []
             if a.get("State", "attached") in ("attached", "attaching")]
 
 
-def _judge_volume(ctx: CheckContext, region: str, volume: dict[str, Any], ok: bool, message: str) -> Result:
+def judge_volume(ctx: CheckContext, region: str, volume: dict[str, Any], ok: bool, message: str) -> Result:
     volume_id = volume["VolumeId"]
     return verdict(ok, volume_id, f"{name_or_id(volume, 'VolumeId')}: {message}", region,
                    ctx.arn("ec2", f"volume/{volume_id}", region), VOLUME_TYPE)
 
 
-def _owned(ctx: CheckContext, snapshots: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+def owned_snapshots(ctx: CheckContext, snapshots: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     return [s for s in snapshots or [] if s.get("OwnerId") in (None, ctx.account_id)]
 
 
@@ -62,10 +62,10 @@ def default_encryption_enabled(ctx: CheckContext) -> Iterator[Result]:
 def volume_encrypted(ctx: CheckContext) -> Iterator[Result]:
     # Detached volumes are judged too: their data is no safer for being unattached.
     for region, volume in ctx.each(VOLUMES):
-        where = _attached_to(volume)
+        where = attached_to(volume)
         place = f"attached to {', '.join(where)}" if where else "not attached"
         encrypted = bool(volume.get("Encrypted"))
-        yield _judge_volume(ctx, region, volume, encrypted,
+        yield judge_volume(ctx, region, volume, encrypted,
                             ("encrypted" + (f" with {volume['KmsKeyId']}" if volume.get("KmsKeyId") else "")
                              if encrypted else "not encrypted") + f"; {place}")
 
@@ -76,10 +76,10 @@ def volume_encrypted(ctx: CheckContext) -> Iterator[Result]:
        doc=EBS_DOC + "ebs-deleting-volume.html")
 def unattached_volumes(ctx: CheckContext) -> Iterator[Result]:
     for region, volume in ctx.each(VOLUMES):
-        where = _attached_to(volume)
+        where = attached_to(volume)
         created = ctx.days_since(volume.get("CreateTime"))
         age = f" (created {created} days ago)" if created is not None else ""
-        yield _judge_volume(ctx, region, volume, bool(where),
+        yield judge_volume(ctx, region, volume, bool(where),
                             f"attached to {', '.join(where)}" if where else f"not attached to any instance{age}")
 
 
@@ -89,7 +89,7 @@ def unattached_volumes(ctx: CheckContext) -> Iterator[Result]:
        doc=EBS_DOC + "ebs-encryption.html")
 def snapshot_encrypted(ctx: CheckContext) -> Iterator[Result]:
     for region, snapshots in ctx.regional(SNAPSHOTS):
-        for snapshot in _owned(ctx, snapshots):
+        for snapshot in owned_snapshots(ctx, snapshots):
             encrypted = bool(snapshot.get("Encrypted"))
             yield _judge_snapshot(ctx, region, snapshot, encrypted, "encrypted" if encrypted else "not encrypted")
 
@@ -103,7 +103,7 @@ def snapshot_not_public(ctx: CheckContext) -> Iterator[Result]:
     for region, snapshots in ctx.regional(SNAPSHOTS):
         with ctx.resource(f"snapshots/{region}", region):
             grants = ctx.get(PUBLIC_SNAPSHOTS, region) or {}
-            for snapshot in _owned(ctx, snapshots):
+            for snapshot in owned_snapshots(ctx, snapshots):
                 public = any(g.get("Group") == "all" for g in grants.get(snapshot["SnapshotId"]) or [])
                 yield _judge_snapshot(ctx, region, snapshot, not public,
                                       "public: createVolumePermission grants group 'all'" if public

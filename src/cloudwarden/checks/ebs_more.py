@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.ebs import EBS_DOC, SNAPSHOTS, VOLUMES, _attached_to, _judge_volume, _owned
+from cloudwarden.checks.ebs import EBS_DOC, SNAPSHOTS, VOLUMES, attached_to, judge_volume, owned_snapshots
 from cloudwarden.checks.registry import Result, check
 
 
@@ -17,11 +17,11 @@ def volume_has_snapshot(ctx: CheckContext) -> Iterator[Result]:
     for region, volumes in ctx.regional(VOLUMES):
         with ctx.resource(region, region):  # the region's snapshots unread: its volumes are UNKNOWN
             counts: dict[str, int] = {}
-            for snap in _owned(ctx, ctx.get(SNAPSHOTS, region)):
+            for snap in owned_snapshots(ctx, ctx.get(SNAPSHOTS, region)):
                 counts[str(snap.get("VolumeId"))] = counts.get(str(snap.get("VolumeId")), 0) + 1
             for volume in volumes or []:
-                if not _attached_to(volume):
+                if not attached_to(volume):
                     continue  # only in-use volumes; ebs.unattached_volumes reports the others
                 count = counts.get(volume["VolumeId"], 0)
-                yield _judge_volume(ctx, region, volume, count > 0,
+                yield judge_volume(ctx, region, volume, count > 0,
                                     f"{count} snapshot(s)" if count else "no snapshot of this volume")

@@ -39,7 +39,7 @@ def _instances(ctx: CheckContext, judge: Callable[[Database], Outcome]) -> Itera
     yield from _judge(ctx, ctx.view(RdsView).instances, judge)
 
 
-def _instances_and_clusters(ctx: CheckContext, judge: Callable[[Database], Outcome],
+def instances_and_clusters(ctx: CheckContext, judge: Callable[[Database], Outcome],
                             members: bool = False) -> Iterator[Result]:
     """Judge standalone instances (all instances if `members`) and clusters with one judge."""
     view = ctx.view(RdsView)
@@ -98,7 +98,7 @@ def _backups(resource: Database) -> Outcome:
            f"{MIN_BACKUP_DAYS} --apply-immediately",
        doc=RDS_DOC + "USER_WorkingWithAutomatedBackups.html")
 def automatic_backups(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, _backups)
+    yield from instances_and_clusters(ctx, _backups)
 
 
 @check("rds.deletion_protection", resource_type=INSTANCE.resource_type,
@@ -107,7 +107,7 @@ def automatic_backups(ctx: CheckContext) -> Iterator[Result]:
        cli="aws rds modify-db-instance --db-instance-identifier <DB> --deletion-protection",
        doc=RDS_DOC + "USER_DeleteInstance.html")
 def deletion_protection(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, lambda r: flag(
+    yield from instances_and_clusters(ctx, lambda r: flag(
         r.deletion_protection, "deletion protection is on", "deletion protection is off"))
 
 
@@ -116,7 +116,7 @@ def deletion_protection(ctx: CheckContext) -> Iterator[Result]:
        cli="aws rds modify-db-instance --db-instance-identifier <DB> --multi-az --apply-immediately",
        doc=RDS_DOC + "Concepts.MultiAZ.html")
 def multi_az(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, lambda r: flag(
+    yield from instances_and_clusters(ctx, lambda r: flag(
         r.multi_az, "Multi-AZ", f"single-AZ ({r.availability_zone or 'one zone'})"))
 
 
@@ -133,7 +133,7 @@ def _minor_upgrades(resource: Database) -> Outcome:
        cli="aws rds modify-db-instance --db-instance-identifier <DB> --auto-minor-version-upgrade",
        doc=RDS_DOC + "USER_UpgradeDBInstance.Upgrading.html")
 def auto_minor_version_upgrade(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, _minor_upgrades, members=True)
+    yield from instances_and_clusters(ctx, _minor_upgrades, members=True)
 
 
 def _iam_auth(resource: Database) -> Outcome:
@@ -149,7 +149,7 @@ def _iam_auth(resource: Database) -> Outcome:
        cli="aws rds modify-db-instance --db-instance-identifier <DB> --enable-iam-database-authentication",
        doc=RDS_DOC + "UsingWithRDS.IAMDBAuth.html")
 def iam_authentication(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, _iam_auth)
+    yield from instances_and_clusters(ctx, _iam_auth)
 
 
 # -- snapshots --
@@ -222,7 +222,7 @@ def enhanced_monitoring(ctx: CheckContext) -> Iterator[Result]:
        cli="aws rds modify-db-instance --db-instance-identifier <DB> --copy-tags-to-snapshot",
        doc=RDS_DOC + "USER_Tagging.html")
 def copy_tags_to_snapshots(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, lambda r: flag(
+    yield from instances_and_clusters(ctx, lambda r: flag(
         r.copy_tags_to_snapshot, "tags are copied to snapshots", "tags are not copied to snapshots"))
 
 
@@ -235,7 +235,7 @@ DEFAULT_ADMIN_NAMES = ("admin", "administrator", "postgres", "root", "sa", "mast
        cli="aws rds restore-db-instance-from-db-snapshot --db-instance-identifier NEW_DB --db-snapshot-identifier SNAPSHOT  # then create a named admin and retire the default one",
        doc=RDS_DOC + "UsingWithRDS.MasterAccounts.html")
 def custom_admin_username(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, lambda r: flag(
+    yield from instances_and_clusters(ctx, lambda r: flag(
         r.master_username.lower() not in DEFAULT_ADMIN_NAMES,
         "the master username is not a well-known default",
         f"the master username is the well-known default '{r.master_username}'"))
@@ -267,4 +267,4 @@ def _log_exports(resource: Database) -> Outcome:
            "--cloudwatch-logs-export-configuration 'EnableLogTypes=[\"postgresql\"]'",
        doc=RDS_DOC + "USER_LogAccess.Procedural.UploadtoCloudWatch.html")
 def logs_to_cloudwatch(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, _log_exports)
+    yield from instances_and_clusters(ctx, _log_exports)
