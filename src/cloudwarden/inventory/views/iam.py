@@ -49,10 +49,19 @@ class Principal:
     groups: tuple[str, ...] = ()
     boundary_arn: str = ""
     trust: Any = None  # a role's trust policy document
+    tags: tuple[tuple[str, str], ...] = ()
+    instance_profile_arns: tuple[str, ...] = ()  # a role's instance profiles
 
     @property
     def label(self) -> str:
         return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    id: str
+    default: bool
+    document: Any
 
 
 @dataclass(frozen=True)
@@ -61,10 +70,16 @@ class ManagedPolicy:
     arn: str
     attachment_count: int
     document: Any  # the default version's document, None when it is not in the details
+    versions: tuple[PolicyVersion, ...] = ()
 
     @property
     def aws_managed(self) -> bool:
         return AWS_MANAGED in self.arn
+
+    @property
+    def other_versions(self) -> list[Any]:
+        """The documents of the versions that are not the default (one SetDefaultPolicyVersion away)."""
+        return [v.document for v in self.versions if not v.default]
 
 
 _KINDS = (("user", "UserDetailList", "UserPolicyList", "UserName"),
@@ -80,14 +95,21 @@ def _principal(kind: str, raw: dict[str, Any], policy_key: str, name_key: str) -
     boundary = raw.get("PermissionsBoundary") or {}
     return Principal(kind, str(raw[name_key]), str(raw.get("Arn", "")), attached, inline,
                      tuple(str(g) for g in raw.get("GroupList") or []),
-                     str(boundary.get("PermissionsBoundaryArn") or ""), raw.get("AssumeRolePolicyDocument"))
+                     str(boundary.get("PermissionsBoundaryArn") or ""), raw.get("AssumeRolePolicyDocument"),
+                     tuple((str(t.get("Key", "")), str(t.get("Value", ""))) for t in raw.get("Tags") or []),
+                     tuple(str(p.get("Arn", "")) for p in raw.get("InstanceProfileList") or []))
 
 
-def _default_document(policy: dict[str, Any]) -> Any:
-    for version in policy.get("PolicyVersionList") or []:
-        if version.get("IsDefaultVersion"):
-            return version.get("Document")
-    return None
+def _versions(policy: dict[str, Any]) -> tuple[PolicyVersion, ...]:
+    return tuple(PolicyVersion(str(v.get("VersionId", "")), bool(v.get("IsDefaultVersion")), v.get("Document"))
+                 for v in policy.get("PolicyVersionList") or [])
+
+
+def _managed_policy(raw: dict[str, Any]) -> ManagedPolicy:
+    versions = _versions(raw)
+    return ManagedPolicy(str(raw.get("PolicyName") or str(raw.get("Arn", "")).rsplit("/", 1)[-1]),
+                         str(raw.get("Arn", "")), int(raw.get("AttachmentCount", 0)),
+                         next((v.document for v in versions if v.default), None), versions)
 
 
 @dataclass(frozen=True)
@@ -102,9 +124,7 @@ class AuthorizationDetails:
         raw = raw or {}
         lists = [tuple(_principal(kind, p, policy_key, name_key) for p in raw.get(list_key) or [])
                  for kind, list_key, policy_key, name_key in _KINDS]
-        policies = tuple(ManagedPolicy(str(p.get("PolicyName") or str(p.get("Arn", "")).rsplit("/", 1)[-1]),
-                                       str(p.get("Arn", "")), int(p.get("AttachmentCount", 0)), _default_document(p))
-                         for p in raw.get("Policies") or [])
+        policies = tuple(_managed_policy(p) for p in raw.get("Policies") or [])
         return cls(lists[0], lists[1], lists[2], policies)
 
     @property
@@ -168,4 +188,4 @@ class IamView:
 
 
 __all__ = ["AccessKey", "Attached", "AuthorizationDetails", "CredentialRow", "IamView", "InlinePolicy",
-           "ManagedPolicy", "Principal"]
+           "ManagedPolicy", "PolicyVersion", "Principal"]
