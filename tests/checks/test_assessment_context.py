@@ -9,6 +9,7 @@ from cloudwarden.checks import network_engine
 from cloudwarden.checks.context import AssessmentContext, CheckContext
 from cloudwarden.inventory.snapshot import Snapshot
 from cloudwarden.inventory.views.ec2 import Ec2View
+from cloudwarden.inventory.views.elb import ElbView
 from tests.checks.cases import snapshot_with
 
 
@@ -36,9 +37,9 @@ def test_one_network_analysis_per_assessment(monkeypatch: pytest.MonkeyPatch) ->
     built: list[object] = []
     original = network_engine._analysed
 
-    def counted(snapshot: Snapshot, ec2: Ec2View) -> list[object]:
+    def counted(snapshot: Snapshot, ec2: Ec2View, elb: ElbView) -> list[object]:
         built.append(snapshot)
-        return list(original(snapshot, ec2))
+        return list(original(snapshot, ec2, elb))
 
     monkeypatch.setattr(network_engine, "_analysed", counted)
     snapshot = snapshot_with({}, ("us-east-1",))

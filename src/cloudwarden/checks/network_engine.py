@@ -28,6 +28,7 @@ from cloudwarden.engines.network import (
 )
 from cloudwarden.inventory.snapshot import DataUnavailable, Snapshot
 from cloudwarden.inventory.views.ec2 import Ec2View
+from cloudwarden.inventory.views.elb import ElbView
 
 VPC_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/"
 NETWORK = ["ec2.subnets", "ec2.route_tables", "ec2.internet_gateways", "ec2.network_acls",
@@ -67,11 +68,11 @@ class RegionNetwork:
     exposures: list[Exposure]
 
 
-def _analysed(snapshot: Snapshot, ec2: Ec2View) -> list[RegionNetwork | Skipped]:
+def _analysed(snapshot: Snapshot, ec2: Ec2View, elb: ElbView) -> list[RegionNetwork | Skipped]:
     found: list[RegionNetwork | Skipped] = []
     for region in snapshot.regions:
         try:
-            model = model_from_snapshot(snapshot, region, ec2)
+            model = model_from_snapshot(snapshot, region, ec2, elb)
         except DataUnavailable as missing:
             found.append(Skipped(region, region, missing.reason))
             continue
@@ -82,8 +83,8 @@ def _analysed(snapshot: Snapshot, ec2: Ec2View) -> list[RegionNetwork | Skipped]
 
 def networks(ctx: CheckContext) -> Iterator[RegionNetwork]:
     """Every region's analysis; regions without network data become UNKNOWN results."""
-    ec2 = ctx.view(Ec2View)  # the EC2 objects the checks read are the ones the model is built on
-    for item in ctx.assessment.memo("network.regions", lambda snapshot: _analysed(snapshot, ec2)):
+    ec2, elb = ctx.view(Ec2View), ctx.view(ElbView)  # the objects the checks read are the ones the model is built on
+    for item in ctx.assessment.memo("network.regions", lambda snapshot: _analysed(snapshot, ec2, elb)):
         if isinstance(item, Skipped):
             ctx.skipped.append(item)
         else:

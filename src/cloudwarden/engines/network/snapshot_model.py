@@ -1,7 +1,8 @@
 """Build a :class:`NetworkModel` for one region from a snapshot, on the EC2 typed views.
 
 Reads the inventory only, through :class:`~cloudwarden.inventory.views.ec2.Ec2View` (the one parser
-of the describe_* shapes) for EC2/VPC; RDS and load balancers are still read from their raw entries. The datasets without which no answer is possible (subnets, route
+of the describe_* shapes) for EC2/VPC and :class:`~cloudwarden.inventory.views.elb.ElbView` for load
+balancers; RDS instances are still read from their raw entries. The datasets without which no answer is possible (subnets, route
 tables, gateways, NACLs, security groups, interfaces) raise ``DataUnavailable`` when missing, so a
 check reports UNKNOWN; the others (RDS, load balancers, prefix lists, Elastic IPs...) leave a note
 in ``model.gaps`` and the model goes on without them.
@@ -16,6 +17,7 @@ from cloudwarden.engines.network.lb_model import load_balancers
 from cloudwarden.engines.network.model import DbInstance, Interface, NetworkModel
 from cloudwarden.inventory.snapshot import DataUnavailable, Snapshot
 from cloudwarden.inventory.views.ec2 import Address, Ec2View, NetworkInterface
+from cloudwarden.inventory.views.elb import ElbView
 
 REQUIRED = (
     "ec2.subnets", "ec2.route_tables", "ec2.internet_gateways", "ec2.network_acls",
@@ -123,10 +125,11 @@ def db_instances(snapshot: Snapshot, region: str, model: NetworkModel) -> dict[s
     return found
 
 
-def model_from_snapshot(snapshot: Snapshot, region: str, ec2: Ec2View | None = None) -> NetworkModel:
+def model_from_snapshot(snapshot: Snapshot, region: str, ec2: Ec2View | None = None,
+                        elb: ElbView | None = None) -> NetworkModel:
     """The network model of ``region``; raises DataUnavailable when a required dataset is missing.
 
-    ``ec2``: the assessment's EC2 view (parsed once and shared with the checks); built here if not given."""
+    ``ec2``, ``elb``: the assessment's views (parsed once and shared with the checks); built here if not given."""
     ec2 = ec2 or Ec2View(snapshot)
     subnets, tables = ec2.subnets(region), ec2.route_tables(region)
     igws, nacls = ec2.internet_gateways(region), ec2.network_acls(region)
@@ -145,5 +148,5 @@ def model_from_snapshot(snapshot: Snapshot, region: str, ec2: Ec2View | None = N
     add_elastic_ips(model, addresses)
     model.instances = {i.id: i for i in optional(snapshot, model, lambda: ec2.instances(region), ())}
     model.db_instances = db_instances(snapshot, region, model)
-    model.load_balancers, model.target_groups = load_balancers(snapshot, region, model, optional)
+    model.load_balancers, model.target_groups = load_balancers(elb or ElbView(snapshot), region, model, optional)
     return model
