@@ -1,8 +1,8 @@
 """Build a :class:`NetworkModel` for one region from a snapshot, on the EC2 typed views.
 
 Reads the inventory only, through :class:`~cloudwarden.inventory.views.ec2.Ec2View` (the one parser
-of the describe_* shapes) for EC2/VPC and :class:`~cloudwarden.inventory.views.elb.ElbView` for load
-balancers; RDS instances are still read from their raw entries. The datasets without which no answer is possible (subnets, route
+of the describe_* shapes) for EC2/VPC, :class:`~cloudwarden.inventory.views.elb.ElbView` for load
+balancers and :class:`~cloudwarden.inventory.views.rds.RdsView` for RDS instances. The datasets without which no answer is possible (subnets, route
 tables, gateways, NACLs, security groups, interfaces) raise ``DataUnavailable`` when missing, so a
 check reports UNKNOWN; the others (RDS, load balancers, prefix lists, Elastic IPs...) leave a note
 in ``model.gaps`` and the model goes on without them.
@@ -18,6 +18,7 @@ from cloudwarden.engines.network.model import DbInstance, Interface, NetworkMode
 from cloudwarden.inventory.snapshot import DataUnavailable, Snapshot
 from cloudwarden.inventory.views.ec2 import Address, Ec2View, NetworkInterface
 from cloudwarden.inventory.views.elb import ElbView
+from cloudwarden.inventory.views.rds import RdsView
 
 REQUIRED = (
     "ec2.subnets", "ec2.route_tables", "ec2.internet_gateways", "ec2.network_acls",
@@ -100,36 +101,32 @@ def prefix_lists(ec2: Ec2View, region: str, model: NetworkModel) -> dict[str, li
     return found
 
 
-def db_instances(snapshot: Snapshot, region: str, model: NetworkModel) -> dict[str, DbInstance]:
-    groups = {
-        g["DBSubnetGroupName"]: g
-        for g in optional(snapshot, model, lambda: snapshot.get("rds.db_subnet_groups", region), [])
-    }
+def db_instances(rds: RdsView, region: str, model: NetworkModel) -> dict[str, DbInstance]:
+    snapshot = rds.snapshot
+    groups = {g.name: g for g in optional(snapshot, model, lambda: rds.subnet_groups(region), ())}
     found: dict[str, DbInstance] = {}
-    for raw in optional(snapshot, model, lambda: snapshot.get("rds.db_instances", region), []):
-        subnet_group = raw.get("DBSubnetGroup") or {}
-        subnets = subnet_group.get("Subnets") or groups.get(subnet_group.get("DBSubnetGroupName", ""), {}).get(
-            "Subnets", []
-        )
-        endpoint = raw.get("Endpoint") or {}
-        found[raw["DBInstanceIdentifier"]] = DbInstance(
-            id=raw["DBInstanceIdentifier"],
-            vpc_id=subnet_group.get("VpcId", ""),
-            subnet_ids=[s["SubnetIdentifier"] for s in subnets if s.get("SubnetIdentifier")],
-            group_ids=[g["VpcSecurityGroupId"] for g in raw.get("VpcSecurityGroups") or []
-                       if g.get("Status", "active") in ("active", "adding")],
-            publicly_accessible=bool(raw.get("PubliclyAccessible")),
-            port=int(endpoint.get("Port") or raw.get("DbInstancePort") or 0),
-            engine=raw.get("Engine", ""),
+    for db in optional(snapshot, model, lambda: rds.instances(region), ()):
+        listed = groups.get(db.subnet_group_name)
+        # the instance carries its subnet group's subnets; the group listing fills in when it does not
+        subnets = [s for s in db.subnet_ids if s] or (list(listed.subnet_ids) if listed else [])
+        found[db.id] = DbInstance(
+            id=db.id,
+            vpc_id=db.vpc_id,
+            subnet_ids=subnets,
+            group_ids=list(db.active_security_group_ids),
+            publicly_accessible=db.publicly_accessible,
+            port=db.port,
+            engine=db.engine,
         )
     return found
 
 
 def model_from_snapshot(snapshot: Snapshot, region: str, ec2: Ec2View | None = None,
-                        elb: ElbView | None = None) -> NetworkModel:
+                        elb: ElbView | None = None, rds: RdsView | None = None) -> NetworkModel:
     """The network model of ``region``; raises DataUnavailable when a required dataset is missing.
 
-    ``ec2``, ``elb``: the assessment's views (parsed once and shared with the checks); built here if not given."""
+    ``ec2``, ``elb``, ``rds``: the assessment's views (parsed once and shared with the checks); built here
+    when not given."""
     ec2 = ec2 or Ec2View(snapshot)
     subnets, tables = ec2.subnets(region), ec2.route_tables(region)
     igws, nacls = ec2.internet_gateways(region), ec2.network_acls(region)
@@ -147,6 +144,6 @@ def model_from_snapshot(snapshot: Snapshot, region: str, ec2: Ec2View | None = N
     model.interfaces = {i.id: interface_of(i, elastic) for i in enis}
     add_elastic_ips(model, addresses)
     model.instances = {i.id: i for i in optional(snapshot, model, lambda: ec2.instances(region), ())}
-    model.db_instances = db_instances(snapshot, region, model)
+    model.db_instances = db_instances(rds or RdsView(snapshot), region, model)
     model.load_balancers, model.target_groups = load_balancers(elb or ElbView(snapshot), region, model, optional)
     return model
