@@ -166,6 +166,11 @@ class SecurityGroup:
         return tuple(g for p in self.ingress + self.egress for g in p.groups if g != self.id)
 
 
+def _entry_cidrs(entries: Any) -> tuple[str, ...]:
+    """The CIDRs of GetManagedPrefixListEntries' answer."""
+    return tuple(str(e["Cidr"]) for e in entries or [] if e.get("Cidr"))
+
+
 class PrefixLists:
     """Customer prefix lists' CIDRs; AWS-managed lists (never collected) hold no internet ranges."""
 
@@ -174,7 +179,7 @@ class PrefixLists:
 
     def cidrs(self, list_id: str, region: str) -> list[str]:
         try:
-            return [e.get("Cidr", "") for e in self.snapshot.item(PREFIX_ENTRIES, region, list_id) or []]
+            return list(_entry_cidrs(self.snapshot.item(PREFIX_ENTRIES, region, list_id)))
         except DataUnavailable:
             listed = {p["PrefixListId"]: p for p in self.snapshot.get(PREFIX_LISTS, region)}
             if listed.get(list_id, {}).get("OwnerId") == "AWS":
@@ -638,8 +643,7 @@ class Ec2View:
             ident = str(raw["PrefixListId"])
 
             def entries() -> Part[tuple[str, ...]]:
-                return item_part(snapshot, PREFIX_ENTRIES, region, ident).map(
-                    lambda found: tuple(str(e["Cidr"]) for e in found or [] if e.get("Cidr")))
+                return item_part(snapshot, PREFIX_ENTRIES, region, ident).map(_entry_cidrs)
             return ManagedPrefixList(region, ident, str(raw.get("OwnerId") or ""), Deferred(entries))
 
         self.prefix_lists: PerRegion[ManagedPrefixList] = PerRegion(snapshot, PREFIX_LISTS, prefix_list)
