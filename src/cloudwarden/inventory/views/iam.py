@@ -15,6 +15,10 @@ from cloudwarden.inventory.views import Global
 
 DETAILS = "iam.authorization_details"
 REPORT = "iam.credential_report"
+SUMMARY = "iam.account_summary"
+PASSWORD_POLICY = "iam.password_policy"
+VIRTUAL_MFA = "iam.virtual_mfa_devices"
+SERVER_CERTIFICATES = "iam.server_certificates"
 ROOT = "<root_account>"
 AWS_MANAGED = ":iam::aws:policy/"
 
@@ -179,13 +183,73 @@ class CredentialRow:
                    _yes(raw.get("password_enabled")), raw.get("password_last_used"), _yes(raw.get("mfa_active")), keys)
 
 
+@dataclass(frozen=True)
+class AccountSummary:
+    """GetAccountSummary's root facts."""
+
+    root_access_keys: int  # AccountAccessKeysPresent
+    root_mfa: bool  # AccountMFAEnabled == 1
+
+    @classmethod
+    def of(cls, raw: dict[str, Any] | None) -> AccountSummary:
+        raw = raw or {}
+        return cls(int(raw.get("AccountAccessKeysPresent", 0)), int(raw.get("AccountMFAEnabled", 0)) == 1)
+
+
+PASSWORD_CLASSES = ("RequireUppercaseCharacters", "RequireLowercaseCharacters", "RequireNumbers", "RequireSymbols")
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    min_length: int
+    reuse_prevention: int
+    max_age: int  # 0: passwords never expire
+    missing_classes: tuple[str, ...]  # character classes (PASSWORD_CLASSES) it does not require
+
+    @classmethod
+    def of(cls, raw: dict[str, Any] | None) -> PasswordPolicy | None:
+        """None: the account has no password policy (AWS defaults apply)."""
+        if raw is None:
+            return None
+        return cls(int(raw.get("MinimumPasswordLength", 0)), int(raw.get("PasswordReusePrevention", 0)),
+                   int(raw.get("MaxPasswordAge") or 0), tuple(c for c in PASSWORD_CLASSES if not raw.get(c)))
+
+
+@dataclass(frozen=True)
+class VirtualMfaDevice:
+    serial: str
+    user_arn: str
+
+    @property
+    def root(self) -> bool:
+        return self.serial.endswith(":mfa/root-account-mfa-device") or self.user_arn.endswith(":root")
+
+
+@dataclass(frozen=True)
+class ServerCertificate:
+    name: str
+    arn: str
+    expiration: Any  # as collected (ctx.days_since reads it)
+
+
 class IamView:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.details: Global[AuthorizationDetails] = Global(snapshot, DETAILS, AuthorizationDetails.of)
         self.credential_report: Global[tuple[CredentialRow, ...]] = Global(
             snapshot, REPORT, lambda rows: tuple(CredentialRow.of(row) for row in rows or []))
+        self.account_summary: Global[AccountSummary] = Global(snapshot, SUMMARY, AccountSummary.of)
+        self.password_policy: Global[PasswordPolicy | None] = Global(snapshot, PASSWORD_POLICY, PasswordPolicy.of)
+        self.virtual_mfa_devices: Global[tuple[VirtualMfaDevice, ...]] = Global(
+            snapshot, VIRTUAL_MFA, lambda devices: tuple(
+                VirtualMfaDevice(str(d.get("SerialNumber", "")), str((d.get("User") or {}).get("Arn", "")))
+                for d in devices or []))
+        self.server_certificates: Global[tuple[ServerCertificate, ...]] = Global(
+            snapshot, SERVER_CERTIFICATES, lambda certs: tuple(
+                ServerCertificate(str(c["ServerCertificateName"]), str(c.get("Arn", "")), c.get("Expiration"))
+                for c in certs or []))
 
 
-__all__ = ["AccessKey", "Attached", "AuthorizationDetails", "CredentialRow", "IamView", "InlinePolicy",
-           "ManagedPolicy", "PolicyVersion", "Principal"]
+__all__ = ["AccessKey", "AccountSummary", "Attached", "AuthorizationDetails", "CredentialRow", "IamView",
+           "InlinePolicy", "ManagedPolicy", "PasswordPolicy", "PolicyVersion", "Principal", "ServerCertificate",
+           "VirtualMfaDevice"]
