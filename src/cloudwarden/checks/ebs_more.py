@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.ebs import EBS_DOC, SNAPSHOTS, VOLUMES, attached_to, judge_volume, owned_snapshots
+from cloudwarden.checks.ebs import EBS_DOC, SNAPSHOTS, VOLUMES, judge_volume, owned_snapshots
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.inventory.views.ebs import EbsView
 
 
 @check("ebs.volume_has_snapshot", resource_type="AWS::EC2::Volume", datasets=[VOLUMES, SNAPSHOTS],
@@ -14,14 +15,15 @@ from cloudwarden.checks.registry import Result, check
        cli="aws ec2 create-snapshot --volume-id VOLUME --description 'baseline'",
        doc=EBS_DOC + "ebs-creating-snapshot.html")
 def volume_has_snapshot(ctx: CheckContext) -> Iterator[Result]:
-    for region, volumes in ctx.regional(VOLUMES):
+    ebs = ctx.view(EbsView)
+    for region, volumes in ctx.regions_of(ebs.volumes):
         with ctx.resource(region, region):  # the region's snapshots unread: its volumes are UNKNOWN
             counts: dict[str, int] = {}
-            for snap in owned_snapshots(ctx, ctx.get(SNAPSHOTS, region)):
-                counts[str(snap.get("VolumeId"))] = counts.get(str(snap.get("VolumeId")), 0) + 1
-            for volume in volumes or []:
-                if not attached_to(volume):
+            for snap in owned_snapshots(ctx, ebs.snapshots(region)):
+                counts[snap.volume_id] = counts.get(snap.volume_id, 0) + 1
+            for volume in volumes:
+                if not volume.attached_to:
                     continue  # only in-use volumes; ebs.unattached_volumes reports the others
-                count = counts.get(volume["VolumeId"], 0)
+                count = counts.get(volume.id, 0)
                 yield judge_volume(ctx, region, volume, count > 0,
                                     f"{count} snapshot(s)" if count else "no snapshot of this volume")
