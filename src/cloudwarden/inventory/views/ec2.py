@@ -599,6 +599,7 @@ class TemplateVersion:
     metadata: MetadataOptions
     public_ip_devices: tuple[str, ...]  # device indexes of interfaces that ask for a public IP
     unencrypted_volumes: tuple[str, ...] = ()  # device names of EBS mappings not marked Encrypted=true
+    data: Any = field(default=None, repr=False, compare=False)  # LaunchTemplateData as collected (content scans)
 
 
 def _template_version(region: str, raw: dict[str, Any]) -> TemplateVersion:
@@ -608,7 +609,8 @@ def _template_version(region: str, raw: dict[str, Any]) -> TemplateVersion:
                            tuple(str(n.get("DeviceIndex", "?")) for n in data.get("NetworkInterfaces") or []
                                  if n.get("AssociatePublicIpAddress")),
                            tuple(str(m.get("DeviceName", "?")) for m in data.get("BlockDeviceMappings") or []
-                                 if isinstance(m.get("Ebs"), dict) and m["Ebs"].get("Encrypted") is not True))
+                                 if isinstance(m.get("Ebs"), dict) and m["Ebs"].get("Encrypted") is not True),
+                           data)
 
 
 class Ec2View:
