@@ -8,6 +8,9 @@ from cloudwarden.assess import assess, select_checks
 from cloudwarden.checks import network_engine
 from cloudwarden.checks.context import AssessmentContext, CheckContext
 from cloudwarden.inventory.snapshot import Snapshot
+from cloudwarden.inventory.views.ec2 import Ec2View
+from cloudwarden.inventory.views.elb import ElbView
+from cloudwarden.inventory.views.rds import RdsView
 from tests.checks.cases import snapshot_with
 
 
@@ -35,9 +38,9 @@ def test_one_network_analysis_per_assessment(monkeypatch: pytest.MonkeyPatch) ->
     built: list[object] = []
     original = network_engine._analysed
 
-    def counted(snapshot: Snapshot) -> list[object]:
+    def counted(snapshot: Snapshot, ec2: Ec2View, elb: ElbView, rds: RdsView) -> list[object]:
         built.append(snapshot)
-        return list(original(snapshot))
+        return list(original(snapshot, ec2, elb, rds))
 
     monkeypatch.setattr(network_engine, "_analysed", counted)
     snapshot = snapshot_with({}, ("us-east-1",))

@@ -6,36 +6,30 @@ Reads `acm.certificates` and `acm.certificate` (collect/services/acm.py).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.settings import DEFAULT_THRESHOLDS
+from cloudwarden.inventory.views.acm import CERT, CERTS, AcmView, CertificateDetail
 
-CERTS, CERT = "acm.certificates", "acm.certificate"
 RESOURCE = "AWS::CertificateManager::Certificate"
 DOC = "https://docs.aws.amazon.com/acm/latest/userguide/"
 EXPIRY_WARNING_DAYS = DEFAULT_THRESHOLDS.acm_expiry_warning_days  # in force: ctx.thresholds
 WEAK_RSA = {"RSA_1024"}
 
 
-def _certificates(ctx: CheckContext) -> Iterator[tuple[str, dict[str, Any]]]:
+def _certificates(ctx: CheckContext) -> Iterator[tuple[str, CertificateDetail]]:
     """(region, describe-certificate detail) for every listed certificate; a missing detail is UNKNOWN."""
-    for region, summary in ctx.each(CERTS):
-        arn = str(summary["CertificateArn"])
-        with ctx.resource(_name(summary), region):
-            detail = ctx.item(CERT, arn, region)
-            if detail:
+    for region, summary in ctx.over(ctx.view(AcmView).certificates):
+        with ctx.resource(summary.label, region):
+            detail = summary.detail.get()
+            if detail is not None:
                 yield region, detail
 
 
-def _name(cert: dict[str, Any]) -> str:
-    return f"{cert.get('DomainName')} ({str(cert.get('CertificateArn', '')).rsplit('/', 1)[-1][:8]})"
-
-
-def _result(ok: bool, cert: dict[str, Any], message: str, region: str) -> Result:
-    return verdict(ok, _name(cert), message, region, str(cert["CertificateArn"]), RESOURCE)
+def _result(ok: bool, cert: CertificateDetail, message: str, region: str) -> Result:
+    return verdict(ok, cert.label, message, region, cert.arn, RESOURCE)
 
 
 @check("acm.certificate_not_expiring", resource_type=RESOURCE, datasets=[CERTS, CERT],
@@ -46,9 +40,9 @@ def _result(ok: bool, cert: dict[str, Any], message: str, region: str) -> Result
        doc=DOC + "managed-renewal.html")
 def certificate_not_expiring(ctx: CheckContext) -> Iterator[Result]:
     for region, cert in _certificates(ctx):
-        if cert.get("Status") not in ("ISSUED", "EXPIRED"):
+        if cert.status not in ("ISSUED", "EXPIRED"):
             continue  # pending, failed or revoked certificates serve no one and have no validity period yet
-        days = ctx.days_since(cert.get("NotAfter"))
+        days = ctx.days_since(cert.not_after)
         if days is None:
             yield _result(False, cert, "issued certificate without an expiry date", region)
             continue
@@ -63,7 +57,7 @@ def certificate_not_expiring(ctx: CheckContext) -> Iterator[Result]:
        doc=DOC + "acm-certificate.html#algorithms")
 def rsa_key_length_2048(ctx: CheckContext) -> Iterator[Result]:
     for region, cert in _certificates(ctx):
-        algorithm = str(cert.get("KeyAlgorithm") or "")
+        algorithm = cert.key_algorithm
         if algorithm.startswith("RSA"):
             yield _result(algorithm not in WEAK_RSA, cert, f"key algorithm {algorithm}", region)
 
@@ -75,7 +69,7 @@ def rsa_key_length_2048(ctx: CheckContext) -> Iterator[Result]:
        doc=DOC + "acm-bestpractices.html#best-practices-transparency")
 def certificate_transparency_logging(ctx: CheckContext) -> Iterator[Result]:
     for region, cert in _certificates(ctx):
-        if cert.get("Type") != "AMAZON_ISSUED":
+        if cert.type != "AMAZON_ISSUED":
             continue  # the preference applies to certificates ACM issues
-        preference = (cert.get("Options") or {}).get("CertificateTransparencyLoggingPreference", "ENABLED")
-        yield _result(preference != "DISABLED", cert, f"CT logging {str(preference).lower()}", region)
+        preference = cert.ct_logging
+        yield _result(preference != "DISABLED", cert, f"CT logging {preference.lower()}", region)

@@ -6,29 +6,29 @@ Reads `cloudhsm.clusters`, `cloudhsm.backups` (collect/services/connectivity.py)
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.net import OPEN_TO_ALL
 from cloudwarden.core.settings import DEFAULT_THRESHOLDS
+from cloudwarden.inventory.views.cloudhsm import BACKUPS, CLUSTERS, CloudHsmView, HsmCluster
 from cloudwarden.inventory.views.ec2 import Ec2View
 
-CLUSTERS, BACKUPS, GROUPS = "cloudhsm.clusters", "cloudhsm.backups", "ec2.security_groups"
+GROUPS = "ec2.security_groups"
 RESOURCE = "AWS::CloudHSM::Cluster"
 DOC = "https://docs.aws.amazon.com/cloudhsm/latest/userguide/"
 RECENT_BACKUP_DAYS = DEFAULT_THRESHOLDS.cloudhsm_recent_backup_days  # in force: ctx.thresholds
 
 
-def _clusters(ctx: CheckContext) -> Iterator[tuple[str, dict[str, Any]]]:
-    for region, cluster in ctx.each(CLUSTERS):
-        if cluster.get("State") not in ("DELETED", "DELETE_IN_PROGRESS"):
+def _clusters(ctx: CheckContext) -> Iterator[tuple[str, HsmCluster]]:
+    for region, cluster in ctx.over(ctx.view(CloudHsmView).clusters):
+        if not cluster.gone:
             yield region, cluster
 
 
-def _result(ok: bool, cluster: dict[str, Any], message: str, region: str) -> Result:
-    return verdict(ok, str(cluster["ClusterId"]), message, region, resource_type=RESOURCE)
+def _result(ok: bool, cluster: HsmCluster, message: str, region: str) -> Result:
+    return verdict(ok, cluster.id, message, region, resource_type=RESOURCE)
 
 
 @check("cloudhsm.cluster_multi_az", resource_type=RESOURCE, datasets=[CLUSTERS],
@@ -37,7 +37,7 @@ def _result(ok: bool, cluster: dict[str, Any], message: str, region: str) -> Res
        doc=DOC + "best-practices.html")
 def cluster_multi_az(ctx: CheckContext) -> Iterator[Result]:
     for region, cluster in _clusters(ctx):
-        zones = sorted({str(h.get("AvailabilityZone")) for h in cluster.get("Hsms") or []})
+        zones = sorted(set(cluster.zones))
         yield _result(len(zones) >= 2, cluster, f"HSMs in {len(zones)} AZ(s): {', '.join(zones) or 'none'}", region)
 
 
@@ -48,16 +48,14 @@ def cluster_multi_az(ctx: CheckContext) -> Iterator[Result]:
 def backup_retention(ctx: CheckContext) -> Iterator[Result]:
     recent = ctx.thresholds.cloudhsm_recent_backup_days
     for region, cluster in _clusters(ctx):
-        with ctx.resource(str(cluster["ClusterId"]), region):
-            backups = [b for b in ctx.get(BACKUPS, region) or []
-                       if b.get("ClusterId") == cluster["ClusterId"] and b.get("BackupState") == "READY"]
-            ages = [d for d in (ctx.days_since(b.get("CreateTimestamp")) for b in backups) if d is not None]
-            policy = cluster.get("BackupRetentionPolicy") or {}
-            problems = [] if policy.get("Value") else ["no backup retention policy"]
+        with ctx.resource(cluster.id, region):
+            backups = [b for b in ctx.view(CloudHsmView).backups(region) if b.cluster_id == cluster.id and b.ready]
+            ages = [d for d in (ctx.days_since(b.created) for b in backups) if d is not None]
+            problems = [] if cluster.retention_value else ["no backup retention policy"]
             if not ages or min(ages) > recent:
                 problems.append(f"no READY backup in the last {recent} days")
             yield _result(not problems, cluster, "; ".join(problems) if problems else
-                          f"retention {policy.get('Value')} {str(policy.get('Type', '')).lower()}, last backup "
+                          f"retention {cluster.retention_value} {cluster.retention_type.lower()}, last backup "
                           f"{min(ages)} day(s) ago", region)
 
 
@@ -68,11 +66,11 @@ def backup_retention(ctx: CheckContext) -> Iterator[Result]:
        doc=DOC + "configure-sg.html")
 def cluster_sg_restricted(ctx: CheckContext) -> Iterator[Result]:
     for region, cluster in _clusters(ctx):
-        with ctx.resource(str(cluster["ClusterId"]), region):
+        with ctx.resource(cluster.id, region):
             groups = {g.id: g for g in ctx.view(Ec2View).security_groups(region)}
-            group = groups.get(str(cluster.get("SecurityGroup")))
+            group = groups.get(cluster.security_group)
             if group is None:
-                yield _result(False, cluster, f"security group {cluster.get('SecurityGroup')} not found", region)
+                yield _result(False, cluster, f"security group {cluster.security_group} not found", region)
                 continue
             open_rules = [f"{p.protocol} {p.low}-{p.high} from {cidr}"
                           for p in group.ingress for cidr in p.cidrs if cidr in OPEN_TO_ALL]

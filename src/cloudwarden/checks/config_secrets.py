@@ -13,10 +13,9 @@ from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.inventory.redacted import secrets_in
+from cloudwarden.inventory.views.ec2 import INSTANCES, TEMPLATE_VERSIONS, Ec2View
 
-INSTANCES = "ec2.instances"
 USER_DATA = "ec2.instance_user_data"
-TEMPLATE_VERSIONS = "ec2.launch_template_versions"
 STACKS = "cloudformation.stacks"
 
 
@@ -38,19 +37,19 @@ def _judge(found: list[dict[str, Any]], clean: str) -> tuple[bool, str]:
        cli="aws ec2 modify-instance-attribute --instance-id INSTANCE_ID --user-data Value=",
        doc="https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html")
 def user_data_no_secrets(ctx: CheckContext) -> Iterator[Result]:
-    for region, instance in ctx.each(INSTANCES):
-        instance_id = instance["InstanceId"]
+    ec2 = ctx.view(Ec2View)
+    for region, instance in ctx.over(ec2.instances):
+        instance_id = instance.id
         with ctx.resource(instance_id, region):
             found = secrets_in(ctx.item(USER_DATA, instance_id, region), "UserData")
             ok, message = _judge(found, "user data holds no secret that detect-secrets recognises")
             yield verdict(ok, instance_id, message, region, ctx.arn("ec2", f"instance/{instance_id}", region),
                           "AWS::EC2::Instance")
-    for region, version in ctx.each(TEMPLATE_VERSIONS):
-        name = f"{version.get('LaunchTemplateId', '?')} v{version.get('VersionNumber', '?')}"
-        found = secrets_in(version.get("LaunchTemplateData") or {}, "LaunchTemplateData")
+    for region, version in ctx.over(ec2.template_versions):
+        name = f"{version.template_id} v{version.number}"
+        found = secrets_in(version.data or {}, "LaunchTemplateData")
         ok, message = _judge(found, "launch template data holds no secret that detect-secrets recognises")
-        yield verdict(ok, name, message, region,
-                      ctx.arn("ec2", f"launch-template/{version.get('LaunchTemplateId', '?')}", region),
+        yield verdict(ok, name, message, region, ctx.arn("ec2", f"launch-template/{version.template_id}", region),
                       "AWS::EC2::LaunchTemplate")
 
 

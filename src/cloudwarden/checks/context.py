@@ -59,7 +59,7 @@ class CheckContext:
         self.account_id = snapshot.account_id
         self.partition = snapshot.partition
         self.regions = list(snapshot.regions)
-        self.now = _parse_time(snapshot.collected_at) or datetime.now(UTC)
+        self.now = parse_time(snapshot.collected_at) or datetime.now(UTC)
         self.skipped: list[Skipped] = []
 
     # -- data access --
@@ -117,13 +117,13 @@ class CheckContext:
         return build_arn(service, region, self.account_id, resource, self.partition)
 
     def days_since(self, timestamp: str | None) -> int | None:
-        moment = _parse_time(timestamp)
+        moment = parse_time(timestamp)
         if moment is None:
             return None
         return (self.now - moment).days
 
 
-def _parse_time(text: str | None) -> datetime | None:
+def parse_time(text: str | None) -> datetime | None:
     if not text or text in ("N/A", "no_information", "not_supported"):
         return None
     try:

@@ -15,10 +15,16 @@ from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import every_region, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.enums import Status
+from cloudwarden.inventory.views.config import (
+    CHANNELS,
+    RECORDER_STATUS,
+    RECORDERS,
+    ConfigView,
+    Recorder,
+    RecorderStatus,
+)
+from cloudwarden.inventory.views.guardduty import DETECTOR_IDS, DETECTORS, DetectorDetail, GuardDutyView
 
-RECORDERS, RECORDER_STATUS = "config.recorders", "config.recorder_status"
-CHANNELS = "config.delivery_channels"
-DETECTOR_IDS, DETECTORS = "guardduty.detector_ids", "guardduty.detectors"
 HUB, STANDARDS = "securityhub.hub", "securityhub.enabled_standards"
 CONFIG_DOC = "https://docs.aws.amazon.com/config/latest/developerguide/"
 GD_DOC = "https://docs.aws.amazon.com/guardduty/latest/ug/"
@@ -27,21 +33,15 @@ SH_DOC = "https://docs.aws.amazon.com/securityhub/latest/userguide/"
 
 # -- AWS Config --
 
-def _records_everything(recorder: dict[str, Any]) -> bool:
-    group = recorder.get("recordingGroup") or {}
-    strategy = (group.get("recordingStrategy") or {}).get("useOnly")
-    return bool(group.get("allSupported")) and strategy in (None, "ALL_SUPPORTED_RESOURCE_TYPES")
+def _statuses(ctx: CheckContext, region: str) -> dict[str, RecorderStatus]:
+    return {s.name: s for s in ctx.view(ConfigView).statuses(region)}
 
 
-def _statuses(ctx: CheckContext, region: str) -> dict[str, dict[str, Any]]:
-    return {str(s.get("name")): s for s in ctx.get(RECORDER_STATUS, region) or []}
-
-
-def _recorder_state(recorder: dict[str, Any], state: dict[str, Any]) -> tuple[bool, str]:
-    everything = _records_everything(recorder)
-    recording = bool(state.get("recording"))
+def _recorder_state(recorder: Recorder, state: RecorderStatus | None) -> tuple[bool, str]:
+    everything = recorder.records_everything
+    recording = state is not None and state.recording
     scope = "all supported resource types" if everything else "only selected resource types"
-    return everything and recording, (f"recorder {recorder.get('name')} covers {scope} and is "
+    return everything and recording, (f"recorder {recorder.name} covers {scope} and is "
                                       + ("recording" if recording else "stopped"))
 
 
@@ -55,14 +55,13 @@ def _recorder_state(recorder: dict[str, Any], state: dict[str, Any]) -> tuple[bo
        doc=CONFIG_DOC + "stop-start-recorder.html")
 def recorder_all_regions(ctx: CheckContext) -> Iterator[Result]:
     global_recorded: list[str] = []
-    for region, recorders in ctx.regional(RECORDERS):
+    for region, recorders in ctx.regions_of(ctx.view(ConfigView).recorders):
         resource = f"config/{region}"
         with ctx.resource(resource, region):
             states = _statuses(ctx, region)
-            judged = [(_recorder_state(r, states.get(str(r.get("name")), {})), r) for r in recorders or []]
+            judged = [(_recorder_state(r, states.get(r.name)), r) for r in recorders]
             good = [r for (ok, _), r in judged if ok]
-            global_recorded += [region for r in good
-                                if (r.get("recordingGroup") or {}).get("includeGlobalResourceTypes")]
+            global_recorded += [region for r in good if r.include_global]
             message = "; ".join(m for (_, m), _ in judged) or "no configuration recorder"
             yield verdict(bool(good), resource, message, region, ctx.arn("config", "recorder", region))
     yield from _global_types_verdict(ctx, global_recorded)
@@ -87,10 +86,10 @@ def _global_types_verdict(ctx: CheckContext, regions: list[str]) -> Iterator[Res
            "arn:aws:iam::ACCOUNT:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
        doc=CONFIG_DOC + "using-service-linked-roles.html")
 def recorder_service_linked_role(ctx: CheckContext) -> Iterator[Result]:
-    for region, recorder in ctx.each(RECORDERS):
-        role = str(recorder.get("roleARN") or "")
+    for region, recorder in ctx.over(ctx.view(ConfigView).recorders):
+        role = recorder.role_arn
         linked = role.endswith("/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig")
-        yield verdict(linked, str(recorder.get("name")), f"recorder role {role or '(none)'}", region)
+        yield verdict(linked, recorder.name, f"recorder role {role or '(none)'}", region)
 
 
 @check("config.delivery_channel_healthy", resource_type="AWS::Config::DeliveryChannel",
@@ -100,31 +99,31 @@ def recorder_service_linked_role(ctx: CheckContext) -> Iterator[Result]:
        doc=CONFIG_DOC + "manage-delivery-channel.html")
 def delivery_channel_healthy(ctx: CheckContext) -> Iterator[Result]:
     # Regions without a recorder have nothing to deliver; recorder_all_regions reports them.
-    for region, recorders in ctx.regional(RECORDERS):
+    config = ctx.view(ConfigView)
+    for region, recorders in ctx.regions_of(config.recorders):
         if not recorders:
             continue
         with ctx.resource(f"config/{region}", region):
-            channels = ctx.get(CHANNELS, region) or []
-            failing = [s for s in _statuses(ctx, region).values() if s.get("lastStatus") == "FAILURE"]
+            channels = config.channels(region)
+            failing = [s for s in _statuses(ctx, region).values() if s.failing]
             if not channels:
                 ok, message = False, "a recorder exists but there is no delivery channel"
             elif failing:
                 state = failing[0]
-                error = f"{state.get('lastErrorCode')} {state.get('lastErrorMessage') or ''}".strip()
-                ok, message = False, f"recorder {state.get('name')} last delivery failed: {error}"
+                ok, message = False, f"recorder {state.name} last delivery failed: {state.last_error}"
             else:
-                targets = ", ".join(f"{c.get('name')} -> s3://{c.get('s3BucketName')}" for c in channels)
+                targets = ", ".join(str(c) for c in channels)
                 ok, message = True, f"delivery channel {targets}; no failure reported"
             yield verdict(ok, f"config/{region}", message, region)
 
 
 # -- GuardDuty --
 
-def _detectors(ctx: CheckContext) -> Iterator[tuple[str, list[tuple[str, dict[str, Any]]]]]:
+def _detectors(ctx: CheckContext) -> Iterator[tuple[str, list[tuple[str, DetectorDetail]]]]:
     """(region, [(detector id, detector)]) per readable region; a missing detector is UNKNOWN."""
-    for region, ids in ctx.regional(DETECTOR_IDS):
+    for region, detectors in ctx.regions_of(ctx.view(GuardDutyView).detectors):
         with ctx.resource(f"guardduty/{region}", region):
-            yield region, [(str(i), ctx.item(DETECTORS, str(i), region) or {}) for i in ids or []]
+            yield region, [(d.id, d.detail.get()) for d in detectors]
 
 
 @check("guardduty.enabled_all_regions", resource_type="AWS::GuardDuty::Detector",
@@ -133,24 +132,24 @@ def _detectors(ctx: CheckContext) -> Iterator[tuple[str, list[tuple[str, dict[st
        cli="aws guardduty create-detector --enable --region REGION", doc=GD_DOC + "guardduty_settingup.html")
 def enabled_all_regions(ctx: CheckContext) -> Iterator[Result]:
     for region, detectors in _detectors(ctx):
-        enabled = [i for i, d in detectors if d.get("Status") == "ENABLED"]
+        enabled = [i for i, d in detectors if d.enabled]
         if enabled:
             message = f"detector {enabled[0]} is enabled"
         elif detectors:
-            message = f"detector {detectors[0][0]} is {detectors[0][1].get('Status', 'not enabled')}"
+            message = f"detector {detectors[0][0]} is {detectors[0][1].status}"
         else:
             message = "no GuardDuty detector"
         yield verdict(bool(enabled), f"guardduty/{region}", message, region,
                       ctx.arn("guardduty", "detector", region))
 
 
-def _feature_state(detector: dict[str, Any], feature: str, agents: tuple[str, ...]) -> tuple[bool, str]:
-    found = next((f for f in detector.get("Features") or [] if f.get("Name") == feature), None)
-    status = (found or {}).get("Status", "not configured")
-    extras = {c.get("Name"): c.get("Status") for c in (found or {}).get("AdditionalConfiguration") or []}
+def _feature_state(detector: DetectorDetail, feature: str, agents: tuple[str, ...]) -> tuple[bool, str]:
+    found = detector.feature(feature)
+    status = found.status
+    extras = dict(found.extras)
     off = [a for a in agents if extras.get(a) != "ENABLED"]
-    if detector.get("Status") != "ENABLED":
-        return False, f"detector is {detector.get('Status', 'not enabled')}; {feature} {status}"
+    if not detector.enabled:
+        return False, f"detector is {detector.status}; {feature} {status}"
     if status != "ENABLED":
         return False, f"{feature} is {status}"
     return not off, f"{feature} is ENABLED" + (f" but {', '.join(off)} not enabled" if off else "")

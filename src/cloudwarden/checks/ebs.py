@@ -11,36 +11,28 @@ from collections.abc import Iterator
 from typing import Any
 
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.helpers import every_region, name_or_id, verdict
+from cloudwarden.checks.helpers import every_region, verdict
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.inventory.views.ebs import SNAPSHOTS, VOLUMES, EbsSnapshot, EbsView, Volume
 
-VOLUMES = "ec2.volumes"
-SNAPSHOTS = "ec2.snapshots"
 PUBLIC_SNAPSHOTS = "ec2.public_snapshots"
 VOLUME_TYPE = "AWS::EC2::Volume"
 SNAPSHOT_TYPE = "AWS::EC2::Snapshot"
 EBS_DOC = "https://docs.aws.amazon.com/ebs/latest/userguide/"
 
 
-def _attached_to(volume: dict[str, Any]) -> list[str]:
-    return [a.get("InstanceId", "?") for a in volume.get("Attachments") or []
-            if a.get("State", "attached") in ("attached", "attaching")]
+def judge_volume(ctx: CheckContext, region: str, volume: Volume, ok: bool, message: str) -> Result:
+    return verdict(ok, volume.id, f"{volume.label}: {message}", region,
+                   ctx.arn("ec2", f"volume/{volume.id}", region), VOLUME_TYPE)
 
 
-def _judge_volume(ctx: CheckContext, region: str, volume: dict[str, Any], ok: bool, message: str) -> Result:
-    volume_id = volume["VolumeId"]
-    return verdict(ok, volume_id, f"{name_or_id(volume, 'VolumeId')}: {message}", region,
-                   ctx.arn("ec2", f"volume/{volume_id}", region), VOLUME_TYPE)
+def owned_snapshots(ctx: CheckContext, snapshots: tuple[EbsSnapshot, ...]) -> list[EbsSnapshot]:
+    return [s for s in snapshots if s.owner_id in (None, ctx.account_id)]
 
 
-def _owned(ctx: CheckContext, snapshots: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    return [s for s in snapshots or [] if s.get("OwnerId") in (None, ctx.account_id)]
-
-
-def _judge_snapshot(ctx: CheckContext, region: str, snapshot: dict[str, Any], ok: bool, message: str) -> Result:
-    snapshot_id = snapshot["SnapshotId"]
-    return verdict(ok, snapshot_id, f"{name_or_id(snapshot, 'SnapshotId')} of {snapshot.get('VolumeId', '?')}: "
-                   f"{message}", region, ctx.arn("ec2", f"snapshot/{snapshot_id}", region), SNAPSHOT_TYPE)
+def _judge_snapshot(ctx: CheckContext, region: str, snapshot: EbsSnapshot, ok: bool, message: str) -> Result:
+    return verdict(ok, snapshot.id, f"{snapshot.label} of {snapshot.volume_id}: {message}", region,
+                   ctx.arn("ec2", f"snapshot/{snapshot.id}", region), SNAPSHOT_TYPE)
 
 
 @check("ebs.default_encryption_enabled", resource_type="AWS::::Account",
@@ -61,12 +53,12 @@ def default_encryption_enabled(ctx: CheckContext) -> Iterator[Result]:
        doc=EBS_DOC + "ebs-encryption.html")
 def volume_encrypted(ctx: CheckContext) -> Iterator[Result]:
     # Detached volumes are judged too: their data is no safer for being unattached.
-    for region, volume in ctx.each(VOLUMES):
-        where = _attached_to(volume)
+    for region, volume in ctx.over(ctx.view(EbsView).volumes):
+        where = volume.attached_to
         place = f"attached to {', '.join(where)}" if where else "not attached"
-        encrypted = bool(volume.get("Encrypted"))
-        yield _judge_volume(ctx, region, volume, encrypted,
-                            ("encrypted" + (f" with {volume['KmsKeyId']}" if volume.get("KmsKeyId") else "")
+        encrypted = volume.encrypted
+        yield judge_volume(ctx, region, volume, encrypted,
+                            ("encrypted" + (f" with {volume.kms_key_id}" if volume.kms_key_id else "")
                              if encrypted else "not encrypted") + f"; {place}")
 
 
@@ -75,11 +67,11 @@ def volume_encrypted(ctx: CheckContext) -> Iterator[Result]:
        cli="aws ec2 delete-volume --volume-id VOLUME",
        doc=EBS_DOC + "ebs-deleting-volume.html")
 def unattached_volumes(ctx: CheckContext) -> Iterator[Result]:
-    for region, volume in ctx.each(VOLUMES):
-        where = _attached_to(volume)
-        created = ctx.days_since(volume.get("CreateTime"))
+    for region, volume in ctx.over(ctx.view(EbsView).volumes):
+        where = volume.attached_to
+        created = ctx.days_since(volume.created)
         age = f" (created {created} days ago)" if created is not None else ""
-        yield _judge_volume(ctx, region, volume, bool(where),
+        yield judge_volume(ctx, region, volume, bool(where),
                             f"attached to {', '.join(where)}" if where else f"not attached to any instance{age}")
 
 
@@ -88,9 +80,9 @@ def unattached_volumes(ctx: CheckContext) -> Iterator[Result]:
        cli="aws ec2 copy-snapshot --source-snapshot-id SNAPSHOT --source-region REGION --encrypted",
        doc=EBS_DOC + "ebs-encryption.html")
 def snapshot_encrypted(ctx: CheckContext) -> Iterator[Result]:
-    for region, snapshots in ctx.regional(SNAPSHOTS):
-        for snapshot in _owned(ctx, snapshots):
-            encrypted = bool(snapshot.get("Encrypted"))
+    for region, snapshots in ctx.regions_of(ctx.view(EbsView).snapshots):
+        for snapshot in owned_snapshots(ctx, snapshots):
+            encrypted = snapshot.encrypted
             yield _judge_snapshot(ctx, region, snapshot, encrypted, "encrypted" if encrypted else "not encrypted")
 
 
@@ -100,11 +92,11 @@ def snapshot_encrypted(ctx: CheckContext) -> Iterator[Result]:
            "--operation-type remove --group-names all",
        doc=EBS_DOC + "ebs-modifying-snapshot-permissions.html")
 def snapshot_not_public(ctx: CheckContext) -> Iterator[Result]:
-    for region, snapshots in ctx.regional(SNAPSHOTS):
+    for region, snapshots in ctx.regions_of(ctx.view(EbsView).snapshots):
         with ctx.resource(f"snapshots/{region}", region):
             grants = ctx.get(PUBLIC_SNAPSHOTS, region) or {}
-            for snapshot in _owned(ctx, snapshots):
-                public = any(g.get("Group") == "all" for g in grants.get(snapshot["SnapshotId"]) or [])
+            for snapshot in owned_snapshots(ctx, snapshots):
+                public = any(g.get("Group") == "all" for g in grants.get(snapshot.id) or [])
                 yield _judge_snapshot(ctx, region, snapshot, not public,
                                       "public: createVolumePermission grants group 'all'" if public
                                       else "not restorable by all accounts")

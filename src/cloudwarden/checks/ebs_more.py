@@ -7,8 +7,9 @@ from functools import partial
 
 from cloudwarden.checks._backup_coverage import BACKUP_DATASETS, BACKUP_DOC, PROTECTED, plan_verdict, tag_dict
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.ebs import EBS_DOC, SNAPSHOTS, VOLUMES, _attached_to, _judge_volume, _owned
+from cloudwarden.checks.ebs import EBS_DOC, SNAPSHOTS, VOLUMES, judge_volume, owned_snapshots
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.inventory.views.ebs import EbsView
 
 
 @check("ebs.volume_has_snapshot", resource_type="AWS::EC2::Volume", datasets=[VOLUMES, SNAPSHOTS],
@@ -16,16 +17,17 @@ from cloudwarden.checks.registry import Result, check
        cli="aws ec2 create-snapshot --volume-id VOLUME --description 'baseline'",
        doc=EBS_DOC + "ebs-creating-snapshot.html")
 def volume_has_snapshot(ctx: CheckContext) -> Iterator[Result]:
-    for region, volumes in ctx.regional(VOLUMES):
+    ebs = ctx.view(EbsView)
+    for region, volumes in ctx.regions_of(ebs.volumes):
         with ctx.resource(region, region):  # the region's snapshots unread: its volumes are UNKNOWN
             counts: dict[str, int] = {}
-            for snap in _owned(ctx, ctx.get(SNAPSHOTS, region)):
-                counts[str(snap.get("VolumeId"))] = counts.get(str(snap.get("VolumeId")), 0) + 1
-            for volume in volumes or []:
-                if not _attached_to(volume):
+            for snap in owned_snapshots(ctx, ebs.snapshots(region)):
+                counts[snap.volume_id] = counts.get(snap.volume_id, 0) + 1
+            for volume in volumes:
+                if not volume.attached_to:
                     continue  # only in-use volumes; ebs.unattached_volumes reports the others
-                count = counts.get(volume["VolumeId"], 0)
-                yield _judge_volume(ctx, region, volume, count > 0,
+                count = counts.get(volume.id, 0)
+                yield judge_volume(ctx, region, volume, count > 0,
                                     f"{count} snapshot(s)" if count else "no snapshot of this volume")
 
 

@@ -22,13 +22,13 @@ TEMPLATE_TYPE = "AWS::EC2::LaunchTemplate"
 EC2_DOC = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/"
 
 
-def _instances(ctx: CheckContext) -> Iterator[tuple[str, Instance]]:
+def live_instances(ctx: CheckContext) -> Iterator[tuple[str, Instance]]:
     for region, instance in ctx.over(ctx.view(Ec2View).instances):
         if not instance.gone:
             yield region, instance
 
 
-def _judge_instance(ctx: CheckContext, region: str, instance: Instance, ok: bool, message: str) -> Result:
+def judge_instance(ctx: CheckContext, region: str, instance: Instance, ok: bool, message: str) -> Result:
     return verdict(ok, instance.id, f"{instance.label}: {message}", region,
                    ctx.arn("ec2", f"instance/{instance.id}", region), INSTANCE_TYPE)
 
@@ -45,9 +45,9 @@ def imds_v2_only(options: dict[str, Any] | MetadataOptions | None) -> tuple[bool
        cli="aws ec2 modify-subnet-attribute --subnet-id SUBNET --no-map-public-ip-on-launch",
        doc=EC2_DOC + "using-instance-addressing.html")
 def instance_no_public_ip(ctx: CheckContext) -> Iterator[Result]:
-    for region, instance in _instances(ctx):
+    for region, instance in live_instances(ctx):
         address = instance.public_ip
-        yield _judge_instance(ctx, region, instance, not address,
+        yield judge_instance(ctx, region, instance, not address,
                               f"public IPv4 {address}" if address else "no public IPv4 address")
 
 
@@ -57,8 +57,8 @@ def instance_no_public_ip(ctx: CheckContext) -> Iterator[Result]:
            "--http-endpoint enabled",
        doc=EC2_DOC + "configuring-IMDS-existing-instances.html")
 def instance_imdsv2_required(ctx: CheckContext) -> Iterator[Result]:
-    for region, instance in _instances(ctx):
-        yield _judge_instance(ctx, region, instance, *instance.metadata.v2_only())
+    for region, instance in live_instances(ctx):
+        yield judge_instance(ctx, region, instance, *instance.metadata.v2_only())
 
 
 @check("ec2.account_imdsv2_default", resource_type="AWS::::Account",
@@ -82,9 +82,9 @@ def account_imdsv2_default(ctx: CheckContext) -> Iterator[Result]:
        cli="aws ec2 associate-iam-instance-profile --instance-id INSTANCE --iam-instance-profile Name=PROFILE",
        doc=EC2_DOC + "iam-roles-for-amazon-ec2.html")
 def instance_uses_iam_role(ctx: CheckContext) -> Iterator[Result]:
-    for region, instance in _instances(ctx):
+    for region, instance in live_instances(ctx):
         profile = instance.instance_profile_arn
-        yield _judge_instance(ctx, region, instance, bool(profile),
+        yield judge_instance(ctx, region, instance, bool(profile),
                               f"instance profile {profile}" if profile else "no instance profile attached")
 
 
@@ -96,7 +96,7 @@ _STOPPED_AT = re.compile(r"\((\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) (?:GMT|UTC)\)
        cli="aws ec2 terminate-instances --instance-ids INSTANCE",
        doc=EC2_DOC + "terminating-instances.html")
 def stopped_instances_removed(ctx: CheckContext) -> Iterator[Result]:
-    for region, instance in _instances(ctx):
+    for region, instance in live_instances(ctx):
         if instance.state != "stopped":
             continue
         with ctx.resource(instance.id, region):
@@ -105,10 +105,10 @@ def stopped_instances_removed(ctx: CheckContext) -> Iterator[Result]:
                 raise DataUnavailable(INSTANCES, region, "the stop time is not recorded in "
                                       "StateTransitionReason", instance.id)
             days = ctx.days_since(found.group(1).replace(" ", "T") + "+00:00") or 0
-            yield _judge_instance(ctx, region, instance, days <= 30, f"stopped {days} days ago")
+            yield judge_instance(ctx, region, instance, days <= 30, f"stopped {days} days ago")
 
 
-def _templates(ctx: CheckContext) -> Iterator[tuple[str, str, list[TemplateVersion]]]:
+def template_versions(ctx: CheckContext) -> Iterator[tuple[str, str, list[TemplateVersion]]]:
     """(region, template id, its default and latest versions) for every launch template."""
     for region, versions in ctx.regions_of(ctx.view(Ec2View).template_versions):
         grouped: dict[str, dict[int, TemplateVersion]] = {}
@@ -120,7 +120,7 @@ def _templates(ctx: CheckContext) -> Iterator[tuple[str, str, list[TemplateVersi
 
 def _judge_templates(ctx: CheckContext, judge: Callable[[TemplateVersion], tuple[bool, str]]) -> Iterator[Result]:
     """One verdict per template: `judge(version)` on each of its default and latest versions."""
-    for region, template_id, versions in _templates(ctx):
+    for region, template_id, versions in template_versions(ctx):
         bad: list[str] = []
         good: list[str] = []
         for version in versions:

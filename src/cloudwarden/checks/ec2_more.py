@@ -6,37 +6,21 @@ Terminated and shutting-down instances are not judged, as in ec2_instances.py.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.ec2_instances import EC2_DOC, INSTANCE_TYPE, INSTANCES, TEMPLATE_TYPE, TEMPLATE_VERSIONS
-from cloudwarden.checks.helpers import name_or_id, verdict
+from cloudwarden.checks.ec2_instances import (
+    EC2_DOC,
+    INSTANCE_TYPE,
+    INSTANCES,
+    TEMPLATE_TYPE,
+    TEMPLATE_VERSIONS,
+    judge_instance,
+    live_instances,
+    template_versions,
+)
+from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
-
-_GONE = ("terminated", "shutting-down")
-
-
-def _instances(ctx: CheckContext) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(region, instance record) for every instance that is not terminated or shutting down."""
-    for region, instance in ctx.each(INSTANCES):
-        if (instance.get("State") or {}).get("Name") not in _GONE:
-            yield region, instance
-
-
-def _judge_instance(ctx: CheckContext, region: str, instance: dict[str, Any], ok: bool, message: str) -> Result:
-    instance_id = instance["InstanceId"]
-    return verdict(ok, instance_id, f"{name_or_id(instance, 'InstanceId')}: {message}", region,
-                   ctx.arn("ec2", f"instance/{instance_id}", region), INSTANCE_TYPE)
-
-
-def _templates(ctx: CheckContext) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
-    """(region, template id, its default and latest version records) for every launch template."""
-    for region, versions in ctx.regional(TEMPLATE_VERSIONS):
-        grouped: dict[str, dict[int, dict[str, Any]]] = {}
-        for version in versions or []:
-            grouped.setdefault(version["LaunchTemplateId"], {})[version.get("VersionNumber", 0)] = version
-        for template_id, by_number in sorted(grouped.items()):
-            yield region, template_id, [by_number[n] for n in sorted(by_number)]
+from cloudwarden.inventory.views.ec2 import Ec2View, TemplateVersion
 
 MANAGED = "ssm.managed_instances"
 
@@ -47,12 +31,12 @@ MANAGED = "ssm.managed_instances"
        cli="aws ec2 detach-network-interface --attachment-id <ATTACHMENT_ID>",
        doc=EC2_DOC + "using-eni.html")
 def instance_single_eni(ctx: CheckContext) -> Iterator[Result]:
-    for region, instance in _instances(ctx):
-        interfaces = instance.get("NetworkInterfaces") or []
-        subnets = sorted({str(i.get("SubnetId")) for i in interfaces if i.get("SubnetId")})
+    for region, instance in live_instances(ctx):
+        interfaces = instance.interface_subnet_ids
+        subnets = sorted({subnet for subnet in interfaces if subnet})
         where = f" in {', '.join(subnets)}" if subnets else ""
-        yield _judge_instance(ctx, region, instance, len(interfaces) <= 1,
-                              f"{len(interfaces)} network interface(s){where}")
+        yield judge_instance(ctx, region, instance, len(interfaces) <= 1,
+                             f"{len(interfaces)} network interface(s){where}")
 
 
 @check("ec2.instance_not_paravirtual", resource_type=INSTANCE_TYPE, datasets=[INSTANCES],
@@ -61,15 +45,9 @@ def instance_single_eni(ctx: CheckContext) -> Iterator[Result]:
            "Name=name,Values='al2023-ami-*'",
        doc=EC2_DOC + "ComponentsAMIs.html#virtualization_types")
 def instance_not_paravirtual(ctx: CheckContext) -> Iterator[Result]:
-    for region, instance in _instances(ctx):
-        kind = instance.get("VirtualizationType") or "unknown"
-        yield _judge_instance(ctx, region, instance, kind != "paravirtual", f"virtualization type {kind}")
-
-
-def _template_volume_gaps(data: dict[str, Any]) -> list[str]:
-    """Device names of the EBS mappings a template does not mark encrypted."""
-    return [str(m.get("DeviceName", "?")) for m in data.get("BlockDeviceMappings") or []
-            if isinstance(m.get("Ebs"), dict) and m["Ebs"].get("Encrypted") is not True]
+    for region, instance in live_instances(ctx):
+        kind = instance.virtualization_type or "unknown"
+        yield judge_instance(ctx, region, instance, kind != "paravirtual", f"virtualization type {kind}")
 
 
 @check("ec2.launch_template_ebs_encrypted", resource_type=TEMPLATE_TYPE,
@@ -81,20 +59,17 @@ def _template_volume_gaps(data: dict[str, Any]) -> list[str]:
            "\"Ebs\":{\"Encrypted\":true}}]}'",
        doc=EC2_DOC + "launch-template-block-device-mappings.html")
 def launch_template_ebs_encrypted(ctx: CheckContext) -> Iterator[Result]:
-    for region, template_id, versions in _templates(ctx):
+    for region, template_id, versions in template_versions(ctx):
         with ctx.resource(template_id, region):
             yield _template_verdict(ctx, region, template_id, versions,
                                     ctx.get("ec2.ebs_encryption_by_default", region) is True)
 
 
-def _template_verdict(ctx: CheckContext, region: str, template_id: str, versions: list[dict[str, Any]],
-                  by_default: bool) -> Result:
-    bad: list[str] = []
-    for version in versions:
-        gaps = _template_volume_gaps(version.get("LaunchTemplateData") or {})
-        if gaps:
-            bad.append(f"version {version.get('VersionNumber')}: {', '.join(gaps)} not marked encrypted")
-    name = versions[0].get("LaunchTemplateName", "")
+def _template_verdict(ctx: CheckContext, region: str, template_id: str, versions: list[TemplateVersion],
+                      by_default: bool) -> Result:
+    bad = [f"version {version.number}: {', '.join(version.unencrypted_volumes)} not marked encrypted"
+           for version in versions if version.unencrypted_volumes]
+    name = versions[0].template_name
     if not bad:
         message = "every EBS mapping of its default and latest versions is encrypted (or it maps none)"
     elif by_default:
@@ -112,17 +87,17 @@ def _template_verdict(ctx: CheckContext, region: str, template_id: str, versions
            "managed-instance/default-ec2-instance-management-role --setting-value AWSSystemsManagerDefaultEC2InstanceManagementRole",
        doc="https://docs.aws.amazon.com/systems-manager/latest/userguide/managed_instances.html")
 def instance_managed_by_ssm(ctx: CheckContext) -> Iterator[Result]:
-    for region, instances in ctx.regional(INSTANCES):
+    for region, instances in ctx.regions_of(ctx.view(Ec2View).instances):
         with ctx.resource(region, region):  # the region's SSM list unread: its instances are UNKNOWN
             known = {str(m.get("InstanceId")): m for m in ctx.get(MANAGED, region) or []}
-            for instance in instances or []:
-                if (instance.get("State") or {}).get("Name") in _GONE:
+            for instance in instances:
+                if instance.gone:
                     continue
-                entry = known.get(instance["InstanceId"])
+                entry = known.get(instance.id)
                 if entry is None:
-                    yield _judge_instance(ctx, region, instance, False, "not registered with Systems Manager")
+                    yield judge_instance(ctx, region, instance, False, "not registered with Systems Manager")
                     continue
                 ping = entry.get("PingStatus", "unknown")
-                yield _judge_instance(ctx, region, instance, ping == "Online",
+                yield judge_instance(ctx, region, instance, ping == "Online",
                                       f"managed by Systems Manager, agent {entry.get('AgentVersion', '?')}, "
                                       f"ping status {ping}")

@@ -7,16 +7,26 @@ An attribute AWS always reports but the snapshot lacks is UNKNOWN, never a defau
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.inventory.snapshot import DataUnavailable
+from cloudwarden.inventory.views.elb import (
+    ATTRS,
+    CLB_ATTRS,
+    CLB_POLICIES,
+    CLBS,
+    LBS,
+    LISTENERS,
+    ClassicListener,
+    ClassicLoadBalancer,
+    ElbView,
+    Listener,
+    LoadBalancer,
+)
 
-LBS, LISTENERS, ATTRS = "elbv2.load_balancers", "elbv2.listeners", "elbv2.load_balancer_attributes"
 SSL_POLICIES, WEB_ACL = "elbv2.ssl_policies", "wafv2.web_acl_for_resource"
-CLBS, CLB_ATTRS, CLB_POLICIES = "elb.load_balancers", "elb.load_balancer_attributes", "elb.load_balancer_policies"
 ELBV2, CLB = "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancing::LoadBalancer"
 DOC = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/"
 CLB_DOC = "https://docs.aws.amazon.com/elasticloadbalancing/latest/classic/"
@@ -24,27 +34,30 @@ MODERN_TLS = {"TLSv1.2", "TLSv1.3"}
 SECURE_PROTOCOLS = {"HTTPS", "TLS"}
 
 
-def _lbs(ctx: CheckContext, types: tuple[str, ...] = ("application", "network")) -> Iterator[tuple[str, dict[str, Any]]]:
-    for region, lb in ctx.each(LBS):
-        if lb.get("Type", "application") in types:
+def _lbs(ctx: CheckContext, types: tuple[str, ...] = ("application", "network")) -> Iterator[tuple[str, LoadBalancer]]:
+    for region, lb in ctx.over(ctx.view(ElbView).balancers):
+        if lb.type in types:
             yield region, lb
 
 
-def _result(ok: bool, lb: dict[str, Any], message: str, region: str) -> Result:
-    return verdict(ok, str(lb["LoadBalancerName"]), message, region, str(lb["LoadBalancerArn"]), ELBV2)
+def _clbs(ctx: CheckContext) -> Iterator[tuple[str, ClassicLoadBalancer]]:
+    return ctx.over(ctx.view(ElbView).classic)
 
 
-def _clb_result(ctx: CheckContext, ok: bool, lb: dict[str, Any], message: str, region: str) -> Result:
-    name = str(lb["LoadBalancerName"])
-    return verdict(ok, name, message, region, ctx.arn("elasticloadbalancing", f"loadbalancer/{name}", region), CLB)
+def _result(ok: bool, lb: LoadBalancer, message: str, region: str) -> Result:
+    return verdict(ok, lb.name, message, region, lb.arn, ELBV2)
 
 
-def _attribute(ctx: CheckContext, lb: dict[str, Any], region: str, key: str) -> str:
+def _clb_result(ctx: CheckContext, ok: bool, lb: ClassicLoadBalancer, message: str, region: str) -> Result:
+    return verdict(ok, lb.name, message, region, ctx.arn("elasticloadbalancing", f"loadbalancer/{lb.name}", region),
+                   CLB)
+
+
+def _attribute(lb: LoadBalancer, region: str, key: str) -> str:
     """One ELBv2 attribute; absent from the answer means the snapshot cannot tell (UNKNOWN)."""
-    attributes = ctx.item(ATTRS, str(lb["LoadBalancerArn"]), region) or {}
+    attributes = lb.attributes.get()
     if key not in attributes:
-        raise DataUnavailable(ATTRS, region, f"the load balancer's attributes do not report {key}",
-                              str(lb["LoadBalancerName"]))
+        raise DataUnavailable(ATTRS, region, f"the load balancer's attributes do not report {key}", lb.name)
     return str(attributes[key])
 
 
@@ -52,19 +65,13 @@ def _attribute_checks(ctx: CheckContext, types: tuple[str, ...], key: str,
                       judge: Callable[[str], bool], describe: Callable[[str], str]) -> Iterator[Result]:
     """The table shape: one ELBv2 attribute judged on every load balancer of the given types."""
     for region, lb in _lbs(ctx, types):
-        with ctx.resource(str(lb["LoadBalancerName"]), region):
-            value = _attribute(ctx, lb, region, key)
+        with ctx.resource(lb.name, region):
+            value = _attribute(lb, region, key)
             yield _result(judge(value), lb, describe(value), region)
 
 
-def _redirects_to_https(listener: dict[str, Any]) -> bool:
-    actions = listener.get("DefaultActions") or []
-    return bool(actions) and all(a.get("Type") == "redirect"
-                                 and (a.get("RedirectConfig") or {}).get("Protocol") == "HTTPS" for a in actions)
-
-
-def _listeners(ctx: CheckContext, lb: dict[str, Any], region: str) -> list[dict[str, Any]]:
-    return list(ctx.item(LISTENERS, str(lb["LoadBalancerArn"]), region) or [])
+def _listeners(lb: LoadBalancer) -> tuple[Listener, ...]:
+    return lb.listeners.get()
 
 
 @check("elb.listeners_secure_protocols", resource_type=ELBV2, datasets=[LBS, LISTENERS],
@@ -76,10 +83,9 @@ def _listeners(ctx: CheckContext, lb: dict[str, Any], region: str) -> list[dict[
        doc=DOC + "create-https-listener.html")
 def listeners_secure_protocols(ctx: CheckContext) -> Iterator[Result]:
     for region, lb in _lbs(ctx):
-        with ctx.resource(str(lb["LoadBalancerName"]), region):
-            listeners = _listeners(ctx, lb, region)
-            plain = [f"{li.get('Protocol')}:{li.get('Port')}" for li in listeners
-                     if li.get("Protocol") not in SECURE_PROTOCOLS and not _redirects_to_https(li)]
+        with ctx.resource(lb.name, region):
+            listeners = _listeners(lb)
+            plain = [str(li) for li in listeners if li.protocol not in SECURE_PROTOCOLS and not li.redirects_to_https]
             if not listeners:
                 yield _result(True, lb, "no listener", region)
             elif plain:
@@ -95,9 +101,9 @@ def listeners_secure_protocols(ctx: CheckContext) -> Iterator[Result]:
        doc=DOC + "load-balancer-listeners.html#redirect-actions")
 def alb_http_redirects_to_https(ctx: CheckContext) -> Iterator[Result]:
     for region, lb in _lbs(ctx, ("application",)):
-        with ctx.resource(str(lb["LoadBalancerName"]), region):
-            http = [li for li in _listeners(ctx, lb, region) if li.get("Protocol") == "HTTP"]
-            serving = [str(li.get("Port")) for li in http if not _redirects_to_https(li)]
+        with ctx.resource(lb.name, region):
+            http = [li for li in _listeners(lb) if li.protocol == "HTTP"]
+            serving = [str(li.port) for li in http if not li.redirects_to_https]
             if serving:
                 yield _result(False, lb, "HTTP listener on port " + ", ".join(serving) + " serves instead of "
                               "redirecting to HTTPS", region)
@@ -121,32 +127,29 @@ def _policy_is_modern(ctx: CheckContext, region: str, name: str) -> tuple[bool, 
        doc=DOC + "describe-ssl-policies.html")
 def tls_policy_modern(ctx: CheckContext) -> Iterator[Result]:
     for region, lb in _lbs(ctx):
-        with ctx.resource(str(lb["LoadBalancerName"]), region):
-            tls = [li for li in _listeners(ctx, lb, region) if li.get("Protocol") in SECURE_PROTOCOLS]
+        with ctx.resource(lb.name, region):
+            tls = [li for li in _listeners(lb) if li.protocol in SECURE_PROTOCOLS]
             if not tls:
                 continue
-            judged = [_policy_is_modern(ctx, region, str(li.get("SslPolicy"))) for li in tls]
+            judged = [_policy_is_modern(ctx, region, li.ssl_policy) for li in tls]
             weak = [m for ok, m in judged if not ok]
             yield _result(not weak, lb, "; ".join(weak) if weak else "; ".join(sorted({m for _, m in judged})), region)
-    for region, lb in ctx.each(CLBS):
-        secure = [d for d in lb.get("ListenerDescriptions") or []
-                  if (d.get("Listener") or {}).get("Protocol") in ("HTTPS", "SSL")]
-        if secure:
-            with ctx.resource(str(lb["LoadBalancerName"]), region):
-                ok, message = _clb_tls(ctx, lb, region)
-                yield _clb_result(ctx, ok, lb, message, region)
+    for region, classic in _clbs(ctx):
+        if any(li.secure for li in classic.listeners):
+            with ctx.resource(classic.name, region):
+                ok, message = _clb_tls(classic, region)
+                yield _clb_result(ctx, ok, classic, message, region)
 
 
-def _clb_tls(ctx: CheckContext, lb: dict[str, Any], region: str) -> tuple[bool, str]:
-    policies = ctx.item(CLB_POLICIES, str(lb["LoadBalancerName"]), region) or []
+def _clb_tls(lb: ClassicLoadBalancer, region: str) -> tuple[bool, str]:
+    policies = lb.policies.get()
     enabled = {a.get("AttributeName"): a.get("AttributeValue") for p in policies
                for a in p.get("PolicyAttributeDescriptions") or []}
     old = sorted(p for p in ("Protocol-SSLv3", "Protocol-TLSv1", "Protocol-TLSv1.1") if enabled.get(p) == "true")
     if old:
         return False, "negotiation policy enables " + ", ".join(p.removeprefix("Protocol-") for p in old)
     if not any(k.startswith("Protocol-") for k in enabled):
-        raise DataUnavailable(CLB_POLICIES, region, "the listener policy's protocols are not reported",
-                              str(lb["LoadBalancerName"]))
+        raise DataUnavailable(CLB_POLICIES, region, "the listener policy's protocols are not reported", lb.name)
     return True, "negotiation policy allows TLS 1.2+ only"
 
 
@@ -185,14 +188,13 @@ DESYNC_OK = {"defensive", "strictest"}
 def desync_mitigation(ctx: CheckContext) -> Iterator[Result]:
     yield from _attribute_checks(ctx, ("application",), "routing.http.desync_mitigation_mode",
                                  lambda v: v in DESYNC_OK, lambda v: f"desync mitigation mode {v}")
-    for region, lb in ctx.each(CLBS):
-        with ctx.resource(str(lb["LoadBalancerName"]), region):
-            attributes = ctx.item(CLB_ATTRS, str(lb["LoadBalancerName"]), region) or {}
+    for region, lb in _clbs(ctx):
+        with ctx.resource(lb.name, region):
+            attributes = lb.attributes.get()
             extra = {a.get("Key"): a.get("Value") for a in attributes.get("AdditionalAttributes") or []}
             mode = extra.get("elb.http.desyncmitigationmode")
             if mode is None:
-                raise DataUnavailable(CLB_ATTRS, region, "the desync mitigation mode is not reported",
-                                      str(lb["LoadBalancerName"]))
+                raise DataUnavailable(CLB_ATTRS, region, "the desync mitigation mode is not reported", lb.name)
             yield _clb_result(ctx, mode in DESYNC_OK, lb, f"desync mitigation mode {mode}", region)
 
 
@@ -204,9 +206,9 @@ def desync_mitigation(ctx: CheckContext) -> Iterator[Result]:
 def access_logging(ctx: CheckContext) -> Iterator[Result]:
     yield from _attribute_checks(ctx, ("application", "network"), "access_logs.s3.enabled", _on,
                                  lambda v: "access logs on" if _on(v) else "access logs off")
-    for region, lb in ctx.each(CLBS):
-        with ctx.resource(str(lb["LoadBalancerName"]), region):
-            log = (ctx.item(CLB_ATTRS, str(lb["LoadBalancerName"]), region) or {}).get("AccessLog") or {}
+    for region, lb in _clbs(ctx):
+        with ctx.resource(lb.name, region):
+            log = lb.attributes.get().get("AccessLog") or {}
             on = bool(log.get("Enabled"))
             yield _clb_result(ctx, on, lb, f"access logs to s3://{log.get('S3BucketName')}" if on else "access logs off",
                               region)
@@ -218,16 +220,16 @@ def access_logging(ctx: CheckContext) -> Iterator[Result]:
        doc=DOC + "application-load-balancers.html#availability-zones")
 def multi_az(ctx: CheckContext) -> Iterator[Result]:
     for region, lb in _lbs(ctx, ("application", "network", "gateway")):
-        zones = sorted({str(z.get("ZoneName")) for z in lb.get("AvailabilityZones") or []})
+        zones = sorted(set(lb.zones))
         yield _result(len(zones) >= 2, lb, f"{len(zones)} Availability Zone(s): {', '.join(zones) or 'none'}", region)
-    for region, lb in ctx.each(CLBS):
-        zones = sorted(lb.get("AvailabilityZones") or [])
-        yield _clb_result(ctx, len(zones) >= 2, lb, f"{len(zones)} Availability Zone(s): {', '.join(zones) or 'none'}",
-                          region)
+    for region, classic in _clbs(ctx):
+        zones = sorted(classic.zones)
+        yield _clb_result(ctx, len(zones) >= 2, classic,
+                          f"{len(zones)} Availability Zone(s): {', '.join(zones) or 'none'}", region)
 
 
-def _clb_listeners(lb: dict[str, Any]) -> list[dict[str, Any]]:
-    return [d.get("Listener") or {} for d in lb.get("ListenerDescriptions") or []]
+def _clb_listeners(lb: ClassicLoadBalancer) -> tuple[ClassicListener, ...]:
+    return lb.listeners
 
 
 @check("elb.clb_https_listeners", resource_type=CLB, datasets=[CLBS],
@@ -236,9 +238,8 @@ def _clb_listeners(lb: dict[str, Any]) -> list[dict[str, Any]]:
            "Protocol=HTTPS,LoadBalancerPort=443,InstanceProtocol=HTTP,InstancePort=80,SSLCertificateId=<ACM_ARN>",
        doc=CLB_DOC + "elb-create-https-ssl-load-balancer.html")
 def clb_https_listeners(ctx: CheckContext) -> Iterator[Result]:
-    for region, lb in ctx.each(CLBS):
-        plain = [f"{li.get('Protocol')}:{li.get('LoadBalancerPort')}" for li in _clb_listeners(lb)
-                 if li.get("Protocol") not in ("HTTPS", "SSL")]
+    for region, lb in _clbs(ctx):
+        plain = [str(li) for li in _clb_listeners(lb) if not li.secure]
         yield _clb_result(ctx, not plain, lb, "unencrypted listeners: " + ", ".join(plain) if plain
                           else "every listener is HTTPS/SSL", region)
 
@@ -249,9 +250,8 @@ def clb_https_listeners(ctx: CheckContext) -> Iterator[Result]:
            "--load-balancer-port 443 --ssl-certificate-id <ACM_ARN>",
        doc=CLB_DOC + "elb-update-ssl-cert.html")
 def clb_uses_acm_certificate(ctx: CheckContext) -> Iterator[Result]:
-    for region, lb in ctx.each(CLBS):
-        certs = [str(li.get("SSLCertificateId") or "") for li in _clb_listeners(lb)
-                 if li.get("Protocol") in ("HTTPS", "SSL")]
+    for region, lb in _clbs(ctx):
+        certs = [li.certificate for li in _clb_listeners(lb) if li.secure]
         if not certs:
             continue
         foreign = [c for c in certs if ":acm:" not in c]
@@ -265,9 +265,9 @@ def clb_uses_acm_certificate(ctx: CheckContext) -> Iterator[Result]:
            "'{\"ConnectionDraining\":{\"Enabled\":true,\"Timeout\":300},\"CrossZoneLoadBalancing\":{\"Enabled\":true}}'",
        doc=CLB_DOC + "config-conn-drain.html")
 def clb_connection_draining_cross_zone(ctx: CheckContext) -> Iterator[Result]:
-    for region, lb in ctx.each(CLBS):
-        with ctx.resource(str(lb["LoadBalancerName"]), region):
-            attributes = ctx.item(CLB_ATTRS, str(lb["LoadBalancerName"]), region) or {}
+    for region, lb in _clbs(ctx):
+        with ctx.resource(lb.name, region):
+            attributes = lb.attributes.get()
             off = [label for key, label in (("ConnectionDraining", "connection draining"),
                                             ("CrossZoneLoadBalancing", "cross-zone load balancing"))
                    if not (attributes.get(key) or {}).get("Enabled")]
@@ -282,9 +282,9 @@ def clb_connection_draining_cross_zone(ctx: CheckContext) -> Iterator[Result]:
        doc="https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-associating-aws-resource.html")
 def alb_waf_attached(ctx: CheckContext) -> Iterator[Result]:
     for region, lb in _lbs(ctx, ("application",)):
-        if lb.get("Scheme") != "internet-facing":
+        if not lb.internet_facing:
             continue
-        with ctx.resource(str(lb["LoadBalancerName"]), region):
-            acl = ctx.item(WEB_ACL, str(lb["LoadBalancerArn"]), region)
+        with ctx.resource(lb.name, region):
+            acl = ctx.item(WEB_ACL, lb.arn, region)
             yield _result(bool(acl), lb, f"web ACL {acl.get('Name')}" if acl else "internet-facing with no web ACL",
                           region)

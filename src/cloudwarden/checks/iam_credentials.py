@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
 
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import failed, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
-from cloudwarden.inventory.views.iam import REPORT, ROOT, CredentialRow, IamView
+from cloudwarden.inventory.views.iam import REPORT, ROOT, CredentialRow, IamView, PasswordPolicy
 
 IAM_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
 __all__ = ["REPORT", "ROOT"]
@@ -39,7 +38,7 @@ def _root_arn(ctx: CheckContext) -> str:
        cli="aws iam delete-access-key --access-key-id KEY  # signed in with the root user's credentials",
        doc=IAM_DOC + "id_root-user_manage_delete-key.html")
 def root_access_key_absent(ctx: CheckContext) -> Iterator[Result]:
-    present = int(ctx.get("iam.account_summary").get("AccountAccessKeysPresent", 0))
+    present = ctx.view(IamView).account_summary().root_access_keys
     yield verdict(present == 0, "root", "root user has access keys" if present else "root user has no access keys",
                   arn=_root_arn(ctx))
 
@@ -48,7 +47,7 @@ def root_access_key_absent(ctx: CheckContext) -> Iterator[Result]:
        fix="Sign in as root and assign an MFA device (preferably a hardware or FIDO key).",
        doc=IAM_DOC + "enable-virt-mfa-for-root.html")
 def root_mfa_enabled(ctx: CheckContext) -> Iterator[Result]:
-    enabled = int(ctx.get("iam.account_summary").get("AccountMFAEnabled", 0)) == 1
+    enabled = ctx.view(IamView).account_summary().root_mfa
     yield verdict(enabled, "root", "root user has MFA" if enabled else "root user has no MFA device",
                   arn=_root_arn(ctx))
 
@@ -58,10 +57,8 @@ def root_mfa_enabled(ctx: CheckContext) -> Iterator[Result]:
        fix="Replace the root user's virtual MFA with a hardware TOTP token or FIDO security key.",
        doc=IAM_DOC + "id_credentials_mfa_enable_physical.html")
 def root_hardware_mfa_enabled(ctx: CheckContext) -> Iterator[Result]:
-    enabled = int(ctx.get("iam.account_summary").get("AccountMFAEnabled", 0)) == 1
-    virtual = [d for d in ctx.get("iam.virtual_mfa_devices")
-               if str(d.get("SerialNumber", "")).endswith(":mfa/root-account-mfa-device")
-               or str((d.get("User") or {}).get("Arn", "")).endswith(":root")]
+    enabled = ctx.view(IamView).account_summary().root_mfa
+    virtual = [d for d in ctx.view(IamView).virtual_mfa_devices() if d.root]
     if not enabled:
         yield failed("root", "root user has no MFA device at all", arn=_root_arn(ctx))
     else:
@@ -83,8 +80,9 @@ def root_not_used_recently(ctx: CheckContext) -> Iterator[Result]:
     yield verdict(ok, "root", message, arn=_root_arn(ctx))
 
 
-def _password_rule(ctx: CheckContext, test: Any, describe: Any) -> Iterator[Result]:
-    policy = ctx.get("iam.password_policy")
+def _password_rule(ctx: CheckContext, test: Callable[[PasswordPolicy], bool],
+                   describe: Callable[[PasswordPolicy], str]) -> Iterator[Result]:
+    policy = ctx.view(IamView).password_policy()
     rid = f"password-policy/{ctx.account_id}"
     if policy is None:
         yield failed(rid, "no account password policy is set (AWS defaults apply)")
@@ -99,9 +97,8 @@ def _password_rule(ctx: CheckContext, test: Any, describe: Any) -> Iterator[Resu
        doc=IAM_DOC + "id_credentials_passwords_account-policy.html")
 def password_policy_min_length_14(ctx: CheckContext) -> Iterator[Result]:
     minimum = ctx.thresholds.iam_password_min_length
-    yield from _password_rule(ctx, lambda p: p.get("MinimumPasswordLength", 0) >= minimum,
-                              lambda p: f"minimum length {p.get('MinimumPasswordLength', 0)} (at least {minimum} "
-                                        "required)")
+    yield from _password_rule(ctx, lambda p: p.min_length >= minimum,
+                              lambda p: f"minimum length {p.min_length} (at least {minimum} required)")
 
 
 @check("iam.password_policy_reuse_24", resource_type="AWS::IAM::AccountPasswordPolicy",
@@ -110,12 +107,9 @@ def password_policy_min_length_14(ctx: CheckContext) -> Iterator[Result]:
        doc=IAM_DOC + "id_credentials_passwords_account-policy.html")
 def password_policy_reuse_24(ctx: CheckContext) -> Iterator[Result]:
     remembered = ctx.thresholds.iam_password_reuse_prevention
-    yield from _password_rule(ctx, lambda p: p.get("PasswordReusePrevention", 0) >= remembered,
-                              lambda p: f"reuse prevention remembers {p.get('PasswordReusePrevention', 0)} passwords "
+    yield from _password_rule(ctx, lambda p: p.reuse_prevention >= remembered,
+                              lambda p: f"reuse prevention remembers {p.reuse_prevention} passwords "
                                         f"(at least {remembered} required)")
-
-
-_CLASSES = ("RequireUppercaseCharacters", "RequireLowercaseCharacters", "RequireNumbers", "RequireSymbols")
 
 
 @check("iam.password_policy_complexity", resource_type="AWS::IAM::AccountPasswordPolicy",
@@ -124,12 +118,9 @@ _CLASSES = ("RequireUppercaseCharacters", "RequireLowercaseCharacters", "Require
            "--require-lowercase-characters --require-numbers --require-symbols",
        doc=IAM_DOC + "id_credentials_passwords_account-policy.html")
 def password_policy_complexity(ctx: CheckContext) -> Iterator[Result]:
-    def missing(p: dict[str, Any]) -> list[str]:
-        return [c for c in _CLASSES if not p.get(c)]
-
-    yield from _password_rule(ctx, lambda p: not missing(p),
-                              lambda p: "requires every character class" if not missing(p)
-                              else "does not require: " + ", ".join(missing(p)))
+    yield from _password_rule(ctx, lambda p: not p.missing_classes,
+                              lambda p: "requires every character class" if not p.missing_classes
+                              else "does not require: " + ", ".join(p.missing_classes))
 
 
 @check("iam.password_policy_max_age_90", resource_type="AWS::IAM::AccountPasswordPolicy",
@@ -138,10 +129,9 @@ def password_policy_complexity(ctx: CheckContext) -> Iterator[Result]:
        doc=IAM_DOC + "id_credentials_passwords_account-policy.html")
 def password_policy_max_age_90(ctx: CheckContext) -> Iterator[Result]:
     longest = ctx.thresholds.iam_password_max_age_days
-    yield from _password_rule(ctx, lambda p: 0 < p.get("MaxPasswordAge", 0) <= longest,
-                              lambda p: (f"passwords expire after {p['MaxPasswordAge']} days"
-                                         if p.get("MaxPasswordAge") else "passwords never expire")
-                              + f" (at most {longest} allowed)")
+    yield from _password_rule(ctx, lambda p: 0 < p.max_age <= longest,
+                              lambda p: (f"passwords expire after {p.max_age} days" if p.max_age
+                                         else "passwords never expire") + f" (at most {longest} allowed)")
 
 
 @check("iam.user_console_mfa_enabled", resource_type="AWS::IAM::User", datasets=[REPORT],
@@ -228,12 +218,12 @@ def no_access_key_at_user_setup(ctx: CheckContext) -> Iterator[Result]:
        cli="aws iam delete-server-certificate --server-certificate-name NAME",
        doc=IAM_DOC + "id_credentials_server-certs.html")
 def expired_server_certificates_removed(ctx: CheckContext) -> Iterator[Result]:
-    for cert in ctx.get("iam.server_certificates"):
-        left = ctx.days_since(cert.get("Expiration"))
+    for cert in ctx.view(IamView).server_certificates():
+        left = ctx.days_since(cert.expiration)
         expired = left is not None and left > 0
-        yield verdict(not expired, cert["ServerCertificateName"],
-                      f"expired {left} days ago" if expired else f"valid until {str(cert.get('Expiration'))[:10]}",
-                      arn=cert.get("Arn", ""))
+        yield verdict(not expired, cert.name,
+                      f"expired {left} days ago" if expired else f"valid until {str(cert.expiration)[:10]}",
+                      arn=cert.arn)
 
 
 @check("iam.identity_federation_used", resource_type="AWS::IAM::Account",

@@ -17,11 +17,12 @@ from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.arn import parse_arn
 from cloudwarden.engines.iam import reach
-from cloudwarden.engines.iam.account import Account, can
+from cloudwarden.engines.iam.account import Account, can, load_account
 from cloudwarden.engines.iam.escalation import ADMIN, Step, escalation_paths
 from cloudwarden.engines.iam.exposure import READ, Exposure, ExposureReport, analyse_exposure
 from cloudwarden.engines.iam.external import ExternalEntry, external_entries
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
+from cloudwarden.inventory.views.iam import IamView
 
 DETAILS = "iam.authorization_details"
 ORG = ["organizations.organization", "organizations.roots", "organizations.account_chain",
@@ -43,15 +44,16 @@ class Analysis:
     entries: list[ExternalEntry]
 
 
-def _build_analysis(snapshot: Snapshot) -> Analysis:
-    built = reach.analyse(snapshot)  # DataUnavailable: the check becomes UNKNOWN
+def _build_analysis(snapshot: Snapshot, iam: IamView) -> Analysis:
+    built = reach.analyse(snapshot, load_account(snapshot, iam))  # DataUnavailable: the check becomes UNKNOWN
     account, graph = built.account, built.graph
     paths = dict(escalation_paths(account, graph))
     return Analysis(account, graph, paths, external_entries(account, graph, snapshot.collected_at))
 
 
 def analysis(ctx: CheckContext) -> Analysis:
-    return ctx.assessment.memo("iam.analysis", _build_analysis)
+    iam = ctx.view(IamView)  # the IAM objects the checks read are the ones the account is built on
+    return ctx.assessment.memo("iam.analysis", lambda snapshot: _build_analysis(snapshot, iam))
 
 
 def exposure(ctx: CheckContext) -> ExposureReport:

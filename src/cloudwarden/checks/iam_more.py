@@ -1,6 +1,6 @@
 """IAM users' MFA strength and the AWSCloudShellFullAccess attachment.
 
-Administrators are found by the IAM evaluator (iam_policies._admin_principals: AdministratorAccess or
+Administrators are found by the IAM evaluator (iam_policies.admin_principals: AdministratorAccess or
 a policy the evaluator judges administrative, directly or through a group). A device whose serial is
 not one of the account's virtual MFA devices is a hardware TOTP token or a FIDO security key.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
-from cloudwarden.checks.iam_policies import _admin_principals
+from cloudwarden.checks.iam_policies import admin_principals
 from cloudwarden.checks.registry import Result, check
 
 DETAILS, REPORT = "iam.authorization_details", "iam.credential_report"
@@ -28,7 +28,7 @@ CLOUDSHELL = "arn:aws:iam::aws:policy/AWSCloudShellFullAccess"
            "--authentication-code1 C1 --authentication-code2 C2",
        doc=IAM_DOC + "id_credentials_mfa_enable_fido.html")
 def user_hardware_mfa_enabled(ctx: CheckContext) -> Iterator[Result]:
-    admins = _admin_principals(ctx)
+    admins = admin_principals(ctx)
     if not admins:
         return
     rows = {row["user"]: row for row in ctx.get(REPORT)}

@@ -55,7 +55,7 @@ def _matching_actions(document: Any, wanted: Any) -> list[str]:
     return sorted(set(hits))
 
 
-def _evaluated_verdicts(ctx: CheckContext, judge: Any) -> Iterator[Result]:
+def evaluated_verdicts(ctx: CheckContext, judge: Any) -> Iterator[Result]:
     """Customer-managed and inline policies judged by `judge(name, document) -> (compliant, evidence)`;
     a document the evaluator cannot read makes that policy UNKNOWN."""
     for policy, document in customer_policies(ctx):
@@ -142,7 +142,7 @@ def _admin_or_unknown(ctx: CheckContext, document: Any) -> bool:
         return False
 
 
-def _admin_principals(ctx: CheckContext) -> dict[str, str]:
+def admin_principals(ctx: CheckContext) -> dict[str, str]:
     """User name -> how it gets admin (AdministratorAccess or a '*:*' policy, directly or by group)."""
     details = _details(ctx)
     admin_policies = {p.arn for p, doc in customer_policies(ctx) if _admin_or_unknown(ctx, doc)}
@@ -187,7 +187,7 @@ def no_administratoraccess_on_users(ctx: CheckContext) -> Iterator[Result]:
        doc=IAM_DOC + "id_credentials_mfa_enable.html")
 def admin_principals_have_mfa(ctx: CheckContext) -> Iterator[Result]:
     rows = {row.user: row for row in ctx.view(IamView).credential_report()}
-    for user, via in sorted(_admin_principals(ctx).items()):
+    for user, via in sorted(admin_principals(ctx).items()):
         row = rows.get(user)
         mfa = row is not None and row.mfa_active
         yield verdict(mfa, user, f"administrator through {via}; " + ("MFA active" if mfa else "no MFA device"))
@@ -204,7 +204,7 @@ def policy_no_wildcard_assume_role(ctx: CheckContext) -> Iterator[Result]:
             return False, "allows sts:AssumeRole on roles it does not name (Resource '*' or a wildcard)"
         return True, "no sts:AssumeRole on '*'"
 
-    yield from _evaluated_verdicts(ctx, judge)
+    yield from evaluated_verdicts(ctx, judge)
 
 
 @check("iam.policy_no_full_kms_or_cloudtrail", resource_type="AWS::IAM::Policy", datasets=[DETAILS],

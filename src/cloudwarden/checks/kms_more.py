@@ -9,7 +9,7 @@ from typing import Any
 from cloudwarden.checks._iam_eval import compiled_or_unknown
 from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.helpers import verdict
-from cloudwarden.checks.iam_policies import _evaluated_verdicts
+from cloudwarden.checks.iam_policies import evaluated_verdicts
 from cloudwarden.checks.kms import ALIASES, KEY, KEY_IDS, KEYS, KMS_DOC, PENDING_DELETION, customer_keys
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.engines.iam import PolicyError, PolicySet, compile_policy, evaluate, make_request
@@ -62,7 +62,7 @@ def iam_policy_no_decrypt_all_keys(ctx: CheckContext) -> Iterator[Result]:
         return (not hits, f"allows {', '.join(hits)} on every KMS key (a key it does not name)" if hits
                 else "no kms:Decrypt / kms:ReEncryptFrom on all keys")
 
-    yield from _evaluated_verdicts(ctx, judge)
+    yield from evaluated_verdicts(ctx, judge)
 
 
 # -- key administrators who are also key users (the key policy, decided by the evaluator) --

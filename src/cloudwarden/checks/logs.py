@@ -7,16 +7,14 @@ Reads logs.log_groups and logs.resource_policies (regional lists). A log group w
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from cloudwarden.checks._public import public_actions
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.settings import DEFAULT_THRESHOLDS
+from cloudwarden.inventory.views.logs import GROUPS, POLICIES, LogGroup, LogsView
 
-GROUPS = "logs.log_groups"
-POLICIES = "logs.resource_policies"
 DOC = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/"
 MIN_RETENTION_DAYS = DEFAULT_THRESHOLDS.logs_min_retention_days  # in force: ctx.thresholds
 # Writing into, or reading out of, the account's log groups.
@@ -24,9 +22,8 @@ LOGS_ACTIONS = ("logs:PutLogEvents", "logs:CreateLogStream", "logs:GetLogEvents"
                 "logs:DeleteLogGroup")
 
 
-def _group_verdict(ok: bool, region: str, group: dict[str, Any], message: str) -> Result:
-    return verdict(ok, str(group.get("logGroupName")), message, region,
-                   str(group.get("logGroupArn") or group.get("arn") or ""))
+def _group_verdict(ok: bool, region: str, group: LogGroup, message: str) -> Result:
+    return verdict(ok, group.name, message, region, group.arn)
 
 
 @check("logs.log_group_retention", resource_type="AWS::Logs::LogGroup", datasets=[GROUPS],
@@ -35,13 +32,13 @@ def _group_verdict(ok: bool, region: str, group: dict[str, Any], message: str) -
        doc=DOC + "Working-with-log-groups-and-streams.html#SettingLogRetention")
 def log_group_retention(ctx: CheckContext) -> Iterator[Result]:
     minimum = ctx.thresholds.logs_min_retention_days
-    for region, group in ctx.each(GROUPS):
-        days = group.get("retentionInDays")
+    for region, group in ctx.over(ctx.view(LogsView).groups):
+        days = group.retention_days
         if days is None:
             yield _group_verdict(True, region, group, "retention: never expires")
         else:
-            yield _group_verdict(int(days) >= minimum, region, group, f"retention: {days} days"
-                                 + ("" if int(days) >= minimum else f" (fewer than {minimum})"))
+            yield _group_verdict(days >= minimum, region, group, f"retention: {days} days"
+                                 + ("" if days >= minimum else f" (fewer than {minimum})"))
 
 
 @check("logs.log_group_kms_encryption", resource_type="AWS::Logs::LogGroup", datasets=[GROUPS],
@@ -49,8 +46,8 @@ def log_group_retention(ctx: CheckContext) -> Iterator[Result]:
        cli="aws logs associate-kms-key --log-group-name GROUP --kms-key-id KEY_ARN",
        doc=DOC + "encrypt-log-data-kms.html")
 def log_group_kms_encryption(ctx: CheckContext) -> Iterator[Result]:
-    for region, group in ctx.each(GROUPS):
-        key = group.get("kmsKeyId")
+    for region, group in ctx.over(ctx.view(LogsView).groups):
+        key = group.kms_key_id
         message = f"encrypted with {key}" if key else "no KMS key (service-managed encryption only)"
         yield _group_verdict(bool(key), region, group, message)
 
@@ -61,12 +58,12 @@ def log_group_kms_encryption(ctx: CheckContext) -> Iterator[Result]:
        cli="aws logs put-resource-policy --policy-name NAME --policy-document file://policy.json",
        doc=DOC + "iam-access-control-overview-cwl.html")
 def resource_policy_not_public(ctx: CheckContext) -> Iterator[Result]:
-    for region, policy in ctx.each(POLICIES):
-        name = str(policy.get("policyName"))
+    for region, policy in ctx.over(ctx.view(LogsView).resource_policies):
+        name = policy.name
         with ctx.resource(name, region):
             # The IAM evaluator decides, for an anonymous caller and an unrelated account.
             target = ctx.arn("logs", "log-group:*", region)
-            actions = public_actions(policy.get("policyDocument"), LOGS_ACTIONS, target, ctx.account_id,
+            actions = public_actions(policy.document, LOGS_ACTIONS, target, ctx.account_id,
                                      POLICIES, region)
             message = (f"lets any AWS account or anonymous caller {', '.join(actions)}" if actions
                        else "no statement lets outsiders in")

@@ -27,6 +27,9 @@ from cloudwarden.engines.network import (
     verdict_gap,
 )
 from cloudwarden.inventory.snapshot import DataUnavailable, Snapshot
+from cloudwarden.inventory.views.ec2 import Ec2View
+from cloudwarden.inventory.views.elb import ElbView
+from cloudwarden.inventory.views.rds import RdsView
 
 VPC_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/"
 NETWORK = ["ec2.subnets", "ec2.route_tables", "ec2.internet_gateways", "ec2.network_acls",
@@ -66,11 +69,11 @@ class RegionNetwork:
     exposures: list[Exposure]
 
 
-def _analysed(snapshot: Snapshot) -> list[RegionNetwork | Skipped]:
+def _analysed(snapshot: Snapshot, ec2: Ec2View, elb: ElbView, rds: RdsView) -> list[RegionNetwork | Skipped]:
     found: list[RegionNetwork | Skipped] = []
     for region in snapshot.regions:
         try:
-            model = model_from_snapshot(snapshot, region)
+            model = model_from_snapshot(snapshot, region, ec2, elb, rds)
         except DataUnavailable as missing:
             found.append(Skipped(region, region, missing.reason))
             continue
@@ -81,7 +84,9 @@ def _analysed(snapshot: Snapshot) -> list[RegionNetwork | Skipped]:
 
 def networks(ctx: CheckContext) -> Iterator[RegionNetwork]:
     """Every region's analysis; regions without network data become UNKNOWN results."""
-    for item in ctx.assessment.memo("network.regions", _analysed):
+    # the objects the checks read are the ones the model is built on
+    ec2, elb, rds = ctx.view(Ec2View), ctx.view(ElbView), ctx.view(RdsView)
+    for item in ctx.assessment.memo("network.regions", lambda snapshot: _analysed(snapshot, ec2, elb, rds)):
         if isinstance(item, Skipped):
             ctx.skipped.append(item)
         else:

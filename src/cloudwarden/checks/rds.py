@@ -41,7 +41,7 @@ def _instances(ctx: CheckContext, judge: Callable[[Database], Outcome]) -> Itera
     yield from _judge(ctx, ctx.view(RdsView).instances, judge)
 
 
-def _instances_and_clusters(ctx: CheckContext, judge: Callable[[Database], Outcome],
+def instances_and_clusters(ctx: CheckContext, judge: Callable[[Database], Outcome],
                             members: bool = False) -> Iterator[Result]:
     """Judge standalone instances (all instances if `members`) and clusters with one judge."""
     view = ctx.view(RdsView)
@@ -101,7 +101,7 @@ def _backups(resource: Database, minimum: int = MIN_BACKUP_DAYS) -> Outcome:
        doc=RDS_DOC + "USER_WorkingWithAutomatedBackups.html")
 def automatic_backups(ctx: CheckContext) -> Iterator[Result]:
     minimum = ctx.thresholds.rds_min_backup_retention_days
-    yield from _instances_and_clusters(ctx, lambda resource: _backups(resource, minimum))
+    yield from instances_and_clusters(ctx, lambda resource: _backups(resource, minimum))
 
 
 @check("rds.deletion_protection", resource_type=INSTANCE.resource_type,
@@ -110,7 +110,7 @@ def automatic_backups(ctx: CheckContext) -> Iterator[Result]:
        cli="aws rds modify-db-instance --db-instance-identifier <DB> --deletion-protection",
        doc=RDS_DOC + "USER_DeleteInstance.html")
 def deletion_protection(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, lambda r: flag(
+    yield from instances_and_clusters(ctx, lambda r: flag(
         r.deletion_protection, "deletion protection is on", "deletion protection is off"))
 
 
@@ -119,7 +119,7 @@ def deletion_protection(ctx: CheckContext) -> Iterator[Result]:
        cli="aws rds modify-db-instance --db-instance-identifier <DB> --multi-az --apply-immediately",
        doc=RDS_DOC + "Concepts.MultiAZ.html")
 def multi_az(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, lambda r: flag(
+    yield from instances_and_clusters(ctx, lambda r: flag(
         r.multi_az, "Multi-AZ", f"single-AZ ({r.availability_zone or 'one zone'})"))
 
 
@@ -136,7 +136,7 @@ def _minor_upgrades(resource: Database) -> Outcome:
        cli="aws rds modify-db-instance --db-instance-identifier <DB> --auto-minor-version-upgrade",
        doc=RDS_DOC + "USER_UpgradeDBInstance.Upgrading.html")
 def auto_minor_version_upgrade(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, _minor_upgrades, members=True)
+    yield from instances_and_clusters(ctx, _minor_upgrades, members=True)
 
 
 def _iam_auth(resource: Database) -> Outcome:
@@ -152,7 +152,7 @@ def _iam_auth(resource: Database) -> Outcome:
        cli="aws rds modify-db-instance --db-instance-identifier <DB> --enable-iam-database-authentication",
        doc=RDS_DOC + "UsingWithRDS.IAMDBAuth.html")
 def iam_authentication(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, _iam_auth)
+    yield from instances_and_clusters(ctx, _iam_auth)
 
 
 # -- snapshots --
@@ -225,7 +225,7 @@ def enhanced_monitoring(ctx: CheckContext) -> Iterator[Result]:
        cli="aws rds modify-db-instance --db-instance-identifier <DB> --copy-tags-to-snapshot",
        doc=RDS_DOC + "USER_Tagging.html")
 def copy_tags_to_snapshots(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, lambda r: flag(
+    yield from instances_and_clusters(ctx, lambda r: flag(
         r.copy_tags_to_snapshot, "tags are copied to snapshots", "tags are not copied to snapshots"))
 
 
@@ -238,7 +238,7 @@ DEFAULT_ADMIN_NAMES = ("admin", "administrator", "postgres", "root", "sa", "mast
        cli="aws rds restore-db-instance-from-db-snapshot --db-instance-identifier NEW_DB --db-snapshot-identifier SNAPSHOT  # then create a named admin and retire the default one",
        doc=RDS_DOC + "UsingWithRDS.MasterAccounts.html")
 def custom_admin_username(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, lambda r: flag(
+    yield from instances_and_clusters(ctx, lambda r: flag(
         r.master_username.lower() not in DEFAULT_ADMIN_NAMES,
         "the master username is not a well-known default",
         f"the master username is the well-known default '{r.master_username}'"))
@@ -270,4 +270,4 @@ def _log_exports(resource: Database) -> Outcome:
            "--cloudwatch-logs-export-configuration 'EnableLogTypes=[\"postgresql\"]'",
        doc=RDS_DOC + "USER_LogAccess.Procedural.UploadtoCloudWatch.html")
 def logs_to_cloudwatch(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, _log_exports)
+    yield from instances_and_clusters(ctx, _log_exports)

@@ -8,10 +8,10 @@ from functools import partial
 from typing import Any
 
 from cloudwarden.checks._backup_coverage import BACKUP_DATASETS, BACKUP_DOC, PROTECTED, plan_verdict, tag_dict
-from cloudwarden.checks.context import CheckContext, Skipped, _parse_time
+from cloudwarden.checks.context import CheckContext, Skipped, parse_time
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.kinds import KINDS, Kind, Outcome, add_kind, flag, judge_each
-from cloudwarden.checks.rds import AURORA_DOC, RDS_DOC, _instances_and_clusters
+from cloudwarden.checks.rds import AURORA_DOC, RDS_DOC, instances_and_clusters
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.inventory.views.rds import Database
 
@@ -49,7 +49,7 @@ def _non_default_port(database: Database) -> Outcome:
        cli="aws rds modify-db-instance --db-instance-identifier <DB> --db-port-number <PORT> --apply-immediately",
        doc=RDS_DOC + "USER_ModifyInstance.Settings.html")
 def non_default_port(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances_and_clusters(ctx, _non_default_port)
+    yield from instances_and_clusters(ctx, _non_default_port)
 
 
 def _backtracking(cluster: dict[str, Any]) -> Outcome:
@@ -82,7 +82,7 @@ def ca_certificate_valid(ctx: CheckContext) -> Iterator[Result]:
     for region, instance in ctx.each(INSTANCE.dataset):
         name = INSTANCE.ident(instance)
         details = instance.get("CertificateDetails") or {}
-        valid_till = _parse_time(str(details.get("ValidTill") or ""))
+        valid_till = parse_time(str(details.get("ValidTill") or ""))
         days = None if valid_till is None else (valid_till - ctx.now).days
         if days is None:
             ctx.skipped.append(Skipped(name, region, "describe_db_instances returned no CertificateDetails.ValidTill "

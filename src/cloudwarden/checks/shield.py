@@ -14,6 +14,7 @@ from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.enums import Status
 from cloudwarden.inventory.snapshot import GLOBAL
+from cloudwarden.inventory.views.elb import ElbView
 
 STATE, PROTECTIONS, DISTRIBUTIONS = "shield.subscription_state", "shield.protections", "cloudfront.distributions"
 LBS, CLBS = "elbv2.load_balancers", "elb.load_balancers"
@@ -34,10 +35,10 @@ def advanced_on_internet_facing(ctx: CheckContext) -> Iterator[Result]:
         return
     protected = {str(p.get("ResourceArn")) for p in ctx.get(PROTECTIONS) or []}
     exposed = [(GLOBAL, str(d["ARN"]), str(d.get("DomainName") or d["Id"])) for d in ctx.get(DISTRIBUTIONS) or []]
-    exposed += [(region, str(lb["LoadBalancerArn"]), str(lb["LoadBalancerName"])) for region, lb in ctx.each(LBS)
-                if lb.get("Scheme") == "internet-facing"]
-    exposed += [(region, ctx.arn("elasticloadbalancing", f"loadbalancer/{lb['LoadBalancerName']}", region),
-                 str(lb["LoadBalancerName"])) for region, lb in ctx.each(CLBS) if lb.get("Scheme") == "internet-facing"]
+    elb = ctx.view(ElbView)
+    exposed += [(region, lb.arn, lb.name) for region, lb in ctx.over(elb.balancers) if lb.internet_facing]
+    exposed += [(region, ctx.arn("elasticloadbalancing", f"loadbalancer/{lb.name}", region), lb.name)
+                for region, lb in ctx.over(elb.classic) if lb.internet_facing]
     for region, arn, name in exposed:
         yield verdict(arn in protected, name, "protected by Shield Advanced" if arn in protected
                       else "internet-facing and not protected by Shield Advanced", region, arn)

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
-from cloudwarden.inventory.views.ec2 import NACLS, Ec2View, FlowLog, NetworkAcl, Vpc
+from cloudwarden.core.ports import PortSet
+from cloudwarden.inventory.views.ec2 import NACLS, Ec2View, FlowLog, NetworkAcl, Vpc, first_match
 
 NACL_TYPE = "AWS::EC2::NetworkAcl"
 NACL_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html"
@@ -21,13 +22,12 @@ _FAMILIES = (("ipv4", "0.0.0.0/0"), ("ipv6", "::/0"))
 
 def admin_port_openings(nacl: NetworkAcl, ports: tuple[int, ...] = (22, 3389)) -> list[str]:
     """Evidence for each (source, port) whose first matching inbound entry allows it."""
-    openings = []
+    openings: list[str] = []
     for family, source in _FAMILIES:
         entries = nacl.inbound_from(family, source)
         for port in ports:
-            first = next((e for e in entries if e.matches_tcp(port)), None)
-            if first is not None and first.action == "allow":
-                openings.append(f"tcp {port} from {source} allowed by {first}")
+            allows, _ = first_match(entries, "tcp", PortSet.of(port))
+            openings.extend(f"tcp {port} from {source} allowed by {entry}" for entry, _ in allows)
     return openings
 
 

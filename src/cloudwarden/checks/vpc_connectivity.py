@@ -14,16 +14,24 @@ from contextlib import suppress
 from typing import Any
 
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.helpers import allow_statements, as_list, has_narrowing_condition, name_or_id, verdict
+from cloudwarden.checks.helpers import allow_statements, as_list, has_narrowing_condition, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.arn import account_of
 from cloudwarden.inventory.snapshot import DataUnavailable
+from cloudwarden.inventory.views.connectivity import (
+    CLIENT_VPNS,
+    ENDPOINTS,
+    PEERINGS,
+    PERMISSIONS,
+    SERVICES,
+    TGWS,
+    VPNS,
+    ConnectivityView,
+    VpnConnection,
+)
 from cloudwarden.inventory.views.ec2 import Ec2View, RouteTable, Vpc
 
 VPCS, ROUTES, ENIS = "ec2.vpcs", "ec2.route_tables", "ec2.network_interfaces"
-ENDPOINTS, SERVICES, PERMISSIONS = "ec2.vpc_endpoints", "ec2.vpc_endpoint_services", "ec2.vpc_endpoint_service_permissions"
-PEERINGS, TGWS, VPNS, CLIENT_VPNS = ("ec2.vpc_peering_connections", "ec2.transit_gateways", "ec2.vpn_connections",
-                                     "ec2.client_vpn_endpoints")
 BPA, ORG_ACCOUNTS = "ec2.vpc_block_public_access", "organizations.accounts"
 VPC_DOC = "https://docs.aws.amazon.com/vpc/latest/"
 
@@ -56,16 +64,16 @@ def _principal_accounts(principal: Any) -> list[str]:
        doc="https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html")
 def endpoint_policy_trusted_accounts(ctx: CheckContext) -> Iterator[Result]:
     trusted = _trusted_accounts(ctx)
-    for region, endpoint in ctx.each(ENDPOINTS):
-        if not endpoint.get("PolicyDocument"):
+    for region, endpoint in ctx.over(ctx.view(ConnectivityView).endpoints):
+        if not endpoint.policy:
             continue  # interface endpoints of services without endpoint policies
         loose: list[str] = []
-        for statement in allow_statements(endpoint["PolicyDocument"]):
+        for statement in allow_statements(endpoint.policy):
             accounts = _principal_accounts(statement.get("Principal", "*"))
             if "*" in accounts and not has_narrowing_condition(statement):
                 loose.append("any principal")
             loose += [f"account {a}" for a in accounts if a != "*" and a not in trusted]
-        name = f"{endpoint['VpcEndpointId']} ({endpoint.get('ServiceName')})"
+        name = f"{endpoint.id} ({endpoint.service_name})"
         yield verdict(not loose, name, "allows " + ", ".join(sorted(set(loose))) if loose
                       else "allows only trusted accounts", region, resource_type="AWS::EC2::VPCEndpoint")
 
@@ -77,10 +85,10 @@ def endpoint_policy_trusted_accounts(ctx: CheckContext) -> Iterator[Result]:
        doc="https://docs.aws.amazon.com/vpc/latest/privatelink/configure-endpoint-service.html")
 def endpoint_service_trusted_principals(ctx: CheckContext) -> Iterator[Result]:
     trusted = _trusted_accounts(ctx)
-    for region, service in ctx.each(SERVICES):
-        service_id = str(service["ServiceId"])
+    for region, service in ctx.over(ctx.view(ConnectivityView).endpoint_services):
+        service_id = service.id
         with ctx.resource(service_id, region):
-            allowed = [str(p.get("Principal")) for p in ctx.item(PERMISSIONS, service_id, region) or []]
+            allowed = list(service.principals.get())
             foreign = [p for p in allowed for a in _principal_accounts(p) if a == "*" or a not in trusted]
             yield verdict(not foreign, service_id, "allows " + ", ".join(foreign) if foreign
                           else f"{len(allowed)} trusted principal(s)", region,
@@ -94,10 +102,10 @@ def endpoint_service_trusted_principals(ctx: CheckContext) -> Iterator[Result]:
            "--route-table-ids <RTB_ID>",
        doc=VPC_DOC + "privatelink/create-interface-endpoint.html")
 def endpoints_for_aws_services(ctx: CheckContext) -> Iterator[Result]:
-    for region, endpoints in ctx.regional(ENDPOINTS):
+    for region, endpoints in ctx.regions_of(ctx.view(ConnectivityView).endpoints):
         services: dict[str, list[str]] = {}
-        for endpoint in endpoints or []:
-            services.setdefault(str(endpoint.get("VpcId")), []).append(str(endpoint.get("ServiceName")).rsplit(".", 1)[-1])
+        for endpoint in endpoints:
+            services.setdefault(endpoint.vpc_id, []).append(endpoint.service)
         vpcs: tuple[Vpc, ...] = ()
         with ctx.resource(f"vpcs/{region}", region):
             vpcs = ctx.view(Ec2View).vpcs(region)
@@ -108,15 +116,7 @@ def endpoints_for_aws_services(ctx: CheckContext) -> Iterator[Result]:
                           resource_type="AWS::EC2::VPC")
 
 
-def _peer_cidrs(peering: dict[str, Any]) -> list[str]:
-    cidrs: list[str] = []
-    for side in ("AccepterVpcInfo", "RequesterVpcInfo"):
-        info = peering.get(side) or {}
-        cidrs += [str(c.get("CidrBlock")) for c in info.get("CidrBlockSet") or []] or as_list(info.get("CidrBlock"))
-    return [c for c in cidrs if c and c != "None"]
-
-
-def _too_broad(destination: str, peer_cidrs: list[str]) -> bool:
+def _too_broad(destination: str, peer_cidrs: tuple[str, ...]) -> bool:
     """A peering route to the whole internet, or to a peer VPC's entire CIDR or more."""
     try:
         network = ipaddress.ip_network(destination, strict=False)
@@ -138,15 +138,15 @@ def _too_broad(destination: str, peer_cidrs: list[str]) -> bool:
            "--vpc-peering-connection-id <PCX_ID>",
        doc=VPC_DOC + "peering/peering-configurations-partial-access.html")
 def peering_routes_least_access(ctx: CheckContext) -> Iterator[Result]:
-    for region, peerings in ctx.regional(PEERINGS):
+    for region, peerings in ctx.regions_of(ctx.view(ConnectivityView).peerings):
         tables: tuple[RouteTable, ...] | None = None
         with ctx.resource(f"route-tables/{region}", region):
             tables = ctx.view(Ec2View).route_tables(region)
-        for peering in peerings or [] if tables is not None else []:
-            if (peering.get("Status") or {}).get("Code") not in ("active", None):
+        for peering in peerings if tables is not None else ():
+            if peering.status not in ("active", None):
                 continue
-            pcx = str(peering["VpcPeeringConnectionId"])
-            cidrs = _peer_cidrs(peering)
+            pcx = peering.id
+            cidrs = peering.peer_cidrs
             broad = [f"{table.id} -> {route.destination}" for table in tables for route in table.routes
                      if route.target == pcx and _too_broad(route.destination, cidrs)]
             yield verdict(not broad, pcx, "routes the whole peer VPC or more: " + "; ".join(broad) if broad
@@ -159,18 +159,18 @@ def peering_routes_least_access(ctx: CheckContext) -> Iterator[Result]:
        cli="aws ec2 modify-transit-gateway --transit-gateway-id <TGW_ID> --options AutoAcceptSharedAttachments=disable",
        doc=VPC_DOC + "tgw/tgw-transit-gateways.html")
 def transit_gateway_no_auto_accept(ctx: CheckContext) -> Iterator[Result]:
-    for region, tgw in ctx.each(TGWS):
-        if tgw.get("State") == "deleted":
+    for region, tgw in ctx.over(ctx.view(ConnectivityView).transit_gateways):
+        if tgw.state == "deleted":
             continue
-        auto = (tgw.get("Options") or {}).get("AutoAcceptSharedAttachments")
-        yield verdict(auto != "enable", name_or_id(tgw, "TransitGatewayId"),
-                      "auto-accepts shared attachments" if auto == "enable" else "attachments need acceptance",
-                      region, str(tgw.get("TransitGatewayArn") or ""), "AWS::EC2::TransitGateway")
+        auto = tgw.auto_accept_shared
+        yield verdict(not auto, tgw.label,
+                      "auto-accepts shared attachments" if auto else "attachments need acceptance",
+                      region, tgw.arn, "AWS::EC2::TransitGateway")
 
 
-def _vpns(ctx: CheckContext) -> Iterator[tuple[str, dict[str, Any]]]:
-    for region, vpn in ctx.each(VPNS):
-        if vpn.get("State") == "available":
+def _vpns(ctx: CheckContext) -> Iterator[tuple[str, VpnConnection]]:
+    for region, vpn in ctx.over(ctx.view(ConnectivityView).vpns):
+        if vpn.state == "available":
             yield region, vpn
 
 
@@ -181,10 +181,10 @@ def _vpns(ctx: CheckContext) -> Iterator[tuple[str, dict[str, Any]]]:
        doc=VPC_DOC + "../../vpn/latest/s2svpn/VPNTunnels.html")
 def vpn_tunnels_up(ctx: CheckContext) -> Iterator[Result]:
     for region, vpn in _vpns(ctx):
-        telemetry = vpn.get("VgwTelemetry") or []
-        down = [str(t.get("OutsideIpAddress")) for t in telemetry if t.get("Status") != "UP"]
+        telemetry = vpn.telemetry
+        down = [address for address, status in telemetry if status != "UP"]
         ok = bool(telemetry) and not down
-        yield verdict(ok, name_or_id(vpn, "VpnConnectionId"), f"{len(telemetry)} tunnel(s) up" if ok
+        yield verdict(ok, vpn.label, f"{len(telemetry)} tunnel(s) up" if ok
                       else "tunnels down: " + (", ".join(down) or "no tunnel telemetry"), region,
                       resource_type="AWS::EC2::VPNConnection")
 
@@ -196,11 +196,10 @@ def vpn_tunnels_up(ctx: CheckContext) -> Iterator[Result]:
        doc="https://docs.aws.amazon.com/vpn/latest/s2svpn/monitoring-logs.html")
 def vpn_logging_enabled(ctx: CheckContext) -> Iterator[Result]:
     for region, vpn in _vpns(ctx):
-        tunnels = (vpn.get("Options") or {}).get("TunnelOptions") or []
-        silent = [str(t.get("OutsideIpAddress")) for t in tunnels
-                  if not ((t.get("LogOptions") or {}).get("CloudWatchLogOptions") or {}).get("LogEnabled")]
+        tunnels = vpn.tunnel_logging
+        silent = [address for address, logged in tunnels if not logged]
         ok = bool(tunnels) and not silent
-        yield verdict(ok, name_or_id(vpn, "VpnConnectionId"), "every tunnel logs to CloudWatch Logs" if ok
+        yield verdict(ok, vpn.label, "every tunnel logs to CloudWatch Logs" if ok
                       else "tunnels without logs: " + (", ".join(silent) or "no tunnel options reported"), region,
                       resource_type="AWS::EC2::VPNConnection")
 
@@ -211,10 +210,9 @@ def vpn_logging_enabled(ctx: CheckContext) -> Iterator[Result]:
            "--connection-log-options Enabled=true,CloudwatchLogGroup=<GROUP>",
        doc="https://docs.aws.amazon.com/vpn/latest/clientvpn-admin/connection-logging.html")
 def client_vpn_connection_logging(ctx: CheckContext) -> Iterator[Result]:
-    for region, endpoint in ctx.each(CLIENT_VPNS):
-        logging = endpoint.get("ConnectionLogOptions") or {}
-        yield verdict(bool(logging.get("Enabled")), str(endpoint["ClientVpnEndpointId"]),
-                      f"connections logged to {logging.get('CloudwatchLogGroup')}" if logging.get("Enabled")
+    for region, endpoint in ctx.over(ctx.view(ConnectivityView).client_vpns):
+        yield verdict(endpoint.logging, endpoint.id,
+                      f"connections logged to {endpoint.log_group}" if endpoint.logging
                       else "connection logging off", region, resource_type="AWS::EC2::ClientVpnEndpoint")
 
 

@@ -6,27 +6,26 @@ Reads `wafv2.web_acls`, `wafv2.web_acl` and `wafv2.logging_configuration` (colle
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.inventory.views.wafv2 import ACL, ACLS, LOGGING, Wafv2View, WebAcl, WebAclDetail
 
-ACLS, ACL, LOGGING = "wafv2.web_acls", "wafv2.web_acl", "wafv2.logging_configuration"
 RESOURCE = "AWS::WAFv2::WebACL"
 DOC = "https://docs.aws.amazon.com/waf/latest/developerguide/"
 
 
-def _web_acls(ctx: CheckContext) -> Iterator[tuple[str, dict[str, Any]]]:
-    for region, summary in ctx.each(ACLS):
-        with ctx.resource(str(summary["Name"]), region):
-            acl = ctx.item(ACL, str(summary["ARN"]), region)
-            if acl:
+def _web_acls(ctx: CheckContext) -> Iterator[tuple[str, WebAclDetail]]:
+    for region, summary in ctx.over(ctx.view(Wafv2View).web_acls):
+        with ctx.resource(summary.name, region):
+            acl = summary.detail.get()
+            if acl is not None:
                 yield region, acl
 
 
-def _result(ok: bool, acl: dict[str, Any], message: str, region: str) -> Result:
-    return verdict(ok, str(acl["Name"]), message, region, str(acl["ARN"]), RESOURCE)
+def _result(ok: bool, acl: WebAcl | WebAclDetail, message: str, region: str) -> Result:
+    return verdict(ok, acl.name, message, region, acl.arn, RESOURCE)
 
 
 @check("wafv2.webacl_has_rules", resource_type=RESOURCE, datasets=[ACLS, ACL],
@@ -37,8 +36,8 @@ def _result(ok: bool, acl: dict[str, Any], message: str, region: str) -> Result:
        doc=DOC + "web-acl-editing.html")
 def webacl_has_rules(ctx: CheckContext) -> Iterator[Result]:
     for region, acl in _web_acls(ctx):
-        rules = acl.get("Rules") or []
-        names = ", ".join(str(r.get("Name")) for r in rules[:5])
+        rules = acl.rules
+        names = ", ".join(r.name for r in rules[:5])
         yield _result(bool(rules), acl, f"{len(rules)} rule(s): {names}" if rules
                       else "no rules: every request gets the default action", region)
 
@@ -49,10 +48,9 @@ def webacl_has_rules(ctx: CheckContext) -> Iterator[Result]:
            "ResourceArn=<WEB_ACL_ARN>,LogDestinationConfigs=<LOG_GROUP_ARN>",
        doc=DOC + "logging.html")
 def webacl_logging(ctx: CheckContext) -> Iterator[Result]:
-    for region, summary in ctx.each(ACLS):
-        with ctx.resource(str(summary["Name"]), region):
-            logging = ctx.item(LOGGING, str(summary["ARN"]), region)
-            destinations = (logging or {}).get("LogDestinationConfigs") or []
+    for region, summary in ctx.over(ctx.view(Wafv2View).web_acls):
+        with ctx.resource(summary.name, region):
+            destinations = summary.log_destinations.get()
             yield _result(bool(destinations), summary, "logs to " + ", ".join(destinations) if destinations
                           else "no logging configuration", region)
 
@@ -64,8 +62,7 @@ def webacl_logging(ctx: CheckContext) -> Iterator[Result]:
        doc=DOC + "monitoring-cloudwatch.html")
 def rules_cloudwatch_metrics(ctx: CheckContext) -> Iterator[Result]:
     for region, acl in _web_acls(ctx):
-        silent = [] if (acl.get("VisibilityConfig") or {}).get("CloudWatchMetricsEnabled") else ["the web ACL"]
-        silent += [f"rule {r.get('Name')}" for r in acl.get("Rules") or []
-                   if not (r.get("VisibilityConfig") or {}).get("CloudWatchMetricsEnabled")]
+        silent = [] if acl.metrics else ["the web ACL"]
+        silent += [f"rule {r.name}" for r in acl.rules if not r.metrics]
         yield _result(not silent, acl, "no CloudWatch metrics for " + ", ".join(silent) if silent
                       else "the web ACL and every rule publish CloudWatch metrics", region)

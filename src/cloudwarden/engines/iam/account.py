@@ -1,6 +1,6 @@
 """Effective permissions in one collected account: principals from a snapshot, `can` and `who_can`.
 
-Reads ``iam.authorization_details`` (users, groups, roles, inline and managed policies with their
+Reads ``iam.authorization_details`` through the IAM typed view (users, groups, roles, inline and managed policies with their
 default versions, boundaries, trust policies) and the resource policies the snapshot holds (S3
 bucket policies, KMS key policies, role trust policies). Every answer comes from the evaluator, with
 the request context filled from the principal itself (aws:username, aws:PrincipalArn, tags...).
@@ -18,9 +18,10 @@ from cloudwarden.engines.iam.model import Decision, PolicySet, Request, make_req
 from cloudwarden.engines.iam.organization import Organization, load_organization
 from cloudwarden.engines.iam.policy import CompiledPolicy, compile_policy
 from cloudwarden.engines.iam.resources import PolicyResource, Unreadable, policy_key, policy_resources
-from cloudwarden.inventory.snapshot import GLOBAL, Snapshot
+from cloudwarden.inventory.snapshot import Snapshot
+from cloudwarden.inventory.views.iam import Attached, IamView, InlinePolicy, ManagedPolicy
+from cloudwarden.inventory.views.iam import Principal as ViewedPrincipal
 
-DETAILS = "iam.authorization_details"
 ANONYMOUS = "anonymous"
 ANY_ACCOUNT = "000000000000"  # stands for "some other AWS account" in who-can answers
 
@@ -51,7 +52,7 @@ class Account:
     groups: dict[str, tuple[CompiledPolicy, ...]] = field(default_factory=dict)
     group_arns: dict[str, str] = field(default_factory=dict)
     instance_profiles: dict[str, str] = field(default_factory=dict)  # instance profile ARN -> role ARN
-    managed: dict[str, dict[str, Any]] = field(default_factory=dict)  # policy ARN -> raw policy detail
+    managed: dict[str, ManagedPolicy] = field(default_factory=dict)  # policy ARN -> the view's managed policy
     resource_policies: dict[str, CompiledPolicy] = field(default_factory=dict)
     scps: tuple[tuple[CompiledPolicy, ...], ...] | None = None
     problems: list[str] = field(default_factory=list)  # policies that could not be compiled
@@ -76,60 +77,50 @@ def _compile(account: Account, document: Any, kind: str, source: str) -> Compile
         return None
 
 
-def _default_version(detail: dict[str, Any]) -> Any:
-    for version in detail.get("PolicyVersionList") or []:
-        if version.get("IsDefaultVersion"):
-            return version.get("Document")
-    return None
-
-
-def _attached(account: Account, entries: list[dict[str, Any]]) -> list[CompiledPolicy]:
+def _attached(account: Account, entries: tuple[Attached, ...]) -> list[CompiledPolicy]:
     compiled = []
     for entry in entries:
-        arn = entry.get("PolicyArn", "")
-        detail = account.managed.get(arn)
+        detail = account.managed.get(entry.arn)
         if detail is None:
-            account.problems.append(f"{arn}: attached managed policy missing from the snapshot")
+            account.problems.append(f"{entry.arn}: attached managed policy missing from the snapshot")
             continue
-        policy = _compile(account, _default_version(detail), "identity", arn)
+        policy = _compile(account, detail.document, "identity", entry.arn)
         if policy is not None:
             compiled.append(policy)
     return compiled
 
 
-def _inline(account: Account, entries: list[dict[str, Any]], owner: str) -> list[CompiledPolicy]:
+def _inline(account: Account, entries: tuple[InlinePolicy, ...], owner: str) -> list[CompiledPolicy]:
     compiled = []
     for entry in entries:
-        source = f"{owner} inline {entry.get('PolicyName', '')}"
-        policy = _compile(account, entry.get("PolicyDocument"), "identity", source)
+        policy = _compile(account, entry.document, "identity", f"{owner} inline {entry.name}")
         if policy is not None:
             compiled.append(policy)
     return compiled
 
 
-def _boundary(account: Account, raw: dict[str, Any]) -> tuple[CompiledPolicy | None, str]:
-    arn = (raw.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn", "")
+def _boundary(account: Account, viewed: ViewedPrincipal) -> tuple[CompiledPolicy | None, str]:
+    arn = viewed.boundary_arn
     if not arn or arn not in account.managed:
         return None, arn
-    return _compile(account, _default_version(account.managed[arn]), "boundary", f"boundary {arn}"), arn
+    return _compile(account, account.managed[arn].document, "boundary", f"boundary {arn}"), arn
 
 
-def load_account(snapshot: Snapshot) -> Account:
-    """Build the account model; raises DataUnavailable when authorization details were not collected."""
-    details = snapshot.get(DETAILS, GLOBAL)
+def load_account(snapshot: Snapshot, iam: IamView | None = None) -> Account:
+    """Build the account model on the IAM view (``iam``: the assessment's, else built here); raises
+    DataUnavailable when authorization details were not collected."""
+    details = (iam or IamView(snapshot)).details()
     account = Account(snapshot.account_id, snapshot.partition)
-    account.managed = {p["Arn"]: p for p in details.get("Policies") or [] if "Arn" in p}
-    for group in details.get("GroupDetailList") or []:
-        name = group.get("GroupName", "")
-        account.group_arns[name] = group.get("Arn", "")
-        account.groups[name] = tuple(
-            _inline(account, group.get("GroupPolicyList") or [], f"group/{name}")
-            + _attached(account, group.get("AttachedManagedPolicies") or [])
+    account.managed = {p.arn: p for p in details.policies if p.arn}
+    for group in details.groups:
+        account.group_arns[group.name] = group.arn
+        account.groups[group.name] = tuple(
+            _inline(account, group.inline, f"group/{group.name}") + _attached(account, group.attached)
         )
-    for raw in details.get("UserDetailList") or []:
-        _add_user(account, raw)
-    for raw in details.get("RoleDetailList") or []:
-        _add_role(account, raw)
+    for user in details.users:
+        _add_user(account, user)
+    for role in details.roles:
+        _add_role(account, role)
     _load_resource_policies(account, snapshot)
     account.organization = load_organization(
         snapshot, lambda text, kind, source: _compile(account, text, kind, source)
@@ -138,58 +129,47 @@ def load_account(snapshot: Snapshot) -> Account:
     return account
 
 
-def _tags(raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    return tuple((t.get("Key", ""), t.get("Value", "")) for t in raw.get("Tags") or [])
-
-
-def _add_user(account: Account, raw: dict[str, Any]) -> None:
-    arn, name = raw.get("Arn", ""), raw.get("UserName", "")
-    groups = tuple(raw.get("GroupList") or [])
-    policies = _inline(account, raw.get("UserPolicyList") or [], f"user/{name}")
-    policies += _attached(account, raw.get("AttachedManagedPolicies") or [])
-    for group in groups:
+def _add_user(account: Account, user: ViewedPrincipal) -> None:
+    policies = _inline(account, user.inline, f"user/{user.name}") + _attached(account, user.attached)
+    for group in user.groups:
         policies += list(account.groups.get(group, ()))
-    boundary, boundary_arn = _boundary(account, raw)
-    managed = tuple(p.get("PolicyArn", "") for p in raw.get("AttachedManagedPolicies") or [])
-    account.principals[arn] = Principal(
-        arn,
+    boundary, boundary_arn = _boundary(account, user)
+    account.principals[user.arn] = Principal(
+        user.arn,
         "user",
-        name,
+        user.name,
         account.account_id,
         tuple(policies),
         boundary,
         None,
-        groups,
-        managed,
-        _tags(raw),
+        user.groups,
+        tuple(a.arn for a in user.attached),
+        user.tags,
         boundary_arn,
     )
 
 
-def _add_role(account: Account, raw: dict[str, Any]) -> None:
-    arn, name = raw.get("Arn", ""), raw.get("RoleName", "")
-    policies = _inline(account, raw.get("RolePolicyList") or [], f"role/{name}")
-    policies += _attached(account, raw.get("AttachedManagedPolicies") or [])
-    boundary, boundary_arn = _boundary(account, raw)
-    trust = _compile(account, raw.get("AssumeRolePolicyDocument"), "resource", f"trust of role/{name}")
+def _add_role(account: Account, role: ViewedPrincipal) -> None:
+    policies = _inline(account, role.inline, f"role/{role.name}") + _attached(account, role.attached)
+    boundary, boundary_arn = _boundary(account, role)
+    trust = _compile(account, role.trust, "resource", f"trust of role/{role.name}")
     if trust is not None:
-        account.resource_policies[arn] = trust
-    managed = tuple(p.get("PolicyArn", "") for p in raw.get("AttachedManagedPolicies") or [])
-    for profile in raw.get("InstanceProfileList") or []:
-        account.instance_profiles[profile.get("Arn", "")] = arn
-    account.principals[arn] = Principal(
-        arn,
+        account.resource_policies[role.arn] = trust
+    for profile in role.instance_profile_arns:
+        account.instance_profiles[profile] = role.arn
+    account.principals[role.arn] = Principal(
+        role.arn,
         "role",
-        name,
+        role.name,
         account.account_id,
         tuple(policies),
         boundary,
         trust,
         (),
-        managed,
-        _tags(raw),
+        tuple(a.arn for a in role.attached),
+        role.tags,
         boundary_arn,
-        raw.get("AssumeRolePolicyDocument"),
+        role.trust,
     )
 
 

@@ -366,8 +366,8 @@ class _Builder:
         return [a for a in dict.fromkeys(arns) if a and ":iam::aws:policy/" not in a]
 
     def _other_versions(self, policy_arn: str) -> list[Any]:
-        versions = self.account.managed.get(policy_arn, {}).get("PolicyVersionList") or []
-        return [v.get("Document") for v in versions if not v.get("IsDefaultVersion")]
+        policy = self.account.managed.get(policy_arn)
+        return policy.other_versions if policy is not None else []
 
     # -- principal access: users --------------------------------------------------------------
 

@@ -38,7 +38,7 @@ def _admits_balancer(model: NetworkModel, balancer: LoadBalancer, target_id: str
     for group_id in dict.fromkeys(groups):
         group = model.security_groups.get(group_id)
         for rule in group.ingress if group else []:
-            if port not in rule.ports or rule.protocol not in ("tcp", "-1"):
+            if port not in rule.ports or rule.protocol not in ("tcp", "all"):
                 continue
             via = [g for g in rule.groups if g in (balancer.group_ids or [])]
             if via:

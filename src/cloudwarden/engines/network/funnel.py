@@ -46,7 +46,7 @@ def _route_step(hops: SubnetHops) -> tuple[Step, list[Segment]]:
 
 
 def _rules_text(decisions: Iterable[tuple[object, PortSet]], verb: str, protocol: str) -> list[str]:
-    return [f"rule {e.rule_number} {verb} {protocol} {p} from {e.cidr}"  # type: ignore[attr-defined]
+    return [f"rule {e.rule_number} {verb} {protocol} {p} from {e.block}"  # type: ignore[attr-defined]
             for e, p in decisions]
 
 
@@ -83,9 +83,9 @@ def _nacl_return_step(nacl_id: str, survivors: Survivors) -> tuple[Step, Survivo
         for segment, ports in pairs:
             if segment.return_allows:
                 kept.setdefault(protocol, []).append((segment, ports))
-                allowed.update(f"rule {e.rule_number} allows {protocol} replies to ports {p} for {e.cidr}"
+                allowed.update(f"rule {e.rule_number} allows {protocol} replies to ports {p} for {e.block}"
                                for e, p in segment.return_allows)
-            denied.update(f"rule {e.rule_number} denies {protocol} {p} to {e.cidr}"
+            denied.update(f"rule {e.rule_number} denies {protocol} {p} to {e.block}"
                           for e, p in segment.return_denies)
     if kept:
         return Step("network_acl_return", nacl_id, True, "outbound " + "; ".join(sorted(allowed))), kept

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from cloudwarden.core.net import protocol_number
 from cloudwarden.engines.network.addresses import Cidr, parse_cidr, segments
 from cloudwarden.engines.network.model import (
     Gateway,
@@ -25,12 +24,10 @@ from cloudwarden.engines.network.model import (
     SecurityGroup,
     SgRule,
 )
-from cloudwarden.engines.network.ports import ALL_PORTS, EMPTY, EPHEMERAL_PORTS, PortSet
+from cloudwarden.engines.network.ports import ALL_PORTS, EPHEMERAL_PORTS, PortSet
+from cloudwarden.inventory.views.ec2 import Decisions, first_match
 
-PROTOCOL_NUMBERS = {name: protocol_number(name) for name in ("tcp", "udp")}  # the protocols followed
-PROTOCOLS = tuple(PROTOCOL_NUMBERS)
-
-Decisions = tuple[tuple[NaclEntry, PortSet], ...]
+PROTOCOLS = ("tcp", "udp")  # the protocols followed
 
 
 @dataclass(frozen=True)
@@ -104,25 +101,11 @@ def _route_cidrs(model: NetworkModel, route: Route) -> list[Cidr]:
 def _decide(
     entries: Sequence[NaclEntry], protocol: str, low: int, high: int, wanted: PortSet, version: int
 ) -> tuple[Decisions, Decisions]:
-    """First match by rule number: which rule decides which of ``wanted`` ports, allow or deny."""
-    number = PROTOCOL_NUMBERS[protocol]
-    claimed = EMPTY
-    allows: list[tuple[NaclEntry, PortSet]] = []
-    denies: list[tuple[NaclEntry, PortSet]] = []
-    for entry in entries:
-        if entry.protocol not in ("-1", number):
-            continue
-        cidr = parse_cidr(entry.cidr)
-        if cidr is None or cidr.version != version or not cidr.contains(low, high):
-            continue
-        fresh = (entry.ports & wanted) - claimed
-        if not fresh:
-            continue
-        (allows if entry.allow else denies).append((entry, fresh))
-        claimed = claimed | fresh
-        if claimed == wanted:
-            break
-    return tuple(allows), tuple(denies)
+    """First match by rule number (the views' :func:`first_match`) for sources ``low``..``high``."""
+    def covers(entry: NaclEntry) -> bool:
+        cidr = parse_cidr(entry.block)
+        return cidr is not None and cidr.version == version and cidr.contains(low, high)
+    return first_match(entries, protocol, wanted, covers)
 
 
 def subnet_hops(model: NetworkModel, subnet_id: str, version: int, protocol: str) -> SubnetHops:
@@ -135,7 +118,7 @@ def subnet_hops(model: NetworkModel, subnet_id: str, version: int, protocol: str
         routes.extend((cidr, route) for cidr in _route_cidrs(model, route) if cidr.version == version)
     routes.sort(key=lambda pair: -pair[0].prefix)
     entries = nacl.entries if nacl else []
-    cuts = [c for c, _ in routes] + [c for c in (parse_cidr(e.cidr) for e in entries) if c is not None]
+    cuts = [c for c, _ in routes] + [c for c in (parse_cidr(e.block) for e in entries) if c is not None]
     found: list[Segment] = []
     for low, high in segments(cuts, version):
         match = next(((c, r) for c, r in routes if c.contains(low, high)), None)
@@ -159,7 +142,7 @@ def subnet_hops(model: NetworkModel, subnet_id: str, version: int, protocol: str
     )
 
 
-_ASSUMED_OPEN = NaclEntry(0, False, "-1", True, "0.0.0.0/0", ALL_PORTS)
+_ASSUMED_OPEN = NaclEntry(0, "all", "allow", False, "0.0.0.0/0", "", None, None)  # AWS's default rule
 
 
 def _rule_sources(model: NetworkModel, rule: SgRule, version: int) -> Iterator[tuple[Cidr, str]]:
@@ -175,7 +158,7 @@ def _rule_sources(model: NetworkModel, rule: SgRule, version: int) -> Iterator[t
 
 
 def _protocol_matches(rule_protocol: str, protocol: str) -> bool:
-    return rule_protocol in ("-1", "all", protocol, PROTOCOL_NUMBERS[protocol])
+    return rule_protocol in ("all", protocol)
 
 
 def group_admissions(

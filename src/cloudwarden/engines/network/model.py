@@ -1,7 +1,10 @@
 """The network engine's input: a plain-data model of one region's VPC networking.
 
-Pure standard library. Built from a snapshot by :func:`~cloudwarden.engines.network.snapshot_model.
-model_from_snapshot`, or by hand in tests. Nothing here knows about boto3; ids and CIDRs are text.
+Built from a snapshot by :func:`~cloudwarden.engines.network.snapshot_model.model_from_snapshot`.
+Route tables, NACLs (and their entries), security groups (and their permissions), subnets, gateways
+and instances are the EC2 typed views' own frozen objects (:mod:`cloudwarden.inventory.views.ec2`,
+the one parser of the describe_* shapes); what only the engine needs (interfaces with the origin of
+each public address, RDS instances, load balancers) is defined here. Nothing here knows about boto3.
 """
 
 from __future__ import annotations
@@ -9,95 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from cloudwarden.engines.network.ports import PortSet
+from cloudwarden.inventory.views.ec2 import Instance, NaclEntry, NetworkAcl, Route, RouteTable, SecurityGroup, Subnet
+from cloudwarden.inventory.views.ec2 import InternetGateway as Gateway
+from cloudwarden.inventory.views.ec2 import Permission as SgRule
 
-
-@dataclass(frozen=True)
-class Route:
-    """One route: a destination (CIDR or prefix-list id) and its target (``igw-...``, ``local``...)."""
-
-    destination: str
-    target: str
-    state: str = "active"
-
-
-@dataclass
-class RouteTable:
-    id: str
-    vpc_id: str
-    routes: list[Route] = field(default_factory=list)
-    subnet_ids: list[str] = field(default_factory=list)
-    is_main: bool = False
-
-
-@dataclass(frozen=True)
-class NaclEntry:
-    """A NACL rule. ``protocol`` is AWS's number as text ("6" tcp, "17" udp, "-1" all)."""
-
-    rule_number: int
-    egress: bool
-    protocol: str
-    allow: bool
-    cidr: str
-    ports: PortSet
-
-
-@dataclass
-class NetworkAcl:
-    id: str
-    vpc_id: str
-    entries: list[NaclEntry] = field(default_factory=list)
-    subnet_ids: list[str] = field(default_factory=list)
-    is_default: bool = False
-
-    @cached_property
-    def inbound(self) -> list[NaclEntry]:
-        return sorted((e for e in self.entries if not e.egress), key=lambda e: e.rule_number)
-
-    @cached_property
-    def outbound(self) -> list[NaclEntry]:
-        return sorted((e for e in self.entries if e.egress), key=lambda e: e.rule_number)
-
-
-@dataclass(frozen=True)
-class SgRule:
-    """One inbound permission. ``protocol`` is "tcp", "udp", "icmp" ... or "-1" for all."""
-
-    protocol: str
-    ports: PortSet
-    cidrs: tuple[str, ...] = ()
-    prefix_lists: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
-    description: str = ""
-
-    def label(self) -> str:
-        proto = "all traffic" if self.protocol == "-1" else self.protocol
-        return proto if self.protocol == "-1" else f"{proto} {self.ports}"
-
-
-@dataclass
-class SecurityGroup:
-    id: str
-    vpc_id: str
-    name: str = ""
-    ingress: list[SgRule] = field(default_factory=list)
-
-
-@dataclass
-class Subnet:
-    id: str
-    vpc_id: str
-    cidr: str = ""
-    availability_zone: str = ""
-
-
-@dataclass
-class Gateway:
-    """An internet gateway (``kind='igw'``) or an egress-only internet gateway (``'eigw'``)."""
-
-    id: str
-    kind: str
-    vpc_ids: list[str] = field(default_factory=list)
+__all__ = ["DbInstance", "Gateway", "Instance", "Interface", "Listener", "LoadBalancer", "NaclEntry", "NetworkAcl",
+           "NetworkModel", "Route", "RouteTable", "SecurityGroup", "SgRule", "Subnet", "Target", "TargetGroup"]
 
 
 @dataclass
@@ -114,13 +34,6 @@ class Interface:
     interface_type: str = "interface"
     description: str = ""
     requester_id: str = ""
-
-
-@dataclass
-class Instance:
-    id: str
-    name: str = ""
-    interface_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -224,7 +137,7 @@ class NetworkModel:
     @cached_property
     def _route_index(self) -> tuple[dict[str, RouteTable], dict[str, RouteTable]]:
         by_subnet = {sid: t for t in self.route_tables for sid in t.subnet_ids}
-        main = {t.vpc_id: t for t in self.route_tables if t.is_main}
+        main = {t.vpc_id: t for t in self.route_tables if t.main}
         return by_subnet, main
 
     @cached_property

@@ -22,11 +22,11 @@ from cloudwarden.engines.network.hops import (
     subnet_hops,
 )
 from cloudwarden.engines.network.model import NaclEntry, NetworkModel, Route, SgRule
-from cloudwarden.engines.network.ports import ALL_PORTS, EMPTY, PortSet
+from cloudwarden.engines.network.ports import ALL_PORTS, EMPTY, MAX_PORT, PortSet
 from cloudwarden.engines.network.results import Hop
 
 # Stands in for "no security group" on a load balancer without groups (a plain NLB admits all).
-_NO_GROUP_RULE = SgRule("-1", ALL_PORTS, description="load balancer without security groups")
+_NO_GROUP_RULE = SgRule("all", 0, MAX_PORT, (), (), (), "load balancer without security groups")
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ class Reachability:
         version: int,
     ) -> Reach:
         route, route_cidr, entry, reply_rule, admission = key
-        source = narrowest(version, route_cidr, entry.cidr, admission.cidr)
+        source = narrowest(version, route_cidr, entry.block, admission.cidr)
         path = (
             gateway_hop(hops),
             route_hop(hops, route, route_cidr),
@@ -162,8 +162,8 @@ def nacl_hop(
     return Hop(
         "network_acl",
         hops.nacl.id,
-        f"inbound rule {entry.rule_number} allows {protocol} {ports} from {entry.cidr}; "
-        f"outbound rule {reply[0].rule_number} allows the replies to ports {reply[1]} to {reply[0].cidr}",
+        f"inbound rule {entry.rule_number} allows {protocol} {ports} from {entry.block}; "
+        f"outbound rule {reply[0].rule_number} allows the replies to ports {reply[1]} to {reply[0].block}",
     )
 
 

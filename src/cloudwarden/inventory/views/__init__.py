@@ -24,6 +24,7 @@ Stable API (other branches build on it):
     from cloudwarden.inventory.views.s3 import S3View, Bucket
     from cloudwarden.inventory.views.cloudtrail import TrailView, Trail
     from cloudwarden.inventory.views.iam import IamView, CredentialRow
+    from cloudwarden.inventory.views.elb import ElbView, LoadBalancer, ClassicLoadBalancer, TargetGroup
 
 A view is built with ``ViewClass(snapshot)`` (reads nothing yet) and memoised per assessment
 (``ctx.view(Ec2View)`` in a check). Every part reads its datasets the first time it is asked for and

@@ -1,5 +1,7 @@
 """EC2 and VPC as typed views: security groups (rules with prefix lists resolved), NACLs, route
-tables, interfaces, addresses, instances, subnets, VPCs, flow logs, images and launch templates.
+tables, interfaces, addresses, instances, subnets, VPCs, gateways, prefix lists, flow logs, images and
+launch templates. The one parser of these describe_* shapes: the checks and the network engine
+(``engines/network``) build on these objects, and NACL first-match lives here (:func:`first_match`).
 
 Required parts (a region's list of groups, NACLs, instances...) raise DataUnavailable when they were
 not collected; a group's CIDR rules are an optional part: a prefix list that could not be read makes
@@ -8,13 +10,15 @@ not collected; a group's CIDR rules are an optional part: a prefix list that cou
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from cloudwarden.core.net import OPEN_TO_ALL, protocol_name
+from cloudwarden.core.ports import EMPTY, MAX_PORT, PortSet, ports_from_aws
 from cloudwarden.inventory.snapshot import DataUnavailable, Snapshot
-from cloudwarden.inventory.views import Part, PerRegion, tags
+from cloudwarden.inventory.views import Deferred, Part, PerRegion, item_part, tags
 
 SG = "ec2.security_groups"
 ENIS = "ec2.network_interfaces"
@@ -24,13 +28,14 @@ NACLS = "ec2.network_acls"
 ROUTE_TABLES = "ec2.route_tables"
 INSTANCES = "ec2.instances"
 ADDRESSES = "ec2.addresses"
+INTERNET_GATEWAYS = "ec2.internet_gateways"
+EGRESS_ONLY_GATEWAYS = "ec2.egress_only_internet_gateways"
 SUBNETS = "ec2.subnets"
 VPCS = "ec2.vpcs"
 FLOW_LOGS = "ec2.flow_logs"
 IMAGES = "ec2.images"
 TEMPLATE_VERSIONS = "ec2.launch_template_versions"
 INTERNET = OPEN_TO_ALL
-MAX_PORT = 65535
 
 
 def _label(ident: str, raw: dict[str, Any]) -> str:
@@ -85,16 +90,27 @@ class Permission:
     cidrs: tuple[str, ...]
     prefix_lists: tuple[str, ...]
     groups: tuple[str, ...]
+    description: str = ""  # the CIDR ranges' descriptions, "; "-joined
 
     @classmethod
     def of(cls, raw: dict[str, Any]) -> Permission:
         protocol = protocol_name(raw.get("IpProtocol"))
         low, high = _span(raw, protocol)
-        cidrs = [r.get("CidrIp", "") for r in raw.get("IpRanges") or []]
-        cidrs += [r.get("CidrIpv6", "") for r in raw.get("Ipv6Ranges") or []]
-        return cls(protocol, low, high, tuple(cidrs),
-                   tuple(p.get("PrefixListId", "") for p in raw.get("PrefixListIds") or []),
-                   tuple(str(p["GroupId"]) for p in raw.get("UserIdGroupPairs") or [] if p.get("GroupId")))
+        ranges = [(r.get("CidrIp", ""), r.get("Description", "")) for r in raw.get("IpRanges") or []]
+        ranges += [(r.get("CidrIpv6", ""), r.get("Description", "")) for r in raw.get("Ipv6Ranges") or []]
+        return cls(protocol, low, high, tuple(str(c) for c, _ in ranges if c),
+                   tuple(str(p["PrefixListId"]) for p in raw.get("PrefixListIds") or [] if p.get("PrefixListId")),
+                   tuple(str(p["GroupId"]) for p in raw.get("UserIdGroupPairs") or [] if p.get("GroupId")),
+                   "; ".join(str(d) for _, d in ranges if d))
+
+    @cached_property
+    def ports(self) -> PortSet:
+        return PortSet.of(self.low, self.high)
+
+    def label(self) -> str:
+        if self.protocol == "all":
+            return "all traffic"
+        return f"{self.protocol} {self.ports}" if self.protocol in ("tcp", "udp") else self.protocol
 
 
 def _span(permission: dict[str, Any], protocol: str) -> tuple[int, int]:
@@ -150,6 +166,11 @@ class SecurityGroup:
         return tuple(g for p in self.ingress + self.egress for g in p.groups if g != self.id)
 
 
+def _entry_cidrs(entries: Any) -> tuple[str, ...]:
+    """The CIDRs of GetManagedPrefixListEntries' answer."""
+    return tuple(str(e["Cidr"]) for e in entries or [] if e.get("Cidr"))
+
+
 class PrefixLists:
     """Customer prefix lists' CIDRs; AWS-managed lists (never collected) hold no internet ranges."""
 
@@ -158,7 +179,7 @@ class PrefixLists:
 
     def cidrs(self, list_id: str, region: str) -> list[str]:
         try:
-            return [e.get("Cidr", "") for e in self.snapshot.item(PREFIX_ENTRIES, region, list_id) or []]
+            return list(_entry_cidrs(self.snapshot.item(PREFIX_ENTRIES, region, list_id)))
         except DataUnavailable:
             listed = {p["PrefixListId"]: p for p in self.snapshot.get(PREFIX_LISTS, region)}
             if listed.get(list_id, {}).get("OwnerId") == "AWS":
@@ -182,6 +203,12 @@ class NetworkInterface:
     requester_managed: bool = False  # created and managed by an AWS service (NAT gateway, endpoint, ...)
     source_dest_check: bool = True
     tag_pairs: tuple[tuple[str, str], ...] = ()  # the interface's TagSet
+    private_ip: str = ""
+    # Every public address on the interface: (public IP, private IP, allocation id, IP owner id),
+    # the private addresses' associations first, then the interface's own.
+    associations: tuple[tuple[str, str, str, str], ...] = ()
+    ipv6_addresses: tuple[str, ...] = ()
+    requester_id: str = ""
 
     @property
     def tags(self) -> dict[str, str]:
@@ -195,7 +222,17 @@ class NetworkInterface:
         return f"{self.id} ({self.description or self.interface_type or 'interface'})"
 
 
+def _association(raw: dict[str, Any] | None, private_ip: str) -> tuple[str, str, str, str]:
+    raw = raw or {}
+    return (str(raw.get("PublicIp") or ""), private_ip, str(raw.get("AllocationId") or ""),
+            str(raw.get("IpOwnerId") or ""))
+
+
 def _interface(region: str, raw: dict[str, Any]) -> NetworkInterface:
+    private_ip = str(raw.get("PrivateIpAddress") or "")
+    associations = [_association(p.get("Association"), str(p.get("PrivateIpAddress") or ""))
+                    for p in raw.get("PrivateIpAddresses") or []]
+    associations.append(_association(raw.get("Association"), private_ip))
     return NetworkInterface(
         region, str(raw.get("NetworkInterfaceId", "")),
         tuple(str(g.get("GroupId", "")) for g in raw.get("Groups") or []),
@@ -203,7 +240,10 @@ def _interface(region: str, raw: dict[str, Any]) -> NetworkInterface:
         str(raw.get("InterfaceType") or ""), str(raw.get("SubnetId") or ""), str(raw.get("VpcId") or ""),
         str((raw.get("Association") or {}).get("PublicIp") or ""), bool(raw.get("RequesterManaged")),
         raw.get("SourceDestCheck", True) is not False,
-        tuple((str(t.get("Key", "")), str(t.get("Value", ""))) for t in raw.get("TagSet") or []))
+        tuple((str(t.get("Key", "")), str(t.get("Value", ""))) for t in raw.get("TagSet") or []), private_ip,
+        tuple(a for a in associations if a[0]),
+        tuple(str(a["Ipv6Address"]) for a in raw.get("Ipv6Addresses") or [] if a.get("Ipv6Address")),
+        str(raw.get("RequesterId") or ""))
 
 
 @dataclass(frozen=True)
@@ -246,6 +286,9 @@ class Instance:
     metadata: MetadataOptions
     state_transition_reason: str
     tags: dict[str, str] = field(compare=False)
+    interface_ids: tuple[str, ...] = ()
+    interface_subnet_ids: tuple[str, ...] = ()  # each attached interface's subnet ("" when not given)
+    virtualization_type: str = ""
 
     @property
     def gone(self) -> bool:
@@ -260,7 +303,10 @@ def _instance(region: str, raw: dict[str, Any]) -> Instance:
         str(raw.get("SubnetId") or ""), str(raw.get("VpcId") or ""),
         tuple(str(g.get("GroupId", "")) for g in raw.get("SecurityGroups") or []),
         str((raw.get("IamInstanceProfile") or {}).get("Arn") or ""), MetadataOptions.of(raw.get("MetadataOptions")),
-        str(raw.get("StateTransitionReason") or ""), tags(raw))
+        str(raw.get("StateTransitionReason") or ""), tags(raw),
+        tuple(str(n["NetworkInterfaceId"]) for n in raw.get("NetworkInterfaces") or [] if n.get("NetworkInterfaceId")),
+        tuple(str(n.get("SubnetId") or "") for n in raw.get("NetworkInterfaces") or []),
+        str(raw.get("VirtualizationType") or ""))
 
 
 @dataclass(frozen=True)
@@ -271,6 +317,7 @@ class Address:
     instance_id: str
     interface_id: str
     association_id: str
+    private_ip: str = ""
 
     @property
     def ident(self) -> str:
@@ -288,7 +335,7 @@ class Address:
 def _address(region: str, raw: dict[str, Any]) -> Address:
     return Address(region, str(raw.get("AllocationId") or ""), str(raw.get("PublicIp") or ""),
                    str(raw.get("InstanceId") or ""), str(raw.get("NetworkInterfaceId") or ""),
-                   str(raw.get("AssociationId") or ""))
+                   str(raw.get("AssociationId") or ""), str(raw.get("PrivateIpAddress") or ""))
 
 
 # -- network ACLs and route tables --
@@ -308,15 +355,23 @@ class NaclEntry:
     def order(self) -> int:
         return self.number if self.number is not None else 32767
 
+    rule_number = order
+
+    @property
+    def allow(self) -> bool:
+        return self.action == "allow"
+
+    @property
+    def block(self) -> str:
+        """The entry's CIDR block, IPv4 or IPv6 (its source inbound, its destination outbound)."""
+        return self.cidr or self.ipv6_cidr
+
+    @cached_property
+    def ports(self) -> PortSet:
+        return ports_from_aws(self.protocol, self.port_from, self.port_to)
+
     def source(self, family: str) -> str:
         return self.ipv6_cidr if family == "ipv6" else self.cidr
-
-    def matches_tcp(self, port: int) -> bool:
-        if self.protocol == "all":
-            return True
-        low = self.port_from if self.port_from is not None else 0
-        high = self.port_to if self.port_to is not None else MAX_PORT
-        return self.protocol == "tcp" and low <= port <= high
 
     def __str__(self) -> str:
         rule = "rule *" if self.number == 32767 else f"rule {self.number}"
@@ -345,10 +400,45 @@ class NetworkAcl:
     subnet_ids: tuple[str, ...]
     entries: tuple[NaclEntry, ...]
 
+    @cached_property
+    def inbound(self) -> list[NaclEntry]:
+        """Inbound entries, lowest rule number first (the order AWS evaluates them in)."""
+        return sorted((e for e in self.entries if not e.egress), key=lambda e: e.order)
+
+    @cached_property
+    def outbound(self) -> list[NaclEntry]:
+        return sorted((e for e in self.entries if e.egress), key=lambda e: e.order)
+
     def inbound_from(self, family: str, source: str) -> list[NaclEntry]:
         """Inbound entries from exactly `source` ("ipv4"/"ipv6" family), lowest rule number first."""
-        return sorted((e for e in self.entries if not e.egress and e.source(family) == source),
-                      key=lambda e: e.order)
+        return [e for e in self.inbound if e.source(family) == source]
+
+
+Decisions = tuple[tuple[NaclEntry, PortSet], ...]
+
+
+def first_match(entries: Iterable[NaclEntry], protocol: str, wanted: PortSet,
+                applies: Callable[[NaclEntry], bool] | None = None) -> tuple[Decisions, Decisions]:
+    """NACL first match, the one implementation: which entry decides which of the ``wanted`` ports.
+
+    ``entries`` in rule-number order (``NetworkAcl.inbound``/``outbound``); ``protocol`` a name
+    ("tcp", "udp"); ``applies`` says whether an entry's CIDR covers the traffic's address. Each port
+    goes to the first entry of that protocol (or "all") that covers it; returns (allows, denies),
+    each a tuple of (entry, the ports it decides)."""
+    claimed = EMPTY
+    allows: list[tuple[NaclEntry, PortSet]] = []
+    denies: list[tuple[NaclEntry, PortSet]] = []
+    for entry in entries:
+        if entry.protocol not in ("all", protocol) or (applies is not None and not applies(entry)):
+            continue
+        fresh = (entry.ports & wanted) - claimed
+        if not fresh:
+            continue
+        (allows if entry.allow else denies).append((entry, fresh))
+        claimed = claimed | fresh
+        if claimed == wanted:
+            break
+    return tuple(allows), tuple(denies)
 
 
 def _nacl(region: str, raw: dict[str, Any]) -> NetworkAcl:
@@ -415,12 +505,47 @@ class Subnet:
     cidr: str
     map_public_ip: bool
     default_for_az: bool
+    availability_zone: str = ""
 
 
 def _subnet(region: str, raw: dict[str, Any]) -> Subnet:
     ident = str(raw["SubnetId"])
-    return Subnet(region, ident, _label(ident, raw), str(raw.get("VpcId")), str(raw.get("CidrBlock") or ""),
-                  bool(raw.get("MapPublicIpOnLaunch")), bool(raw.get("DefaultForAz")))
+    return Subnet(region, ident, _label(ident, raw), str(raw.get("VpcId") or ""), str(raw.get("CidrBlock") or ""),
+                  bool(raw.get("MapPublicIpOnLaunch")), bool(raw.get("DefaultForAz")),
+                  str(raw.get("AvailabilityZone") or ""))
+
+
+@dataclass(frozen=True)
+class InternetGateway:
+    """An internet gateway (``kind="igw"``) or an egress-only internet gateway (``"eigw"``)."""
+
+    region: str
+    id: str
+    kind: str
+    vpc_ids: tuple[str, ...]  # the VPCs it is attached to (detached/detaching attachments left out)
+
+
+def _gateway(kind: str, key: str) -> Callable[[str, dict[str, Any]], InternetGateway]:
+    def build(region: str, raw: dict[str, Any]) -> InternetGateway:
+        return InternetGateway(region, str(raw[key]), kind, tuple(
+            str(a["VpcId"]) for a in raw.get("Attachments") or []
+            if a.get("VpcId") and a.get("State") not in ("detached", "detaching")))
+    return build
+
+
+@dataclass(frozen=True)
+class ManagedPrefixList:
+    """A managed prefix list; its entries are a per-list part (missing when they were not read)."""
+
+    region: str
+    id: str
+    owner_id: str
+    entries: Deferred[tuple[str, ...]] = field(repr=False, compare=False)
+
+    @property
+    def aws_managed(self) -> bool:
+        """An AWS service's address ranges (S3, DynamoDB...): never internet sources, never collected."""
+        return self.owner_id == "AWS"
 
 
 @dataclass(frozen=True)
@@ -473,6 +598,8 @@ class TemplateVersion:
     number: int
     metadata: MetadataOptions
     public_ip_devices: tuple[str, ...]  # device indexes of interfaces that ask for a public IP
+    unencrypted_volumes: tuple[str, ...] = ()  # device names of EBS mappings not marked Encrypted=true
+    data: Any = field(default=None, repr=False, compare=False)  # LaunchTemplateData as collected (content scans)
 
 
 def _template_version(region: str, raw: dict[str, Any]) -> TemplateVersion:
@@ -480,7 +607,10 @@ def _template_version(region: str, raw: dict[str, Any]) -> TemplateVersion:
     return TemplateVersion(region, str(raw["LaunchTemplateId"]), str(raw.get("LaunchTemplateName", "")),
                            int(raw.get("VersionNumber", 0)), MetadataOptions.of(data.get("MetadataOptions")),
                            tuple(str(n.get("DeviceIndex", "?")) for n in data.get("NetworkInterfaces") or []
-                                 if n.get("AssociatePublicIpAddress")))
+                                 if n.get("AssociatePublicIpAddress")),
+                           tuple(str(m.get("DeviceName", "?")) for m in data.get("BlockDeviceMappings") or []
+                                 if isinstance(m.get("Ebs"), dict) and m["Ebs"].get("Encrypted") is not True),
+                           data)
 
 
 class Ec2View:
@@ -506,9 +636,22 @@ class Ec2View:
         self.subnets: PerRegion[Subnet] = PerRegion(snapshot, SUBNETS, _subnet)
         self.flow_logs: PerRegion[FlowLog] = PerRegion(snapshot, FLOW_LOGS, _flow_log)
         self.images: PerRegion[Image] = PerRegion(snapshot, IMAGES, _image)
+        self.internet_gateways: PerRegion[InternetGateway] = PerRegion(
+            snapshot, INTERNET_GATEWAYS, _gateway("igw", "InternetGatewayId"))
+        self.egress_only_gateways: PerRegion[InternetGateway] = PerRegion(
+            snapshot, EGRESS_ONLY_GATEWAYS, _gateway("eigw", "EgressOnlyInternetGatewayId"))
+
+        def prefix_list(region: str, raw: dict[str, Any]) -> ManagedPrefixList:
+            ident = str(raw["PrefixListId"])
+
+            def entries() -> Part[tuple[str, ...]]:
+                return item_part(snapshot, PREFIX_ENTRIES, region, ident).map(_entry_cidrs)
+            return ManagedPrefixList(region, ident, str(raw.get("OwnerId") or ""), Deferred(entries))
+
+        self.prefix_lists: PerRegion[ManagedPrefixList] = PerRegion(snapshot, PREFIX_LISTS, prefix_list)
         self.template_versions: PerRegion[TemplateVersion] = PerRegion(snapshot, TEMPLATE_VERSIONS, _template_version)
 
 
-__all__ = ["Address", "Ec2View", "FlowLog", "Image", "Instance", "MetadataOptions", "NaclEntry", "NetworkAcl",
-           "NetworkInterface", "Permission", "PrefixLists", "Route", "RouteTable", "SecurityGroup", "SgRule",
-           "Subnet", "TemplateVersion", "Vpc"]
+__all__ = ["Address", "Decisions", "Ec2View", "FlowLog", "Image", "Instance", "InternetGateway", "ManagedPrefixList",
+           "MetadataOptions", "NaclEntry", "NetworkAcl", "NetworkInterface", "Permission", "PrefixLists", "Route",
+           "RouteTable", "SecurityGroup", "SgRule", "Subnet", "TemplateVersion", "Vpc", "first_match"]

@@ -15,6 +15,10 @@ from cloudwarden.inventory.views import Global
 
 DETAILS = "iam.authorization_details"
 REPORT = "iam.credential_report"
+SUMMARY = "iam.account_summary"
+PASSWORD_POLICY = "iam.password_policy"
+VIRTUAL_MFA = "iam.virtual_mfa_devices"
+SERVER_CERTIFICATES = "iam.server_certificates"
 ROOT = "<root_account>"
 AWS_MANAGED = ":iam::aws:policy/"
 
@@ -49,10 +53,19 @@ class Principal:
     groups: tuple[str, ...] = ()
     boundary_arn: str = ""
     trust: Any = None  # a role's trust policy document
+    tags: tuple[tuple[str, str], ...] = ()
+    instance_profile_arns: tuple[str, ...] = ()  # a role's instance profiles
 
     @property
     def label(self) -> str:
         return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    id: str
+    default: bool
+    document: Any
 
 
 @dataclass(frozen=True)
@@ -61,10 +74,16 @@ class ManagedPolicy:
     arn: str
     attachment_count: int
     document: Any  # the default version's document, None when it is not in the details
+    versions: tuple[PolicyVersion, ...] = ()
 
     @property
     def aws_managed(self) -> bool:
         return AWS_MANAGED in self.arn
+
+    @property
+    def other_versions(self) -> list[Any]:
+        """The documents of the versions that are not the default (one SetDefaultPolicyVersion away)."""
+        return [v.document for v in self.versions if not v.default]
 
 
 _KINDS = (("user", "UserDetailList", "UserPolicyList", "UserName"),
@@ -80,14 +99,21 @@ def _principal(kind: str, raw: dict[str, Any], policy_key: str, name_key: str) -
     boundary = raw.get("PermissionsBoundary") or {}
     return Principal(kind, str(raw[name_key]), str(raw.get("Arn", "")), attached, inline,
                      tuple(str(g) for g in raw.get("GroupList") or []),
-                     str(boundary.get("PermissionsBoundaryArn") or ""), raw.get("AssumeRolePolicyDocument"))
+                     str(boundary.get("PermissionsBoundaryArn") or ""), raw.get("AssumeRolePolicyDocument"),
+                     tuple((str(t.get("Key", "")), str(t.get("Value", ""))) for t in raw.get("Tags") or []),
+                     tuple(str(p.get("Arn", "")) for p in raw.get("InstanceProfileList") or []))
 
 
-def _default_document(policy: dict[str, Any]) -> Any:
-    for version in policy.get("PolicyVersionList") or []:
-        if version.get("IsDefaultVersion"):
-            return version.get("Document")
-    return None
+def _versions(policy: dict[str, Any]) -> tuple[PolicyVersion, ...]:
+    return tuple(PolicyVersion(str(v.get("VersionId", "")), bool(v.get("IsDefaultVersion")), v.get("Document"))
+                 for v in policy.get("PolicyVersionList") or [])
+
+
+def _managed_policy(raw: dict[str, Any]) -> ManagedPolicy:
+    versions = _versions(raw)
+    return ManagedPolicy(str(raw.get("PolicyName") or str(raw.get("Arn", "")).rsplit("/", 1)[-1]),
+                         str(raw.get("Arn", "")), int(raw.get("AttachmentCount", 0)),
+                         next((v.document for v in versions if v.default), None), versions)
 
 
 @dataclass(frozen=True)
@@ -102,9 +128,7 @@ class AuthorizationDetails:
         raw = raw or {}
         lists = [tuple(_principal(kind, p, policy_key, name_key) for p in raw.get(list_key) or [])
                  for kind, list_key, policy_key, name_key in _KINDS]
-        policies = tuple(ManagedPolicy(str(p.get("PolicyName") or str(p.get("Arn", "")).rsplit("/", 1)[-1]),
-                                       str(p.get("Arn", "")), int(p.get("AttachmentCount", 0)), _default_document(p))
-                         for p in raw.get("Policies") or [])
+        policies = tuple(_managed_policy(p) for p in raw.get("Policies") or [])
         return cls(lists[0], lists[1], lists[2], policies)
 
     @property
@@ -159,13 +183,73 @@ class CredentialRow:
                    _yes(raw.get("password_enabled")), raw.get("password_last_used"), _yes(raw.get("mfa_active")), keys)
 
 
+@dataclass(frozen=True)
+class AccountSummary:
+    """GetAccountSummary's root facts."""
+
+    root_access_keys: int  # AccountAccessKeysPresent
+    root_mfa: bool  # AccountMFAEnabled == 1
+
+    @classmethod
+    def of(cls, raw: dict[str, Any] | None) -> AccountSummary:
+        raw = raw or {}
+        return cls(int(raw.get("AccountAccessKeysPresent", 0)), int(raw.get("AccountMFAEnabled", 0)) == 1)
+
+
+PASSWORD_CLASSES = ("RequireUppercaseCharacters", "RequireLowercaseCharacters", "RequireNumbers", "RequireSymbols")
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    min_length: int
+    reuse_prevention: int
+    max_age: int  # 0: passwords never expire
+    missing_classes: tuple[str, ...]  # character classes (PASSWORD_CLASSES) it does not require
+
+    @classmethod
+    def of(cls, raw: dict[str, Any] | None) -> PasswordPolicy | None:
+        """None: the account has no password policy (AWS defaults apply)."""
+        if raw is None:
+            return None
+        return cls(int(raw.get("MinimumPasswordLength", 0)), int(raw.get("PasswordReusePrevention", 0)),
+                   int(raw.get("MaxPasswordAge") or 0), tuple(c for c in PASSWORD_CLASSES if not raw.get(c)))
+
+
+@dataclass(frozen=True)
+class VirtualMfaDevice:
+    serial: str
+    user_arn: str
+
+    @property
+    def root(self) -> bool:
+        return self.serial.endswith(":mfa/root-account-mfa-device") or self.user_arn.endswith(":root")
+
+
+@dataclass(frozen=True)
+class ServerCertificate:
+    name: str
+    arn: str
+    expiration: Any  # as collected (ctx.days_since reads it)
+
+
 class IamView:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.details: Global[AuthorizationDetails] = Global(snapshot, DETAILS, AuthorizationDetails.of)
         self.credential_report: Global[tuple[CredentialRow, ...]] = Global(
             snapshot, REPORT, lambda rows: tuple(CredentialRow.of(row) for row in rows or []))
+        self.account_summary: Global[AccountSummary] = Global(snapshot, SUMMARY, AccountSummary.of)
+        self.password_policy: Global[PasswordPolicy | None] = Global(snapshot, PASSWORD_POLICY, PasswordPolicy.of)
+        self.virtual_mfa_devices: Global[tuple[VirtualMfaDevice, ...]] = Global(
+            snapshot, VIRTUAL_MFA, lambda devices: tuple(
+                VirtualMfaDevice(str(d.get("SerialNumber", "")), str((d.get("User") or {}).get("Arn", "")))
+                for d in devices or []))
+        self.server_certificates: Global[tuple[ServerCertificate, ...]] = Global(
+            snapshot, SERVER_CERTIFICATES, lambda certs: tuple(
+                ServerCertificate(str(c["ServerCertificateName"]), str(c.get("Arn", "")), c.get("Expiration"))
+                for c in certs or []))
 
 
-__all__ = ["AccessKey", "Attached", "AuthorizationDetails", "CredentialRow", "IamView", "InlinePolicy",
-           "ManagedPolicy", "Principal"]
+__all__ = ["AccessKey", "AccountSummary", "Attached", "AuthorizationDetails", "CredentialRow", "IamView",
+           "InlinePolicy", "ManagedPolicy", "PasswordPolicy", "PolicyVersion", "Principal", "ServerCertificate",
+           "VirtualMfaDevice"]

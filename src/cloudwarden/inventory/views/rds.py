@@ -18,6 +18,7 @@ CLUSTERS = "rds.db_clusters"
 SNAPSHOTS = "rds.db_snapshots"
 CLUSTER_SNAPSHOTS = "rds.db_cluster_snapshots"
 SNAPSHOT_ATTRIBUTES = "rds.db_snapshot_attributes"
+SUBNET_GROUPS = "rds.db_subnet_groups"
 CLUSTER_SNAPSHOT_ATTRIBUTES = "rds.db_cluster_snapshot_attributes"
 
 
@@ -51,6 +52,8 @@ class Database:
     master_username: str
     log_exports: tuple[str, ...]
     port: int = 0  # the port it listens on (0: not known yet)
+    subnet_group_name: str = ""
+    active_security_group_ids: tuple[str, ...] = ()  # VPC security groups in force (active or being added)
 
     @property
     def standalone(self) -> bool:
@@ -65,6 +68,7 @@ def _database(region: str, raw: dict[str, Any], cluster: bool) -> Database:
     else:  # clusters give the endpoint as text, with the port beside it
         address = f"{endpoint}:{raw.get('Port', '?')}"
     subnet_group = raw.get("DBSubnetGroup") or {}
+    group_name = str(subnet_group.get("DBSubnetGroupName") or "") if isinstance(subnet_group, dict) else str(subnet_group)
     if not isinstance(subnet_group, dict):  # a DB cluster names its subnet group (a string)
         subnet_group = {}
     return Database(
@@ -81,7 +85,22 @@ def _database(region: str, raw: dict[str, Any], cluster: bool) -> Database:
         tuple(str(g.get("VpcSecurityGroupId", "")) for g in raw.get("VpcSecurityGroups") or []),
         int(raw.get("MonitoringInterval") or 0), bool(raw.get("CopyTagsToSnapshot")),
         str(raw.get("MasterUsername", "")), tuple(str(x) for x in raw.get("EnabledCloudwatchLogsExports") or []),
-        _port(raw))
+        _port(raw), group_name,
+        tuple(str(g["VpcSecurityGroupId"]) for g in raw.get("VpcSecurityGroups") or []
+              if g.get("VpcSecurityGroupId") and g.get("Status", "active") in ("active", "adding")))
+
+
+@dataclass(frozen=True)
+class DbSubnetGroup:
+    region: str
+    name: str
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+
+
+def _subnet_group(region: str, raw: dict[str, Any]) -> DbSubnetGroup:
+    return DbSubnetGroup(region, str(raw["DBSubnetGroupName"]), str(raw.get("VpcId") or ""),
+                         tuple(str(s["SubnetIdentifier"]) for s in raw.get("Subnets") or [] if s.get("SubnetIdentifier")))
 
 
 def _port(raw: dict[str, Any]) -> int:
@@ -115,6 +134,7 @@ class RdsView:
         self.snapshot = snapshot
         self.instances: PerRegion[Database] = PerRegion(snapshot, INSTANCES, lambda r, raw: _database(r, raw, False))
         self.clusters: PerRegion[Database] = PerRegion(snapshot, CLUSTERS, lambda r, raw: _database(r, raw, True))
+        self.subnet_groups: PerRegion[DbSubnetGroup] = PerRegion(snapshot, SUBNET_GROUPS, _subnet_group)
 
         def snapshot_of(cluster: bool) -> Any:
             id_key = "DBClusterSnapshotIdentifier" if cluster else "DBSnapshotIdentifier"
@@ -132,4 +152,4 @@ class RdsView:
         self.cluster_snapshots: PerRegion[DbSnapshot] = PerRegion(snapshot, CLUSTER_SNAPSHOTS, snapshot_of(True))
 
 
-__all__ = ["Database", "DbSnapshot", "RdsView"]
+__all__ = ["Database", "DbSnapshot", "DbSubnetGroup", "RdsView"]

@@ -1,0 +1,63 @@
+"""EBS as typed views: volumes (encryption, attachments) and snapshots (owner, encryption)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cloudwarden.inventory.snapshot import Snapshot
+from cloudwarden.inventory.views import PerRegion, tags
+
+VOLUMES = "ec2.volumes"
+SNAPSHOTS = "ec2.snapshots"
+
+
+def _label(ident: str, raw: dict[str, Any]) -> str:
+    name = tags(raw).get("Name")
+    return f"{ident} ({name})" if name else ident
+
+
+@dataclass(frozen=True)
+class Volume:
+    region: str
+    id: str
+    label: str
+    encrypted: bool
+    kms_key_id: str
+    attached_to: tuple[str, ...]  # instances it is attached (or attaching) to
+    created: Any  # CreateTime as collected (ctx.days_since reads it)
+
+
+def _volume(region: str, raw: dict[str, Any]) -> Volume:
+    ident = str(raw["VolumeId"])
+    return Volume(region, ident, _label(ident, raw), bool(raw.get("Encrypted")), str(raw.get("KmsKeyId") or ""),
+                  tuple(str(a.get("InstanceId", "?")) for a in raw.get("Attachments") or []
+                        if a.get("State", "attached") in ("attached", "attaching")),
+                  raw.get("CreateTime"))
+
+
+@dataclass(frozen=True)
+class EbsSnapshot:
+    region: str
+    id: str
+    label: str
+    volume_id: str
+    owner_id: str | None  # None when not reported
+    encrypted: bool
+
+
+def _snapshot(region: str, raw: dict[str, Any]) -> EbsSnapshot:
+    ident = str(raw["SnapshotId"])
+    owner = raw.get("OwnerId")
+    return EbsSnapshot(region, ident, _label(ident, raw), str(raw.get("VolumeId", "?")),
+                       None if owner is None else str(owner), bool(raw.get("Encrypted")))
+
+
+class EbsView:
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.volumes: PerRegion[Volume] = PerRegion(snapshot, VOLUMES, _volume)
+        self.snapshots: PerRegion[EbsSnapshot] = PerRegion(snapshot, SNAPSHOTS, _snapshot)
+
+
+__all__ = ["EbsSnapshot", "EbsView", "Volume"]
