@@ -19,6 +19,7 @@ THEMED_MODULES: dict[str, set[str]] = {
     "ec2_more": {"ec2"},
     "kms_more": {"kms"},
     "rds_more": {"rds"},
+    "s3_more": {"s3"},
     "detect_more": {"cloudtrail", "config", "guardduty", "inspector", "ir"},
     "org_guardrails": {"org"},
     "ec2_instances": {"ec2"},
