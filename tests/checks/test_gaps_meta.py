@@ -73,6 +73,7 @@ OPEN: dict[tuple[str, str], str] = {
     ("elb.access_logging", "elbv2.load_balancer_attributes"): "independent: the pass-case judges a Classic LB, no ALB/NLB is listed",
     ("vpc.endpoint_policy_trusted_accounts", "organizations.accounts"): "independent: organization accounts only widen trust; unread, a member's principal is FAIL, never PASS",
     ("vpc.endpoint_service_trusted_principals", "organizations.accounts"): "independent: organization accounts only widen trust; unread, a foreign principal is FAIL, never PASS",
+    ("securityhub.delegated_admin_all_regions", "securityhub.organization_configuration"): "independent: an enabled administrator relationship settles it; the organization configuration matters only without one",
     ("ec2.user_data_no_secrets", "ec2.launch_template_versions"): "independent: the instance's user data does not rest on launch templates; the templates are UNKNOWN",
 }
 
