@@ -100,8 +100,7 @@ def test_new_role_is_not_yet_unused(snapshot: Snapshot) -> None:
 
 @pytest.mark.parametrize("check_id", ["org.delegated_admin_for_policies", "guardduty.no_unaddressed_high_findings",
                                       "trustedadvisor.security_checks_clear", "support.plan_for_incidents",
-                                      "account.contact_details_current", "cloudformation.stack_drift",
-                                      "iam.unused_roles"])
+                                      "account.contact_details_current", "cloudformation.stack_drift"])
 def test_what_moto_lacks_is_unknown(snapshot: Snapshot, check_id: str) -> None:
     found = statuses(snapshot, check_id)
     assert found and only(found) == {Status.UNKNOWN}, found
