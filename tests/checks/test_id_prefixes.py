@@ -24,6 +24,7 @@ THEMED_MODULES: dict[str, set[str]] = {
     "org_guardrails": {"org"},
     "org_policies": {"org"},
     "ec2_instances": {"ec2"},
+    "crosscut": {"cloudwatch", "detect", "ec2", "iam", "ir", "logging", "tls"},
     "governance": {"account", "cloudformation", "guardduty", "iam", "securityhub", "support", "trustedadvisor"},
     "iam_credentials": {"account", "iam", "org"},
     "iam_more": {"iam"},

@@ -1,0 +1,146 @@
+"""Cross-cutting checks: queryable audit logs (CloudTrail Lake), patch compliance of managed
+instances, and confused-deputy protection in roles that trust AWS services (decided by the IAM
+evaluator: a service acting for another account's resource asks to assume the role).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.helpers import as_list, parse_policy, statements, verdict
+from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.enums import Status
+from cloudwarden.engines.iam import PolicyError, PolicySet, compile_policy, evaluate, make_request
+from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+
+LAKE, TRAILS = "cloudtrail.event_data_stores", "cloudtrail.trails"
+MANAGED, PATCHES = "ssm.managed_instances", "ssm.instance_patch_states"
+DETAILS = "iam.authorization_details"
+FOREIGN = "999988887777"  # an account no policy names: "another customer"
+
+
+# -- CloudTrail Lake --
+
+@check("ir.cloudtrail_lake_or_athena_ready", resource_type="AWS::CloudTrail::EventDataStore",
+       datasets=[LAKE, TRAILS], optional=[TRAILS],
+       fix="Create a CloudTrail Lake event data store for management events (or import the trail's logs "
+           "into one), or define an Athena table over the trail's S3 prefix before you need it.",
+       cli="aws cloudtrail create-event-data-store --name audit --retention-period 365",
+       doc="https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-lake.html")
+def cloudtrail_lake_or_athena_ready(ctx: CheckContext) -> Iterator[Result]:
+    stores: list[str] = []
+    unread: list[str] = []
+    for region in ctx.regions:
+        try:
+            found = ctx.get(LAKE, region) or []
+        except DataUnavailable as gap:
+            unread.append(f"{region} ({gap.reason})")
+            continue
+        stores += [f"{s.get('Name') or s.get('EventDataStoreArn')} in {region}" for s in found
+                   if s.get("Status", "ENABLED") in ("ENABLED", "CREATED", "STARTING_INGESTION")]
+    if stores:
+        yield verdict(True, ctx.account_id, "CloudTrail Lake event data store(s): " + ", ".join(stores),
+                      resource_type="AWS::CloudTrail::EventDataStore")
+        return
+    if unread:
+        raise DataUnavailable(LAKE, unread[0].split(" ", 1)[0], "event data stores not read in " + "; ".join(unread))
+    trails = sum(len(t or []) for _r, t in ((r, ctx.get(TRAILS, r)) for r in ctx.regions))
+    if not trails:
+        yield verdict(False, ctx.account_id, "no CloudTrail Lake event data store and no trail: there are no "
+                      "audit logs to query", resource_type="AWS::CloudTrail::EventDataStore")
+        return
+    yield Result(Status.MANUAL, ctx.account_id, "no CloudTrail Lake event data store: confirm that an Athena "
+                 "table (or another query engine) is defined over the trail's S3 logs",
+                 resource_type="AWS::CloudTrail::EventDataStore")
+
+
+# -- patch compliance --
+
+def _patch_state(state: dict[str, Any]) -> tuple[bool, str]:
+    counts = {label: int(state.get(key) or 0) for key, label in (
+        ("MissingCount", "missing"), ("FailedCount", "failed"), ("CriticalNonCompliantCount", "critical non-compliant"),
+        ("SecurityNonCompliantCount", "security non-compliant"),
+        ("InstalledPendingRebootCount", "pending reboot"))}
+    bad = {k: v for k, v in counts.items() if v}
+    when = str(state.get("OperationEndTime") or "?")
+    if bad:
+        return False, ", ".join(f"{v} {k}" for k, v in bad.items()) + f" (last {state.get('Operation', 'scan')} {when})"
+    return True, f"compliant with baseline {state.get('BaselineId', '?')} (last {state.get('Operation', 'scan')} {when})"
+
+
+@check("ec2.instance_patch_compliant", resource_type="AWS::SSM::ManagedInstanceInventory",
+       datasets=[MANAGED, PATCHES],
+       fix="Patch managed instances with a Patch Manager patch policy (scan and install on a schedule) and "
+           "reboot those pending a reboot.",
+       cli="aws ssm send-command --document-name AWS-RunPatchBaseline --parameters Operation=Install "
+           "--targets Key=InstanceIds,Values=<INSTANCE_ID>",
+       doc="https://docs.aws.amazon.com/systems-manager/latest/userguide/patch-manager.html")
+def instance_patch_compliant(ctx: CheckContext) -> Iterator[Result]:
+    for region, info in ctx.each(MANAGED):
+        instance = str(info["InstanceId"])
+        arn = ctx.arn("ec2", f"instance/{instance}", region) if instance.startswith("i-") else \
+            ctx.arn("ssm", f"managed-instance/{instance}", region)
+        with ctx.resource(instance, region):
+            states = ctx.item(PATCHES, instance, region) or []
+            if not states:
+                yield verdict(False, instance, "no patch state: Patch Manager has never scanned this instance",
+                              region, arn)
+                continue
+            ok, message = _patch_state(states[0])
+            yield verdict(ok, instance, message, region, arn)
+
+
+# -- confused deputy --
+
+# Services that use a role only when a principal of this account passes it (iam:PassRole), so another
+# customer cannot point them at it: the confused-deputy conditions do not apply.
+PASSED_ROLE_SERVICES = frozenset({"ec2.amazonaws.com", "lambda.amazonaws.com", "edgelambda.amazonaws.com",
+                                  "ecs-tasks.amazonaws.com", "eks.amazonaws.com", "eks-fargate-pods.amazonaws.com",
+                                  "pods.eks.amazonaws.com"})
+
+
+def _service_principals(trust: Any) -> list[str]:
+    found = []
+    for statement in statements(trust):
+        if statement.get("Effect") == "Allow" and isinstance(statement.get("Principal"), dict):
+            found += [str(s) for s in as_list(statement["Principal"].get("Service"))]
+    return sorted(set(found))
+
+
+def _open_to_other_accounts(ctx: CheckContext, role_arn: str, trust: Any, service: str) -> bool:
+    """Does the trust let `service` assume the role for a resource of another account?"""
+    policy = compile_policy(parse_policy(trust), "resource", "trust policy")
+    name = service.split(".", 1)[0]
+    context = {"aws:SourceAccount": FOREIGN, "aws:SourceOwner": FOREIGN, "aws:SourceOrgID": "o-cloudwardenprobe",
+               "aws:SourceArn": f"arn:{ctx.partition}:{name}:us-east-1:{FOREIGN}:cloudwarden-probe",
+               "aws:SecureTransport": True}
+    request = make_request(service, "sts:AssumeRole", role_arn, ctx.account_id, context)
+    return evaluate(request, PolicySet(resource=policy)).allowed
+
+
+@check("iam.service_role_confused_deputy", resource_type="AWS::IAM::Role", datasets=[DETAILS],
+       fix="Add aws:SourceAccount (or aws:SourceArn / aws:SourceOrgID) conditions to the trust statements "
+           "that name AWS service principals.",
+       cli="aws iam update-assume-role-policy --role-name <ROLE> --policy-document file://trust-with-source.json",
+       doc="https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html")
+def service_role_confused_deputy(ctx: CheckContext) -> Iterator[Result]:
+    for role in (ctx.get(DETAILS) or {}).get("RoleDetailList") or []:
+        if str(role.get("Path", "")).startswith("/aws-service-role/"):
+            continue
+        name, arn = str(role.get("RoleName")), str(role.get("Arn", ""))
+        trust = role.get("AssumeRolePolicyDocument")
+        services = [s for s in _service_principals(trust) if s not in PASSED_ROLE_SERVICES]
+        if not services:
+            continue
+        with ctx.resource(name):
+            try:
+                open_ = [s for s in services if _open_to_other_accounts(ctx, arn, trust, s)]
+            except PolicyError as error:
+                raise DataUnavailable(DETAILS, GLOBAL, f"its trust policy could not be evaluated: {error}",
+                                      name) from None
+            yield verdict(not open_, name, (f"{', '.join(open_)} may assume it for another account's resource: "
+                                            "no aws:SourceAccount/SourceArn condition") if open_ else
+                          f"trust of {', '.join(services)} is pinned to this account's resources",
+                          arn=arn, resource_type="AWS::IAM::Role")

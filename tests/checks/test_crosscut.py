@@ -1,0 +1,76 @@
+"""PASS, FAIL and UNKNOWN cases for the cross-cutting checks. ListEventDataStores and
+DescribeInstancePatchStates answers are built on the AWS API reference's shapes (moto lacks both);
+confused-deputy verdicts come from the IAM evaluator."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.checks.cases import ACCOUNT, Case, Regional, assert_case
+
+LAKE, PATCH, DEPUTY = "ir.cloudtrail_lake_or_athena_ready", "ec2.instance_patch_compliant", \
+    "iam.service_role_confused_deputy"
+TRAIL = {"Name": "org", "TrailARN": f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/org", "S3BucketName": "logs"}
+
+
+def lake(stores: list[dict[str, Any]], trails: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"cloudtrail.event_data_stores": Regional({"us-east-1": stores, "eu-west-1": []}),
+            "cloudtrail.trails": Regional({"us-east-1": [TRAIL] if trails is None else trails, "eu-west-1": []})}
+
+
+STORE = {"EventDataStoreArn": f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:eventdatastore/abc", "Name": "audit",
+         "CreatedTimestamp": "2026-01-01T00:00:00Z"}
+INFO = {"InstanceId": "i-0abc", "PingStatus": "Online", "PlatformType": "Linux", "ResourceType": "EC2Instance"}
+
+
+def patches(state: dict[str, Any] | None) -> dict[str, Any]:
+    base = {"InstanceId": "i-0abc", "PatchGroup": "", "BaselineId": "pb-0123", "Operation": "Scan",
+            "OperationStartTime": "2026-11-27T01:00:00Z", "OperationEndTime": "2026-11-27T01:05:00Z",
+            "InstalledCount": 120, "MissingCount": 0, "FailedCount": 0, "NotApplicableCount": 300,
+            "CriticalNonCompliantCount": 0, "SecurityNonCompliantCount": 0, "OtherNonCompliantCount": 0}
+    states = [] if state is None else [{**base, **state}]
+    return {"ssm.managed_instances": Regional({"us-east-1": [INFO], "eu-west-1": []}),
+            "ssm.instance_patch_states": Regional({"us-east-1": {"i-0abc": states}, "eu-west-1": {}})}
+
+
+def role(service: str, condition: dict[str, Any] | None = None, path: str = "/service-role/") -> dict[str, Any]:
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    if condition:
+        statement["Condition"] = condition
+    body = {"RoleName": "events-to-sns", "Arn": f"arn:aws:iam::{ACCOUNT}:role/events-to-sns", "Path": path,
+            "AssumeRolePolicyDocument": json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+            "RolePolicyList": [], "AttachedManagedPolicies": []}
+    return {"iam.authorization_details": {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [body],
+                                          "Policies": []}}
+
+
+CASES = [
+    Case("pass-lake-store", LAKE, lake([STORE]), message="audit in us-east-1"),
+    Case("manual-trail-without-lake", LAKE, lake([]), message="Athena"),
+    Case("fail-nothing-to-query", LAKE, lake([], trails=[]), message="no trail"),
+    Case("unknown-lake-unread", LAKE, {"cloudtrail.trails": lake([])["cloudtrail.trails"]}),
+    Case("pass-patched", PATCH, patches({}), message="compliant with baseline pb-0123"),
+    Case("fail-missing-patches", PATCH, patches({"MissingCount": 4, "SecurityNonCompliantCount": 2}),
+         message="4 missing"),
+    Case("fail-never-scanned", PATCH, patches(None), message="never scanned"),
+    Case("unknown-patch-state-unread", PATCH, {"ssm.managed_instances": patches({})["ssm.managed_instances"]}),
+    Case("pass-source-account-pinned", DEPUTY, role("sns.amazonaws.com", {"StringEquals": {
+        "aws:SourceAccount": ACCOUNT}}), message="pinned"),
+    Case("pass-source-arn-pinned", DEPUTY, role("config.amazonaws.com", {"ArnLike": {
+        "aws:SourceArn": f"arn:aws:config:*:{ACCOUNT}:*"}})),
+    Case("fail-unpinned-service", DEPUTY, role("sns.amazonaws.com"), message="sns.amazonaws.com may assume"),
+    Case("fail-wildcard-source", DEPUTY, role("events.amazonaws.com", {"StringLike": {"aws:SourceAccount": "*"}})),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_case(case: Case) -> None:
+    assert_case(case)
+
+
+def test_passed_role_services_are_not_judged() -> None:
+    from tests.checks.cases import findings_for
+    assert not findings_for(Case("pass-x", DEPUTY, role("ec2.amazonaws.com")))
