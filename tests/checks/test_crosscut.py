@@ -74,3 +74,37 @@ def test_case(case: Case) -> None:
 def test_passed_role_services_are_not_judged() -> None:
     from tests.checks.cases import findings_for
     assert not findings_for(Case("pass-x", DEPUTY, role("ec2.amazonaws.com")))
+
+
+BLIND = "detect.regional_blind_spots"
+MULTI = {"Name": "org", "TrailARN": f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/org", "HomeRegion": "us-east-1",
+         "IsMultiRegionTrail": True, "S3BucketName": "logs"}
+
+
+def region_data(eu_watched: bool, trail: bool = True, eu_instances: int = 1) -> dict[str, Any]:
+    instance = {"InstanceId": "i-1", "State": {"Name": "running"}}
+    trails = [MULTI] if trail else []
+    return {
+        "ec2.instances": Regional({"us-east-1": [], "eu-west-1": [instance] * eu_instances}),
+        "rds.db_instances": Regional({"us-east-1": [], "eu-west-1": []}),
+        "lambda.functions": Regional({"us-east-1": [{"FunctionName": "f"}], "eu-west-1": []}),
+        "ec2.vpcs": Regional({"us-east-1": [{"VpcId": "vpc-1", "IsDefault": True}], "eu-west-1": []}),
+        "guardduty.detector_ids": Regional({"us-east-1": ["d1"], "eu-west-1": ["d2"] if eu_watched else []}),
+        "guardduty.detectors": Regional({"us-east-1": {"d1": {"Status": "ENABLED"}},
+                                         "eu-west-1": {"d2": {"Status": "ENABLED"}} if eu_watched else {}}),
+        "config.recorder_status": Regional({"us-east-1": [{"name": "default", "recording": True}],
+                                            "eu-west-1": [{"name": "default", "recording": eu_watched}]}),
+        "cloudtrail.trails": Regional({"us-east-1": trails, "eu-west-1": trails}),
+        "cloudtrail.trail_status": Regional({"us-east-1": {MULTI["TrailARN"]: {"IsLogging": True}} if trail else {},
+                                             "eu-west-1": {}}),
+    }
+
+
+CASES += [
+    Case("pass-every-held-region-watched", BLIND, region_data(True), message="watched by GuardDuty, Config"),
+    Case("fail-eu-blind", BLIND, region_data(False), resource="region/eu-west-1",
+         message="not watched by GuardDuty, Config recording"),
+    Case("fail-no-trail", BLIND, region_data(True, trail=False), resource="region/us-east-1",
+         message="a logging CloudTrail trail"),
+    Case("pass-empty-region-not-judged", BLIND, region_data(False, eu_instances=0), resource="region/us-east-1"),
+]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from cloudwarden.checks._trails import trails
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import as_list, parse_policy, statements, verdict
 from cloudwarden.checks.registry import Result, check
@@ -144,3 +145,64 @@ def service_role_confused_deputy(ctx: CheckContext) -> Iterator[Result]:
                                             "no aws:SourceAccount/SourceArn condition") if open_ else
                           f"trust of {', '.join(services)} is pinned to this account's resources",
                           arn=arn, resource_type="AWS::IAM::Role")
+
+
+# -- regional blind spots --
+
+HOLDINGS = {"ec2.instances": "EC2 instance(s)", "rds.db_instances": "RDS instance(s)",
+            "lambda.functions": "Lambda function(s)", "ec2.vpcs": "non-default VPC(s)"}
+GD_IDS, GD_DETECTORS = "guardduty.detector_ids", "guardduty.detectors"
+RECORDER_STATUS = "config.recorder_status"
+TRAIL_STATUS = "cloudtrail.trail_status"
+
+
+def _holdings(ctx: CheckContext, region: str) -> list[str]:
+    found = []
+    for dataset, label in HOLDINGS.items():
+        items = ctx.get(dataset, region) or []
+        if dataset == "ec2.instances":
+            items = [i for i in items if (i.get("State") or {}).get("Name") not in ("terminated", "shutting-down")]
+        elif dataset == "ec2.vpcs":
+            items = [v for v in items if not v.get("IsDefault")]
+        if items:
+            found.append(f"{len(items)} {label}")
+    return found
+
+
+def _trail_coverage(ctx: CheckContext) -> tuple[bool, set[str]]:
+    """(a logging multi-region trail exists, home regions of logging single-region trails)."""
+    everywhere, single = False, set()
+    for home, trail in trails(ctx):
+        if not trail.status.get().is_logging:
+            continue
+        if trail.multi_region:
+            everywhere = True
+        else:
+            single.add(home)
+    return everywhere, single
+
+
+@check("detect.regional_blind_spots", resource_type="AWS::::Account",
+       datasets=[*HOLDINGS, GD_IDS, GD_DETECTORS, RECORDER_STATUS, TRAILS, TRAIL_STATUS],
+       fix="In every region that holds resources, enable GuardDuty and the Config recorder, and log it with a "
+           "multi-region trail (or disable the region with an SCP if it should hold nothing).",
+       cli="aws guardduty create-detector --enable --region <REGION> && aws configservice "
+           "start-configuration-recorder --configuration-recorder-name default --region <REGION>",
+       doc="https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-regions.html")
+def regional_blind_spots(ctx: CheckContext) -> Iterator[Result]:
+    everywhere, single = _trail_coverage(ctx)
+    for region in ctx.regions:
+        resource = f"region/{region}"
+        with ctx.resource(resource, region):
+            held = _holdings(ctx, region)
+            if not held:
+                continue
+            detectors = [ctx.item(GD_DETECTORS, str(d), region) or {} for d in ctx.get(GD_IDS, region) or []]
+            missing = [] if any(d.get("Status") == "ENABLED" for d in detectors) else ["GuardDuty"]
+            if not any(s.get("recording") for s in ctx.get(RECORDER_STATUS, region) or []):
+                missing.append("Config recording")
+            if not (everywhere or region in single):
+                missing.append("a logging CloudTrail trail")
+            yield verdict(not missing, resource, f"holds {', '.join(held)}; " + (
+                f"not watched by {', '.join(missing)}" if missing else
+                "watched by GuardDuty, Config and CloudTrail"), region, resource_type="AWS::::Account")
