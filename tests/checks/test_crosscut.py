@@ -108,3 +108,44 @@ CASES += [
          message="a logging CloudTrail trail"),
     Case("pass-empty-region-not-judged", BLIND, region_data(False, eu_instances=0), resource="region/us-east-1"),
 ]
+
+
+PRIV = "ec2.internet_facing_instance_with_privileged_role"
+PROFILE = f"arn:aws:iam::{ACCOUNT}:instance-profile/web"
+
+
+def web_host(public: bool, actions: Any, profile: bool = True) -> dict[str, Any]:
+    from tests.engines.network.world import World, perm
+
+    route = [("0.0.0.0/0", "igw-1" if public else "nat-1")]
+    world = World().vpc().subnet("subnet-a", "10.0.1.0/24", routes=route).sg(
+        "sg-web", perm("tcp", 443, cidrs=("0.0.0.0/0",)))
+    world.eni("eni-a", "subnet-a", ["sg-web"], "54.0.0.10", "i-a").instance("i-a", ["eni-a"])
+    if profile:
+        world.data["ec2.instances"][0]["IamInstanceProfile"] = {"Arn": PROFILE, "Id": "AIPA1"}
+    data: dict[str, Any] = {name: Regional({"us-east-1": value}) for name, value in world.datasets().items()}
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+    data["iam.authorization_details"] = {"UserDetailList": [], "GroupDetailList": [], "Policies": [], "RoleDetailList": [
+        {"RoleName": "web", "Arn": f"arn:aws:iam::{ACCOUNT}:role/web", "Path": "/",
+         "AssumeRolePolicyDocument": json.dumps(trust), "AttachedManagedPolicies": [],
+         "RolePolicyList": [{"PolicyName": "inline", "PolicyDocument": json.dumps(policy)}],
+         "InstanceProfileList": [{"Arn": PROFILE, "InstanceProfileName": "web"}]}]}
+    data["organizations.organization"] = None
+    return data
+
+
+R1 = ("us-east-1",)
+CASES += [
+    Case("pass-public-host-read-only-role", PRIV, web_host(True, ["s3:GetObject"]), resource="i-a", regions=R1,
+         message="does not reach administrator"),
+    Case("fail-public-host-admin-role", PRIV, web_host(True, "*"), resource="i-a", regions=R1,
+         message="is administrator"),
+    Case("fail-public-host-escalating-role", PRIV, web_host(True, ["iam:AttachRolePolicy"]), resource="i-a",
+         regions=R1, message="reaches administrator"),
+    Case("pass-private-host-admin-role", PRIV, web_host(False, "*"), resource="i-a", regions=R1,
+         message="not reachable"),
+    Case("unknown-iam-unread", PRIV, {k: v for k, v in web_host(True, "*").items()
+                                      if k != "iam.authorization_details"}, regions=R1),
+]

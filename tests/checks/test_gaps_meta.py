@@ -74,6 +74,11 @@ OPEN: dict[tuple[str, str], str] = {
     ("vpc.endpoint_policy_trusted_accounts", "organizations.accounts"): "independent: organization accounts only widen trust; unread, a member's principal is FAIL, never PASS",
     ("vpc.endpoint_service_trusted_principals", "organizations.accounts"): "independent: organization accounts only widen trust; unread, a foreign principal is FAIL, never PASS",
     ("securityhub.delegated_admin_all_regions", "securityhub.organization_configuration"): "independent: an enabled administrator relationship settles it; the organization configuration matters only without one",
+    ("ec2.internet_facing_instance_with_privileged_role", "organizations.roots"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'not privileged' UNKNOWN)",
+    ("ec2.internet_facing_instance_with_privileged_role", "organizations.account_chain"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'not privileged' UNKNOWN)",
+    ("ec2.internet_facing_instance_with_privileged_role", "organizations.scps_for_target"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'not privileged' UNKNOWN)",
+    ("ec2.internet_facing_instance_with_privileged_role", "organizations.scp_content"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'not privileged' UNKNOWN)",
+    ("ec2.internet_facing_instance_with_privileged_role", "organizations.organization"): "independent: an instance the internet cannot reach passes whatever its role may do",
     ("ec2.user_data_no_secrets", "ec2.launch_template_versions"): "independent: the instance's user data does not rest on launch templates; the templates are UNKNOWN",
 }
 

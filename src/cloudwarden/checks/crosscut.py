@@ -11,9 +11,13 @@ from typing import Any
 from cloudwarden.checks._trails import trails
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import as_list, parse_policy, statements, verdict
+from cloudwarden.checks.iam_engine import ORG as IAM_ORG
+from cloudwarden.checks.iam_engine import _is_admin, analysis, describe_path, scp_gap
+from cloudwarden.checks.network_engine import MODEL, describe, networks, optional_except, unknown
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.enums import Status
 from cloudwarden.engines.iam import PolicyError, PolicySet, compile_policy, evaluate, make_request
+from cloudwarden.engines.network import verdict_gap
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
 
 LAKE, TRAILS = "cloudtrail.event_data_stores", "cloudtrail.trails"
@@ -206,3 +210,70 @@ def regional_blind_spots(ctx: CheckContext) -> Iterator[Result]:
             yield verdict(not missing, resource, f"holds {', '.join(held)}; " + (
                 f"not watched by {', '.join(missing)}" if missing else
                 "watched by GuardDuty, Config and CloudTrail"), region, resource_type="AWS::::Account")
+
+
+# -- internet-facing instances with privileged roles --
+
+def _instance_profiles(ctx: CheckContext, region: str) -> dict[str, str]:
+    return {str(i.get("InstanceId")): str((i.get("IamInstanceProfile") or {}).get("Arn") or "")
+            for i in ctx.get("ec2.instances", region) or []}
+
+
+def _privilege(ctx: CheckContext, role_arn: str) -> tuple[bool | None, str]:
+    """(privileged, how) from the IAM engine: administrator, or a path to it; None: rests on unread SCPs."""
+    found = analysis(ctx)
+    if _is_admin(found.graph, role_arn):
+        return True, "is administrator"
+    steps = found.paths.get(role_arn)
+    if steps:
+        return True, f"reaches administrator: {describe_path(steps)}"
+    if scp_gap(found.account):
+        return None, f"does not reach administrator without SCPs, but {scp_gap(found.account)}"
+    return False, "does not reach administrator"
+
+
+_PRIVILEGED_DATASETS = [*MODEL, DETAILS, *IAM_ORG]
+
+
+@check("ec2.internet_facing_instance_with_privileged_role", resource_type="AWS::EC2::Instance",
+       datasets=_PRIVILEGED_DATASETS, optional=optional_except("ec2.instances"),
+       fix="Give internet-facing instances a least-privilege role (no IAM write, no path to administrator), "
+           "or move the privileged work behind the internet tier.",
+       cli="aws ec2 replace-iam-instance-profile-association --association-id <ASSOCIATION> "
+           "--iam-instance-profile Name=<LEAST_PRIVILEGE_PROFILE>",
+       doc="https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html")
+def internet_facing_instance_with_privileged_role(ctx: CheckContext) -> Iterator[Result]:
+    found_account = None
+    for net in networks(ctx):
+        if found_account is None:
+            found_account = analysis(ctx).account  # IAM data missing: the whole check is UNKNOWN
+        profiles = _instance_profiles(ctx, net.region)
+        exposed: dict[str, list[Any]] = {}
+        for exposure in net.exposures:
+            if exposure.resource_type == "ec2_instance":
+                exposed.setdefault(exposure.resource_id, []).append(exposure)
+        for instance_id in sorted(set(net.model.instances) | set(exposed)):
+            arn = ctx.arn("ec2", f"instance/{instance_id}", net.region)
+            exposures = exposed.get(instance_id, [])
+            if not exposures:
+                if gap := verdict_gap(net.model, "ec2_instance", instance_id):
+                    yield unknown(instance_id, gap, net.region, arn)
+                else:
+                    yield verdict(True, instance_id, "not reachable from the internet", net.region, arn)
+                continue
+            profile = profiles.get(instance_id, "")
+            if not profile:
+                yield verdict(True, instance_id, "internet-facing, no instance profile", net.region, arn)
+                continue
+            role = found_account.instance_profiles.get(profile)
+            if role is None:
+                yield unknown(instance_id, f"instance profile {profile} is not in the IAM authorization details",
+                              net.region, arn)
+                continue
+            privileged, how = _privilege(ctx, role)
+            where = describe(exposures)
+            if privileged is None:
+                yield unknown(instance_id, f"role {role.rsplit('/', 1)[-1]} {how}", net.region, arn)
+                continue
+            yield verdict(not privileged, instance_id, f"internet-facing ({where}); its role "
+                          f"{role.rsplit('/', 1)[-1]} {how}", net.region, arn)
