@@ -149,3 +149,41 @@ CASES += [
     Case("unknown-iam-unread", PRIV, {k: v for k, v in web_host(True, "*").items()
                                       if k != "iam.authorization_details"}, regions=R1),
 ]
+
+
+TLS = "tls.front_door_end_to_end"
+LB_ARN = f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:loadbalancer/app/front/1"
+CERT_ARN = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/abc"
+
+
+def front(policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06", http_redirects: bool = True,
+          target_protocol: str = "HTTPS", not_after: str = "2027-06-01T00:00:00Z") -> dict[str, Any]:
+    https = {"ListenerArn": "l-443", "Protocol": "HTTPS", "Port": 443, "SslPolicy": policy,
+             "Certificates": [{"CertificateArn": CERT_ARN}],
+             "DefaultActions": [{"Type": "forward", "TargetGroupArn": "tg-1"}]}
+    http = {"ListenerArn": "l-80", "Protocol": "HTTP", "Port": 80, "DefaultActions": [
+        {"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}
+        if http_redirects else {"Type": "forward", "TargetGroupArn": "tg-1"}]}
+    lb = {"LoadBalancerName": "front", "LoadBalancerArn": LB_ARN, "Scheme": "internet-facing", "Type": "application"}
+    return {"elbv2.load_balancers": Regional({"us-east-1": [lb], "eu-west-1": []}),
+            "elbv2.listeners": Regional({"us-east-1": {LB_ARN: [https, http]}, "eu-west-1": {}}),
+            "elbv2.ssl_policies": Regional({r: {"ELBSecurityPolicy-TLS13-1-2-2021-06": ["TLSv1.2", "TLSv1.3"],
+                                                "ELBSecurityPolicy-2016-08": ["TLSv1", "TLSv1.1", "TLSv1.2"]}
+                                            for r in ("us-east-1", "eu-west-1")}),
+            "elbv2.target_groups": Regional({"us-east-1": [{"TargetGroupName": "app", "TargetGroupArn": "tg-1",
+                                                            "Protocol": target_protocol, "LoadBalancerArns": [LB_ARN]}],
+                                             "eu-west-1": []}),
+            "acm.certificate": Regional({"us-east-1": {CERT_ARN: {"CertificateArn": CERT_ARN, "NotAfter": not_after,
+                                                                  "KeyAlgorithm": "RSA_2048", "Status": "ISSUED"}},
+                                         "eu-west-1": {}}),
+            "iam.server_certificates": []}
+
+
+CASES += [
+    Case("pass-front-door-tls-all-the-way", TLS, front(), message="re-encrypted"),
+    Case("fail-old-tls-policy", TLS, front(policy="ELBSecurityPolicy-2016-08"), message="allows TLSv1, TLSv1.1"),
+    Case("fail-http-served", TLS, front(http_redirects=False), message="HTTP:80 without a redirect"),
+    Case("fail-http-targets", TLS, front(target_protocol="HTTP"), message="cleartext target group(s) app (HTTP)"),
+    Case("fail-cert-expiring", TLS, front(not_after="2026-12-10T12:00:00Z"), message="expires in 12 day(s)"),
+    Case("unknown-cert-undescribed", TLS, {**front(), "acm.certificate": Regional({"us-east-1": {}, "eu-west-1": {}})}),
+]

@@ -277,3 +277,89 @@ def internet_facing_instance_with_privileged_role(ctx: CheckContext) -> Iterator
                 continue
             yield verdict(not privileged, instance_id, f"internet-facing ({where}); its role "
                           f"{role.rsplit('/', 1)[-1]} {how}", net.region, arn)
+
+
+# -- TLS along an internet entry point --
+
+LBS, LISTENERS, SSL_POLICIES = "elbv2.load_balancers", "elbv2.listeners", "elbv2.ssl_policies"
+TARGET_GROUPS, ACM_CERT, IAM_CERTS = "elbv2.target_groups", "acm.certificate", "iam.server_certificates"
+MODERN_TLS = {"TLSv1.2", "TLSv1.3"}
+CERT_WARNING_DAYS = 30
+
+
+def _redirects(listener: dict[str, Any]) -> bool:
+    actions = listener.get("DefaultActions") or []
+    return bool(actions) and all(a.get("Type") == "redirect" and (a.get("RedirectConfig") or {}).get("Protocol")
+                                 == "HTTPS" for a in actions)
+
+
+def _certificate_problem(ctx: CheckContext, arn: str, region: str) -> str:
+    if ":acm:" in arn:
+        detail = ctx.item(ACM_CERT, arn, region)
+        if not detail:
+            raise DataUnavailable(ACM_CERT, region, f"certificate {arn} was not described", arn)
+        left = -(ctx.days_since(detail.get("NotAfter")) or 0) if detail.get("NotAfter") else None
+        problems = []
+        if left is None or left <= CERT_WARNING_DAYS:
+            problems.append("certificate " + ("has no expiry date" if left is None else f"expires in {left} day(s)"))
+        if detail.get("KeyAlgorithm") == "RSA_1024":
+            problems.append("certificate key is RSA_1024")
+        return "; ".join(problems)
+    listed = {str(c.get("Arn")): c for c in ctx.get(IAM_CERTS) or []}
+    if arn not in listed:
+        raise DataUnavailable(IAM_CERTS, GLOBAL, f"server certificate {arn} is not listed", arn)
+    days = ctx.days_since(str(listed[arn].get("Expiration") or ""))
+    left = -days if days is not None else None
+    return "" if left is not None and left > CERT_WARNING_DAYS else \
+        f"IAM server certificate {'has no expiry' if left is None else f'expires in {left} day(s)'}"
+
+
+def _front_door(ctx: CheckContext, lb: dict[str, Any], region: str) -> tuple[bool, str]:
+    lb_arn = str(lb["LoadBalancerArn"])
+    listeners = list(ctx.item(LISTENERS, lb_arn, region) or [])
+    problems: list[str] = []
+    secure = [li for li in listeners if li.get("Protocol") in ("HTTPS", "TLS")]
+    plain = [f"{li.get('Protocol')}:{li.get('Port')}" for li in listeners
+             if li.get("Protocol") not in ("HTTPS", "TLS") and not _redirects(li)]
+    if plain:
+        problems.append("plaintext listener(s) " + ", ".join(plain) + " without a redirect to HTTPS")
+    policies = ctx.get(SSL_POLICIES, region) or {}
+    for listener in secure:
+        name = str(listener.get("SslPolicy"))
+        if name not in policies:
+            raise DataUnavailable(SSL_POLICIES, region, f"the TLS versions of policy {name} are not known", lb_arn)
+        old = sorted(set(policies[name]) - MODERN_TLS)
+        if old:
+            problems.append(f"{listener.get('Port')}: policy {name} allows {', '.join(old)}")
+        for cert in listener.get("Certificates") or []:
+            problem = _certificate_problem(ctx, str(cert.get("CertificateArn")), region)
+            if problem:
+                problems.append(f"{listener.get('Port')}: {problem}")
+    groups = [g for g in ctx.get(TARGET_GROUPS, region) or [] if lb_arn in (g.get("LoadBalancerArns") or [])]
+    cleartext = sorted({f"{g.get('TargetGroupName')} ({g.get('Protocol')})" for g in groups
+                        if g.get("Protocol") in ("HTTP", "TCP", "UDP")})
+    if secure and cleartext:
+        problems.append("forwards to cleartext target group(s) " + ", ".join(cleartext))
+    if not listeners:
+        return True, "no listener: not an entry point"
+    if not secure:
+        problems.append("no HTTPS/TLS listener")
+    return not problems, "; ".join(problems) if problems else \
+        f"{len(secure)} TLS listener(s) with TLS 1.2+ policies and valid certificates, re-encrypted to the targets"
+
+
+@check("tls.front_door_end_to_end", resource_type="AWS::ElasticLoadBalancingV2::LoadBalancer",
+       datasets=[LBS, LISTENERS, SSL_POLICIES, TARGET_GROUPS, ACM_CERT, IAM_CERTS],
+       fix="On each internet-facing load balancer: redirect HTTP to HTTPS, use a TLS 1.2+ security policy, "
+           "keep its certificate renewed (ACM, RSA 2048+), and forward over HTTPS/TLS to the targets.",
+       cli="aws elbv2 modify-listener --listener-arn <LISTENER_ARN> --ssl-policy ELBSecurityPolicy-TLS13-1-2-2021-06",
+       doc="https://docs.aws.amazon.com/elasticloadbalancing/latest/application/create-https-listener.html")
+def front_door_end_to_end(ctx: CheckContext) -> Iterator[Result]:
+    for region, lb in ctx.each(LBS):
+        if lb.get("Scheme") != "internet-facing" or lb.get("Type", "application") not in ("application", "network"):
+            continue
+        name = str(lb["LoadBalancerName"])
+        with ctx.resource(name, region):
+            ok, message = _front_door(ctx, lb, region)
+            yield verdict(ok, name, message, region, str(lb["LoadBalancerArn"]),
+                          "AWS::ElasticLoadBalancingV2::LoadBalancer")
