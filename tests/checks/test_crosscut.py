@@ -187,3 +187,35 @@ CASES += [
     Case("fail-cert-expiring", TLS, front(not_after="2026-12-10T12:00:00Z"), message="expires in 12 day(s)"),
     Case("unknown-cert-undescribed", TLS, {**front(), "acm.certificate": Regional({"us-east-1": {}, "eu-west-1": {}})}),
 ]
+
+
+PIPE = "ir.detect_to_notify_pipeline"
+TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:oncall"
+RULE = {"Name": "findings", "State": "ENABLED", "EventPattern": json.dumps({"source": ["aws.guardduty"]})}
+
+
+def pipeline(confirmed: bool = True, contact: bool = True, support: bool = True, gd: bool = True) -> dict[str, Any]:
+    sub = {"TopicArn": TOPIC, "Protocol": "email",
+           "SubscriptionArn": f"{TOPIC}:1234" if confirmed else "PendingConfirmation"}
+    role = {"RoleName": "support", "Arn": f"arn:aws:iam::{ACCOUNT}:role/support", "Path": "/", "RolePolicyList": [],
+            "AttachedManagedPolicies": [{"PolicyName": "AWSSupportAccess",
+                                         "PolicyArn": "arn:aws:iam::aws:policy/AWSSupportAccess"}] if support else []}
+    per_region = {
+        "guardduty.detector_ids": ["d1"], "guardduty.detectors": {"d1": {"Status": "ENABLED" if gd else "DISABLED"}},
+        "securityhub.hub": None, "events.rules": [RULE], "events.rule_targets": {"findings": [{"Id": "1", "Arn": TOPIC}]},
+        "sns.subscriptions": [sub]}
+    data: dict[str, Any] = {k: Regional({"us-east-1": v, "eu-west-1": v}) for k, v in per_region.items()}
+    data["account.security_contact"] = {"AlternateContactType": "SECURITY", "EmailAddress": "sec@example.com"} \
+        if contact else None
+    data["iam.authorization_details"] = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [role],
+                                         "Policies": []}
+    return data
+
+
+CASES += [
+    Case("pass-chain-complete", PIPE, pipeline(), message="GuardDuty findings reach findings -> oncall"),
+    Case("fail-unconfirmed-subscription", PIPE, pipeline(confirmed=False), message="no confirmed subscription"),
+    Case("fail-no-security-contact", PIPE, pipeline(contact=False), message="no security contact"),
+    Case("fail-no-support-role", PIPE, pipeline(support=False), message="AWSSupportAccess"),
+    Case("fail-no-detector", PIPE, pipeline(gd=False), message="neither GuardDuty nor Security Hub"),
+]

@@ -80,6 +80,7 @@ OPEN: dict[tuple[str, str], str] = {
     ("ec2.internet_facing_instance_with_privileged_role", "organizations.scp_content"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'not privileged' UNKNOWN)",
     ("ec2.internet_facing_instance_with_privileged_role", "organizations.organization"): "independent: an instance the internet cannot reach passes whatever its role may do",
     ("tls.front_door_end_to_end", "iam.server_certificates"): "independent: the pass-case's certificate is from ACM; an IAM server certificate that is not listed is UNKNOWN",
+    ("ir.detect_to_notify_pipeline", "securityhub.hub"): "independent: GuardDuty being on settles the detection step; the hub matters only without it",
     ("ec2.user_data_no_secrets", "ec2.launch_template_versions"): "independent: the instance's user data does not rest on launch templates; the templates are UNKNOWN",
 }
 

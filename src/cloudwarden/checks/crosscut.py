@@ -11,6 +11,7 @@ from typing import Any
 from cloudwarden.checks._trails import trails
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import as_list, parse_policy, statements, verdict
+from cloudwarden.checks.incident_response import finding_sources
 from cloudwarden.checks.iam_engine import ORG as IAM_ORG
 from cloudwarden.checks.iam_engine import _is_admin, analysis, describe_path, scp_gap
 from cloudwarden.checks.network_engine import MODEL, describe, networks, optional_except, unknown
@@ -363,3 +364,83 @@ def front_door_end_to_end(ctx: CheckContext) -> Iterator[Result]:
             ok, message = _front_door(ctx, lb, region)
             yield verdict(ok, name, message, region, str(lb["LoadBalancerArn"]),
                           "AWS::ElasticLoadBalancingV2::LoadBalancer")
+
+
+# -- detection to notification --
+
+EV_RULES, EV_TARGETS, SUBSCRIPTIONS = "events.rules", "events.rule_targets", "sns.subscriptions"
+HUB, CONTACT = "securityhub.hub", "account.security_contact"
+
+
+def _sources_on(ctx: CheckContext, region: str) -> list[str]:
+    """The finding sources enabled in the region; a gap only counts when nothing is known to be on."""
+    on, gap = [], None
+    try:
+        detectors = [ctx.item(GD_DETECTORS, str(d), region) or {} for d in ctx.get(GD_IDS, region) or []]
+        if any(d.get("Status") == "ENABLED" for d in detectors):
+            on.append("GuardDuty")
+    except DataUnavailable as missing:
+        gap = missing
+    try:
+        if ctx.get(HUB, region):
+            on.append("Security Hub")
+    except DataUnavailable as missing:
+        gap = gap or missing
+    if not on and gap is not None:
+        raise gap
+    return on
+
+
+def _reaches_people(ctx: CheckContext, region: str, target: str) -> str:
+    """'' when the target delivers to someone; else why not (an SNS topic without confirmed subscribers)."""
+    if ":sns:" not in target:
+        return ""  # Lambda, SQS, chat or ticketing integrations: delivery beyond them is not visible
+    confirmed = [s for s in ctx.get(SUBSCRIPTIONS, region) or []
+                 if s.get("TopicArn") == target and str(s.get("SubscriptionArn", "")).startswith("arn:")]
+    return "" if confirmed else f"topic {target.rsplit(':', 1)[-1]} has no confirmed subscription"
+
+
+def _support_role(ctx: CheckContext) -> bool:
+    return any(str(p.get("PolicyArn", "")).endswith(":iam::aws:policy/AWSSupportAccess")
+               for r in (ctx.get(DETAILS) or {}).get("RoleDetailList") or []
+               for p in r.get("AttachedManagedPolicies") or [])
+
+
+@check("ir.detect_to_notify_pipeline", resource_type="AWS::Events::EventBus",
+       datasets=[GD_IDS, GD_DETECTORS, HUB, EV_RULES, EV_TARGETS, SUBSCRIPTIONS, CONTACT, DETAILS],
+       fix="Complete the chain in every region: GuardDuty/Security Hub on, an EventBridge rule for their "
+           "findings, an SNS topic (or ticketing target) with confirmed subscribers, a registered security "
+           "contact and a role with AWSSupportAccess for responders.",
+       cli="aws events put-rule --name findings-to-oncall --event-pattern '{\"source\":[\"aws.guardduty\","
+           "\"aws.securityhub\"]}' && aws events put-targets --rule findings-to-oncall --targets Id=1,Arn=<TOPIC_ARN>",
+       doc="https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_eventbridge.html")
+def detect_to_notify_pipeline(ctx: CheckContext) -> Iterator[Result]:
+    account_gaps = []
+    if not ctx.get(CONTACT):
+        account_gaps.append("no security contact is registered")
+    if not _support_role(ctx):
+        account_gaps.append("no role has AWSSupportAccess")
+    for region in ctx.regions:
+        resource = f"events/{region}"
+        with ctx.resource(resource, region):
+            sources = _sources_on(ctx, region)
+            broken = list(account_gaps)
+            delivered: list[str] = []
+            if not sources:
+                broken.insert(0, "neither GuardDuty nor Security Hub is on")
+            else:
+                for rule in ctx.get(EV_RULES, region) or []:
+                    if not finding_sources(rule) or rule.get("State", "ENABLED") != "ENABLED":
+                        continue
+                    for target in ctx.item(EV_TARGETS, str(rule["Name"]), region) or []:
+                        why = _reaches_people(ctx, region, str(target.get("Arn")))
+                        if why:
+                            broken.append(f"rule {rule['Name']}: {why}")
+                        else:
+                            delivered.append(f"{rule['Name']} -> {str(target.get('Arn')).rsplit(':', 1)[-1]}")
+                if not delivered:
+                    broken.insert(0, "no enabled rule delivers findings to a subscribed target")
+            ok = bool(sources) and bool(delivered) and not account_gaps
+            yield verdict(ok, resource, (f"{' and '.join(sources)} findings reach " + ", ".join(delivered)
+                                         + "; security contact and support role in place") if ok else
+                          "; ".join(broken), region, ctx.arn("events", "event-bus/default", region))
