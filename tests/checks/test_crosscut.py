@@ -219,3 +219,38 @@ CASES += [
     Case("fail-no-support-role", PIPE, pipeline(support=False), message="AWSSupportAccess"),
     Case("fail-no-detector", PIPE, pipeline(gd=False), message="neither GuardDuty nor Security Hub"),
 ]
+
+
+CWSHARE = "cloudwatch.cross_account_sharing_reviewed"
+MEMBER = "222233334444"
+
+
+def sharing(trust_account: str | None, sink_account: str | None, org: bool = True) -> dict[str, Any]:
+    roles = []
+    if trust_account:
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+            "AWS": f"arn:aws:iam::{trust_account}:root"}, "Action": "sts:AssumeRole"}]}
+        roles.append({"RoleName": "CloudWatch-CrossAccountSharingRole", "Path": "/",
+                      "Arn": f"arn:aws:iam::{ACCOUNT}:role/CloudWatch-CrossAccountSharingRole",
+                      "AssumeRolePolicyDocument": json.dumps(trust), "RolePolicyList": [],
+                      "AttachedManagedPolicies": []})
+    links = [{"Arn": f"arn:aws:oam:us-east-1:{ACCOUNT}:link/1", "Id": "1", "Label": "to-monitoring",
+              "ResourceTypes": ["AWS::CloudWatch::Metric"],
+              "SinkArn": f"arn:aws:oam:us-east-1:{sink_account}:sink/abc"}] if sink_account else []
+    data: dict[str, Any] = {
+        "iam.authorization_details": {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": roles,
+                                      "Policies": []},
+        "oam.links": Regional({"us-east-1": links, "eu-west-1": []})}
+    if org:
+        data["organizations.accounts"] = [{"Id": ACCOUNT}, {"Id": MEMBER}]
+    return data
+
+
+CASES += [
+    Case("pass-no-sharing", CWSHARE, sharing(None, None), message="no CloudWatch cross-account sharing"),
+    Case("pass-shared-with-member", CWSHARE, sharing(MEMBER, MEMBER), message="only within the organization"),
+    Case("fail-role-trusts-foreign", CWSHARE, sharing("999988887777", None), message="account 999988887777"),
+    Case("fail-link-to-foreign-sink", CWSHARE, sharing(None, "999988887777"), message="with account 999988887777"),
+    Case("fail-member-unread-org", CWSHARE, sharing(MEMBER, None, org=False), message="not read"),
+    Case("unknown-links-unread", CWSHARE, {"iam.authorization_details": sharing(None, None)["iam.authorization_details"]}),
+]

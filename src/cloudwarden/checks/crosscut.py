@@ -11,13 +11,16 @@ from typing import Any
 from cloudwarden.checks._trails import trails
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import as_list, parse_policy, statements, verdict
-from cloudwarden.checks.incident_response import finding_sources
 from cloudwarden.checks.iam_engine import ORG as IAM_ORG
 from cloudwarden.checks.iam_engine import _is_admin, analysis, describe_path, scp_gap
+from cloudwarden.checks.incident_response import finding_sources
 from cloudwarden.checks.network_engine import MODEL, describe, networks, optional_except, unknown
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.core.arn import account_of
 from cloudwarden.core.enums import Status
 from cloudwarden.engines.iam import PolicyError, PolicySet, compile_policy, evaluate, make_request
+from cloudwarden.engines.iam.exposure import allowed, outsider_contexts, outsiders
+from cloudwarden.engines.iam.organization import Organization
 from cloudwarden.engines.network import verdict_gap
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
 
@@ -444,3 +447,62 @@ def detect_to_notify_pipeline(ctx: CheckContext) -> Iterator[Result]:
             yield verdict(ok, resource, (f"{' and '.join(sources)} findings reach " + ", ".join(delivered)
                                          + "; security contact and support role in place") if ok else
                           "; ".join(broken), region, ctx.arn("events", "event-bus/default", region))
+
+
+# -- CloudWatch cross-account sharing --
+
+SHARING_ROLE = "CloudWatch-CrossAccountSharingRole"
+OAM_LINKS, ORG_ACCOUNTS = "oam.links", "organizations.accounts"
+
+
+def _members(ctx: CheckContext) -> tuple[frozenset[str], str]:
+    try:
+        return frozenset(str(a.get("Id")) for a in ctx.get(ORG_ACCOUNTS) or []), ""
+    except DataUnavailable:
+        return frozenset(), " (organization accounts not read: every other account counts as outside)"
+
+
+def _role_assumers(ctx: CheckContext, role: dict[str, Any], members: frozenset[str]) -> list[str]:
+    """Principals outside the organization the role's trust policy lets assume it, per the evaluator."""
+    document = parse_policy(role.get("AssumeRolePolicyDocument"))
+    try:
+        policy = compile_policy(document, "resource", f"trust of {role.get('RoleName')}")
+    except PolicyError as error:
+        raise DataUnavailable(DETAILS, GLOBAL, f"the trust policy could not be evaluated: {error}",
+                              str(role.get("RoleName"))) from None
+    found = []
+    for outsider in outsiders(policy, ctx.account_id, Organization(members=members)):
+        contexts = outsider_contexts(outsider, statements(document), ctx.snapshot.collected_at)
+        if allowed(policy, outsider, "sts:AssumeRole", [str(role.get("Arn"))], ctx.account_id, contexts):
+            found.append(outsider.label)
+    return found
+
+
+@check("cloudwatch.cross_account_sharing_reviewed", resource_type="AWS::IAM::Role",
+       datasets=[DETAILS, OAM_LINKS, ORG_ACCOUNTS], optional=[ORG_ACCOUNTS],
+       fix="Limit CloudWatch sharing to accounts of the organization: narrow the trust of "
+           "CloudWatch-CrossAccountSharingRole (or delete it) and remove OAM links to sinks outside it.",
+       cli="aws iam delete-role --role-name CloudWatch-CrossAccountSharingRole && "
+           "aws oam delete-link --identifier <LINK_ARN>",
+       doc="https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Cross-Account-Cross-Region.html")
+def cross_account_sharing_reviewed(ctx: CheckContext) -> Iterator[Result]:
+    members, note = _members(ctx)
+    trusted = members | {ctx.account_id}
+    roles = [r for r in (ctx.get(DETAILS) or {}).get("RoleDetailList") or [] if r.get("RoleName") == SHARING_ROLE]
+    problems, shared = [], []
+    for role in roles:
+        outside = _role_assumers(ctx, role, members)
+        shared.append(f"role {SHARING_ROLE}")
+        if outside:
+            problems.append(f"{SHARING_ROLE} can be assumed by {', '.join(outside)}")
+    for region in ctx.regions:
+        for link in ctx.get(OAM_LINKS, region) or []:
+            sink = account_of(str(link.get("SinkArn", "")), "")
+            shared.append(f"OAM link to {sink or '?'} in {region}")
+            if sink not in trusted:
+                problems.append(f"OAM link {link.get('Label') or link.get('Id')} in {region} shares "
+                                f"{', '.join(link.get('ResourceTypes') or [])} with account {sink or '?'}")
+    message = ("; ".join(problems) if problems else
+               ("sharing only within the organization: " + ", ".join(shared)) if shared else
+               "no CloudWatch cross-account sharing role and no OAM link") + note
+    yield verdict(not problems, ctx.account_id, message, resource_type="AWS::IAM::Role")

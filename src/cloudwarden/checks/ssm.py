@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.registry import Result, check
 from cloudwarden.checks.helpers import verdict
+from cloudwarden.checks.registry import Result, check
 
 DOCUMENTS, PERMISSIONS = "ssm.documents", "ssm.document_permissions"
 SHARING = "ssm.public_sharing_setting"
