@@ -254,3 +254,61 @@ CASES += [
     Case("fail-member-unread-org", CWSHARE, sharing(MEMBER, None, org=False), message="not read"),
     Case("unknown-links-unread", CWSHARE, {"iam.authorization_details": sharing(None, None)["iam.authorization_details"]}),
 ]
+
+
+TAMPER = "logging.trail_tamperable"
+MGMT = "999900001111"
+TRAIL_ARN = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/audit"
+KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/k-1"
+PROTECT_TRAIL = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Deny", "Action": ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:PutEventSelectors"],
+     "Resource": "*", "Condition": {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/SecurityAdmin"}}}]})
+FULL_ACCESS = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+KEY_ADMINS_ONLY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/KeyAdmin"}, "Action": "kms:*", "Resource": "*"},
+    {"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "kms:GenerateDataKey*",
+     "Resource": "*"}]})
+ROOT_KEY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"}]})
+
+
+def audit_trail(member: bool = True, lock: str | None = "COMPLIANCE", key_policy: str = KEY_ADMINS_ONLY,
+                bucket_owned: bool = True) -> dict[str, Any]:
+    trail = {"Name": "audit", "TrailARN": TRAIL_ARN, "HomeRegion": "us-east-1", "IsMultiRegionTrail": True,
+             "S3BucketName": "audit-logs", "KmsKeyId": KEY_ARN}
+    owner = {"Owner": {"ID": "abc"}, "Grants": [{"Grantee": {"Type": "CanonicalUser", "ID": "abc"},
+                                                  "Permission": "FULL_CONTROL"}]}
+    data: dict[str, Any] = {
+        "cloudtrail.trails": Regional({"us-east-1": [trail], "eu-west-1": [trail]}),
+        "cloudtrail.trail_status": Regional({"us-east-1": {TRAIL_ARN: {"IsLogging": True}}, "eu-west-1": {}}),
+        "s3.buckets": [{"Name": "audit-logs"}] if bucket_owned else [{"Name": "other"}],
+        "s3.bucket_policy": {"audit-logs": None}, "s3.bucket_acl": {"audit-logs": owner},
+        "s3.bucket_public_access_block": {"audit-logs": None}, "s3.account_public_access_block": None,
+        "s3.bucket_object_lock": {"audit-logs": {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {
+            "Mode": lock, "Days": 365}}} if lock else None},
+        "s3.bucket_versioning": {"audit-logs": {"Status": "Enabled"}},
+        "kms.key_policy": Regional({"us-east-1": {"k-1": key_policy}, "eu-west-1": {}}),
+    }
+    if member:
+        data.update({
+            "organizations.organization": {"Id": "o-x", "MasterAccountId": MGMT},
+            "organizations.roots": [{"Id": "r-root", "PolicyTypes": [{"Type": "SERVICE_CONTROL_POLICY",
+                                                                      "Status": "ENABLED"}]}],
+            "organizations.account_chain": [{"Id": "r-root", "Type": "ROOT"}, {"Id": ACCOUNT, "Type": "ACCOUNT"}],
+            "organizations.scps_for_target": {"r-root": [{"Id": "p-full"}, {"Id": "p-trail"}], ACCOUNT: [{"Id": "p-full"}]},
+            "organizations.scp_content": {"p-full": FULL_ACCESS, "p-trail": PROTECT_TRAIL}})
+    else:
+        data["organizations.organization"] = None
+    return data
+
+
+CASES += [
+    Case("pass-trail-sealed", TAMPER, audit_trail(), resource="audit", message="no principal outside security"),
+    Case("fail-no-scp", TAMPER, audit_trail(member=False), resource="audit", message="cloudtrail:StopLogging"),
+    Case("fail-bucket-unlocked", TAMPER, audit_trail(lock=None), resource="audit", message="s3:DeleteObject"),
+    Case("fail-governance-bypassable", TAMPER, audit_trail(lock="GOVERNANCE"), resource="audit",
+         message="no Object Lock retention"),
+    Case("fail-key-delegated-to-iam", TAMPER, audit_trail(key_policy=ROOT_KEY), resource="audit",
+         message="kms:ScheduleKeyDeletion"),
+    Case("unknown-bucket-elsewhere", TAMPER, audit_trail(bucket_owned=False), resource="audit"),
+]

@@ -81,6 +81,7 @@ OPEN: dict[tuple[str, str], str] = {
     ("ec2.internet_facing_instance_with_privileged_role", "organizations.organization"): "independent: an instance the internet cannot reach passes whatever its role may do",
     ("tls.front_door_end_to_end", "iam.server_certificates"): "independent: the pass-case's certificate is from ACM; an IAM server certificate that is not listed is UNKNOWN",
     ("ir.detect_to_notify_pipeline", "securityhub.hub"): "independent: GuardDuty being on settles the detection step; the hub matters only without it",
+    ("logging.trail_tamperable", "s3.account_public_access_block"): "independent: Block Public Access / ownership only take public access away",
     ("ec2.user_data_no_secrets", "ec2.launch_template_versions"): "independent: the instance's user data does not rest on launch templates; the templates are UNKNOWN",
 }
 

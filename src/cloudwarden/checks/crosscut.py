@@ -8,21 +8,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cloudwarden.checks._trails import trails
+from cloudwarden.checks._trails import bucket_exposure, trails
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import as_list, parse_policy, statements, verdict
 from cloudwarden.checks.iam_engine import ORG as IAM_ORG
 from cloudwarden.checks.iam_engine import _is_admin, analysis, describe_path, scp_gap
 from cloudwarden.checks.incident_response import finding_sources
 from cloudwarden.checks.network_engine import MODEL, describe, networks, optional_except, unknown
+from cloudwarden.checks.org_policies import _ALLOW_ALL, PROBE_ROLE
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.arn import account_of
 from cloudwarden.core.enums import Status
 from cloudwarden.engines.iam import PolicyError, PolicySet, compile_policy, evaluate, make_request
 from cloudwarden.engines.iam.exposure import allowed, outsider_contexts, outsiders
-from cloudwarden.engines.iam.organization import Organization
+from cloudwarden.engines.iam.organization import Organization, load_organization
 from cloudwarden.engines.network import verdict_gap
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+from cloudwarden.inventory.views.s3 import S3View
 
 LAKE, TRAILS = "cloudtrail.event_data_stores", "cloudtrail.trails"
 MANAGED, PATCHES = "ssm.managed_instances", "ssm.instance_patch_states"
@@ -506,3 +508,112 @@ def cross_account_sharing_reviewed(ctx: CheckContext) -> Iterator[Result]:
                ("sharing only within the organization: " + ", ".join(shared)) if shared else
                "no CloudWatch cross-account sharing role and no OAM link") + note
     yield verdict(not problems, ctx.account_id, message, resource_type="AWS::IAM::Role")
+
+
+# -- can the audit trail be tampered with? --
+
+TAMPER_BUCKET = ["s3.buckets", "s3.bucket_policy", "s3.bucket_acl", "s3.bucket_public_access_block",
+                 "s3.account_public_access_block", "s3.bucket_object_lock", "s3.bucket_versioning"]
+KEY_POLICY = "kms.key_policy"
+TRAIL_STOPPERS = ("cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:PutEventSelectors")
+
+
+def _organization_scps(ctx: CheckContext) -> Any:
+    def compile_or_none(text: Any, kind: str, source: str) -> Any:
+        try:
+            return compile_policy(text, kind, source)
+        except PolicyError:
+            return None
+    return ctx.assessment.memo("org.this_account", lambda snapshot: load_organization(snapshot, compile_or_none))
+
+
+def _admin_may(ctx: CheckContext, action: str, resource: str, region: str, resource_policy: Any = None) -> bool:
+    """May an administrator of this account (not a named security role) take the action, SCPs included?"""
+    org = _organization_scps(ctx)
+    if org.scps is None and org.note.startswith("SCPs not readable"):
+        raise DataUnavailable("organizations.scp_content", GLOBAL, org.note)
+    principal = f"arn:{ctx.partition}:iam::{ctx.account_id}:role/{PROBE_ROLE}"
+    context = {"aws:PrincipalArn": principal, "aws:PrincipalAccount": ctx.account_id, "aws:RequestedRegion": region,
+               "aws:SecureTransport": True, "aws:MultiFactorAuthPresent": False,
+               "aws:CurrentTime": ctx.snapshot.collected_at}
+    request = make_request(principal, action, resource, ctx.account_id, context)
+    return evaluate(request, PolicySet(identity=(_ALLOW_ALL,), resource=resource_policy, scps=org.scps)).allowed
+
+
+def _compiled(document: Any, dataset: str, region: str, key: str) -> Any:
+    if not document:
+        return None
+    try:
+        return compile_policy(parse_policy(document), "resource", f"{dataset} of {key}")
+    except PolicyError as error:
+        raise DataUnavailable(dataset, region, f"the policy could not be evaluated: {error}", key) from None
+
+
+def _bucket_avenues(ctx: CheckContext, bucket: Any, home: str) -> list[str]:
+    avenues = [f"bucket {bucket.name} is public: {e}" for e in bucket_exposure(ctx, bucket)]
+    policy = _compiled(bucket.policy.get(), "s3.bucket_policy", GLOBAL, bucket.name)
+    lock, versioning = bucket.object_lock.get(), bucket.versioning.get()
+    probe = f"{bucket.arn}/AWSLogs/{ctx.account_id}/CloudTrail/cloudwarden-probe.json.gz"
+    locked = lock.enabled and (lock.default_mode == "COMPLIANCE" or (
+        lock.default_mode == "GOVERNANCE" and not _admin_may(ctx, "s3:BypassGovernanceRetention", probe, home, policy)))
+    if locked or versioning.mfa_delete == "Enabled":
+        return avenues
+    may = [a for a, r in (("s3:DeleteObject", probe), ("s3:PutBucketPolicy", bucket.arn),
+                          ("s3:PutLifecycleConfiguration", bucket.arn)) if _admin_may(ctx, a, r, home, policy)]
+    if may:
+        avenues.append(f"admins may {', '.join(may)} on bucket {bucket.name} (no Object Lock retention, no MFA Delete)")
+    return avenues
+
+
+def _trail_avenue(ctx: CheckContext, trail: Any, home: str) -> list[str]:
+    if account_of(trail.arn, ctx.account_id) != ctx.account_id:
+        return []  # an organization trail of the management account: members cannot stop it
+    may = [a for a in TRAIL_STOPPERS if _admin_may(ctx, a, trail.arn, home)]
+    return [f"admins may {', '.join(may)} on the trail (no SCP denies it)"] if may else []
+
+
+def _key_avenue(ctx: CheckContext, key_arn: str) -> list[str]:
+    key_account, key_region = account_of(key_arn, ""), (key_arn.split(":") + [""] * 4)[3]
+    if key_account != ctx.account_id:
+        return []  # another account's key: its policy is judged there
+    key_id = key_arn.rsplit("/", 1)[-1]
+    policy = _compiled(ctx.item(KEY_POLICY, key_id, key_region), KEY_POLICY, key_region, key_id)
+    may = [a for a in ("kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy")
+           if _admin_may(ctx, a, key_arn, key_region, policy)]
+    return [f"admins may {', '.join(may)} on its KMS key {key_id}"] if may else []
+
+
+@check("logging.trail_tamperable", resource_type="AWS::CloudTrail::Trail",
+       datasets=[TRAILS, TRAIL_STATUS, *TAMPER_BUCKET, KEY_POLICY, *IAM_ORG],
+       fix="Deny cloudtrail:StopLogging/DeleteTrail/PutEventSelectors in an SCP (except for the security role), "
+           "keep the log bucket private with Object Lock (COMPLIANCE) or MFA Delete and a policy denying "
+           "s3:DeleteObject*/PutBucketPolicy to others, and limit the trail key's policy to key administrators.",
+       cli="aws s3api put-object-lock-configuration --bucket <LOG_BUCKET> --object-lock-configuration "
+           "'{\"ObjectLockEnabled\":\"Enabled\",\"Rule\":{\"DefaultRetention\":{\"Mode\":\"COMPLIANCE\",\"Days\":365}}}'",
+       doc="https://docs.aws.amazon.com/awscloudtrail/latest/userguide/best-practices-security.html")
+def trail_tamperable(ctx: CheckContext) -> Iterator[Result]:
+    for home, trail in trails(ctx):
+        with ctx.resource(trail.name, home):
+            if not trail.status.get().is_logging:
+                continue  # not an active trail: the logging checks report it
+            avenues: list[str] = []
+            pending: DataUnavailable | None = None
+            checks = [lambda: _trail_avenue(ctx, trail, home)]
+            bucket = ctx.view(S3View).bucket(trail.bucket)
+            if bucket is None:
+                pending = DataUnavailable("s3.buckets", GLOBAL, f"bucket {trail.bucket} is in another account: "
+                                          "its protections are judged there", trail.name)
+            else:
+                checks.append(lambda: _bucket_avenues(ctx, bucket, home))
+            if trail.kms_key_id:
+                checks.append(lambda: _key_avenue(ctx, trail.kms_key_id))
+            for judge in checks:
+                try:
+                    avenues += judge()
+                except DataUnavailable as gap:
+                    pending = pending or gap
+            if not avenues and pending is not None:
+                raise pending
+            yield verdict(not avenues, trail.name, "; ".join(avenues) if avenues else
+                          "no principal outside security can stop the trail, or delete, alter or read its logs",
+                          home, trail.arn, "AWS::CloudTrail::Trail")
