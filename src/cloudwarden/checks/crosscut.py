@@ -6,6 +6,7 @@ evaluator: a service acting for another account's resource asks to assume the ro
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from cloudwarden.checks._trails import bucket_exposure, trails
@@ -598,15 +599,15 @@ def trail_tamperable(ctx: CheckContext) -> Iterator[Result]:
                 continue  # not an active trail: the logging checks report it
             avenues: list[str] = []
             pending: DataUnavailable | None = None
-            checks = [lambda: _trail_avenue(ctx, trail, home)]
+            checks = [partial(_trail_avenue, ctx, trail, home)]
             bucket = ctx.view(S3View).bucket(trail.bucket)
             if bucket is None:
                 pending = DataUnavailable("s3.buckets", GLOBAL, f"bucket {trail.bucket} is in another account: "
                                           "its protections are judged there", trail.name)
             else:
-                checks.append(lambda: _bucket_avenues(ctx, bucket, home))
+                checks.append(partial(_bucket_avenues, ctx, bucket, home))
             if trail.kms_key_id:
-                checks.append(lambda: _key_avenue(ctx, trail.kms_key_id))
+                checks.append(partial(_key_avenue, ctx, trail.kms_key_id))
             for judge in checks:
                 try:
                     avenues += judge()
