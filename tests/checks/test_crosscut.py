@@ -312,3 +312,42 @@ CASES += [
          message="kms:ScheduleKeyDeletion"),
     Case("unknown-bucket-elsewhere", TAMPER, audit_trail(bucket_owned=False), resource="audit"),
 ]
+
+
+SECRET = "iam.secret_in_compute_with_privilege"
+LEAKED = "AKIAIOSFODNN7EXAMPLE"
+
+
+def leaked(actions: Any, status: str = "Active", owned: bool = True, key: str = LEAKED) -> dict[str, Any]:
+    import base64
+
+    from cloudwarden.collect.secrets import key_fingerprint, redact
+
+    script = f"#!/bin/bash\nexport AWS_ACCESS_KEY_ID={key}\n/opt/app/start\n"
+    user_data = redact({"UserData": base64.b64encode(script.encode()).decode()})["UserData"]
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}
+    keys = [{"key_id_sha256": key_fingerprint(LEAKED if owned else "AKIAOTHERACCOUNTKEY1"), "Status": status}]
+    return {
+        "ec2.instances": Regional({"us-east-1": [{"InstanceId": "i-app", "State": {"Name": "running"}}], "eu-west-1": []}),
+        "ec2.instance_user_data": Regional({"us-east-1": {"i-app": user_data}, "eu-west-1": {}}),
+        "ec2.launch_template_versions": Regional({"us-east-1": [], "eu-west-1": []}),
+        "cloudformation.stacks": Regional({"us-east-1": [], "eu-west-1": []}),
+        "iam.access_keys": {"deployer": keys},
+        "iam.authorization_details": {"GroupDetailList": [], "RoleDetailList": [], "Policies": [], "UserDetailList": [
+            {"UserName": "deployer", "Arn": f"arn:aws:iam::{ACCOUNT}:user/deployer", "Path": "/", "GroupList": [],
+             "AttachedManagedPolicies": [],
+             "UserPolicyList": [{"PolicyName": "inline", "PolicyDocument": json.dumps(policy)}]}]},
+        "organizations.organization": None,
+    }
+
+
+CASES += [
+    Case("pass-key-of-unprivileged-user", SECRET, leaked(["s3:GetObject"]), message="does not reach administrator"),
+    Case("fail-admin-key-in-user-data", SECRET, leaked("*"), resource="i-app", message="who is administrator"),
+    Case("fail-escalating-user-key", SECRET, leaked(["iam:AttachUserPolicy"]), resource="i-app",
+         message="reaches administrator"),
+    Case("pass-inactive-admin-key", SECRET, leaked("*", status="Inactive"), message="is Inactive"),
+    Case("pass-foreign-key", SECRET, leaked("*", owned=False), message="belongs to no IAM user"),
+    Case("unknown-keys-unread", SECRET, {k: v for k, v in leaked("*").items() if k != "iam.access_keys"},
+         resource="i-app"),
+]

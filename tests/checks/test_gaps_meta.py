@@ -82,6 +82,12 @@ OPEN: dict[tuple[str, str], str] = {
     ("tls.front_door_end_to_end", "iam.server_certificates"): "independent: the pass-case's certificate is from ACM; an IAM server certificate that is not listed is UNKNOWN",
     ("ir.detect_to_notify_pipeline", "securityhub.hub"): "independent: GuardDuty being on settles the detection step; the hub matters only without it",
     ("logging.trail_tamperable", "s3.account_public_access_block"): "independent: Block Public Access / ownership only take public access away",
+    ("iam.secret_in_compute_with_privilege", "organizations.roots"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'not privileged' UNKNOWN)",
+    ("iam.secret_in_compute_with_privilege", "organizations.account_chain"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'not privileged' UNKNOWN)",
+    ("iam.secret_in_compute_with_privilege", "organizations.scps_for_target"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'not privileged' UNKNOWN)",
+    ("iam.secret_in_compute_with_privilege", "organizations.scp_content"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'not privileged' UNKNOWN)",
+    ("iam.secret_in_compute_with_privilege", "iam.authorization_details"): "independent: an inactive key, or one of no user of this account, is not a working privileged key whatever the user may do",
+    ("iam.secret_in_compute_with_privilege", "organizations.organization"): "independent: an inactive key, or one of no user of this account, is not a working privileged key whatever the user may do",
     ("ec2.user_data_no_secrets", "ec2.launch_template_versions"): "independent: the instance's user data does not rest on launch templates; the templates are UNKNOWN",
 }
 

@@ -24,6 +24,7 @@ from cloudwarden.engines.iam import PolicyError, PolicySet, compile_policy, eval
 from cloudwarden.engines.iam.exposure import allowed, outsider_contexts, outsiders
 from cloudwarden.engines.iam.organization import Organization, load_organization
 from cloudwarden.engines.network import verdict_gap
+from cloudwarden.inventory.redacted import secrets_in
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
 from cloudwarden.inventory.views.s3 import S3View
 
@@ -618,3 +619,77 @@ def trail_tamperable(ctx: CheckContext) -> Iterator[Result]:
             yield verdict(not avenues, trail.name, "; ".join(avenues) if avenues else
                           "no principal outside security can stop the trail, or delete, alter or read its logs",
                           home, trail.arn, "AWS::CloudTrail::Trail")
+
+
+# -- a working privileged key in compute configuration --
+
+INSTANCES, USER_DATA = "ec2.instances", "ec2.instance_user_data"
+TEMPLATE_VERSIONS, STACKS, ACCESS_KEYS = "ec2.launch_template_versions", "cloudformation.stacks", "iam.access_keys"
+
+
+def _key_owners(ctx: CheckContext) -> dict[str, tuple[str, str]]:
+    """key fingerprint -> (user name, status) for every listed access key."""
+    return {str(k.get("key_id_sha256")): (user, str(k.get("Status")))
+            for user, keys in (ctx.get(ACCESS_KEYS) or {}).items() for k in keys or []}
+
+
+def _key_verdict(ctx: CheckContext, found: list[dict[str, Any]], where: str) -> tuple[bool, str]:
+    keys = [s for s in found if s.get("type") == "AWS Access Key"]
+    if not keys:
+        return True, f"no AWS access key in {where}"
+    owners = _key_owners(ctx)
+    notes, privileged = [], []
+    for secret in keys:
+        fingerprint = secret.get("key_id_sha256")
+        if not fingerprint:
+            raise DataUnavailable(ACCESS_KEYS, GLOBAL, f"access key {secret.get('excerpt')} in {secret.get('path')} "
+                                  "has no fingerprint (snapshot taken before cloudwarden recorded them)")
+        user, status = owners.get(str(fingerprint), ("", ""))
+        label = f"key {secret.get('excerpt')} in {secret.get('path')}"
+        if not user:
+            notes.append(f"{label} belongs to no IAM user of this account")
+        elif status != "Active":
+            notes.append(f"{label} belongs to {user} and is {status}")
+        else:
+            found_iam = analysis(ctx)
+            arn = next((p.arn for p in found_iam.account.principals.values()
+                        if p.kind == "user" and p.name == user), f"arn:{ctx.partition}:iam::{ctx.account_id}:user/{user}")
+            steps = found_iam.paths.get(arn)
+            if _is_admin(found_iam.graph, arn) or steps:
+                privileged.append(f"{label} is an active key of {user}, who "
+                                  + ("is administrator" if not steps else f"reaches administrator: {describe_path(steps)}"))
+            elif scp_gap(found_iam.account):
+                raise DataUnavailable("organizations.scp_content", GLOBAL, f"{label} is an active key of {user}; "
+                                      f"whether {user} is privileged rests on SCPs: {scp_gap(found_iam.account)}")
+            else:
+                notes.append(f"{label} is an active key of {user}, who does not reach administrator")
+    return not privileged, "; ".join(privileged + notes)
+
+
+@check("iam.secret_in_compute_with_privilege", resource_type="AWS::EC2::Instance",
+       datasets=[INSTANCES, USER_DATA, TEMPLATE_VERSIONS, STACKS, ACCESS_KEYS, DETAILS, *IAM_ORG],
+       fix="Deactivate and delete the exposed access key now, review CloudTrail for its use, move the workload to "
+           "an instance role (or Secrets Manager), and replace the user data, template version or stack.",
+       cli="aws iam update-access-key --user-name <USER> --access-key-id <KEY_ID> --status Inactive",
+       doc="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html#rotating_access_keys")
+def secret_in_compute_with_privilege(ctx: CheckContext) -> Iterator[Result]:
+    for region, instance in ctx.each(INSTANCES):
+        instance_id = str(instance["InstanceId"])
+        with ctx.resource(instance_id, region):
+            found = secrets_in(ctx.item(USER_DATA, instance_id, region), "UserData")
+            ok, message = _key_verdict(ctx, found, "user data")
+            yield verdict(ok, instance_id, message, region, ctx.arn("ec2", f"instance/{instance_id}", region))
+    for region, version in ctx.each(TEMPLATE_VERSIONS):
+        template = str(version.get("LaunchTemplateId", "?"))
+        name = f"{template} v{version.get('VersionNumber', '?')}"
+        with ctx.resource(name, region):
+            ok, message = _key_verdict(ctx, secrets_in(version.get("LaunchTemplateData") or {}, "LaunchTemplateData"),
+                                       "the launch template")
+            yield verdict(ok, name, message, region, ctx.arn("ec2", f"launch-template/{template}", region),
+                          "AWS::EC2::LaunchTemplate")
+    for region, stack in ctx.each(STACKS):
+        name = str(stack.get("StackName", "?"))
+        with ctx.resource(name, region):
+            fields = {"Parameters": stack.get("Parameters") or [], "Outputs": stack.get("Outputs") or []}
+            ok, message = _key_verdict(ctx, secrets_in(fields), "parameters and outputs")
+            yield verdict(ok, name, message, region, str(stack.get("StackId", "")), "AWS::CloudFormation::Stack")

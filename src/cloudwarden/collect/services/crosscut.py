@@ -35,3 +35,25 @@ SPECS = [
          per_key=_instance_id),
     Call("oam.links", "oam", "list_links", "Items", paginate=True),
 ]
+
+
+def _fingerprints(keys: Any) -> list[dict[str, Any]]:
+    """Each access key's fingerprint and status; the key id itself stays out of the snapshot."""
+    from cloudwarden.collect.secrets import key_fingerprint
+
+    return [{"key_id_sha256": key_fingerprint(str(k.get("AccessKeyId", ""))), "Status": k.get("Status"),
+             "CreateDate": k.get("CreateDate")} for k in keys or []]
+
+
+def _has_key(row: Any, _region: str) -> bool:
+    return row.get("user") != "<root_account>" and "true" in (
+        str(row.get("access_key_1_active", "")).lower(), str(row.get("access_key_2_active", "")).lower())
+
+
+SPECS += [
+    # The access keys of every user with an active key, to tell whose key a secret in user data is.
+    Call("iam.access_keys", "iam", "list_access_keys", "AccessKeyMetadata", scope="global", paginate=True,
+         per="iam.credential_report", per_params=lambda row: {"UserName": row["user"]},
+         per_key=lambda row: row["user"], per_filter=_has_key, transform=_fingerprints,
+         absent_codes=("NoSuchEntity",)),
+]
