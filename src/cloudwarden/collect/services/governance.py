@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from cloudwarden.collect.spec import Call
 
 NOT_IN_ORG = ("AWSOrganizationsNotInUseException",)
@@ -21,6 +23,17 @@ NO_PLAN = ("SubscriptionRequiredException",)
 # Open (unarchived) findings of severity High (7.0-8.9) or Critical (9.0+).
 HIGH_OPEN = {"Criterion": {"severity": {"GreaterThanOrEqual": 7}, "service.archived": {"Equals": ["false"]}}}
 EXTERNAL_ANALYZERS = ("ACCOUNT", "ORGANIZATION")
+
+
+def fetch_resource_policy(client: Any, _params: dict[str, Any]) -> dict[str, Any] | None:
+    """The organization's resource (delegation) policy; None outside an organization or without one."""
+    try:
+        client.describe_organization()
+        return dict(client.describe_resource_policy().get("ResourcePolicy") or {}) or None
+    except ClientError as error:
+        if error.response["Error"].get("Code") in (*NOT_IN_ORG, "ResourcePolicyNotFoundException"):
+            return None
+        raise
 
 
 def _security_checks(checks: Any) -> list[dict[str, Any]]:
@@ -49,8 +62,8 @@ def _contact_fields(contact: Any) -> dict[str, bool] | None:
 
 SPECS = [
     # The delegation policy that lets a member account manage Organizations policies.
-    Call("organizations.resource_policy", "organizations", "describe_resource_policy", "ResourcePolicy",
-         scope="global", absent_codes=(*NOT_IN_ORG, "ResourcePolicyNotFoundException")),
+    Call("organizations.resource_policy", "organizations", "describe_resource_policy", scope="global",
+         fetch=fetch_resource_policy, extra_operations=("describe_organization",)),
     # InvalidAccessException: Security Hub is off, or this account is not an administrator.
     Call("securityhub.administrator", "securityhub", "get_administrator_account", "Administrator",
          absent_codes=("InvalidAccessException",)),
