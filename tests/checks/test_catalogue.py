@@ -12,6 +12,8 @@ from cloudwarden.core.enums import Area, Severity
 
 # The root user's MFA and sign-in are managed in the console only; no API sets them.
 CONSOLE_ONLY = {"iam.root_mfa_enabled", "iam.root_hardware_mfa_enabled", "iam.root_not_used_recently"}
+# Controls the benchmark marks manual: their best verdict is MANUAL (what to review), never PASS.
+MANUAL_AT_BEST = {"account.contact_details_current"}
 
 
 def all_cases() -> list:  # type: ignore[type-arg]
@@ -58,7 +60,9 @@ def test_compliance_references_come_from_the_catalogue() -> None:
 def test_every_check_has_a_pass_and_a_fail_case() -> None:
     covered: dict[str, set[str]] = {}
     for case in all_cases():
-        covered.setdefault(case.check_id, set()).add(case.name.split("-", 1)[0])
+        kind = case.name.split("-", 1)[0]
+        covered.setdefault(case.check_id, set()).add(
+            "pass" if kind == "manual" and case.check_id in MANUAL_AT_BEST else kind)
     lacking = {cid: sorted({"pass", "fail"} - covered.get(cid, set()))
                for cid in load_all_checks() if {"pass", "fail"} - covered.get(cid, set())}
     assert not lacking, f"checks without a pass or fail case: {lacking}"

@@ -12,42 +12,7 @@ from cloudwarden.compliance import frameworks
 
 CATALOGUE_SIZE = 265
 
-NOT_YET_IMPLEMENTED = {
-    "account.contact_details_current",
-    "cloudformation.stack_drift",
-    "cloudwatch.cross_account_sharing_reviewed",
-    "detect.regional_blind_spots",
-    "ec2.instance_patch_compliant",
-    "ec2.internet_facing_instance_with_privileged_role",
-    "guardduty.no_unaddressed_high_findings",
-    "iam.access_analyzer_no_active_findings",
-    "iam.secret_in_compute_with_privilege",
-    "iam.service_role_confused_deputy",
-    "iam.unused_roles",
-    "ir.cloudtrail_lake_or_athena_ready",
-    "ir.detect_to_notify_pipeline",
-    "logging.trail_tamperable",
-    "org.authorization_guardrails",
-    "org.delegated_admin_for_policies",
-    "org.effective_guardrails_per_account",
-    "org.management_account_no_workloads",
-    "org.scp_protects_security_services",
-    "org.scp_region_restriction",
-    "s3.access_point_public_access_block",
-    "s3.bucket_cross_account_restricted",
-    "s3.bucket_cross_region_replication",
-    "s3.bucket_event_notifications",
-    "s3.bucket_object_lock",
-    "s3.macie_automated_discovery",
-    "s3.macie_enabled",
-    "s3.mrap_public_access_block",
-    "securityhub.delegated_admin_all_regions",
-    "ssm.document_public_sharing_blocked",
-    "ssm.documents_not_public",
-    "support.plan_for_incidents",
-    "tls.front_door_end_to_end",
-    "trustedadvisor.security_checks_clear",
-}
+NOT_YET_IMPLEMENTED: set[str] = set()  # every catalogue id has its check (stop 22)
 
 
 def test_every_catalogue_id_is_implemented_or_listed_as_missing() -> None:
@@ -56,7 +21,7 @@ def test_every_catalogue_id_is_implemented_or_listed_as_missing() -> None:
     assert not (NOT_YET_IMPLEMENTED & implemented), f"implemented, drop from the list: {NOT_YET_IMPLEMENTED & implemented}"
     unaccounted = listed - implemented - NOT_YET_IMPLEMENTED
     assert not unaccounted, f"catalogue ids neither implemented nor listed as missing: {unaccounted}"
-    assert len(implemented) == CATALOGUE_SIZE - len(NOT_YET_IMPLEMENTED) == 231
+    assert len(implemented) == CATALOGUE_SIZE - len(NOT_YET_IMPLEMENTED) == 265
 
 
 def test_every_framework_control_names_only_catalogue_checks() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import zipfile
@@ -11,7 +12,7 @@ import boto3
 from moto import mock_aws
 
 from cloudwarden.collect import collect_snapshot
-from cloudwarden.collect.secrets import find_secrets, redact
+from cloudwarden.collect.secrets import find_secrets, key_fingerprint, redact
 from cloudwarden.collect.services import all_calls
 from cloudwarden.inventory.redacted import is_marker, secrets_in
 from tests.helpers import scoped_env
@@ -29,7 +30,8 @@ def test_user_data_is_decoded_scanned_and_replaced() -> None:
     assert KEY_ID not in json.dumps(data)
     found = secrets_in(data)
     assert found == [{"type": "AWS Access Key", "excerpt": "AKIA…PLE", "line": 2,
-                      "path": "LaunchTemplateData.UserData"}]
+                      "path": "LaunchTemplateData.UserData", "key_id_sha256": key_fingerprint(KEY_ID)}]
+    assert found[0]["key_id_sha256"] == hashlib.sha256(KEY_ID.encode()).hexdigest()[:16]
 
 
 def test_environment_parameters_outputs_and_ssm_values() -> None:

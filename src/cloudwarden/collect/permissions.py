@@ -48,7 +48,13 @@ def iam_action(service: str, operation_name: str) -> str | None:
 
 # -- generation (build/test time only: needs the reference data, not a runtime dependency) --
 
+# Operations whose privilege the reference documents under an older operation's page.
+_DOC_PAGE_ALIASES = {("s3", "GetBucketNotificationConfiguration"): "API_GetBucketNotification.html"}
+
+
 def _doc_page(service: str, operation_name: str) -> str:
+    if (service, operation_name) in _DOC_PAGE_ALIASES:
+        return _DOC_PAGE_ALIASES[(service, operation_name)]
     # S3 Control's operations are documented as API_control_<Operation> beside S3's own.
     return f"API_control_{operation_name}.html" if service == "s3control" else f"API_{operation_name}.html"
 

@@ -60,9 +60,21 @@ def find_secrets(text: str) -> list[dict[str, Any]]:
                 key = (secret.type, number)
                 if key not in seen:
                     seen.add(key)
-                    found.append({"type": secret.type, "excerpt": excerpt(_whole(secret.secret_value, line)),
-                                  "line": number})
+                    token = _whole(secret.secret_value, line)
+                    entry: dict[str, Any] = {"type": secret.type, "excerpt": excerpt(token), "line": number}
+                    if KEY_ID.fullmatch(token):
+                        entry["key_id_sha256"] = key_fingerprint(token)
+                    found.append(entry)
     return found
+
+
+# An access key id (not the secret key): its fingerprint lets a check find the IAM user it belongs to.
+KEY_ID = re.compile(r"(AKIA|ASIA)[A-Z0-9]{16}")
+
+
+def key_fingerprint(key_id: str) -> str:
+    """The first 16 hex digits of the key id's SHA-256: matches a key without storing it."""
+    return hashlib.sha256(key_id.encode("ascii")).hexdigest()[:16]
 
 
 def _whole(value: str | None, line: str) -> str:

@@ -6,7 +6,7 @@ sense one is planted too, and its check must PASS: the demo doubles as a false-p
 
 from __future__ import annotations
 
-from cloudwarden.demo import plant_data, plant_edge, plant_iam, plant_infra, plant_recovery
+from cloudwarden.demo import plant_controls, plant_data, plant_edge, plant_iam, plant_infra, plant_recovery
 from cloudwarden.demo.plan import Plan
 
 
@@ -14,6 +14,6 @@ def provision(endpoint: str) -> Plan:
     plan = Plan(endpoint)
     for step in (plant_iam.iam, plant_data.s3, plant_infra.network, plant_infra.compute, plant_edge.edge,
                  plant_data.detective, plant_data.data, plant_iam.response,
-                 plant_recovery.recovery):
+                 plant_recovery.recovery, plant_controls.controls):
         step(plan)
     return plan

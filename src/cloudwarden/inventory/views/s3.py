@@ -27,6 +27,9 @@ VERSIONING = "s3.bucket_versioning"
 LOGGING = "s3.bucket_logging"
 ENCRYPTION = "s3.bucket_encryption"
 LIFECYCLE = "s3.bucket_lifecycle"
+REPLICATION = "s3.bucket_replication"
+NOTIFICATIONS = "s3.bucket_notifications"
+OBJECT_LOCK = "s3.bucket_object_lock"
 BPA_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
 
@@ -104,6 +107,48 @@ def _lifecycle(raw: Any) -> tuple[LifecycleRule, ...]:
                  for r in raw or [])
 
 
+@dataclass(frozen=True)
+class ReplicationRule:
+    enabled: bool
+    destination_bucket: str  # the destination bucket's name (from its ARN)
+    destination_account: str  # "" = the bucket owner's account
+
+
+def _replication(raw: dict[str, Any] | None) -> tuple[ReplicationRule, ...]:
+    rules = []
+    for rule in (raw or {}).get("Rules") or []:
+        destination = rule.get("Destination") or {}
+        rules.append(ReplicationRule(rule.get("Status") == "Enabled",
+                                     str(destination.get("Bucket") or "").rsplit(":", 1)[-1],
+                                     str(destination.get("Account") or "")))
+    return tuple(rules)
+
+
+_NOTIFICATION_KINDS = (("TopicConfigurations", "SNS"), ("QueueConfigurations", "SQS"),
+                       ("LambdaFunctionConfigurations", "Lambda"))
+
+
+def _notifications(raw: dict[str, Any] | None) -> tuple[str, ...]:
+    raw = raw or {}
+    kinds = [label for key, label in _NOTIFICATION_KINDS if raw.get(key)]
+    # EventBridge delivery is an empty object when on: its presence, not its content, says so.
+    return tuple(kinds + (["EventBridge"] if raw.get("EventBridgeConfiguration") is not None else []))
+
+
+@dataclass(frozen=True)
+class ObjectLock:
+    enabled: bool
+    default_mode: str  # "" = no default retention
+    default_retention: str  # "30 Days" style, "" = none
+
+    @classmethod
+    def of(cls, raw: dict[str, Any] | None) -> ObjectLock:
+        raw = raw or {}
+        retention = ((raw.get("Rule") or {}).get("DefaultRetention")) or {}
+        period = next((f"{retention[k]} {k}" for k in ("Days", "Years") if retention.get(k)), "")
+        return cls(raw.get("ObjectLockEnabled") == "Enabled", str(retention.get("Mode") or ""), period)
+
+
 def _ownership(raw: dict[str, Any] | None) -> tuple[str, ...]:
     return tuple(str(r.get("ObjectOwnership")) for r in (raw or {}).get("Rules") or [])
 
@@ -162,6 +207,19 @@ class Bucket:
     def lifecycle(self) -> Deferred[tuple[LifecycleRule, ...]]:
         return self._setting(LIFECYCLE, _lifecycle)
 
+    @cached_property
+    def replication(self) -> Deferred[tuple[ReplicationRule, ...]]:
+        return self._setting(REPLICATION, _replication)
+
+    @cached_property
+    def notifications(self) -> Deferred[tuple[str, ...]]:
+        """The kinds of event destination configured (SNS, SQS, Lambda, EventBridge); () for none."""
+        return self._setting(NOTIFICATIONS, _notifications)
+
+    @cached_property
+    def object_lock(self) -> Deferred[ObjectLock]:
+        return self._setting(OBJECT_LOCK, ObjectLock.of)
+
 
 class S3View:
     def __init__(self, snapshot: Snapshot) -> None:
@@ -178,5 +236,5 @@ class S3View:
         return next((b for b in self.buckets() if b.name == name), None)
 
 
-__all__ = ["AccessLogging", "Bucket", "DefaultEncryption", "LifecycleRule", "PublicAccessBlock", "S3View",
-           "Versioning"]
+__all__ = ["AccessLogging", "Bucket", "DefaultEncryption", "LifecycleRule", "ObjectLock", "PublicAccessBlock",
+           "ReplicationRule", "S3View", "Versioning"]
