@@ -30,13 +30,13 @@ from typing import Any
 
 from cloudwarden.core.errors import InputError
 from cloudwarden.engines.trail import baseline
-from cloudwarden.engines.trail.detect import run_rules
+from cloudwarden.engines.trail.detect import Detection, run_rules
 from cloudwarden.engines.trail.hunt import HuntResult, rule_set
 from cloudwarden.engines.trail.incidents import DEFAULT_WINDOW, group_incidents
 from cloudwarden.engines.trail.rules import Rule
 from cloudwarden.engines.trail.spark_session import get_session
 from cloudwarden.engines.trail.spark_sql import to_spark
-from cloudwarden.engines.trail.store import EVENTS_DIR, MANIFEST_NAME, Store, connect
+from cloudwarden.engines.trail.store import EVENTS_DIR, Store, connect
 
 EVENTS_VIEW = "cloudwarden_events"
 
@@ -95,24 +95,40 @@ def conditions_of(rules: Sequence[Rule]) -> list[str]:
     return list(dict.fromkeys([r.where for r in rules] + [r.near for r in rules if r.near is not None]))
 
 
-def matching_events(frame: Any, rules: Sequence[Rule]) -> Any:
-    """The events of ``frame`` that match at least one rule's condition (every column kept)."""
-    tests = [f"coalesce({to_spark(condition)}, false)" for condition in conditions_of(rules)]
-    if not tests:
-        return frame.limit(0)
-    return frame.where(" OR ".join(f"({test})" for test in tests))
+def scan(frame: Any, conditions: Sequence[str]) -> Any:
+    """The events of ``frame`` matching at least one of ``conditions``, as a pyarrow Table.
 
-
-def rule_matches(frame: Any, conditions: Sequence[str]) -> list[tuple[int, str | None]]:
-    """(position in ``conditions``, event id) for every event each condition matches, in one scan."""
+    Every column is kept, plus ``trail_hits``: the positions in ``conditions`` the event matched.
+    Each condition is evaluated once per event (the filter reads the list; ``explode`` of a
+    one-item array stops the optimiser from pushing the filter below it, which would evaluate
+    every condition twice).
+    """
     if not conditions:
-        return []
+        return frame.limit(0).selectExpr("*", "CAST(array() AS array<int>) AS trail_hits").toArrow()
     tests = ", ".join(f"CASE WHEN coalesce({to_spark(c)}, false) THEN {n} END" for n, c in enumerate(conditions))
     frame.createOrReplaceTempView(EVENTS_VIEW)
-    rows = frame.sparkSession.sql(
-        f"SELECT hit, event_id FROM (SELECT event_id, explode(filter(array({tests}), x -> x IS NOT NULL)) AS hit"
-        f" FROM {EVENTS_VIEW})").collect()
-    return [(int(row[0]), row[1]) for row in rows]
+    query = (f"SELECT * FROM (SELECT * FROM {EVENTS_VIEW} LATERAL VIEW explode(array(filter(array({tests}),"
+             f" x -> x IS NOT NULL))) hits AS trail_hits) WHERE size(trail_hits) > 0")
+    return frame.sparkSession.sql(query).toArrow()
+
+
+def rule_matches(table: Any) -> list[tuple[int, str | None]]:
+    """(condition position, event id) for every match in a ``scan`` result."""
+    ids = table.column("event_id").to_pylist()
+    hits = table.column("trail_hits").to_pylist()
+    return [(int(hit), event_id) for event_id, positions in zip(ids, hits, strict=True) for hit in positions]
+
+
+def summarise(table: Any, rules: Sequence[Rule], store: str | Path, spark: Any) -> list[Detection]:
+    """detect.run_rules over the matches of a ``scan`` (every condition of ``rules`` included)."""
+    connection = connect()
+    try:
+        connection.register("trail_spark_matches", table)
+        connection.execute("CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (trail_hits) FROM trail_spark_matches")
+        _baselines(spark, store, connection, rules)
+        return run_rules(connection, rules)
+    finally:
+        connection.close()
 
 
 def _baselines(spark: Any, store: str | Path, connection: Any, rules: Sequence[Rule]) -> None:
@@ -156,15 +172,7 @@ def hunt(store: str | Path, since: datetime | None = None, until: datetime | Non
     started = time.perf_counter()
     frame = events_frame(session, store, since, until)
     total = frame.count()
-    matches = matching_events(frame, chosen).toArrow()
-    connection = connect()
-    try:
-        connection.register("trail_spark_matches", matches)
-        connection.execute("CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM trail_spark_matches")
-        _baselines(session, store, connection, chosen)
-        detections = run_rules(connection, chosen)
-    finally:
-        connection.close()
+    detections = summarise(scan(frame, conditions_of(chosen)), chosen, store, session)
     seconds = time.perf_counter() - started
     return HuntResult(int(total), len(chosen), seconds, detections, group_incidents(detections, window))
 
@@ -174,4 +182,4 @@ def is_store_uri(text: str) -> bool:
     return "://" in text and not text.startswith("file://")
 
 
-__all__ = ["MANIFEST_NAME", "events_frame", "hunt", "is_store_uri", "matching_events", "rule_matches", "spark_uri"]
+__all__ = ["conditions_of", "events_frame", "hunt", "is_store_uri", "rule_matches", "scan", "spark_uri", "summarise"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import sys
 from typing import Any
 
 from cloudwarden.core.errors import InputError
@@ -61,6 +62,9 @@ def get_session(master: str | None = None, config: dict[str, str] | None = None)
         return _session
     from pyspark.sql import SparkSession
 
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # started by spark-submit, which set the Python up
+    if not submitted and (master is None or master.startswith("local")):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python workers: this interpreter
     builder = SparkSession.builder.appName(APP_NAME)
     if master:
         builder = builder.master(master)  # else spark-submit's --master, or its default local[*]
@@ -72,10 +76,28 @@ def get_session(master: str | None = None, config: dict[str, str] | None = None)
         raise InputError(f"cannot start Spark (master {master or DEFAULT_MASTER}): {str(exc).splitlines()[0]}",
                          hint="check --master and the Java runtime (JAVA_HOME); see docs/trail.md") from exc
     _session.sparkContext.setLogLevel("ERROR")
+    _quiet_codegen(_session)
     return _session
+
+
+def _quiet_codegen(session: Any) -> None:
+    """Hide the stack traces Spark logs when a generated class passes Java's 64 KB method limit.
+
+    A hunt's one scan tests every rule, so its expression is large; Spark then evaluates it
+    without generated code, which is the intended fallback and not an error worth a page of trace.
+    """
+    try:
+        jvm = session.sparkContext._jvm
+        off = jvm.org.apache.logging.log4j.Level.OFF
+        for name in ("org.apache.spark.sql.catalyst.expressions.codegen",
+                     "org.apache.spark.sql.execution.WholeStageCodegenExec"):
+            jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(name, off)
+    except Exception:  # noqa: BLE001 - only logging; a different log backend keeps its defaults
+        return
 
 
 def use_session(session: Any) -> None:
     """Adopt an existing SparkSession (tests, notebooks) instead of building one."""
     global _session
     _session = session
+    _quiet_codegen(session)

@@ -1,0 +1,211 @@
+"""Ingest on Apache Spark (``trail ingest --engine spark``): the same store layout as ingest.py.
+
+The files to read are found and de-duplicated against the manifest exactly as the DuckDB ingest
+does (sources.local_files, Store.is_new). Spark then reads them in parallel: each file is decoded
+on an executor (plain or gzip, by content; CloudTrail's ``{"Records": [...]}``, a JSON array, JSON
+Lines or concatenated objects, with the same envelopes the DuckDB reader opens: EventBridge's
+``detail``, a shipper's ``message`` string), and a damaged file is salvaged with parsing.salvage,
+its damage reported with the file's path and a count. Each event is then turned into the store's
+row (schema.py: the same columns, types and JSON text) by Spark's own JSON reader and written as
+Parquet partitioned by account, region and day into a staging folder that Store.publish moves into
+the store, so DuckDB and Spark read what the other wrote. Files go in batches (BATCH_FILES per Spark
+job); each finished batch is committed to the manifest, so an interrupted ingest loses one batch.
+The baselines (baseline.update) are folded in afterwards as after a DuckDB ingest.
+
+Sources must be paths every executor can read (local mode, or a filesystem shared by the cluster);
+``s3://`` sources are read by ``--engine duckdb``. Reads the sources, writes the store.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+import zlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from cloudwarden.core.errors import InputError
+from cloudwarden.engines.trail import baseline, parsing
+from cloudwarden.engines.trail.ingest import INGEST_MEMORY_LIMIT, FileProblem, IngestReport, Progress
+from cloudwarden.engines.trail.schema import JSON_FIELDS, SCALAR_FIELDS
+from cloudwarden.engines.trail.sources import local_files
+from cloudwarden.engines.trail.spark_session import get_session
+from cloudwarden.engines.trail.store import REJECTED_DAY, SourceFile, Store, connect
+
+BATCH_FILES = 20_000  # files per Spark job; the manifest is saved after each
+_JSON_DUMP = {"separators": (",", ":"), "ensure_ascii": False}
+
+
+def _values(text: str) -> Iterator[Any]:
+    """Every top-level JSON value of ``text`` (one, or several separated by whitespace or commas)."""
+    decoder = json.JSONDecoder()
+    position, length = 0, len(text)
+    while True:
+        while position < length and text[position] in " \t\r\n,\ufeff":
+            position += 1
+        if position >= length:
+            return
+        value, position = decoder.raw_decode(text, position)
+        yield value
+
+
+def _envelope(item: Any) -> list[Any]:
+    """The events in one value of a non-Records file, opened as the DuckDB reader opens them."""
+    if isinstance(item, dict):
+        records = item.get("Records")
+        if isinstance(records, list):
+            return records
+        detail = item.get("detail")
+        if isinstance(detail, dict) and "eventName" in detail:
+            return [detail]
+        message = item.get("message")
+        if "eventName" not in item and isinstance(message, str):
+            try:
+                return [json.loads(message)]
+            except (json.JSONDecodeError, RecursionError):
+                return [item]
+    return [item]
+
+
+def decode_file(path: str) -> tuple[list[str], int, str]:
+    """(events as JSON text, unreadable items, error) of one log file; damaged files are salvaged."""
+    local = Path(path)
+    try:
+        raw = local.read_bytes()
+        data = gzip.decompress(raw) if raw.startswith(parsing.GZIP_MAGIC) else raw
+        text = data.decode("utf-8")
+        stripped = text.lstrip("\ufeff \t\r\n")
+        events: list[Any] = []
+        if parsing.sniff(local) == parsing.FileFormat.RECORDS:
+            for value in _values(stripped):
+                records = value.get("Records") if isinstance(value, dict) else None
+                if not isinstance(records, list):
+                    raise ValueError("a value without Records in a CloudTrail file")
+                events += records
+        elif stripped.startswith("["):
+            for element in json.loads(stripped):
+                events += _envelope(element)
+        else:
+            for value in _values(stripped):
+                events += _envelope(value)
+        return [json.dumps(e, **_JSON_DUMP) for e in events], 0, ""  # type: ignore[arg-type]
+    except (ValueError, RecursionError, OSError, EOFError, zlib.error, gzip.BadGzipFile):
+        rescued = parsing.salvage(local)
+        return [json.dumps(e, **_JSON_DUMP) for e in rescued.events], rescued.bad_items, rescued.error  # type: ignore[arg-type]
+
+
+def _ddl(name: str) -> str:
+    return f"`{name}` STRING"
+
+
+def event_schema() -> str:
+    """Spark's schema of one event: the top-level keys the store keeps, each as text (objects as JSON)."""
+    names = [p for _, p in SCALAR_FIELDS if not p.startswith("userIdentity.")] + [p for _, p in JSON_FIELDS]
+    return ", ".join(_ddl(n) for n in dict.fromkeys(names + ["eventTime", "@timestamp"]))
+
+
+def _struct_ddl(node: dict[str, Any]) -> str:
+    parts = []
+    for key, value in node.items():
+        parts.append(f"`{key}`: STRING" if value is None else f"`{key}`: STRUCT<{_struct_ddl(value)}>")
+    return ", ".join(parts)
+
+
+def _identity_ddl() -> str:
+    tree: dict[str, Any] = {}
+    for _, path in SCALAR_FIELDS:
+        parts = path.split(".")
+        if parts[0] != "userIdentity":
+            continue
+        node = tree
+        for part in parts[1:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = None
+    return ", ".join(f"`{k}` STRING" if v is None else f"`{k}` STRUCT<{_struct_ddl(v)}>" for k, v in tree.items())
+
+
+def rows_sql(view: str) -> str:
+    """Spark SQL turning ``view`` (a column ``j``: one event's JSON text) into store rows plus partitions."""
+    columns = ["CAST(CAST(coalesce(t.`eventTime`, t.`@timestamp`) AS TIMESTAMP) AS TIMESTAMP_NTZ) AS event_time"]
+    for column, path in SCALAR_FIELDS:
+        parts = path.split(".")
+        ref = "ui." + ".".join(f"`{p}`" for p in parts[1:]) if parts[0] == "userIdentity" else f"t.`{path}`"
+        columns.append(f"{ref} AS {column}")
+    columns += [f"t.`{path}` AS {column}" for column, path in JSON_FIELDS]
+    safe = "regexp_replace(coalesce({}, 'unknown'), '[^A-Za-z0-9_.-]', '_')"
+    return f"""
+        SELECT *, {safe.format('coalesce(recipient_account_id, user_account_id)')} AS account,
+               {safe.format('aws_region')} AS region,
+               CASE WHEN event_name IS NULL OR event_source IS NULL THEN '{REJECTED_DAY}'
+                    ELSE coalesce(date_format(event_time, 'yyyy-MM-dd'), '{REJECTED_DAY}') END AS day
+        FROM (SELECT {', '.join(columns)} FROM (
+              SELECT t, from_json(t.`userIdentity`, '{_identity_ddl()}') AS ui
+              FROM (SELECT from_json(j, '{event_schema()}') AS t FROM {view})))"""
+
+
+def _write_batch(spark: Any, batch: Sequence[SourceFile], store: Store, report: IngestReport) -> None:
+    keys = {str(source.local_path): source for source in batch}
+    slices = max(1, min(len(batch), spark.sparkContext.defaultParallelism * 4))
+    decoded = spark.sparkContext.parallelize(sorted(keys), slices).map(lambda p: (p, *decode_file(p)))
+    decoded = decoded.persist()  # read once: the summaries and the events come from the same decode
+    try:
+        summaries = decoded.map(lambda r: (r[0], len(r[1]), r[2], r[3])).collect()
+        events = decoded.flatMap(lambda r: [(e,) for e in r[1]])
+        frame = spark.createDataFrame(events, "j STRING")
+        frame.createOrReplaceTempView("cloudwarden_ingest_events")
+        staging = store.new_staging_dir()
+        try:
+            spark.sql(rows_sql("cloudwarden_ingest_events")).write.mode("overwrite") \
+                .partitionBy("account", "region", "day").parquet(str(staging / "spark"))
+            written = sum(n for _, n, _, _ in summaries)
+            rejected = store.publish(staging)
+        except BaseException:
+            store.discard(staging)
+            raise
+    finally:
+        decoded.unpersist()
+    report.events += written - rejected
+    report.rejected += rejected
+    for path, count, bad_items, error in summaries:
+        source = keys[path]
+        if error:
+            report.problems.append(FileProblem(source.key, error, bad_items, count))
+            store.record(source, count, bad_items, error)
+        else:
+            store.record(source, None)
+
+
+def ingest(sources: Sequence[str], store_dir: Path, progress: Progress | None = None, master: str | None = None,
+           spark: Any = None, batch_files: int = BATCH_FILES) -> IngestReport:
+    """ingest.ingest on Spark: every not-yet-ingested file under ``sources`` into the store."""
+    remote = [s for s in sources if "://" in s]
+    if remote:
+        raise InputError(f"--engine spark reads folders and files, not {remote[0]}",
+                         hint="ingest s3:// sources with --engine duckdb, or sync them to a shared folder first")
+    started = time.perf_counter()
+    store = Store.create(store_dir)
+    report = IngestReport()
+    found = [item for source in sources for item in local_files(source)]
+    report.files_found = len(found)
+    todo = [item for item in found if store.is_new(item)]
+    report.files_already_ingested = len(found) - len(todo)
+    if todo:
+        session = spark or get_session(master)
+        for first in range(0, len(todo), batch_files):
+            batch = todo[first:first + batch_files]
+            _write_batch(session, batch, store, report)
+            store.save_manifest()
+            report.files_ingested += len(batch)
+            if progress:
+                progress(report.files_ingested, len(todo), report.events)
+    connection = connect(INGEST_MEMORY_LIMIT)
+    try:
+        span = baseline.update(store.root, connection)
+        if span:
+            report.first_event, report.last_event = span
+    finally:
+        connection.close()
+    report.seconds = time.perf_counter() - started
+    return report
