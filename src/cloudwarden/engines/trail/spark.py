@@ -39,6 +39,7 @@ from cloudwarden.engines.trail.spark_sql import to_spark
 from cloudwarden.engines.trail.store import EVENTS_DIR, Store, connect
 
 EVENTS_VIEW = "cloudwarden_events"
+HIT_PREFIX = "trail_h"  # scan(): one boolean column per condition
 
 
 def spark_uri(store: str | Path) -> str:
@@ -71,6 +72,11 @@ def events_frame(spark: Any, store: str | Path, since: datetime | None = None,
         message = str(exc)
         if "UNABLE_TO_INFER_SCHEMA" in message or "Unable to infer schema" in message:
             return _empty_frame(spark)
+        if any(text in message for text in ("No FileSystem for scheme", "UnsupportedFileSystemException",
+                                            "FileSystem not found")):
+            raise InputError(f"Spark cannot read {store}: no Hadoop connector for {root.split(':')[0]}://",
+                             hint="for s3:// add Hadoop's S3A connector to the cluster, e.g. spark-submit --packages "
+                                  "org.apache.hadoop:hadoop-aws:VERSION (the Hadoop version of your Spark)") from exc
         if "PATH_NOT_FOUND" in message or "does not exist" in message:
             raise InputError(f"{store} is not a trail store (no {EVENTS_DIR}/ folder)",
                              hint="create one with `cloudwarden trail ingest SOURCE --store DIR`") from exc
@@ -98,25 +104,32 @@ def conditions_of(rules: Sequence[Rule]) -> list[str]:
 def scan(frame: Any, conditions: Sequence[str]) -> Any:
     """The events of ``frame`` matching at least one of ``conditions``, as a pyarrow Table.
 
-    Every column is kept, plus ``trail_hits``: the positions in ``conditions`` the event matched.
-    Each condition is evaluated once per event (the filter reads the list; ``explode`` of a
-    one-item array stops the optimiser from pushing the filter below it, which would evaluate
-    every condition twice).
+    Every store column is kept, plus one boolean column per condition (``trail_h0``, ``trail_h1``...:
+    whether the event matched it) and ``trail_part``. Each condition is a projected column of its
+    own, so Spark compiles each into its own method (one expression testing every rule would pass
+    Java's 64 KB method limit and run interpreted), and is evaluated once per event: the filter
+    reads the columns. ``trail_part`` (spark_partition_id(), not deterministic) keeps the optimiser
+    from pushing the filter below the projection, which would evaluate every condition twice.
     """
-    if not conditions:
-        return frame.limit(0).selectExpr("*", "CAST(array() AS array<int>) AS trail_hits").toArrow()
-    tests = ", ".join(f"CASE WHEN coalesce({to_spark(c)}, false) THEN {n} END" for n, c in enumerate(conditions))
+    tests = [f"coalesce({to_spark(c)}, false) AS {HIT_PREFIX}{n}" for n, c in enumerate(conditions)]
+    if not tests:
+        return frame.limit(0).toArrow()
     frame.createOrReplaceTempView(EVENTS_VIEW)
-    query = (f"SELECT * FROM (SELECT * FROM {EVENTS_VIEW} LATERAL VIEW explode(array(filter(array({tests}),"
-             f" x -> x IS NOT NULL))) hits AS trail_hits) WHERE size(trail_hits) > 0")
+    hit = " OR ".join(f"{HIT_PREFIX}{n}" for n in range(len(tests)))
+    query = (f"SELECT * FROM (SELECT *, {', '.join(tests)}, spark_partition_id() AS trail_part FROM {EVENTS_VIEW})"
+             f" WHERE {hit}")
     return frame.sparkSession.sql(query).toArrow()
 
 
 def rule_matches(table: Any) -> list[tuple[int, str | None]]:
     """(condition position, event id) for every match in a ``scan`` result."""
     ids = table.column("event_id").to_pylist()
-    hits = table.column("trail_hits").to_pylist()
-    return [(int(hit), event_id) for event_id, positions in zip(ids, hits, strict=True) for hit in positions]
+    found = []
+    for name in table.column_names:
+        if name.startswith(HIT_PREFIX):
+            position = int(name[len(HIT_PREFIX):])
+            found += [(position, ids[row]) for row, hit in enumerate(table.column(name).to_pylist()) if hit]
+    return found
 
 
 def summarise(table: Any, rules: Sequence[Rule], store: str | Path, spark: Any) -> list[Detection]:
@@ -124,7 +137,8 @@ def summarise(table: Any, rules: Sequence[Rule], store: str | Path, spark: Any) 
     connection = connect()
     try:
         connection.register("trail_spark_matches", table)
-        connection.execute("CREATE OR REPLACE TEMP VIEW events AS SELECT * EXCLUDE (trail_hits) FROM trail_spark_matches")
+        columns = ", ".join(c for c in table.column_names if not c.startswith(("trail_h", "trail_part")))
+        connection.execute(f"CREATE OR REPLACE TEMP VIEW events AS SELECT {columns} FROM trail_spark_matches")
         _baselines(spark, store, connection, rules)
         return run_rules(connection, rules)
     finally:

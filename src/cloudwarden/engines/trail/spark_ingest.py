@@ -5,10 +5,11 @@ does (sources.local_files, Store.is_new). Spark then reads them in parallel: eac
 on an executor (plain or gzip, by content; CloudTrail's ``{"Records": [...]}``, a JSON array, JSON
 Lines or concatenated objects, with the same envelopes the DuckDB reader opens: EventBridge's
 ``detail``, a shipper's ``message`` string), and a damaged file is salvaged with parsing.salvage,
-its damage reported with the file's path and a count. Each event is then turned into the store's
-row (schema.py: the same columns, types and JSON text) by Spark's own JSON reader and written as
-Parquet partitioned by account, region and day into a staging folder that Store.publish moves into
-the store, so DuckDB and Spark read what the other wrote. Files go in batches (BATCH_FILES per Spark
+its damage reported with the file's path and a count. Each event becomes the store's row there
+(schema.py: the same columns, with JSON objects as JSON text written the way DuckDB writes it);
+Spark parses the time, derives the partitions and writes Parquet partitioned by account, region
+and day into a staging folder that Store.publish moves into the store, so DuckDB and Spark read
+what the other wrote. Files go in batches (BATCH_FILES per Spark
 job); each finished batch is committed to the manifest, so an interrupted ingest loses one batch.
 The baselines (baseline.update) are folded in afterwards as after a DuckDB ingest.
 
@@ -36,6 +37,7 @@ from cloudwarden.engines.trail.store import REJECTED_DAY, SourceFile, Store, con
 
 BATCH_FILES = 20_000  # files per Spark job; the manifest is saved after each
 _JSON_DUMP = {"separators": (",", ":"), "ensure_ascii": False}
+ROW_COLUMNS = ("time_text", *(c for c, _ in SCALAR_FIELDS), *(c for c, _ in JSON_FIELDS))
 
 
 def _values(text: str) -> Iterator[Any]:
@@ -69,8 +71,38 @@ def _envelope(item: Any) -> list[Any]:
     return [item]
 
 
-def decode_file(path: str) -> tuple[list[str], int, str]:
-    """(events as JSON text, unreadable items, error) of one log file; damaged files are salvaged."""
+def _text(value: Any) -> str | None:
+    """A JSON value as the store keeps it (DuckDB's VARCHAR of JSON): strings as they are, the rest as JSON text."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, **_JSON_DUMP)  # type: ignore[arg-type]
+
+
+def _at(event: Any, path: str) -> Any:
+    node = event
+    for key in path.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def event_row(event: Any) -> tuple[str | None, ...]:
+    """One store row as text (ROW_COLUMNS): the time as written, then the scalar and the JSON columns.
+
+    The JSON text is written here, in Python, as DuckDB writes it (Spark's JSON writer would print a
+    double such as 12348395.0 as 1.2348395E7)."""
+    if not isinstance(event, dict):
+        return (None,) * len(ROW_COLUMNS)
+    time_text = event.get("eventTime")
+    if time_text is None:
+        time_text = event.get("@timestamp")
+    return (_text(time_text), *(_text(_at(event, path)) for _, path in SCALAR_FIELDS),
+            *(_text(event.get(path)) for _, path in JSON_FIELDS))
+
+
+def _events(path: str) -> tuple[list[Any], int, str]:
+    """(events, unreadable items, error) of one log file; damaged files are salvaged."""
     local = Path(path)
     try:
         raw = local.read_bytes()
@@ -90,59 +122,29 @@ def decode_file(path: str) -> tuple[list[str], int, str]:
         else:
             for value in _values(stripped):
                 events += _envelope(value)
-        return [json.dumps(e, **_JSON_DUMP) for e in events], 0, ""  # type: ignore[arg-type]
+        return events, 0, ""
     except (ValueError, RecursionError, OSError, EOFError, zlib.error, gzip.BadGzipFile):
         rescued = parsing.salvage(local)
-        return [json.dumps(e, **_JSON_DUMP) for e in rescued.events], rescued.bad_items, rescued.error  # type: ignore[arg-type]
+        return list(rescued.events), rescued.bad_items, rescued.error
 
 
-def _ddl(name: str) -> str:
-    return f"`{name}` STRING"
-
-
-def event_schema() -> str:
-    """Spark's schema of one event: the top-level keys the store keeps, each as text (objects as JSON)."""
-    names = [p for _, p in SCALAR_FIELDS if not p.startswith("userIdentity.")] + [p for _, p in JSON_FIELDS]
-    return ", ".join(_ddl(n) for n in dict.fromkeys(names + ["eventTime", "@timestamp"]))
-
-
-def _struct_ddl(node: dict[str, Any]) -> str:
-    parts = []
-    for key, value in node.items():
-        parts.append(f"`{key}`: STRING" if value is None else f"`{key}`: STRUCT<{_struct_ddl(value)}>")
-    return ", ".join(parts)
-
-
-def _identity_ddl() -> str:
-    tree: dict[str, Any] = {}
-    for _, path in SCALAR_FIELDS:
-        parts = path.split(".")
-        if parts[0] != "userIdentity":
-            continue
-        node = tree
-        for part in parts[1:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = None
-    return ", ".join(f"`{k}` STRING" if v is None else f"`{k}` STRUCT<{_struct_ddl(v)}>" for k, v in tree.items())
+def decode_file(path: str) -> tuple[list[tuple[str | None, ...]], int, str]:
+    """(store rows, unreadable items, error) of one log file (runs on the executors)."""
+    events, bad_items, error = _events(path)
+    return [event_row(e) for e in events], bad_items, error
 
 
 def rows_sql(view: str) -> str:
-    """Spark SQL turning ``view`` (a column ``j``: one event's JSON text) into store rows plus partitions."""
-    columns = ["CAST(CAST(coalesce(t.`eventTime`, t.`@timestamp`) AS TIMESTAMP) AS TIMESTAMP_NTZ) AS event_time"]
-    for column, path in SCALAR_FIELDS:
-        parts = path.split(".")
-        ref = "ui." + ".".join(f"`{p}`" for p in parts[1:]) if parts[0] == "userIdentity" else f"t.`{path}`"
-        columns.append(f"{ref} AS {column}")
-    columns += [f"t.`{path}` AS {column}" for column, path in JSON_FIELDS]
+    """Spark SQL turning ``view`` (ROW_COLUMNS, all text) into store rows plus the partition columns."""
+    columns = ["CAST(CAST(time_text AS TIMESTAMP) AS TIMESTAMP_NTZ) AS event_time"]
+    columns += [column for column, _ in SCALAR_FIELDS] + [column for column, _ in JSON_FIELDS]
     safe = "regexp_replace(coalesce({}, 'unknown'), '[^A-Za-z0-9_.-]', '_')"
     return f"""
         SELECT *, {safe.format('coalesce(recipient_account_id, user_account_id)')} AS account,
                {safe.format('aws_region')} AS region,
                CASE WHEN event_name IS NULL OR event_source IS NULL THEN '{REJECTED_DAY}'
                     ELSE coalesce(date_format(event_time, 'yyyy-MM-dd'), '{REJECTED_DAY}') END AS day
-        FROM (SELECT {', '.join(columns)} FROM (
-              SELECT t, from_json(t.`userIdentity`, '{_identity_ddl()}') AS ui
-              FROM (SELECT from_json(j, '{event_schema()}') AS t FROM {view})))"""
+        FROM (SELECT {', '.join(columns)} FROM {view})"""
 
 
 def _write_batch(spark: Any, batch: Sequence[SourceFile], store: Store, report: IngestReport) -> None:
@@ -152,13 +154,13 @@ def _write_batch(spark: Any, batch: Sequence[SourceFile], store: Store, report: 
     decoded = decoded.persist()  # read once: the summaries and the events come from the same decode
     try:
         summaries = decoded.map(lambda r: (r[0], len(r[1]), r[2], r[3])).collect()
-        events = decoded.flatMap(lambda r: [(e,) for e in r[1]])
-        frame = spark.createDataFrame(events, "j STRING")
+        events = decoded.flatMap(lambda r: r[1])
+        frame = spark.createDataFrame(events, ", ".join(f"{c} STRING" for c in ROW_COLUMNS))
         frame.createOrReplaceTempView("cloudwarden_ingest_events")
         staging = store.new_staging_dir()
         try:
             spark.sql(rows_sql("cloudwarden_ingest_events")).write.mode("overwrite") \
-                .partitionBy("account", "region", "day").parquet(str(staging / "spark"))
+                .partitionBy("account", "region", "day").parquet(str(staging))
             written = sum(n for _, n, _, _ in summaries)
             rejected = store.publish(staging)
         except BaseException:

@@ -14,6 +14,7 @@ import importlib.util
 import os
 import shutil
 import sys
+from pathlib import Path
 from typing import Any
 
 from cloudwarden.core.errors import InputError
@@ -65,6 +66,7 @@ def get_session(master: str | None = None, config: dict[str, str] | None = None)
     submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # started by spark-submit, which set the Python up
     if not submitted and (master is None or master.startswith("local")):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python workers: this interpreter
+        _worker_path()
     builder = SparkSession.builder.appName(APP_NAME)
     if master:
         builder = builder.master(master)  # else spark-submit's --master, or its default local[*]
@@ -78,6 +80,16 @@ def get_session(master: str | None = None, config: dict[str, str] | None = None)
     _session.sparkContext.setLogLevel("ERROR")
     _quiet_codegen(_session)
     return _session
+
+
+def _worker_path() -> None:
+    """Put this cloudwarden on the local Python workers' path (the JVM passes PYTHONPATH on to them)."""
+    import cloudwarden
+
+    root = str(Path(cloudwarden.__file__).resolve().parents[1])
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if root not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
 
 
 def _quiet_codegen(session: Any) -> None:

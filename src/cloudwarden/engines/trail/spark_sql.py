@@ -20,6 +20,7 @@ DuckDB's RE2 syntax used by the rules is a subset of Java's. Pure text in, text 
 from __future__ import annotations
 
 import functools
+from typing import cast
 
 import sqlglot
 from sqlglot import exp
@@ -146,14 +147,14 @@ def _is_list(node: exp.Expression) -> bool:
 
 
 def _parse(spark_sql: str) -> exp.Expression:
-    return sqlglot.parse_one(spark_sql, read="spark")
+    return cast(exp.Expression, sqlglot.parse_one(spark_sql, read="spark"))
 
 
 @functools.lru_cache(maxsize=4096)
 def to_spark(duckdb_sql: str) -> str:
     """The Spark SQL text of a DuckDB boolean or value expression written by the rule compilers."""
     try:
-        tree = sqlglot.parse_one(duckdb_sql, read="duckdb")
+        tree = cast(exp.Expression, sqlglot.parse_one(duckdb_sql, read="duckdb"))
     except sqlglot.errors.ParseError as exc:
         raise SparkTranslationError(f"cannot parse rule SQL: {exc}") from exc
     return _sql(_rewrite(tree))

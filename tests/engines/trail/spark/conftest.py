@@ -82,5 +82,6 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def duck_store(sources: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = tmp_path_factory.mktemp("duck") / "store"
-    ingest([str(sources)], store)
+    report = ingest([str(sources)], store)
+    (store.parent / "report.json").write_text(json.dumps(report.to_dict(), default=str))
     return store

@@ -48,3 +48,10 @@ def test_store_given_twice_or_not_at_all(tmp_path: Path, capsys: pytest.CaptureF
     assert main(["trail", "hunt"]) == 2
     assert main(["trail", "hunt", str(tmp_path), "--store", str(tmp_path)]) == 2
     assert "give the store once" in capsys.readouterr().err
+
+
+def test_s3_store_without_the_s3a_connector_is_one_clear_error(spark: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    # pyspark's jars carry no S3A connector: the hunt stops with what to add, before any request
+    assert main(["trail", "hunt", "--store", "s3://log-archive/trail-store", "--engine", "spark"]) == 2
+    error = capsys.readouterr().err
+    assert "no Hadoop connector for s3a://" in error and "hadoop-aws" in error
