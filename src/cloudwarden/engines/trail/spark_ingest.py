@@ -147,21 +147,49 @@ def rows_sql(view: str) -> str:
         FROM (SELECT {', '.join(columns)} FROM {view})"""
 
 
+_SUMMARY_COLUMNS = ("trail_file", "trail_events", "trail_bad", "trail_error")
+_DECODED_SCHEMA = (", ".join(f"{c} STRING" for c in ROW_COLUMNS)
+                   + ", trail_file STRING, trail_events INT, trail_bad INT, trail_error STRING")
+
+
+def decode_arrow(batches: Iterator[Any]) -> Iterator[Any]:
+    """mapInArrow body (on the executors): file paths in; each file's rows, then one summary row, out.
+
+    A summary row has only the trail_* columns: the file, its events, unreadable items and error."""
+    import pyarrow as pa
+
+    names = [*ROW_COLUMNS, *_SUMMARY_COLUMNS]
+    for batch in batches:
+        for path in batch.column(0).to_pylist():
+            rows, bad_items, error = decode_file(path)
+            count = len(rows)
+            columns = [pa.array(list(c), pa.string()) for c in zip(*rows, strict=True)] if rows else \
+                [pa.array([], pa.string()) for _ in ROW_COLUMNS]
+            yield pa.RecordBatch.from_arrays(
+                columns + [pa.nulls(count, pa.string()), pa.nulls(count, pa.int32()), pa.nulls(count, pa.int32()),
+                           pa.nulls(count, pa.string())], names=names)
+            yield pa.RecordBatch.from_arrays(
+                [pa.nulls(1, pa.string()) for _ in ROW_COLUMNS]
+                + [pa.array([path]), pa.array([count], pa.int32()), pa.array([bad_items], pa.int32()),
+                   pa.array([error or None], pa.string())], names=names)
+
+
 def _write_batch(spark: Any, batch: Sequence[SourceFile], store: Store, report: IngestReport) -> None:
     keys = {str(source.local_path): source for source in batch}
     slices = max(1, min(len(batch), spark.sparkContext.defaultParallelism * 4))
-    decoded = spark.sparkContext.parallelize(sorted(keys), slices).map(lambda p: (p, *decode_file(p)))
-    decoded = decoded.persist()  # read once: the summaries and the events come from the same decode
+    paths = spark.createDataFrame([(p,) for p in sorted(keys)], "path STRING").repartition(slices)
+    # Decoded once (Arrow batches from Python, no per-row pickling) and kept for its two readers:
+    # the summaries, then the write.
+    decoded = paths.mapInArrow(decode_arrow, _DECODED_SCHEMA).persist()
     try:
-        summaries = decoded.map(lambda r: (r[0], len(r[1]), r[2], r[3])).collect()
-        events = decoded.flatMap(lambda r: r[1])
-        frame = spark.createDataFrame(events, ", ".join(f"{c} STRING" for c in ROW_COLUMNS))
-        frame.createOrReplaceTempView("cloudwarden_ingest_events")
+        summaries = [tuple(row) for row in decoded.where("trail_file IS NOT NULL")
+                     .select(*_SUMMARY_COLUMNS).collect()]
+        decoded.where("trail_file IS NULL").select(*ROW_COLUMNS).createOrReplaceTempView("cloudwarden_ingest_events")
         staging = store.new_staging_dir()
         try:
             spark.sql(rows_sql("cloudwarden_ingest_events")).write.mode("overwrite") \
                 .partitionBy("account", "region", "day").parquet(str(staging))
-            written = sum(n for _, n, _, _ in summaries)
+            written = sum(int(n) for _, n, _, _ in summaries)
             rejected = store.publish(staging)
         except BaseException:
             store.discard(staging)
@@ -173,8 +201,8 @@ def _write_batch(spark: Any, batch: Sequence[SourceFile], store: Store, report: 
     for path, count, bad_items, error in summaries:
         source = keys[path]
         if error:
-            report.problems.append(FileProblem(source.key, error, bad_items, count))
-            store.record(source, count, bad_items, error)
+            report.problems.append(FileProblem(source.key, error, int(bad_items), int(count)))
+            store.record(source, int(count), int(bad_items), error)
         else:
             store.record(source, None)
 

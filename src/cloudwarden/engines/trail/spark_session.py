@@ -40,9 +40,10 @@ def require_spark() -> None:
     if importlib.util.find_spec("pyspark") is None:
         raise InputError("--engine spark needs pyspark, which is not installed",
                          hint="pip install 'cloudwarden[spark]' (pyspark 4 and pyarrow), or use --engine duckdb")
-    if importlib.util.find_spec("pyarrow") is None:
-        raise InputError("--engine spark needs pyarrow, which is not installed",
-                         hint="pip install 'cloudwarden[spark]'")
+    for module in ("pyarrow", "pandas"):  # pyspark's Arrow exchange (toArrow, mapInArrow) needs both
+        if importlib.util.find_spec(module) is None:
+            raise InputError(f"--engine spark needs {module}, which is not installed",
+                             hint="pip install 'cloudwarden[spark]'")
     java_home = os.environ.get("JAVA_HOME")
     if java_home and os.path.isfile(os.path.join(java_home, "bin", "java")):
         return
