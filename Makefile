@@ -7,11 +7,12 @@ DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: demo test install clean bench chromium screenshot lock audit
 
-# `make test` needs the test tools and the demo's server (end-to-end tests run it); `make demo` only the server.
+# `make test` needs the test tools, the demo's server (end-to-end tests run it) and Spark (the trail engine's
+# --engine spark tests, grouped on one xdist worker by --dist loadgroup); `make demo` only the server.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,demo]'
+	$(BIN)/python -m pip install --quiet -e '.[test,demo,spark]'
 	touch $(STAMP) $(DEMO_STAMP)
 
 $(DEMO_STAMP): pyproject.toml
@@ -26,7 +27,7 @@ demo: $(DEMO_STAMP)
 	$(BIN)/cloudwarden demo --out demo-report
 
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest -n auto -q -p no:cacheprovider
+	$(BIN)/python -m pytest -n auto --dist loadgroup -q -p no:cacheprovider
 
 # The HTML report is tested in Debian's chromium (driven by playwright, which cannot download its
 # own browser here): installed where it is missing, so that the browser tests always run.
@@ -49,7 +50,7 @@ clean:
 # A lock of the whole dependency set (test and demo extras included), resolved with uv.
 lock:
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/python -m uv pip compile pyproject.toml --extra test --extra demo --python-version 3.11 -q --no-header -o requirements.lock
+	$(BIN)/python -m uv pip compile pyproject.toml --extra test --extra demo --extra spark --python-version 3.11 -q --no-header -o requirements.lock
 
 # pip-audit over the locked set; needs PyPI's JSON API or OSV (not reachable from every machine).
 # --strict: a dependency that could not be looked up fails the audit instead of passing unaudited.

@@ -6,7 +6,11 @@ runs every rule (CIS, built-in, SigmaHQ) over the store, and prints events per s
 CPU seconds each phase used (the machine may be shared: compare wall and CPU time, and the load
 average printed before and after), and the peak RSS of the process (and of its largest child, if
 any). The generated files and the store are deleted at the end unless ``--keep`` is given.
-Usage: ``python bench/trail.py [--events N] [--keep DIR] [--jobs J]``.
+Usage: ``python bench/trail.py [--events N] [--keep DIR] [--jobs J] [--engine duckdb|spark] [--master URL]``.
+
+With ``--engine spark`` the same logs are then ingested and hunted on Spark too (local[*] unless
+``--master`` says otherwise), and its events/s printed beside DuckDB's, with the JVM's start time
+apart; Spark's CPU time is spent in the JVM (not a waited-for child), so only wall time is given.
 """
 
 from __future__ import annotations
@@ -148,6 +152,9 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
     parser.add_argument("--jobs", type=int, default=2, help="processes generating the files (default 2)")
     parser.add_argument("--logs", type=Path, help="ingest these already generated logs instead")
+    parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                        help="spark: also ingest and hunt on Spark, printed beside DuckDB (default duckdb)")
+    parser.add_argument("--master", help="Spark master with --engine spark (default local[*])")
     args = parser.parse_args()
     print(f"cpus {os.cpu_count()}, load average {_load()} (1, 5, 15 min) at start")
     with tempfile.TemporaryDirectory(prefix="cloudwarden-bench-") as scratch:
@@ -172,6 +179,29 @@ def main() -> None:
               f"{len(result.detections)} detections, {len(result.incidents)} incidents")
         own, children = peak_rss_mb()
         print(f"peak RSS:  {own:,.0f} MB (largest child process: {children:,.0f} MB); load average {_load()}")
+        if args.engine == "spark":
+            _spark(logs, root, args.master, report.events, result)
+
+
+def _spark(logs: Path, root: Path, master: str | None, events: int, duckdb_result: object) -> None:
+    """Ingest and hunt the same logs on Spark; events/s beside DuckDB's, and whether the results agree."""
+    from cloudwarden.engines.trail import spark as spark_engine
+    from cloudwarden.engines.trail import spark_ingest
+    from cloudwarden.engines.trail.spark_session import get_session
+
+    started = time.perf_counter()
+    session = get_session(master)
+    print(f"spark:     {session.sparkContext.master}, {session.sparkContext.defaultParallelism} cores;"
+          f" JVM started in {time.perf_counter() - started:.1f} s; load average {_load()}")
+    report = spark_ingest.ingest([str(logs)], root / "spark-store", spark=session)
+    print(f"ingest:    {report.events:,} events in {report.seconds:.2f} s = {report.events / report.seconds:,.0f}"
+          f" events/s on Spark (same events as DuckDB: {report.events == events})")
+    result = spark_engine.hunt(root / "store", spark=session)
+    same = (sorted((d.rule.id, d.event_count, d.first_seen) for d in result.detections)
+            == sorted((d.rule.id, d.event_count, d.first_seen) for d in duckdb_result.detections))  # type: ignore[attr-defined]
+    print(f"detection: {result.rules} rules over {result.events_scanned:,} events in {result.seconds:.2f} s ="
+          f" {result.events_scanned / result.seconds:,.0f} events/s on Spark; {len(result.detections)} detections,"
+          f" {len(result.incidents)} incidents (same as DuckDB: {same}); load average {_load()}")
 
 
 if __name__ == "__main__":

@@ -52,10 +52,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ingest.add_argument("sources", nargs="+", metavar="SOURCE", help="folder, file or s3://bucket/prefix")
     ingest.add_argument("--store", required=True, type=Path, metavar="DIR", help="store directory")
     ingest.add_argument("--format", choices=("terminal", "json"), default="terminal", help="output format (default: terminal)")
+    _engine(ingest)
     ingest.set_defaults(handler=run_ingest)
 
     hunt = commands.add_parser("hunt", help="run detections over a store and group them into incidents")
-    hunt.add_argument("store", type=Path, metavar="STORE", help="store directory from `trail ingest`")
+    hunt.add_argument("store", nargs="?", metavar="STORE",
+                      help="store directory from `trail ingest` (with --engine spark also s3://bucket/prefix)")
+    hunt.add_argument("--store", dest="store_option", metavar="DIR|s3://...", help="the store, as an option")
+    _engine(hunt)
     _time_range(hunt)
     hunt.add_argument("--rules", type=Path, metavar="DIR",
                       help="Sigma rules to run instead of the shipped SigmaHQ CloudTrail rules")
@@ -97,6 +101,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rules.set_defaults(handler=run_rules)
 
 
+def _engine(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                        help="duckdb (default: this machine) or spark (pip install 'cloudwarden[spark]'; a cluster)")
+    parser.add_argument("--master", metavar="URL",
+                        help="Spark master with --engine spark (default local[*], or spark-submit's --master)")
+
+
 def _time_range(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--since", metavar="T", help="from this time (ISO, or an age: 24h, 7d)")
     parser.add_argument("--until", metavar="T", help="before this time (ISO, or an age)")
@@ -122,9 +133,16 @@ def _progress() -> tuple[Callable[[int, int, int], None] | None, Callable[[], No
 def run_ingest(args: argparse.Namespace) -> int:
     from cloudwarden.engines.trail.ingest import ingest
 
+    if args.master and args.engine != "spark":
+        raise UsageError("--master needs --engine spark", hint="add --engine spark")
     progress, stop = _progress()
     try:
-        report = ingest(args.sources, args.store, progress=progress)
+        if args.engine == "spark":
+            from cloudwarden.engines.trail import spark_ingest
+
+            report = spark_ingest.ingest(args.sources, args.store, progress=progress, master=args.master)
+        else:
+            report = ingest(args.sources, args.store, progress=progress)
     finally:
         stop()
     if args.format == "json":
@@ -172,8 +190,24 @@ def run_hunt(args: argparse.Namespace) -> int:
     fail_on = Severity.parse(args.fail_on) if args.fail_on else None
     if args.window <= 0:
         raise UsageError("--window must be a positive number of minutes", hint="for example --window 60")
-    result = hunt(args.store, parse_time(args.since), parse_time(args.until), args.rules,
-                  timedelta(minutes=args.window))
+    store = args.store_option or args.store
+    if not store or (args.store and args.store_option):
+        raise UsageError("give the store once: `trail hunt STORE` or `trail hunt --store STORE`",
+                         hint="for example: cloudwarden trail hunt --store ./trail-store")
+    if args.master and args.engine != "spark":
+        raise UsageError("--master needs --engine spark", hint="add --engine spark")
+    if args.engine == "spark":
+        from cloudwarden.engines.trail import spark as spark_engine
+
+        result = spark_engine.hunt(store if "://" in store else Path(store), parse_time(args.since),
+                                   parse_time(args.until), args.rules, timedelta(minutes=args.window),
+                                   master=args.master)
+    else:
+        if "://" in store:
+            raise UsageError(f"--engine duckdb reads a store folder, not {store}",
+                             hint="hunt an s3:// store with --engine spark, or copy it to a folder")
+        result = hunt(Path(store), parse_time(args.since), parse_time(args.until), args.rules,
+                      timedelta(minutes=args.window))
     if args.format == "json":
         _print_json(result.to_dict())
     else:
