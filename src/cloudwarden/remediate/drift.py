@@ -10,6 +10,7 @@ the template is silently skipped. Settings CloudFormation has no resource for ar
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -92,12 +93,19 @@ def _compare_trail(snapshot: Snapshot, props: dict[str, Any], region: str) -> tu
     return Status.PASS, name, "trail has the baseline settings"
 
 
-def _compare_bucket(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
+def _compare_bucket(snapshot: Snapshot, props: dict[str, Any], region: str,
+                    role: str = "trail") -> tuple[Status, str, str]:
+    """`role`: "trail" for the bucket the trail writes to, "access-log" for the one it logs access to."""
     trails = [t for t in _trails(snapshot, region) if t.get("S3BucketName")]
     if not trails:
         return Status.UNKNOWN, "", "no trail names its log bucket, so the baseline bucket cannot be found"
     trails.sort(key=lambda t: not t.get("IsMultiRegionTrail"))
     bucket = str(trails[0]["S3BucketName"])
+    if role == "access-log":
+        logging = _logging(snapshot, bucket)
+        if not logging.get("TargetBucket"):
+            return Status.FAIL, "", f"trail bucket {bucket} logs access nowhere, so its access-log bucket is missing"
+        bucket = str(logging["TargetBucket"])
     diffs = []
     if (props.get("VersioningConfiguration") or {}).get("Status") == "Enabled":
         versioning = _item(snapshot, "s3.bucket_versioning", GLOBAL, bucket) or {}
@@ -119,9 +127,14 @@ def _compare_bucket(snapshot: Snapshot, props: dict[str, Any], region: str) -> t
             diffs.append("no enabled lifecycle rule to Glacier")
     if props.get("BucketEncryption") and not _item(snapshot, "s3.bucket_encryption", GLOBAL, bucket):
         diffs.append("no default encryption")
+    if props.get("LoggingConfiguration"):
+        logging = _logging(snapshot, bucket)
+        if not logging.get("TargetBucket"):
+            diffs.append("no server access logging")
+    what = "trail bucket" if role == "trail" else f"{role} bucket"
     if diffs:
-        return Status.FAIL, bucket, "trail bucket differs: " + ", ".join(diffs)
-    return Status.PASS, bucket, "trail bucket has the baseline settings"
+        return Status.FAIL, bucket, f"{what} differs: " + ", ".join(diffs)
+    return Status.PASS, bucket, f"{what} has the baseline settings"
 
 
 def _compare_detector(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
@@ -182,6 +195,27 @@ COMPARERS: dict[str, Callable[[Snapshot, dict[str, Any], str], tuple[Status, str
 THROUGH = {"AWS::KMS::Key": "the trail's KMS encryption", "AWS::S3::BucketPolicy": "the trail bucket"}
 
 
+def _logging(snapshot: Snapshot, bucket: str) -> dict[str, Any]:
+    """The bucket's LoggingEnabled (empty when access logging is off)."""
+    value = _item(snapshot, "s3.bucket_logging", GLOBAL, bucket) or {}
+    return dict(value.get("LoggingEnabled", value)) if isinstance(value, dict) else {}
+
+
+def _bucket_role(resources: dict[str, Any], logical_id: str) -> str | None:
+    """Whether the template's bucket `logical_id` is the trail's log bucket, its access-log bucket, or neither."""
+    ref = {"Ref": logical_id}
+    for resource in resources.values():
+        if (resource or {}).get("Type") == "AWS::CloudTrail::Trail":
+            log_bucket = ((resource.get("Properties") or {}).get("S3BucketName") or {})
+            if log_bucket == ref:
+                return "trail"
+            target = log_bucket.get("Ref") if isinstance(log_bucket, dict) else None
+            props = ((resources.get(target) or {}).get("Properties") or {}) if target else {}
+            if (props.get("LoggingConfiguration") or {}).get("DestinationBucketName") == ref:
+                return "access-log"
+    return None
+
+
 def drift(template: dict[str, Any], snapshot: Snapshot, region: str | None = None) -> list[Finding]:
     """One finding per template resource: does the snapshot's account have it as the template says?"""
     home = region or (snapshot.regions[0] if snapshot.regions else "us-east-1")
@@ -192,8 +226,13 @@ def drift(template: dict[str, Any], snapshot: Snapshot, region: str | None = Non
         if kind in THROUGH:
             continue
         comparer = COMPARERS.get(kind)
+        note = f"drift does not compare {kind} resources"
+        if kind == "AWS::S3::Bucket":
+            role = _bucket_role(template["Resources"], logical_id)
+            comparer = None if role is None else functools.partial(_compare_bucket, role=role)
+            note = "drift finds buckets through the trail (its log bucket, or that bucket's access-log target)"
         if comparer is None:
-            status, resource_id, message = Status.UNKNOWN, "", f"drift does not compare {kind} resources"
+            status, resource_id, message = Status.UNKNOWN, "", note
         else:
             try:
                 status, resource_id, message = comparer(snapshot, props, home)
