@@ -167,10 +167,10 @@ def _account_resources(org: bool) -> dict[str, Any]:
              "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control",
                                             "aws:SourceOrgID": {"Ref": "OrganizationId"}}}}]
     access_log_policy = {"Version": "2012-10-17", "Statement": [
-        _tls_only(log_bucket),
         {"Sid": "ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
          "Action": "s3:PutObject", "Resource": _objects(log_bucket),
-         "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}]}
+         "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}},
+        _tls_only(log_bucket)]}
     trail: dict[str, Any] = {
         "IsLogging": True, "IsMultiRegionTrail": True, "IncludeGlobalServiceEvents": True,
         "EnableLogFileValidation": True, "KMSKeyId": {"Ref": "TrailKey"}, "S3BucketName": {"Ref": "TrailBucket"},
