@@ -12,8 +12,8 @@ from moto import mock_aws
 
 from cloudwarden.cli import main
 from cloudwarden.collect import collect_snapshot
-from cloudwarden.remediate.drift import COMPARERS
 from cloudwarden.inventory.snapshot import save_snapshot
+from cloudwarden.remediate.drift import COMPARERS
 from tests.helpers import MOTO_CREDENTIALS
 
 GROUPS = ("AdministratorAccess", "PowerUserAccess", "ReadOnlyAccess")

@@ -83,7 +83,7 @@ def _addressed() -> dict[str, str]:
     from cloudwarden.checks._cis_detections import DETECTIONS
     from cloudwarden.remediate.fixes_detect import _FEATURES
 
-    alarms = {check_id: "TrailLogGroup, Filter/Alarm pair, AlarmTopic" for check_id in DETECTIONS}
+    alarms = dict.fromkeys(DETECTIONS, "TrailLogGroup, Filter/Alarm pair, AlarmTopic")
     features = dict.fromkeys(_FEATURES, "Detector (Features)")
     return {**ADDRESSED, **alarms, **features}
 
@@ -101,7 +101,7 @@ def _arn(logical_id: str) -> dict[str, list[str]]:
     return {"Fn::GetAtt": [logical_id, "Arn"]}
 
 
-def _objects(bucket_arn: Any, suffix: str = "/*") -> dict[str, Any]:
+def _objects(bucket_arn: Any, suffix: Any = "/*") -> dict[str, Any]:
     return {"Fn::Join": ["", [bucket_arn, suffix]]}
 
 
