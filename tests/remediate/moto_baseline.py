@@ -43,7 +43,9 @@ class Stand:
 
 def deploy(template: dict[str, Any], parameters: dict[str, str], region: str, name: str = "baseline") -> Any:
     cfn = boto3.client("cloudformation", region_name=region)
+    # Deployed as docs/fix.md says to: with termination protection.
     cfn.create_stack(StackName=name, TemplateBody=json.dumps(template), Capabilities=["CAPABILITY_IAM"],
+                     EnableTerminationProtection=True,
                      Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()])
     status = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
     assert status == "CREATE_COMPLETE", status

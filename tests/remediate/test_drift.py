@@ -17,7 +17,6 @@ from cloudwarden.remediate.drift import COMPARERS
 from tests.helpers import MOTO_CREDENTIALS
 from tests.remediate.moto_baseline import complete, deploy
 
-GROUPS = ("AdministratorAccess", "PowerUserAccess", "ReadOnlyAccess")
 GROUP_IDS = ("AdministratorsGroup", "DevelopersGroup", "ReadOnlyGroup")
 
 
@@ -65,7 +64,7 @@ def test_drift_bare_then_baselined_then_tampered(tmp_path: Path, monkeypatch: py
         assert [built.pop(k) for k in ("Analyzer", "FsbpStandard", "CisStandard")] == ["UNKNOWN"] * 3
         compared = {k: v for k, v in built.items() if _kind(template, k) in COMPARERS}
         assert set(compared) >= {"Trail", "TrailBucket", "AccessLogBucket", "Detector", "Hub", *GROUP_IDS,
-                                 "SupportRole", "TrailLogGroup", "FilterRootUsage", "AlarmRootUsage",
+                                 "SupportRole", "AdministratorRole", "TrailLogGroup", "FilterRootUsage", "AlarmRootUsage",
                                  "ConfigRecorder", "ConfigDeliveryChannel"}
         assert compared == dict.fromkeys(compared, "PASS"), compared
         # Types drift does not compare (none in this template) would be reported, never passed.

@@ -4,8 +4,8 @@ Account level (the region the stack is deployed in): a multi-region CloudTrail w
 validation and KMS encryption, delivered to a versioned, TLS-only, non-public bucket with a lifecycle
 to Glacier, whose server access logs go to a second such bucket; CloudWatch Logs delivery with the
 15 CIS metric filters and an alarm on each, notifying an SNS topic; IAM groups for administrators
-(MFA required), developers and read-only users; the support role (AWSSupportAccess); the AWS Config
-service-linked role.
+(through an administrator role they may assume with MFA only), developers and read-only users; the
+support role (AWSSupportAccess); the AWS Config service-linked role.
 
 Per region: AWS Config recording all resource types (global ones in the home region only) with a
 delivery channel to the log bucket; GuardDuty with its protection plans; Security Hub with explicit
@@ -227,11 +227,20 @@ def _account_resources(org: bool) -> dict[str, Any]:
 def _people_resources() -> dict[str, Any]:
     """IAM groups and the support role (one per account)."""
     return {
+        # Administrators hold no AdministratorAccess themselves (iam.no_administratoraccess_on_users): the
+        # group may assume the administrator role, with MFA only.
         "AdministratorsGroup": {"Type": "AWS::IAM::Group", "Properties": {
-            "ManagedPolicyArns": [_sub("arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess")],
-            "Policies": [{"PolicyName": "require-mfa", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Deny", "Action": "*", "Resource": "*",
-                 "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}]}}]}},
+            "Policies": [{"PolicyName": "assume-administrator-role-with-mfa", "PolicyDocument": {
+                "Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": _arn("AdministratorRole"),
+                     "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}}]}},
+        "AdministratorRole": {"Type": "AWS::IAM::Role", "Properties": {
+            "Description": "administrators, assumed by members of the administrators group with MFA",
+            "MaxSessionDuration": 3600,
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"AWS": _sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+                "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]},
+            "ManagedPolicyArns": [_sub("arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess")]}},
         "DevelopersGroup": {"Type": "AWS::IAM::Group", "Properties": {
             "ManagedPolicyArns": [_sub("arn:${AWS::Partition}:iam::aws:policy/PowerUserAccess")]}},
         "ReadOnlyGroup": {"Type": "AWS::IAM::Group", "Properties": {
