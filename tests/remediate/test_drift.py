@@ -7,14 +7,26 @@ from pathlib import Path
 
 import boto3
 import pytest
+import yaml
 from moto import mock_aws
 
 from cloudwarden.cli import main
 from cloudwarden.collect import collect_snapshot
 from cloudwarden.inventory.snapshot import save_snapshot
+from cloudwarden.remediate.drift import COMPARERS
 from tests.helpers import MOTO_CREDENTIALS
+from tests.remediate.moto_baseline import complete, deploy
 
-GROUPS = ("AdministratorAccess", "PowerUserAccess", "ReadOnlyAccess")
+GROUP_IDS = ("AdministratorsGroup", "DevelopersGroup", "ReadOnlyGroup")
+
+
+def _log_group(trail: str) -> str:
+    arn = boto3.client("cloudtrail").describe_trails(trailNameList=[trail])["trailList"][0]["CloudWatchLogsLogGroupArn"]
+    return str(arn).split(":log-group:")[1].split(":")[0]
+
+
+def _kind(template: Path, logical_id: str) -> str:
+    return str(yaml.safe_load(template.read_text())["Resources"][logical_id]["Type"])
 
 
 def _statuses(out: Path) -> dict[str, str]:
@@ -22,31 +34,14 @@ def _statuses(out: Path) -> dict[str, str]:
     return {f["message"].split(":")[0]: f["status"] for f in findings}
 
 
-def _build_baseline() -> None:
-    """The baseline's resources made by hand (moto's CloudFormation does not create them all)."""
-    s3, iam = boto3.client("s3"), boto3.client("iam")
-    s3.create_bucket(Bucket="trail-logs")
-    s3.put_bucket_versioning(Bucket="trail-logs", VersioningConfiguration={"Status": "Enabled"})
-    s3.put_public_access_block(Bucket="trail-logs", PublicAccessBlockConfiguration=dict.fromkeys(("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True))
-    s3.put_bucket_encryption(Bucket="trail-logs", ServerSideEncryptionConfiguration={
-        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]})
-    s3.put_bucket_lifecycle_configuration(Bucket="trail-logs", LifecycleConfiguration={"Rules": [
-        {"ID": "g", "Status": "Enabled", "Filter": {"Prefix": ""},
-         "Transitions": [{"Days": 90, "StorageClass": "GLACIER"}]}]})
-    key = boto3.client("kms").create_key()["KeyMetadata"]["Arn"]
-    trail = boto3.client("cloudtrail")
-    trail.create_trail(Name="baseline", S3BucketName="trail-logs", IsMultiRegionTrail=True,
-                       EnableLogFileValidation=True, KmsKeyId=key, IncludeGlobalServiceEvents=True)
-    trail.start_logging(Name="baseline")
-    boto3.client("guardduty").create_detector(Enable=True)
-    boto3.client("securityhub").enable_security_hub()
-    # moto 5 does not implement IAM Access Analyzer: drift says UNKNOWN for it (below), never PASS.
-    for name in GROUPS:
-        iam.create_group(GroupName=name)
-        iam.attach_group_policy(GroupName=name, PolicyArn=f"arn:aws:iam::aws:policy/{name}")
-    iam.put_group_policy(GroupName="AdministratorAccess", PolicyName="require-mfa", PolicyDocument=json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*",
-                                                 "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}]}))
+def _build_baseline(template: Path) -> tuple[str, str]:
+    """The template deployed into moto (what its CloudFormation skips completed); (trail, trail bucket)."""
+    body = yaml.safe_load(template.read_text())
+    stack = deploy(body, {"AlarmEmail": "security@example.com"}, "us-east-1")
+    made = complete(body, stack, "us-east-1")
+    # moto implements neither Security Hub standards nor IAM Access Analyzer: drift says UNKNOWN for them.
+    assert sorted(m.split()[0] for m in made if "NOT MADE" in m) == ["Analyzer", "CisStandard", "FsbpStandard"]
+    return "baseline-Trail", str(stack.resource_map["TrailBucket"].physical_resource_id)
 
 
 def test_drift_bare_then_baselined_then_tampered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -62,21 +57,30 @@ def test_drift_bare_then_baselined_then_tampered(tmp_path: Path, monkeypatch: py
         assert bare["Trail"] == "FAIL" and bare["Detector"] == "FAIL" and bare["AdministratorsGroup"] == "FAIL"
         assert bare["TrailBucket"] == "UNKNOWN"  # no trail, so the bucket cannot be found: never a PASS
 
-        _build_baseline()
+        trail, bucket = _build_baseline(template)
         save_snapshot(collect_snapshot(regions=["us-east-1"]), snap)
         assert main(["drift", str(template), str(snap), "--out", str(out)]) == 0
         built = _statuses(out)
-        assert built.pop("Analyzer") == "UNKNOWN"
-        assert built == dict.fromkeys(built, "PASS"), built
+        assert [built.pop(k) for k in ("Analyzer", "FsbpStandard", "CisStandard")] == ["UNKNOWN"] * 3
+        compared = {k: v for k, v in built.items() if _kind(template, k) in COMPARERS}
+        assert set(compared) >= {"Trail", "TrailBucket", "AccessLogBucket", "Detector", "Hub", *GROUP_IDS,
+                                 "SupportRole", "AdministratorRole", "TrailLogGroup", "FilterRootUsage", "AlarmRootUsage",
+                                 "ConfigRecorder", "ConfigDeliveryChannel"}
+        assert compared == dict.fromkeys(compared, "PASS"), compared
+        # Types drift does not compare (none in this template) would be reported, never passed.
+        assert {v for k, v in built.items() if k not in compared} <= {"UNKNOWN"}
 
-        boto3.client("cloudtrail").stop_logging(Name="baseline")
-        boto3.client("s3").put_bucket_versioning(Bucket="trail-logs", VersioningConfiguration={"Status": "Suspended"})
+        boto3.client("cloudtrail").stop_logging(Name=trail)
+        boto3.client("s3").put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+        boto3.client("logs").delete_metric_filter(logGroupName=_log_group(trail), filterName="cloudwarden-root-usage")
         save_snapshot(collect_snapshot(regions=["us-east-1"]), snap)
         main(["drift", str(template), str(snap), "--out", str(out)])
     tampered = json.loads(out.read_text())["findings"]
     messages = {f["message"] for f in tampered if f["status"] == "FAIL"}
     assert any("not logging" in m for m in messages), messages
     assert any("versioning not enabled" in m for m in messages), messages
+    assert not any("access-log bucket differs" in m for m in messages), messages
+    assert any("no metric filter" in m for m in messages), messages
 
 
 def test_bad_baseline_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,6 +10,9 @@ the template is silently skipped. Settings CloudFormation has no resource for ar
 
 from __future__ import annotations
 
+import fnmatch
+import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -92,12 +95,19 @@ def _compare_trail(snapshot: Snapshot, props: dict[str, Any], region: str) -> tu
     return Status.PASS, name, "trail has the baseline settings"
 
 
-def _compare_bucket(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
+def _compare_bucket(snapshot: Snapshot, props: dict[str, Any], region: str,
+                    role: str = "trail") -> tuple[Status, str, str]:
+    """`role`: "trail" for the bucket the trail writes to, "access-log" for the one it logs access to."""
     trails = [t for t in _trails(snapshot, region) if t.get("S3BucketName")]
     if not trails:
         return Status.UNKNOWN, "", "no trail names its log bucket, so the baseline bucket cannot be found"
     trails.sort(key=lambda t: not t.get("IsMultiRegionTrail"))
     bucket = str(trails[0]["S3BucketName"])
+    if role == "access-log":
+        logging = _logging(snapshot, bucket)
+        if not logging.get("TargetBucket"):
+            return Status.FAIL, "", f"trail bucket {bucket} logs access nowhere, so its access-log bucket is missing"
+        bucket = str(logging["TargetBucket"])
     diffs = []
     if (props.get("VersioningConfiguration") or {}).get("Status") == "Enabled":
         versioning = _item(snapshot, "s3.bucket_versioning", GLOBAL, bucket) or {}
@@ -119,9 +129,14 @@ def _compare_bucket(snapshot: Snapshot, props: dict[str, Any], region: str) -> t
             diffs.append("no enabled lifecycle rule to Glacier")
     if props.get("BucketEncryption") and not _item(snapshot, "s3.bucket_encryption", GLOBAL, bucket):
         diffs.append("no default encryption")
+    if props.get("LoggingConfiguration"):
+        logging = _logging(snapshot, bucket)
+        if not logging.get("TargetBucket"):
+            diffs.append("no server access logging")
+    what = "trail bucket" if role == "trail" else f"{role} bucket"
     if diffs:
-        return Status.FAIL, bucket, "trail bucket differs: " + ", ".join(diffs)
-    return Status.PASS, bucket, "trail bucket has the baseline settings"
+        return Status.FAIL, bucket, f"{what} differs: " + ", ".join(diffs)
+    return Status.PASS, bucket, f"{what} has the baseline settings"
 
 
 def _compare_detector(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
@@ -170,6 +185,97 @@ def _compare_group(snapshot: Snapshot, props: dict[str, Any], region: str) -> tu
     return Status.FAIL, "", f"no IAM group with {what}"
 
 
+def _compare_metric_filter(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
+    pattern = str(props.get("FilterPattern", ""))
+    for metric_filter in _get(snapshot, "logs.metric_filters", region) or []:
+        if metric_filter.get("filterPattern") == pattern:
+            name = str(metric_filter.get("filterName"))
+            return Status.PASS, name, f"metric filter {name} on {metric_filter.get('logGroupName')} has the pattern"
+    return Status.FAIL, "", f"no metric filter in {region} has the baseline pattern {pattern[:80]}"
+
+
+def _compare_alarm(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
+    metric = (props.get("Namespace"), props.get("MetricName"))
+    watching = [a for a in _get(snapshot, "cloudwatch.alarms", region) or []
+                if (a.get("Namespace"), a.get("MetricName")) == metric]
+    where = f"{metric[0]}/{metric[1]}"
+    for alarm in watching:
+        if alarm.get("ActionsEnabled") is not False and any(":sns:" in str(a) for a in alarm.get("AlarmActions") or []):
+            return Status.PASS, str(alarm.get("AlarmArn") or alarm.get("AlarmName")), f"alarm on {where} notifies SNS"
+    if watching:
+        return Status.FAIL, str(watching[0].get("AlarmName")), f"the alarm on {where} notifies no SNS topic"
+    return Status.FAIL, "", f"no alarm on metric {where} in {region}"
+
+
+def _compare_log_group(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
+    names = {str(t["CloudWatchLogsLogGroupArn"]).split(":log-group:")[-1].split(":")[0]
+             for t in _trails(snapshot, region) if t.get("CloudWatchLogsLogGroupArn")}
+    if not names:
+        return Status.FAIL, "", "no trail delivers to CloudWatch Logs, so the baseline log group is missing"
+    groups = [g for g in _get(snapshot, "logs.log_groups", region) or [] if g.get("logGroupName") in names]
+    if not groups:
+        return Status.UNKNOWN, "", f"the trail's log group {sorted(names)[0]} is not in {region}'s snapshot"
+    group = groups[0]
+    diffs = []
+    if props.get("KmsKeyId") and not group.get("kmsKeyId"):
+        diffs.append("no KMS key")
+    if props.get("RetentionInDays") and int(group.get("retentionInDays") or 0) < 365:
+        diffs.append(f"retention {group.get('retentionInDays') or 'never set'} (under 365 days)")
+    name = str(group.get("logGroupName"))
+    return (Status.FAIL, name, "trail log group differs: " + ", ".join(diffs)) if diffs else \
+        (Status.PASS, name, "trail log group has the baseline settings")
+
+
+def _compare_recorder(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
+    states = {str(s.get("name")): s for s in _get(snapshot, "config.recorder_status", region) or []}
+    recorders = _get(snapshot, "config.recorders", region) or []
+    if not recorders:
+        return Status.FAIL, "", f"no AWS Config recorder in {region}"
+    diffs: list[str] = []
+    for recorder in recorders:
+        diffs = []
+        if (props.get("RecordingGroup") or {}).get("AllSupported") and \
+                not (recorder.get("recordingGroup") or {}).get("allSupported"):
+            diffs.append("does not record all supported resource types")
+        if not states.get(str(recorder.get("name")), {}).get("recording"):
+            diffs.append("stopped")
+        if not diffs:
+            return Status.PASS, str(recorder.get("name")), "Config recorder records all types and is on"
+    return Status.FAIL, str(recorders[-1].get("name")), "Config recorder " + ", ".join(diffs)
+
+
+def _compare_channel(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
+    channels = _get(snapshot, "config.delivery_channels", region) or []
+    if not channels:
+        return Status.FAIL, "", f"no AWS Config delivery channel in {region}"
+    return Status.PASS, str(channels[0].get("name")), f"delivery channel to s3://{channels[0].get('s3BucketName')}"
+
+
+def _compare_role(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
+    details = _get(snapshot, "iam.authorization_details", GLOBAL) or {}
+    wanted = {_arn(arn, snapshot) for arn in props.get("ManagedPolicyArns") or []}
+    wanted_inline = {p.get("PolicyName") for p in props.get("Policies") or []}
+    for role in details.get("RoleDetailList") or []:
+        attached = {str(p.get("PolicyArn")) for p in role.get("AttachedManagedPolicies") or []}
+        inline = {p.get("PolicyName") for p in role.get("RolePolicyList") or []}
+        if wanted <= attached and wanted_inline <= inline:
+            return Status.PASS, str(role.get("Arn") or role.get("RoleName")), "role with the baseline policies"
+    what = ", ".join(sorted(wanted | {f"inline {n}" for n in wanted_inline}))
+    return Status.FAIL, "", f"no IAM role with {what}"
+
+
+def _compare_standard(snapshot: Snapshot, props: dict[str, Any], region: str) -> tuple[Status, str, str]:
+    text = str((props.get("StandardsArn") or {}).get("Fn::Sub", props.get("StandardsArn")))
+    text = text.replace("${AWS::Partition}", snapshot.partition).replace("${AWS::Region}", region)
+    pattern = re.sub(r"\$\{[^}]+\}", "*", text)  # a template parameter (the CIS version): any value
+    enabled = [str(s.get("StandardsArn")) for s in _get(snapshot, "securityhub.enabled_standards", region) or []
+               if s.get("StandardsStatus") not in ("DELETING", "FAILED")]
+    found = [arn for arn in enabled if fnmatch.fnmatchcase(arn, pattern)]
+    if found:
+        return Status.PASS, found[0], "standard enabled"
+    return Status.FAIL, "", f"standard {pattern} not enabled in {region}"
+
+
 COMPARERS: dict[str, Callable[[Snapshot, dict[str, Any], str], tuple[Status, str, str]]] = {
     "AWS::CloudTrail::Trail": _compare_trail,
     "AWS::S3::Bucket": _compare_bucket,
@@ -177,9 +283,38 @@ COMPARERS: dict[str, Callable[[Snapshot, dict[str, Any], str], tuple[Status, str
     "AWS::SecurityHub::Hub": _compare_hub,
     "AWS::AccessAnalyzer::Analyzer": _compare_analyzer,
     "AWS::IAM::Group": _compare_group,
+    "AWS::IAM::Role": _compare_role,
+    "AWS::Logs::MetricFilter": _compare_metric_filter,
+    "AWS::Logs::LogGroup": _compare_log_group,
+    "AWS::CloudWatch::Alarm": _compare_alarm,
+    "AWS::Config::ConfigurationRecorder": _compare_recorder,
+    "AWS::Config::DeliveryChannel": _compare_channel,
+    "AWS::SecurityHub::Standard": _compare_standard,
 }
 # Resources that exist to serve another one (compared through it), not on their own.
-THROUGH = {"AWS::KMS::Key": "the trail's KMS encryption", "AWS::S3::BucketPolicy": "the trail bucket"}
+THROUGH = {"AWS::KMS::Key": "the trail's KMS encryption", "AWS::S3::BucketPolicy": "the trail bucket",
+           "AWS::SNS::Topic": "the alarms' SNS actions", "AWS::IAM::ServiceLinkedRole": "the Config recorder"}
+
+
+def _logging(snapshot: Snapshot, bucket: str) -> dict[str, Any]:
+    """The bucket's LoggingEnabled (empty when access logging is off)."""
+    value = _item(snapshot, "s3.bucket_logging", GLOBAL, bucket) or {}
+    return dict(value.get("LoggingEnabled", value)) if isinstance(value, dict) else {}
+
+
+def _bucket_role(resources: dict[str, Any], logical_id: str) -> str | None:
+    """Whether the template's bucket `logical_id` is the trail's log bucket, its access-log bucket, or neither."""
+    ref = {"Ref": logical_id}
+    for resource in resources.values():
+        if (resource or {}).get("Type") == "AWS::CloudTrail::Trail":
+            log_bucket = ((resource.get("Properties") or {}).get("S3BucketName") or {})
+            if log_bucket == ref:
+                return "trail"
+            target = log_bucket.get("Ref") if isinstance(log_bucket, dict) else None
+            props = ((resources.get(target) or {}).get("Properties") or {}) if target else {}
+            if (props.get("LoggingConfiguration") or {}).get("DestinationBucketName") == ref:
+                return "access-log"
+    return None
 
 
 def drift(template: dict[str, Any], snapshot: Snapshot, region: str | None = None) -> list[Finding]:
@@ -192,8 +327,13 @@ def drift(template: dict[str, Any], snapshot: Snapshot, region: str | None = Non
         if kind in THROUGH:
             continue
         comparer = COMPARERS.get(kind)
+        note = f"drift does not compare {kind} resources"
+        if kind == "AWS::S3::Bucket":
+            role = _bucket_role(template["Resources"], logical_id)
+            comparer = None if role is None else functools.partial(_compare_bucket, role=role)
+            note = "drift finds buckets through the trail (its log bucket, or that bucket's access-log target)"
         if comparer is None:
-            status, resource_id, message = Status.UNKNOWN, "", f"drift does not compare {kind} resources"
+            status, resource_id, message = Status.UNKNOWN, "", note
         else:
             try:
                 status, resource_id, message = comparer(snapshot, props, home)

@@ -84,13 +84,14 @@ def s3_data_events(reader: Reader, _target: Target) -> Plan | None:
         [Step("cloudtrail", region, "put_event_selectors", {**base, "EventSelectors": undo_selectors})]
 
 
-def _slug(check_id: str) -> str:
+def metric_slug(check_id: str) -> str:
+    """The metric (and filter/alarm suffix) name of a CIS detection: alarm_root_usage -> root-usage."""
     return re.sub(r"[^a-z0-9]+", "-", check_id.split(".", 1)[1].removeprefix("alarm_"))
 
 
 def _alarm_fix(check_id: str) -> None:
     detection = DETECTIONS[check_id]
-    slug = _slug(check_id)
+    slug = metric_slug(check_id)
 
     @fix(check_id, summary=f"On the multi-region trail's log group, a metric filter for {detection.label} and an "
                            "alarm on it notifying the SNS topic given with --alarm-topic.",
