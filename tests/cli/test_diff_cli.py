@@ -37,9 +37,14 @@ def test_fail_on_new_gates_ci(weeks: Weeks, capsys: pytest.CaptureFixture[str]) 
     assert main(["diff", str(weeks.old_path), str(weeks.new_path), "--fail-on-new", "critical"]) == 1
     out = capsys.readouterr().out
     assert "New failures" in out and "port opened" in out and "made public" in out
-    # The other way round nothing new is critical: only the versioning failure comes back (medium).
-    assert main(["diff", str(weeks.new_path), str(weeks.old_path), "--fail-on-new", "high"]) == 0
-    assert main(["diff", str(weeks.new_path), str(weeks.old_path), "--fail-on-new", "medium"]) == 1
+    # The other way round: the versioning failure comes back (medium), and the trail logs again, so
+    # logging.trail_tamperable (which judges logging trails only) has it to judge again (critical).
+    assert main(["diff", str(weeks.new_path), str(weeks.old_path), "--fail-on-new", "critical"]) == 1
+    back = capsys.readouterr().out
+    new_section = back.split("New failures", 2)[2].split("Resolved", 1)[0]
+    assert [line.split()[:2] for line in new_section.splitlines()[1:] if line.split()[:1] in (
+        ["CRITICAL"], ["HIGH"], ["MEDIUM"], ["LOW"])] == [["CRITICAL", "logging.trail_tamperable"],
+                                                        ["MEDIUM", "s3.bucket_versioning_enabled"]], new_section
 
 
 def test_findings_files(weeks: Weeks, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

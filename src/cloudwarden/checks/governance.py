@@ -208,6 +208,8 @@ def _role_usage(ctx: CheckContext, role: dict[str, Any]) -> tuple[bool, str]:
         ok = days is not None and days < UNUSED_DAYS
         return ok, f"last used {days} day(s) ago" + ("" if ok else f": unused for {UNUSED_DAYS}+ days, review it")
     created = ctx.days_since(str(role.get("CreateDate") or ""))
+    if created is not None:
+        created = max(0, created)  # created as collection began: 0 days, not -1 (timedelta.days floors)
     if created is not None and created < UNUSED_DAYS:
         return True, f"never used; created {created} day(s) ago"
     return False, f"no recorded use (AWS tracks the last 400 days); created {created} day(s) ago"
