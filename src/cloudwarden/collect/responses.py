@@ -57,6 +57,10 @@ def check_response(operation_model: Any = None, response_dict: Any = None, **_: 
         _check_xml(name, body, expected_root=f"{name}Response")
     elif protocol == "rest-xml" and members and not _payload_is_raw(shape):
         _check_xml(name, body, expected_root=None)
+    elif protocol == "rest-xml" and _payload_is_raw(shape) and shape.serialization.get("payload") == "Policy":
+        # GetBucketPolicy and its kin return the policy document itself as the body: an empty or
+        # non-JSON body is a damaged answer (the API says "no policy" with NoSuchBucketPolicy, an error).
+        _check_json(name, body, ["Policy"], strict_empty=True)
 
 
 def _check_json(name: str, body: bytes, members: list[str], strict_empty: bool) -> None:
