@@ -11,7 +11,7 @@ compile makes the verdict UNKNOWN, never a guess. SCPs never apply to the manage
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -222,6 +222,12 @@ def _members(ctx: CheckContext, tree: OrgPolicies) -> list[dict[str, Any]]:
 @in_organization(": no SCP guardrail applies to any account")
 def effective_guardrails_per_account(ctx: CheckContext, org: dict[str, Any]) -> Iterator[Result]:
     tree = policies(ctx, org)
+    yield from _each_member(ctx, tree, lambda account: _effective(ctx, tree, account))
+
+
+def _each_member(ctx: CheckContext, tree: OrgPolicies,
+                 judge: Callable[[dict[str, Any]], Iterator[Result]]) -> Iterator[Result]:
+    """One verdict per active member account; FAIL for all when SCPs are not enforced."""
     for account in _members(ctx, tree):
         account_id = str(account["Id"])
         if not tree.enforced:
@@ -229,7 +235,7 @@ def effective_guardrails_per_account(ctx: CheckContext, org: dict[str, Any]) -> 
                           resource_type=ACCOUNT_RESOURCE)
             continue
         with ctx.resource(account_id):
-            yield from _effective(ctx, tree, account)
+            yield from judge(account)
 
 
 def _effective(ctx: CheckContext, tree: OrgPolicies, account: dict[str, Any]) -> Iterator[Result]:
@@ -255,14 +261,7 @@ def _effective(ctx: CheckContext, tree: OrgPolicies, account: dict[str, Any]) ->
 def authorization_guardrails(ctx: CheckContext, org: dict[str, Any]) -> Iterator[Result]:
     tree = policies(ctx, org)
     region = next((r for r in ctx.regions if r != GLOBAL), "us-east-1")
-    for account in _members(ctx, tree):
-        account_id = str(account["Id"])
-        if not tree.enforced:
-            yield verdict(False, account_id, NOT_ENFORCED, arn=str(account.get("Arn", "")),
-                          resource_type=ACCOUNT_RESOURCE)
-            continue
-        with ctx.resource(account_id):
-            yield from _authorization(ctx, tree, account, region)
+    yield from _each_member(ctx, tree, lambda account: _authorization(ctx, tree, account, region))
 
 
 def _authorization(ctx: CheckContext, tree: OrgPolicies, account: dict[str, Any], region: str) -> Iterator[Result]:
