@@ -7,7 +7,7 @@ managed keys gives it away.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from cloudwarden.checks._public import public_actions
@@ -74,12 +74,18 @@ def _policy_message(document: Any, key_arn: str, account: str, region: str) -> t
        cli="aws kms put-key-policy --key-id <KEY_ID> --policy-name default --policy file://key-policy.json",
        doc=KMS_DOC + "key-policies.html")
 def key_policy_not_public(ctx: CheckContext) -> Iterator[Result]:
+    yield from each_key_policy(ctx, lambda document, key_arn, region, _key_id: _policy_message(
+        document, key_arn, ctx.account_id, region))
+
+
+def each_key_policy(ctx: CheckContext, judge: Callable[[Any, str, str, str], tuple[bool, str]]) -> Iterator[Result]:
+    """One verdict per customer key from judge(policy document, key ARN, region, key id)."""
     for region, key_id, key in customer_keys(ctx):
         if key.state == "PendingImport":
             continue  # no key material yet; the collector does not read its policy
         with ctx.resource(key_id, region):
             key_arn = key.arn or ctx.arn("kms", f"key/{key_id}", region)
-            ok, message = _policy_message(key.policy.get(), key_arn, ctx.account_id, region)
+            ok, message = judge(key.policy.get(), key_arn, region, key_id)
             yield verdict(ok, key_id, message, region, key.arn)
 
 

@@ -10,7 +10,16 @@ from cloudwarden.checks._iam_eval import compiled_or_unknown
 from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.iam_policies import evaluated_verdicts
-from cloudwarden.checks.kms import ALIASES, KEY, KEY_IDS, KEYS, KMS_DOC, PENDING_DELETION, customer_keys
+from cloudwarden.checks.kms import (
+    ALIASES,
+    KEY,
+    KEY_IDS,
+    KEYS,
+    KMS_DOC,
+    PENDING_DELETION,
+    customer_keys,
+    each_key_policy,
+)
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.engines.iam import PolicyError, PolicySet, compile_policy, evaluate, make_request
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
@@ -115,14 +124,11 @@ def admins_who_use(document: Any, key_arn: str, account: str, region: str, key_i
        cli="aws kms put-key-policy --key-id <KEY_ID> --policy-name default --policy file://separated-policy.json",
        doc=KMS_DOC + "key-policy-default.html#key-policy-default-allow-administrators")
 def key_admin_user_separation(ctx: CheckContext) -> Iterator[Result]:
-    for region, key_id, key in customer_keys(ctx):
-        if key.state == "PendingImport":
-            continue  # no key material yet; the collector does not read its policy
-        with ctx.resource(key_id, region):
-            key_arn = key.arn or ctx.arn("kms", f"key/{key_id}", region)
-            both = admins_who_use(key.policy.get(), key_arn, ctx.account_id, region, key_id)
-            yield verdict(not both, key_id, "no principal named in the key policy both administers and uses the key"
-                          if not both else "administers and uses the key: " + "; ".join(both), region, key.arn)
+    def judge(document: Any, key_arn: str, region: str, key_id: str) -> tuple[bool, str]:
+        both = admins_who_use(document, key_arn, ctx.account_id, region, key_id)
+        return (not both, "no principal named in the key policy both administers and uses the key" if not both
+                else "administers and uses the key: " + "; ".join(both))
+    yield from each_key_policy(ctx, judge)
 
 
 # -- keys that cannot decrypt any more (disabled, pending deletion) but still protect data --
