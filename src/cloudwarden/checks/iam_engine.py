@@ -25,8 +25,10 @@ from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
 from cloudwarden.inventory.views.iam import IamView
 
 DETAILS = "iam.authorization_details"
+# RCPs only take access away and the engine says when they were not read: optional wherever declared.
+RCPS = ["organizations.rcps_for_target", "organizations.rcp_content"]
 ORG = ["organizations.organization", "organizations.roots", "organizations.account_chain",
-       "organizations.scps_for_target", "organizations.scp_content"]
+       "organizations.scps_for_target", "organizations.scp_content", *RCPS]
 IAM_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
 PUBLIC_SERVICES = {"lambda": "lambda.function_policy", "sns": "sns.topic_attributes",
                    "sqs": "sqs.queue_attributes", "secretsmanager": "secretsmanager.resource_policy"}
@@ -85,7 +87,7 @@ def _is_admin(graph: nx.DiGraph, arn: str) -> bool:
     return bool(graph.has_edge(arn, ADMIN) and graph.edges[arn, ADMIN]["step"].kind == "is administrator")
 
 
-@check("iam.privilege_escalation_to_admin", resource_type="AWS::IAM::User", datasets=[DETAILS, *ORG],
+@check("iam.privilege_escalation_to_admin", resource_type="AWS::IAM::User", datasets=[DETAILS, *ORG], optional=RCPS,
        fix="Remove the permission used at the first step of the path (or fence it with a condition, "
            "a permissions boundary or an SCP), then re-run `cloudwarden iam escalation`.",
        cli="cloudwarden iam escalation SNAPSHOT",
@@ -112,7 +114,7 @@ def privilege_escalation_to_admin(ctx: CheckContext) -> Iterator[Result]:
         yield verdict(not steps, resource, message, arn=principal.arn, resource_type=kind)
 
 
-@check("iam.external_assume_role_chain", resource_type="AWS::IAM::Role", datasets=[DETAILS, *ORG],
+@check("iam.external_assume_role_chain", resource_type="AWS::IAM::Role", datasets=[DETAILS, *ORG], optional=RCPS,
        fix="Narrow the trust policy of the entry role (named principals, sts:ExternalId, "
            "aws:PrincipalOrgID) or remove the permissions that lead from it to administrator.",
        cli="aws iam update-assume-role-policy --role-name ROLE --policy-document file://trust.json",
@@ -140,6 +142,7 @@ def external_assume_role_chain(ctx: CheckContext) -> Iterator[Result]:
 @check("s3.effective_public_or_foreign_read", resource_type="AWS::S3::Bucket",
        datasets=["s3.buckets", "s3.bucket_policy", "s3.bucket_acl", "s3.bucket_public_access_block",
                  "s3.account_public_access_block", "s3.bucket_ownership_controls", DETAILS, *ORG],
+       optional=RCPS,
        fix="Remove the public or foreign grant (bucket policy statement, ACL grant, or the external "
            "role's s3 permissions) and turn on Block Public Access for the bucket and the account.",
        cli="aws s3api put-public-access-block --bucket BUCKET --public-access-block-configuration "

@@ -43,7 +43,8 @@ def assumable_by_outsiders(account: Account, role: Principal, when: str = "") ->
         if outsider.scope == PUBLIC and not outsider.account:
             continue  # sts:AssumeRole needs a signed request: anonymous callers cannot make it
         contexts = outsider_contexts(outsider, statements, when)
-        decision = allowed(role.trust, outsider, "sts:AssumeRole", [role.arn], account.account_id, contexts)
+        rcps = account.organization.rcps_for("sts:AssumeRole", account.account_id, account.account_id)
+        decision = allowed(role.trust, outsider, "sts:AssumeRole", [role.arn], account.account_id, contexts, rcps)
         if decision is not None:
             found.append((outsider, decision))
     return found
