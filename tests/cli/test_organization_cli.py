@@ -226,3 +226,13 @@ def test_escalation_across_the_scanned_accounts_with_their_scps(org: dict[str, A
     assert [s["kind"] for s in rows[nonprod_dev]["path"]] == ["sts-001", "is administrator"]
     assert sandbox_dev not in rows
     assert "read in the management account" in err
+    wide = _summary(out)["organization_wide"]
+    assert wide["available"] and wide["management_account"] == org["management"]
+    assert "no-assume" in wide["guardrails"][sandbox]["scps"] and wide["guardrails"][nonprod]["scps"] == []
+    assert wide["guardrails"][sandbox]["ou_path"].endswith("Sandbox")
+    assert {c["check_id"] for c in wide["checks"]} >= {"org.authorization_guardrails"}
+    sandbox_verdict = next(c for c in wide["checks"] if c["check_id"] == "org.authorization_guardrails"
+                           and c["resource"] == sandbox)
+    # the probed guardrails (leave the organization, root keys, ...) are not what no-assume denies
+    assert sandbox_verdict["status"] == "FAIL" and "no-assume" in sandbox_verdict["message"]
+    assert {i["item"] for i in wide["strategy"]} >= {"security / log-archive account", "OUs per environment"}
