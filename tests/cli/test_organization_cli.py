@@ -215,7 +215,9 @@ def test_escalation_across_the_scanned_accounts_with_their_scps(org: dict[str, A
         organizations.attach_policy(PolicyId=fence["Policy"]["PolicySummary"]["Id"], TargetId=sandbox_ou)
         out = tmp_path / "org"
         only = ["--accounts", ",".join([prod, nonprod, sandbox, org["management"]])]
-        assert main(["scan-org", "--out", str(out), *only, "--regions", "us-east-1", "--quiet", "--format", "json",
+        # `scan --organization` is the same command as `scan-org`
+        assert main(["scan", "--organization", "--out", str(out), *only, "--regions", "us-east-1", "--quiet",
+                     "--format", "json",
                      "--checks", "iam.privilege_escalation_to_admin,org.authorization_guardrails"]) == 0
         capsys.readouterr()
         assert main(["iam", "escalation", str(out), "--format", "json"]) == 0
