@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.helpers import verdict
+from cloudwarden.checks.helpers import region_values, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.enums import Status
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+from cloudwarden.inventory.views.securityhub import ADMIN as SH_ADMIN
+from cloudwarden.inventory.views.securityhub import HUB, SecurityHubView
+from cloudwarden.inventory.views.securityhub import ORG_CONFIG as SH_ORG
 
-HUB, SH_ADMIN, SH_ORG = "securityhub.hub", "securityhub.administrator", "securityhub.organization_configuration"
 GD_IDS, GD_DETECTORS, GD_HIGH = "guardduty.detector_ids", "guardduty.detectors", "guardduty.high_findings"
 ANALYZERS, AA_FINDINGS = "accessanalyzer.analyzers", "accessanalyzer.active_findings"
 TA_CHECKS, TA_RESULTS = "support.trusted_advisor_checks", "support.trusted_advisor_results"
@@ -37,24 +39,24 @@ UNUSED_DAYS = 90
            "aws securityhub update-organization-configuration --auto-enable --region <REGION>",
        doc="https://docs.aws.amazon.com/securityhub/latest/userguide/designate-orgs-admin-account.html")
 def securityhub_delegated_admin_all_regions(ctx: CheckContext) -> Iterator[Result]:
-    for region, hub in ctx.regional(HUB):
+    hubs = ctx.view(SecurityHubView)
+    for region, hub in region_values(ctx, hubs.hub):
         resource, arn = f"securityhub/{region}", ctx.arn("securityhub", "hub/default", region)
-        if not hub:
+        if hub is None:
             yield verdict(False, resource, "Security Hub is not enabled", region, arn)
             continue
         with ctx.resource(resource, region):
-            admin = ctx.get(SH_ADMIN, region) or {}
-            if admin.get("AccountId") and admin.get("MemberStatus") in ("Enabled", "Associated"):
-                yield verdict(True, resource, f"member of administrator {admin['AccountId']} "
-                              f"({admin['MemberStatus']})", region, arn)
+            admin = hubs.administrator(region)
+            if admin.manages:
+                yield verdict(True, resource, f"member of administrator {admin.account_id} "
+                              f"({admin.member_status})", region, arn)
                 continue
-            config = ctx.get(SH_ORG, region)
+            config = hubs.organization_configuration(region)
             if config is None:
                 yield verdict(False, resource, "no Security Hub administrator manages this account, and it is "
                               "not a delegated administrator", region, arn)
                 continue
-            central = (config.get("OrganizationConfiguration") or {}).get("ConfigurationType") == "CENTRAL"
-            auto = bool(config.get("AutoEnable"))
+            central, auto = config.central, config.auto_enable
             yield verdict(central or auto, resource, "delegated administrator; " + (
                 "central configuration manages members" if central else "new members are auto-enabled" if auto
                 else "new organization accounts are NOT auto-enabled"), region, arn)

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
-from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.registry import Result
 from cloudwarden.core.enums import Status
 from cloudwarden.inventory.snapshot import GLOBAL
+from cloudwarden.inventory.views import PerRegion, PerRegionValue
+
+T = TypeVar("T")
+V = TypeVar("V")
 
 
 def passed(resource_id: str, message: str, region: str = GLOBAL, arn: str = "",
@@ -34,12 +38,25 @@ def verdict(ok: bool, resource_id: str, message: str, region: str = GLOBAL, arn:
     return Result(Status.PASS if ok else Status.FAIL, resource_id, message, region, arn, resource_type)
 
 
-def every_region(ctx: CheckContext, dataset: str,
+def every_region(ctx: CheckContext, dataset: str | PerRegion[Any] | PerRegionValue[Any],
                  judge: Callable[[str, Any], tuple[bool, str]], service: str) -> Iterator[Result]:
-    """One verdict per scanned region: `judge(region, value)` says (compliant, evidence)."""
-    for region, value in ctx.regional(dataset):
+    """One verdict per scanned region: `judge(region, value)` says (compliant, evidence). `dataset` is
+    a dataset name (the raw value) or a view's regional part (its typed value)."""
+    values = ctx.regional(dataset) if isinstance(dataset, str) else region_values(ctx, dataset)
+    for region, value in values:
         ok, message = judge(region, value)
         yield verdict(ok, f"{service}/{region}", message, region, ctx.arn(service, "account", region))
+
+
+def region_values(ctx: CheckContext, values: PerRegion[T] | PerRegionValue[V],
+                  ) -> Iterator[tuple[str, tuple[T, ...] | V]]:
+    """(region, value) of a view's regional part for every scanned region read; the others become UNKNOWN."""
+    for region in ctx.regions:
+        part = values.part(region)
+        if part.known:
+            yield region, part.value  # type: ignore[misc]
+        else:
+            ctx.skipped.append(Skipped(region, region, part.reason))
 
 
 def tags_of(resource: dict[str, Any]) -> dict[str, str]:
