@@ -16,11 +16,14 @@ from cloudwarden.checks.helpers import region_values, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.enums import Status
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+from cloudwarden.inventory.views.guardduty import DETECTOR_IDS as GD_IDS
+from cloudwarden.inventory.views.guardduty import DETECTORS as GD_DETECTORS
+from cloudwarden.inventory.views.guardduty import HIGH_FINDINGS as GD_HIGH
+from cloudwarden.inventory.views.guardduty import GuardDutyView
 from cloudwarden.inventory.views.securityhub import ADMIN as SH_ADMIN
 from cloudwarden.inventory.views.securityhub import HUB, SecurityHubView
 from cloudwarden.inventory.views.securityhub import ORG_CONFIG as SH_ORG
 
-GD_IDS, GD_DETECTORS, GD_HIGH = "guardduty.detector_ids", "guardduty.detectors", "guardduty.high_findings"
 ANALYZERS, AA_FINDINGS = "accessanalyzer.analyzers", "accessanalyzer.active_findings"
 TA_CHECKS, TA_RESULTS = "support.trusted_advisor_checks", "support.trusted_advisor_results"
 SEVERITY, CONTACT = "support.severity_levels", "account.contact_information"
@@ -72,20 +75,20 @@ def securityhub_delegated_admin_all_regions(ctx: CheckContext) -> Iterator[Resul
            "'{\"Criterion\":{\"severity\":{\"GreaterThanOrEqual\":7},\"service.archived\":{\"Equals\":[\"false\"]}}}'",
        doc="https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings.html")
 def guardduty_no_unaddressed_high_findings(ctx: CheckContext) -> Iterator[Result]:
-    for region, detector_ids in ctx.regional(GD_IDS):
-        if not detector_ids:
+    for region, detectors in ctx.regions_of(ctx.view(GuardDutyView).detectors):
+        if not detectors:
             yield verdict(False, f"guardduty/{region}", "no GuardDuty detector: high-severity activity goes "
                           "unseen", region, ctx.arn("guardduty", "detector", region))
-        for detector_id in detector_ids or []:
-            arn = ctx.arn("guardduty", f"detector/{detector_id}", region)
-            with ctx.resource(str(detector_id), region):
-                detector = ctx.item(GD_DETECTORS, detector_id, region) or {}
-                if detector.get("Status") != "ENABLED":
-                    yield verdict(False, str(detector_id), f"detector is {detector.get('Status') or 'not enabled'}: "
+        for detector in detectors:
+            arn = ctx.arn("guardduty", f"detector/{detector.id}", region)
+            with ctx.resource(detector.id, region):
+                detail = detector.detail.get()
+                if not detail.enabled:
+                    yield verdict(False, detector.id, f"detector is {detail.status}: "
                                   "no new findings are produced", region, arn)
                     continue
-                findings = ctx.item(GD_HIGH, detector_id, region) or []
-                yield verdict(not findings, str(detector_id),
+                findings = detector.high_findings.get()
+                yield verdict(not findings, detector.id,
                               f"{len(findings)} unarchived High/Critical finding(s)" if findings else
                               "no unarchived High/Critical finding", region, arn)
 

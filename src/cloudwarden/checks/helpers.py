@@ -19,7 +19,6 @@ from cloudwarden.core.enums import Status
 from cloudwarden.inventory.snapshot import GLOBAL
 from cloudwarden.inventory.views import PerRegion, PerRegionValue
 
-T = TypeVar("T")
 V = TypeVar("V")
 
 
@@ -42,15 +41,17 @@ def every_region(ctx: CheckContext, dataset: str | PerRegion[Any] | PerRegionVal
                  judge: Callable[[str, Any], tuple[bool, str]], service: str) -> Iterator[Result]:
     """One verdict per scanned region: `judge(region, value)` says (compliant, evidence). `dataset` is
     a dataset name (the raw value) or a view's regional part (its typed value)."""
-    values = ctx.regional(dataset) if isinstance(dataset, str) else region_values(ctx, dataset)
+    values: Iterator[tuple[str, Any]] = (ctx.regional(dataset) if isinstance(dataset, str) else
+                                         ctx.regions_of(dataset) if isinstance(dataset, PerRegion) else
+                                         region_values(ctx, dataset))
     for region, value in values:
         ok, message = judge(region, value)
         yield verdict(ok, f"{service}/{region}", message, region, ctx.arn(service, "account", region))
 
 
-def region_values(ctx: CheckContext, values: PerRegion[T] | PerRegionValue[V],
-                  ) -> Iterator[tuple[str, tuple[T, ...] | V]]:
-    """(region, value) of a view's regional part for every scanned region read; the others become UNKNOWN."""
+def region_values(ctx: CheckContext, values: PerRegionValue[V]) -> Iterator[tuple[str, V]]:
+    """(region, value) of a view's one-value-per-region part for every scanned region read; the others
+    become UNKNOWN (``ctx.regions_of`` is the same for a regional list)."""
     for region in ctx.regions:
         part = values.part(region)
         if part.known:
