@@ -16,6 +16,7 @@ from cloudwarden.checks.helpers import region_values, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.enums import Status
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+from cloudwarden.inventory.views.cloudformation import STACKS, CloudFormationView
 from cloudwarden.inventory.views.guardduty import DETECTOR_IDS as GD_IDS
 from cloudwarden.inventory.views.guardduty import DETECTORS as GD_DETECTORS
 from cloudwarden.inventory.views.guardduty import HIGH_FINDINGS as GD_HIGH
@@ -27,7 +28,7 @@ from cloudwarden.inventory.views.securityhub import ORG_CONFIG as SH_ORG
 ANALYZERS, AA_FINDINGS = "accessanalyzer.analyzers", "accessanalyzer.active_findings"
 TA_CHECKS, TA_RESULTS = "support.trusted_advisor_checks", "support.trusted_advisor_results"
 SEVERITY, CONTACT = "support.severity_levels", "account.contact_information"
-STACKS, DETAILS = "cloudformation.stacks", "iam.authorization_details"
+DETAILS = "iam.authorization_details"
 EXTERNAL_ANALYZERS = ("ACCOUNT", "ORGANIZATION")
 UNUSED_DAYS = 90
 
@@ -188,15 +189,14 @@ def account_contact_details_current(ctx: CheckContext) -> Iterator[Result]:
        cli="aws cloudformation detect-stack-drift --stack-name <STACK>",
        doc="https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html")
 def cloudformation_stack_drift(ctx: CheckContext) -> Iterator[Result]:
-    for region, stack in ctx.each(STACKS):
-        name, arn = str(stack.get("StackName")), str(stack.get("StackId") or "")
+    for region, stack in ctx.over(ctx.view(CloudFormationView).stacks):
+        name, arn = stack.name, stack.id
         with ctx.resource(name, region):
-            drift = stack.get("DriftInformation") or {}
-            status, checked = str(drift.get("StackDriftStatus") or ""), drift.get("LastCheckTimestamp")
+            status, checked = stack.drift_status, stack.drift_checked
             if status in ("", "NOT_CHECKED", "UNKNOWN"):
                 raise DataUnavailable(STACKS, region, "drift detection has never completed on this stack "
                                       "(cloudwarden only reads; run detect-stack-drift)", name)
-            age = ctx.days_since(str(checked)) if checked else None
+            age = ctx.days_since(checked) if checked else None
             when = f" (checked {age} day(s) ago)" if age is not None else ""
             yield verdict(status == "IN_SYNC", name, f"drift status {status}{when}", region, arn)
 
