@@ -9,7 +9,6 @@ and detective.graphs (all regional).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from cloudwarden.checks._trails import ACCOUNT_RESOURCE
 from cloudwarden.checks.context import CheckContext
@@ -18,13 +17,15 @@ from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.enums import Status
 from cloudwarden.inventory.views.cloudtrail import TRAILS, TrailView
 from cloudwarden.inventory.views.config import AGGREGATORS, Aggregator, ConfigView
+from cloudwarden.inventory.views.detective import GRAPHS as DETECTIVE
+from cloudwarden.inventory.views.detective import DetectiveView
 from cloudwarden.inventory.views.guardduty import ADMINISTRATOR as GD_ADMIN
 from cloudwarden.inventory.views.guardduty import DETECTOR_IDS as GD_IDS
 from cloudwarden.inventory.views.guardduty import ORG_ADMINS as GD_ORG_ADMINS
 from cloudwarden.inventory.views.guardduty import Detector, GuardDutyView
+from cloudwarden.inventory.views.inspector import ACCOUNT_STATUS as INSPECTOR
+from cloudwarden.inventory.views.inspector import AccountStatus, InspectorView
 from cloudwarden.inventory.views.organizations import ORG, OrganizationsView
-
-INSPECTOR, DETECTIVE = "inspector2.account_status", "detective.graphs"
 
 
 def _account_verdict(ctx: CheckContext, found: str | None, missing: str, resource_type: str) -> Result:
@@ -95,14 +96,12 @@ def org_aggregator(ctx: CheckContext) -> Iterator[Result]:
     yield _account_verdict(ctx, found, missing, "AWS::Config::ConfigurationAggregator")
 
 
-def _inspector_state(region: str, accounts: list[dict[str, Any]], account_id: str) -> tuple[bool, str]:
-    mine = next((a for a in accounts or [] if a.get("accountId") in (account_id, None)), None)
+def _inspector_state(region: str, accounts: tuple[AccountStatus, ...], account_id: str) -> tuple[bool, str]:
+    mine = next((a for a in accounts if a.account_id in (account_id, None)), None)
     if mine is None:
         return False, "Amazon Inspector reports no status for this account"
-    resources = mine.get("resourceState") or {}
-    states = {kind: (resources.get(kind) or {}).get("status", "DISABLED") for kind in ("ec2", "ecr", "lambda")}
-    listed = ", ".join(f"{kind} {state}" for kind, state in states.items())
-    return states["ec2"] == "ENABLED", f"Amazon Inspector scanning in {region}: {listed}"
+    listed = ", ".join(f"{kind} {state}" for kind, state in mine.scanning)
+    return mine.status("ec2") == "ENABLED", f"Amazon Inspector scanning in {region}: {listed}"
 
 
 @check("inspector.enabled", resource_type="AWS::Inspector2::Account", datasets=[INSPECTOR],
@@ -111,7 +110,7 @@ def _inspector_state(region: str, accounts: list[dict[str, Any]], account_id: st
        cli="aws inspector2 enable --resource-types EC2 ECR LAMBDA --region REGION",
        doc="https://docs.aws.amazon.com/inspector/latest/user/getting_started_tutorial.html")
 def inspector_enabled(ctx: CheckContext) -> Iterator[Result]:
-    for region, accounts in ctx.regional(INSPECTOR):
+    for region, accounts in ctx.regions_of(ctx.view(InspectorView).account_status):
         ok, message = _inspector_state(region, accounts, ctx.account_id)
         yield verdict(ok, f"inspector2/{region}", message, region, ctx.arn("inspector2", "account", region))
 
@@ -122,8 +121,7 @@ def inspector_enabled(ctx: CheckContext) -> Iterator[Result]:
        cli="aws detective create-graph --region REGION",
        doc="https://docs.aws.amazon.com/detective/latest/adminguide/detective-setup.html")
 def detective_enabled(ctx: CheckContext) -> Iterator[Result]:
-    for region, graphs in ctx.regional(DETECTIVE):
-        arns = [str(g.get("Arn")) for g in graphs or []]
+    for region, arns in ctx.regions_of(ctx.view(DetectiveView).graphs):
         yield verdict(bool(arns), f"detective/{region}",
                       f"behaviour graph {arns[0]}" if arns else "Amazon Detective is not enabled (no behaviour graph)",
                       region, arns[0] if arns else ctx.arn("detective", "graph", region))
