@@ -6,7 +6,6 @@ to tell a customer managed key from an AWS managed one, `kms.keys`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +15,7 @@ from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.arn import parse_arn
 from cloudwarden.inventory.snapshot import DataUnavailable
 from cloudwarden.inventory.views.cloudformation import STACKS, CloudFormationView, Stack
-from cloudwarden.inventory.views.events import RULES, TARGETS, EventsView, Rule
+from cloudwarden.inventory.views.events import RULES, TARGETS, EventsView, Rule, matches_source, source_matchers
 
 PLANS, VAULTS, KEYS = "backup.plans", "backup.vaults", "kms.keys"
 FINDING_SOURCES = {"aws.guardduty": "GuardDuty", "aws.securityhub": "Security Hub"}
@@ -28,16 +27,8 @@ CFN_DOC = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
 def finding_sources(rule: Rule | dict[str, Any]) -> list[str]:
     """The finding sources (GuardDuty, Security Hub) whose events the rule's pattern matches (a typed
     rule, or a raw ListRules entry for callers not yet on the view)."""
-    text = rule.event_pattern if isinstance(rule, Rule) else str(rule.get("EventPattern") or "{}")
-    try:
-        pattern = json.loads(text)
-    except json.JSONDecodeError:
-        return []
-    matchers = pattern.get("source") if isinstance(pattern, dict) else None
-    matchers = matchers if isinstance(matchers, list) else [matchers]
-    return [name for source, name in FINDING_SOURCES.items()
-            if any(m == source or (isinstance(m, dict) and isinstance(m.get("prefix"), str)
-                                   and source.startswith(m["prefix"])) for m in matchers)]
+    matchers = rule.sources if isinstance(rule, Rule) else source_matchers(rule.get("EventPattern"))
+    return [name for source, name in FINDING_SOURCES.items() if matches_source(matchers, source)]
 
 
 def _routes(rules: tuple[Rule, ...]) -> tuple[list[str], list[str], DataUnavailable | None]:
