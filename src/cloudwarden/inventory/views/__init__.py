@@ -26,6 +26,10 @@ Stable API (other branches build on it):
     from cloudwarden.inventory.views.cloudtrail import TrailView, Trail
     from cloudwarden.inventory.views.iam import IamView, CredentialRow
     from cloudwarden.inventory.views.elb import ElbView, LoadBalancer, ClassicLoadBalancer, TargetGroup
+    from cloudwarden.inventory.views.cloudwatch import CloudWatchView, Alarm, MetricFilter, Subscription
+    from cloudwarden.inventory.views.securityhub import SecurityHubView, Hub, Standard
+    from cloudwarden.inventory.views.organizations import OrganizationsView, Organization, Tree, Account, Policy
+    (and events, cloudformation, accessanalyzer, support, account, inspector, detective, guardduty, config)
 
 A view is built with ``ViewClass(snapshot)`` (reads nothing yet) and memoised per assessment
 (``ctx.view(Ec2View)`` in a check). Every part reads its datasets the first time it is asked for and
