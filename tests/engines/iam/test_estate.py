@@ -71,6 +71,8 @@ def management(scps: dict[str, tuple[dict[str, Any], list[str]]], rcps: dict[str
                                                    **{pid: [{"TargetId": t} for t in targets] for pid, (_, targets) in rcps.items()}})
     snap.put("organizations.rcp_content", GLOBAL, {"p-RCPFullAWSAccess": json.dumps(rcp_full),
                                                    **{pid: json.dumps(d) for pid, (d, _) in rcps.items()}})
+    snap.put("organizations.scps", GLOBAL, [{"Id": pid, "Name": pid} for pid in ("p-FullAWSAccess", *scps)])
+    snap.put("organizations.rcps", GLOBAL, [{"Id": pid, "Name": pid} for pid in ("p-RCPFullAWSAccess", *rcps)])
     return snap
 
 

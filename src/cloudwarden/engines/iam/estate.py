@@ -5,7 +5,7 @@ An organization scan writes one snapshot per account (``OUT/ACCOUNT/account.snap
 account cannot read AWS Organizations, so its own snapshot says its SCPs were not readable; the
 management account's snapshot holds the whole tree (``organizations.tree``), each policy's targets
 (``organizations.policy_targets`` / ``organizations.rcp_targets``) and their documents, and from
-those every member's levels, root → OUs → account, are rebuilt here. A member whose levels cannot be
+those (through the Organizations view) every member's levels, root → OUs → account, are rebuilt here. A member whose levels cannot be
 rebuilt (no management snapshot, a policy that does not compile) keeps the note of why.
 
 A cross-account edge ``P (account A) → R (account B)`` is ``sts:AssumeRole`` allowed by the exact
@@ -40,6 +40,7 @@ from cloudwarden.engines.iam.evaluator import evaluate
 from cloudwarden.engines.iam.model import Decision, PolicySet
 from cloudwarden.engines.iam.policy import CompiledPolicy, compile_policy
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
+from cloudwarden.inventory.views.organizations import OrganizationsView, Policy
 
 CROSS_ACCOUNT = "sts-001"  # the pathfinding id of assuming a role, across an account boundary here
 Levels = tuple[tuple[CompiledPolicy, ...], ...]
@@ -133,62 +134,48 @@ def _apply_management_view(estate: Estate) -> None:
     if management is None:
         estate.notes.append("no management-account snapshot: each member's own SCP/RCP reads are used")
         return
-    snap = management.snapshot
+    view = OrganizationsView(management.snapshot)
     try:
-        tree = snap.get("organizations.tree", GLOBAL) or {}
+        tree = view.tree()
     except DataUnavailable as missing:
         estate.notes.append(f"the organization tree is not readable: {missing.reason}")
         return
-    parents = {u["Id"]: u["ParentId"] for u in tree.get("organizational_units", [])}
-    parents.update(tree.get("account_parents", {}))
-    members_ids = set(tree.get("account_parents", {}))
+    members_ids = set(tree.account_parents)
     estate.org_accounts = frozenset(members_ids)
     for account_id, member in estate.members.items():
         if account_id == management.snapshot.account_id or account_id not in members_ids:
             continue  # SCPs and RCPs never bind the management account
-        chain = _chain(account_id, parents)
         org = member.account.organization
         org.members = frozenset(members_ids) | org.members
         org.org_id = org.org_id or estate.org_id
-        for kind, targets, content, label in (("scp", "organizations.policy_targets", "organizations.scp_content", "SCP"),
-                                              ("rcp", "organizations.rcp_targets", "organizations.rcp_content", "RCP")):
+        path = " > ".join(tree.chain(account_id))
+        for kind, label, listed in (("scp", "SCP", view.scps), ("rcp", "RCP", view.rcps)):
             try:
-                levels = _levels(snap, chain, kind, targets, content, label)
+                levels = _compiled(tree.levels(listed(), account_id), kind, label)
             except DataUnavailable as missing:
                 estate.notes.append(f"account {account_id}: {label}s from the management account not readable: "
                                     f"{missing.reason}")
                 continue
-            note = f"{label}s from {len(levels)} levels ({' > '.join(chain)}), read in the management account"
+            note = f"{label}s from {len(levels)} levels ({path}), read in the management account"
             if kind == "scp":
                 member.account.scps, org.scps, org.note = levels, levels, note
             else:
                 org.rcps, org.rcp_note = levels, note
 
 
-def _chain(account_id: str, parents: dict[str, str]) -> list[str]:
-    chain = [account_id]
-    while chain[-1] in parents and len(chain) < 10:
-        chain.append(parents[chain[-1]])
-    return list(reversed(chain))
-
-
-def _levels(snap: Snapshot, chain: list[str], kind: str, targets: str, content: str, label: str) -> Levels:
-    attached: dict[str, list[str]] = {target: [] for target in chain}
-    for policy_id, policy_targets in (snap.get(targets, GLOBAL) or {}).items():
-        for target in policy_targets or []:
-            if target.get("TargetId") in attached:
-                attached[target["TargetId"]].append(policy_id)
-    texts = snap.get(content, GLOBAL) or {}
-    levels = []
-    for target in chain:
-        level = []
-        for policy_id in sorted(attached[target]):
+def _compiled(levels: list[tuple[Policy, ...]], kind: str, label: str) -> Levels:
+    compiled = []
+    for level in levels:
+        policies = []
+        for policy in level:
+            text = policy.content.get() if policy.content is not None else None
             try:
-                level.append(compile_policy(texts.get(policy_id), kind, f"{label} {policy_id} on {target}"))
+                policies.append(compile_policy(text, kind, f"{label} {policy.name}"))
             except PolicyError as error:
-                raise DataUnavailable(content, GLOBAL, f"{label} {policy_id} does not compile: {error}") from error
-        levels.append(tuple(level))
-    return tuple(levels)
+                raise DataUnavailable(f"organizations.{kind}_content", GLOBAL,
+                                      f"{label} {policy.id} does not compile: {error}") from error
+        compiled.append(tuple(policies))
+    return tuple(compiled)
 
 
 # -- the joined graph --

@@ -1,5 +1,5 @@
 """AWS Organizations as typed views: the organization (None for a standalone account, an answer, not
-a gap), its OU tree and accounts, delegated administrators and their services, the SCPs and the AI
+a gap), its OU tree and accounts, delegated administrators and their services, the SCPs, the RCPs and the AI
 services opt-out policies with their targets and content, the delegation (resource) policy, and
 IAM's centralised root access features.
 
@@ -20,6 +20,7 @@ TREE, ACCOUNTS = "organizations.tree", "organizations.accounts"
 ADMINS, DELEGATED = "organizations.delegated_administrators", "organizations.delegated_services"
 AI_POLICIES, AI_TARGETS = "organizations.ai_opt_out_policies", "organizations.ai_opt_out_targets"
 SCPS, TARGETS, CONTENT = "organizations.scps", "organizations.policy_targets", "organizations.scp_content"
+RCPS, RCP_TARGETS, RCP_CONTENT = "organizations.rcps", "organizations.rcp_targets", "organizations.rcp_content"
 RESOURCE_POLICY = "organizations.resource_policy"
 
 
@@ -59,6 +60,25 @@ class Tree:
         """Every OU's and account's parent (an OU or a root id)."""
         return {**{u.id: u.parent_id for u in self.units}, **self.account_parents}
 
+    def chain(self, account_id: str) -> list[str]:
+        """The targets a policy can be attached to for the account: the root, each OU down, the account."""
+        parents = self.parents()
+        chain = [account_id]
+        while chain[-1] in parents and len(chain) < 10:  # the root and at most five OU levels above
+            chain.append(parents[chain[-1]])
+        return list(reversed(chain))
+
+    def levels(self, policies: tuple[Policy, ...], account_id: str) -> list[tuple[Policy, ...]]:
+        """The policies attached at each level of the account's chain, root first (by id within a
+        level). A policy whose targets were not read raises its gap: where it binds is not known."""
+        chain = self.chain(account_id)
+        attached: dict[str, list[Policy]] = {target: [] for target in chain}
+        for policy in policies:
+            for target in policy.targets.get():
+                if target.id in attached:
+                    attached[target.id].append(policy)
+        return [tuple(sorted(attached[target], key=lambda p: p.id)) for target in chain]
+
 
 @dataclass(frozen=True)
 class Account:
@@ -83,7 +103,7 @@ def _targets(raw: Any) -> tuple[Target, ...]:
 
 @dataclass(frozen=True)
 class Policy:
-    """An Organizations policy (an SCP or an AI services opt-out policy) and where it is attached."""
+    """An Organizations policy (an SCP, an RCP or an AI services opt-out policy) and where it is attached."""
 
     id: str
     name: str  # the id when unnamed
@@ -135,6 +155,7 @@ class OrganizationsView:
                 lambda services: tuple(str(s.get("ServicePrincipal")) for s in services or [])))
                 for a in raw or []))
         self.scps: Global[tuple[Policy, ...]] = policies(SCPS, TARGETS, CONTENT)
+        self.rcps: Global[tuple[Policy, ...]] = policies(RCPS, RCP_TARGETS, RCP_CONTENT)
         self.ai_opt_out_policies: Global[tuple[Policy, ...]] = policies(AI_POLICIES, AI_TARGETS, None)
         self.resource_policy: Global[ResourcePolicy | None] = Global(snapshot, RESOURCE_POLICY, ResourcePolicy.of)
 
