@@ -215,19 +215,40 @@ class _Builder:
         statements name (an attacker chooses the new resource's name). With ``template``: on some
         existing resource of a kind that was not collected (its name unknown, so any the actor's
         statements allow)."""
+        existing = bool(template)
         template = template or pf.NEW_RESOURCE.get(action.lower(), "*")
         key = action.lower()
-        candidates = [template.format(p=self.account.partition, r=region or self.region, a=self.account.account_id,
-                                      n="cloudwarden-escalation"), "*"]
+        region = region or self.region
+        candidates = [template.format(p=self.account.partition, r=region, a=self.account.account_id,
+                                      n="cloudwarden-escalation")]
+        if not existing:
+            candidates.append("*")
         for policy in actor.policies:
             for statement in policy.allows:
                 if statement.matches_action(key):
-                    candidates.extend(p.replace("*", "x").replace("?", "x") for p in statement.patterns)
+                    for pattern in statement.patterns:
+                        candidate = self._placed(pattern, region) if existing else pattern
+                        if candidate:
+                            candidates.append(candidate.replace("*", "x").replace("?", "x"))
         for resource in dict.fromkeys(candidates):
             decision = self.decide(actor, action, resource)
             if decision.allowed:
                 return _allow_reasons(decision, action)
         return None
+
+    def _placed(self, pattern: str, region: str) -> str:
+        """A Resource pattern as a resource of this account in ``region`` ("" when it names another)."""
+        parts = pattern.split(":", 5)
+        if len(parts) < 6:
+            return pattern  # "*"
+        for index, value in ((3, region), (4, self.account.account_id)):
+            if parts[index] in ("", "*") or (parts[index] == value):
+                parts[index] = parts[index] and value
+            elif "*" in parts[index] or "?" in parts[index]:
+                parts[index] = value
+            else:
+                return ""
+        return ":".join(parts)
 
     def ceiling(self, principal: Principal, action: str, resource: str) -> bool:
         """Do the organization's SCPs let anyone of the account make this request?"""

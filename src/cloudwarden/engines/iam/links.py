@@ -187,6 +187,7 @@ def _partial(snapshot: Any, dataset: str, region: str) -> str:
 def _dataset(snapshot: Any, dataset: str, region: str, links: Links) -> Any:
     """The dataset's value in the region, None when it is a gap. A gap, whole or for some of its
     resources, makes the resource kinds read from it unknown in that region (``Links.unknown``)."""
+    missing: Missing | None
     if not snapshot.has(dataset, region):
         missing = Missing(dataset, region, _gap_reason(snapshot, dataset, region))
         value = None
