@@ -22,6 +22,7 @@ reach administrator only through uncertain ones (UNKNOWN, with the path ids and 
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -58,32 +59,60 @@ class SessionContext:
     """The request context assumed for every starting principal (docs/iam.md, "Assumed session context").
 
     By default the attacker holds the principal's credentials without MFA, calls from an address
-    outside the account's networks (``aws:SourceIp`` 198.51.100.10, no VPC endpoint), over TLS, at
-    the time of the snapshot; a role is used through a session issued at that time
-    (``aws:TokenIssueTime``), so a "revoke older sessions" deny does not stop a new one.
+    outside the account's networks (``aws:SourceIp`` 198.51.100.10, not through a VPC endpoint),
+    over TLS, at the time of the snapshot. A user calls with its long-term access keys: no
+    ``aws:TokenIssueTime`` and no ``aws:MultiFactorAuthPresent`` (AWS sends neither for them). A
+    role is used through a session issued at that time (``aws:TokenIssueTime``), so a "revoke
+    older sessions" deny does not stop a new one, and ``aws:MultiFactorAuthPresent`` is false. Each
+    step of a chain is asked with the context of the principal that takes it (a user, then the
+    role it assumed). With ``mfa``, both carry MFA (``aws:MultiFactorAuthAge`` 0; a user then calls
+    with temporary credentials from GetSessionToken, issued at that time); with
+    ``source_vpc`` the calls come through a VPC endpoint (``aws:SourceVpc``, ``aws:SourceVpce``,
+    ``aws:VpcSourceIp``) and carry no ``aws:SourceIp``, as AWS documents for such requests.
     """
 
     when: str = ""  # ISO 8601; "" = the snapshot's collection time
     mfa: bool = False
     source_ip: str = _DEFAULT_IP
     source_vpc: str = ""
+    source_vpce: str = ""
 
     def for_principal(self, principal: Principal, when: str) -> dict[str, Any]:
         moment = self.when or when
         context: dict[str, Any] = {"aws:SecureTransport": True, "aws:ViaAWSService": False}
         if self.source_vpc:
             context["aws:SourceVpc"] = self.source_vpc
+            context["aws:SourceVpce"] = self.source_vpce or "vpce-0cloudwarden"
+            if self.source_ip and self.source_ip != _DEFAULT_IP:
+                context["aws:VpcSourceIp"] = self.source_ip
         elif self.source_ip:
             context["aws:SourceIp"] = self.source_ip
         if moment:
             context["aws:CurrentTime"] = moment
+            epoch = _epoch(moment)
+            if epoch is not None:
+                context["aws:EpochTime"] = str(epoch)
         if principal.kind == "role":
             context["aws:MultiFactorAuthPresent"] = self.mfa
             if moment:
                 context["aws:TokenIssueTime"] = moment
-        elif self.mfa:  # long-term access keys carry no MFA key at all
-            context["aws:MultiFactorAuthPresent"] = True
+        elif self.mfa:  # long-term keys carry no MFA key: with MFA, a user calls with GetSessionToken's
+            context["aws:MultiFactorAuthPresent"] = True  # temporary credentials, issued now
+            if moment:
+                context["aws:TokenIssueTime"] = moment
+        if self.mfa:
+            context["aws:MultiFactorAuthAge"] = "0"
         return context
+
+
+def _epoch(moment: str) -> int | None:
+    try:
+        parsed = datetime.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return int(parsed.timestamp())
 
 
 @dataclass(frozen=True)
