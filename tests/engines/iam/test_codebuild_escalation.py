@@ -235,14 +235,15 @@ def test_codebuild_003_from_a_batch_get_projects_response_in_the_documented_shap
 
     from cloudwarden.collect.aws import AwsClients
 
+    # (its own names: the module's moto account is still active when this test runs)
     with scoped_env(ENV), mock_aws():
         iam = boto3.client("iam", region_name=REGION)
-        admin = iam.create_policy(PolicyName="admin", PolicyDocument=_doc(
+        admin = iam.create_policy(PolicyName="release-admin-policy", PolicyDocument=_doc(
             {"Effect": "Allow", "Action": "*", "Resource": "*"}))["Policy"]["Arn"]
-        for role in ("build-admin", "batch-runner"):
+        for role in ("release-admin", "batch-runner"):
             iam.create_role(RoleName=role, AssumeRolePolicyDocument=_doc(
                 {"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}))
-        iam.attach_role_policy(RoleName="build-admin", PolicyArn=admin)
+        iam.attach_role_policy(RoleName="release-admin", PolicyArn=admin)
         iam.create_user(UserName="batcher")
         iam.put_user_policy(UserName="batcher", PolicyName="inline", PolicyDocument=_doc(
             {"Effect": "Allow", "Action": "codebuild:StartBuildBatch", "Resource": "*"}))
@@ -251,8 +252,8 @@ def test_codebuild_003_from_a_batch_get_projects_response_in_the_documented_shap
         stubber = Stubber(codebuild)
         stubber.add_response("list_projects", {"projects": ["release", "lint"]}, {})
         stubber.add_response("batch_get_projects", {
-            "projects": [_documented_project("release", "build-admin", batch_role="batch-runner"),
-                         _documented_project("lint", "build-admin")]}, {"names": ["release", "lint"]})
+            "projects": [_documented_project("release", "release-admin", batch_role="batch-runner"),
+                         _documented_project("lint", "release-admin")]}, {"names": ["release", "lint"]})
         with stubber:
             snapshot = collect_snapshot(regions=[REGION], calls=[*iam_specs.SPECS, *escalation_specs.SPECS],
                                         clients=clients, workers=2)
@@ -263,7 +264,7 @@ def test_codebuild_003_from_a_batch_get_projects_response_in_the_documented_shap
     assert SECRET not in json.dumps(snapshot.to_dict())
     account = load_account(snapshot)
     graph = build_graph(account, compute_links(snapshot, account))
-    batcher, target = f"arn:aws:iam::{ACCOUNT}:user/batcher", f"arn:aws:iam::{ACCOUNT}:role/build-admin"
+    batcher, target = f"arn:aws:iam::{ACCOUNT}:user/batcher", f"arn:aws:iam::{ACCOUNT}:role/release-admin"
     steps = graph.edges[batcher, target]["steps"]
     # the builds of a batch run with the project's service role: only the batch-configured project
     assert [(s.kind, s.via) for s in steps] == [("codebuild-003", _project_arn("release"))]

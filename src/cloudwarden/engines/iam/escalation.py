@@ -719,14 +719,16 @@ def _join_notes(*notes: str) -> str:
 
 
 def certain_graph(graph: nx.DiGraph) -> nx.DiGraph:
-    """The graph without its uncertain edges (those all of whose steps rest on uncollected data)."""
+    """The graph without its uncertain edges (those all of whose steps rest on uncollected data):
+    a read-only view, or the graph itself when it has none."""
     if not any(data.get("gap") for _, _, data in graph.edges(data=True)):
         return graph
-    certain = nx.DiGraph()
-    certain.graph.update(graph.graph)
-    certain.add_nodes_from(graph.nodes(data=True))
-    certain.add_edges_from((a, b, data) for a, b, data in graph.edges(data=True) if not data.get("gap"))
-    return certain
+    succ = graph._succ
+
+    def certain(a: str, b: str) -> bool:
+        return not succ[a][b].get("gap")
+
+    return nx.subgraph_view(graph, filter_edge=certain)
 
 
 def escalation_paths(account: Account, graph: nx.DiGraph | None = None) -> list[tuple[str, list[Step]]]:
@@ -745,14 +747,19 @@ def escalation_paths(account: Account, graph: nx.DiGraph | None = None) -> list[
     return found
 
 
-def gap_path(graph: nx.DiGraph, source: str, target: str = ADMIN) -> list[Step] | None:
+def gap_path(graph: nx.DiGraph, source: str, target: str = ADMIN,
+             certain: nx.DiGraph | None = None) -> list[Step] | None:
     """A shortest chain from ``source`` to ``target`` that needs uncertain edges, or None (there is
     none, or a certain one exists): each step is the edge's gap step where it has one."""
     if source not in graph or target not in graph:
         return None
-    certain = certain_graph(graph)
+    certain = certain if certain is not None else certain_graph(graph)
     if certain is not graph and nx.has_path(certain, source, target):
         return None
+    return _gap_steps(graph, source, target)
+
+
+def _gap_steps(graph: nx.DiGraph, source: str, target: str) -> list[Step] | None:
     try:
         nodes = nx.shortest_path(graph, source, target, weight=_weight)
     except nx.NetworkXNoPath:
@@ -778,7 +785,7 @@ def _unresolved(graph: nx.DiGraph, admins: set[str]) -> dict[str, list[tuple[str
     sure = set(nx.ancestors(certain, ADMIN))
     found: dict[str, list[tuple[str, str]]] = {}
     for node in sorted(nx.ancestors(graph, ADMIN) - sure - admins):
-        steps = gap_path(graph, node) or []
+        steps = _gap_steps(graph, node, ADMIN) or []
         gapped = [s for a, b in itertools.pairwise([node, *(s.target for s in steps)]) if graph.edges[a, b]["gap"]
                   for s in graph.edges[a, b]["steps"] if s.gap]
         found[node] = list(dict.fromkeys((s.kind, s.gap) for s in gapped))
