@@ -254,3 +254,26 @@ def test_explain_and_reach_say_the_chain_is_uncertain() -> None:
     assert found[ACTOR].unknown and "codebuild.projects" in found[ACTOR].unknown[0]
     assert found[ACTOR].to_dict()["unknown"] == found[ACTOR].unknown
     assert not found[HOLDER].unknown  # the admin role itself is allowed directly
+
+
+def test_an_outsiders_role_that_reaches_admin_only_through_a_gap_is_unknown() -> None:
+    """iam.external_assume_role_chain: a vendor role allowed codebuild:StartBuild, projects not read."""
+    def vendor_snapshot(gapped: bool) -> Snapshot:
+        snap = _snapshot("codebuild-002", gapped="codebuild.projects" if gapped else "")
+        details = snap.get("iam.authorization_details", GLOBAL)
+        trust = {"Version": V, "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
+                                              "Action": "sts:AssumeRole"}]}
+        details["RoleDetailList"].append({
+            "RoleName": "vendor", "Arn": arn("role", "vendor"), "AssumeRolePolicyDocument": trust,
+            "AttachedManagedPolicies": [], "InstanceProfileList": [],
+            "RolePolicyList": [{"PolicyName": "inline", "PolicyDocument": _policy(["codebuild:StartBuild"])}]})
+        return snap
+
+    check = load_all_checks()["iam.external_assume_role_chain"]
+    for gapped, expected in ((False, "PASS"), (True, "UNKNOWN")):
+        findings = {f.resource_id: f for f in run_check(check, vendor_snapshot(gapped))}
+        vendor = findings["role/vendor"]
+        assert vendor.status.value == expected, vendor.message
+        assert "999988887777" in vendor.message
+        if gapped:
+            assert "codebuild-002" in vendor.message and "codebuild.projects" in vendor.message
