@@ -88,7 +88,7 @@ def _unknown_message(graph: nx.DiGraph, arn: str, unresolved: list[tuple[str, st
     steps = gap_path(graph, arn) or []
     chain = f": {describe_path(steps)}" if steps else ""
     gaps = "; ".join(f"{path} needs {why}" for path, why in unresolved)
-    return f"reaches administrator only through resources that were not collected{chain} ({gaps})"
+    return f"may reach administrator, but only through data that was not collected{chain} ({gaps})"
 
 
 def _is_admin(graph: nx.DiGraph, arn: str) -> bool:

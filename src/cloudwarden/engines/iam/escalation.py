@@ -675,7 +675,7 @@ class _Builder:
                     break
                 reasons.extend(allowed)
             else:
-                via = f"a {pf.KIND_NAMES[spec.link]} in {missing.region} that was not collected"
+                via = f"{_a(pf.KIND_NAMES[spec.link])} in {missing.region} that was not collected"
                 for role in self._could_hold(spec):
                     if role.arn != actor.arn:
                         yield Step(actor.arn, role.arn, spec.id, "+".join(spec.actions), via, tuple(reasons),
@@ -698,7 +698,15 @@ def _gap_note(link: str, gap: str, what: str = "") -> str:
     """The assumption a gap step rests on."""
     if what:
         return f"{what} (not known: {gap})"
-    return f"a {pf.KIND_NAMES.get(link, link)} is assumed to exist and run with this role (not collected: {gap})"
+    runs = "" if link in _PREREQUISITES else " and run with this role"
+    return f"{_a(pf.KIND_NAMES.get(link, link))} is assumed to exist{runs} (not collected: {gap})"
+
+
+_PREREQUISITES = frozenset(spec.link for spec in pf.PATHS if spec.mechanism == pf.PASS_NEW and spec.link)
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "AEIOUaeiou" else "a ") + noun
 
 
 def _names_exactly(trust: CompiledPolicy, arn: str) -> bool:
