@@ -775,7 +775,7 @@ def _gap_steps(graph: nx.DiGraph, source: str, target: str) -> list[Step] | None
     steps = []
     for a, b in itertools.pairwise(nodes):
         data = graph.edges[a, b]
-        steps.append(next((s for s in data["steps"] if s.gap), data["step"]) if data["gap"] else data["step"])
+        steps.append(next((s for s in data["steps"] if s.gap), data["step"]) if data.get("gap") else data["step"])
     return steps if any(step.gap for step in steps) else None
 
 
@@ -794,7 +794,7 @@ def _unresolved(graph: nx.DiGraph, admins: set[str]) -> dict[str, list[tuple[str
     found: dict[str, list[tuple[str, str]]] = {}
     for node in sorted(nx.ancestors(graph, ADMIN) - sure - admins):
         steps = _gap_steps(graph, node, ADMIN) or []
-        gapped = [s for a, b in itertools.pairwise([node, *(s.target for s in steps)]) if graph.edges[a, b]["gap"]
+        gapped = [s for a, b in itertools.pairwise([node, *(s.target for s in steps)]) if graph.edges[a, b].get("gap")
                   for s in graph.edges[a, b]["steps"] if s.gap]
         found[node] = list(dict.fromkeys((s.kind, s.gap) for s in gapped))
     return found
