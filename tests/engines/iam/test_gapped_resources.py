@@ -277,3 +277,38 @@ def test_an_outsiders_role_that_reaches_admin_only_through_a_gap_is_unknown() ->
         assert "999988887777" in vendor.message
         if gapped:
             assert "codebuild-002" in vendor.message and "codebuild.projects" in vendor.message
+
+
+def test_across_accounts_a_chain_through_a_gap_is_no_escalation() -> None:
+    """An organization's snapshots: a user of another account assumes a role of this one that may
+    start builds; the projects were not read, so the chain to administrator is not certain."""
+    from cloudwarden.engines.iam.estate import CROSS_ACCOUNT, escalations, load_estate
+
+    dev_account = "210987654321"
+    dev_user = f"arn:aws:iam::{dev_account}:user/dev"
+    builder = arn("role", "builder")
+
+    def estate(gapped: bool) -> Any:
+        prod = _snapshot("codebuild-002", gapped="codebuild.projects" if gapped else "")
+        details = prod.get("iam.authorization_details", GLOBAL)
+        details["UserDetailList"] = []
+        trust = {"Version": V, "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{dev_account}:root"},
+                                              "Action": "sts:AssumeRole"}]}
+        details["RoleDetailList"].append({
+            "RoleName": "builder", "Arn": builder, "AssumeRolePolicyDocument": trust, "AttachedManagedPolicies": [],
+            "InstanceProfileList": [],
+            "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": _policy(["codebuild:StartBuild"])}]})
+        dev = Snapshot(account_id=dev_account, collected_at="2026-06-01T00:00:00Z", regions=[REGION])
+        dev.put("organizations.organization", GLOBAL, None)
+        dev.put("iam.authorization_details", GLOBAL, {
+            "UserDetailList": [{"UserName": "dev", "Arn": dev_user, "GroupList": [], "AttachedManagedPolicies": [],
+                                "UserPolicyList": [{"PolicyName": "p", "PolicyDocument": _policy(["sts:AssumeRole"])}]}],
+            "GroupDetailList": [], "RoleDetailList": [], "Policies": []})
+        return load_estate([dev, prod])
+
+    with_projects = estate(gapped=False)
+    assert with_projects.graph.edges[dev_user, builder]["step"].kind == CROSS_ACCOUNT
+    assert dev_user not in {who for who, _, _ in escalations(with_projects)}  # no project: no path
+    gapped = estate(gapped=True)
+    assert gapped.graph.edges[builder, HOLDER]["gap"]  # the uncertain edge is there ...
+    assert dev_user not in {who for who, _, _ in escalations(gapped)}  # ... but is no escalation
