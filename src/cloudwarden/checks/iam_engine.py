@@ -18,7 +18,7 @@ from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.arn import parse_arn
 from cloudwarden.engines.iam import reach
 from cloudwarden.engines.iam.account import Account, can, load_account
-from cloudwarden.engines.iam.escalation import ADMIN, Step, escalation_paths
+from cloudwarden.engines.iam.escalation import ADMIN, Step, escalation_paths, gap_path
 from cloudwarden.engines.iam.exposure import READ, Exposure, ExposureReport, analyse_exposure
 from cloudwarden.engines.iam.external import ExternalEntry, external_entries
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
@@ -83,6 +83,14 @@ def scp_gap(account: Account) -> str:
     return note if account.scps is None and note.startswith("SCPs not readable") else ""
 
 
+def _unknown_message(graph: nx.DiGraph, arn: str, unresolved: list[tuple[str, str]]) -> str:
+    """Why whether a principal reaches administrator is unknown: the path that would, and the gaps."""
+    steps = gap_path(graph, arn) or []
+    chain = f": {describe_path(steps)}" if steps else ""
+    gaps = "; ".join(f"{path} needs {why}" for path, why in unresolved)
+    return f"may reach administrator, but only through data that was not collected{chain} ({gaps})"
+
+
 def _is_admin(graph: nx.DiGraph, arn: str) -> bool:
     return bool(graph.has_edge(arn, ADMIN) and graph.edges[arn, ADMIN]["step"].kind == "is administrator")
 
@@ -105,9 +113,8 @@ def privilege_escalation_to_admin(ctx: CheckContext) -> Iterator[Result]:
             ctx.skipped.append(Skipped(resource, GLOBAL, f"no path to administrator without SCPs, but {unread}"))
             continue
         unresolved = found.graph.graph.get("unresolved", {}).get(principal.arn)
-        if not steps and unresolved:  # e.g. codebuild-002: the projects' service roles were not read
-            path, why = unresolved[0]
-            ctx.skipped.append(Skipped(resource, GLOBAL, f"holds the permissions of {path}, but {why}"))
+        if not steps and unresolved:  # its only paths rest on datasets that were not collected
+            ctx.skipped.append(Skipped(resource, GLOBAL, _unknown_message(found.graph, principal.arn, unresolved)))
             continue
         message = (f"reaches administrator in {len(steps)} step(s): {describe_path(steps)}" if steps
                    else "no path to administrator")
@@ -132,6 +139,11 @@ def external_assume_role_chain(ctx: CheckContext) -> Iterator[Result]:
         if entries and not risky and unread:  # whether it reaches administrator rests on the SCPs
             ctx.skipped.append(Skipped(f"role/{role.name}", GLOBAL,
                                        f"{outside} can assume it; administrator not reached without SCPs, but {unread}"))
+            continue
+        unresolved = found.graph.graph.get("unresolved", {}).get(role.arn)
+        if entries and not risky and unresolved:  # its only paths rest on datasets not collected
+            ctx.skipped.append(Skipped(f"role/{role.name}", GLOBAL, f"{outside} can assume it; it "
+                                       + _unknown_message(found.graph, role.arn, unresolved)))
             continue
         message = (f"{outside} can assume it, and it reaches administrator: {describe_path(risky[0].path)}"
                    if risky else f"{outside} can assume it; it does not reach administrator" if entries

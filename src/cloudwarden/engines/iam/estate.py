@@ -35,7 +35,7 @@ from cloudwarden.engines.iam.account import (
     who_can,
 )
 from cloudwarden.engines.iam.errors import PolicyError
-from cloudwarden.engines.iam.escalation import ADMIN, Step, build_graph, compute_links
+from cloudwarden.engines.iam.escalation import ADMIN, Step, build_graph, certain_graph, compute_links
 from cloudwarden.engines.iam.evaluator import evaluate
 from cloudwarden.engines.iam.model import Decision, PolicySet
 from cloudwarden.engines.iam.policy import CompiledPolicy, compile_policy
@@ -227,8 +227,9 @@ def cross_account(estate: Estate, home: Account, actor: Principal, action: str, 
 
 def escalations(estate: Estate) -> list[tuple[str, str, list[Step]]]:
     """(principal, the account whose administrator it reaches, steps) for every principal that is not
-    an administrator and reaches one, in its own account or another, by a shortest path."""
-    graph, admins = estate.graph, estate.admins
+    an administrator and reaches one, in its own account or another, by a shortest path through
+    certain edges (not through a step resting on data that was not collected)."""
+    graph, admins = certain_graph(estate.graph), estate.admins
     found: list[tuple[str, str, list[Step]]] = []
     targets = [admin_node(a) for a in estate.members if admin_node(a) in graph]
     best: dict[str, tuple[str, list[str]]] = {}
@@ -276,7 +277,8 @@ def reach_across(estate: Estate, action: str, resource: str) -> list[tuple[str, 
     if not holders:
         return found
     reverse = estate.graph.reverse(copy=False)
-    lengths = nx.multi_source_dijkstra_path(reverse, sources)
+    # a chain without a step resting on uncollected data first (such a step has ``gap``)
+    lengths = nx.multi_source_dijkstra_path(reverse, sources, weight=lambda _a, _b, d: 1000.0 if d.get("gap") else 1.0)
     for node in sorted(lengths):
         if node in sources or node.startswith(f"{ADMIN}@") or node in estate.admins:
             continue
