@@ -111,3 +111,36 @@ def test_unreadable_rcps_leave_the_answer_wide_and_say_why() -> None:
 def test_a_snapshot_taken_before_rcps_were_collected_reads_as_not_readable() -> None:
     account = load_account(member_snapshot(None))
     assert account.organization.rcps is None and "RCPs not readable" in account.organization.rcp_note
+
+
+def test_an_rcp_cuts_assume_role_edges_of_the_escalation_graph() -> None:
+    """A user allowed sts:AssumeRole on an administrator role whose trust names the account: the edge
+    exists without RCPs and is gone under an RCP that denies sts:AssumeRole outside the organization's
+    network perimeter (here: any request not from a VPC endpoint)."""
+    from cloudwarden.engines.iam.escalation import build_graph
+
+    def with_admin_role(rcps: dict[str, str]) -> Snapshot:
+        snap = member_snapshot(rcps)
+        details = snap.get("iam.authorization_details", GLOBAL)
+        admin_trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+            "AWS": f"arn:aws:iam::{MEMBER}:root"}, "Action": "sts:AssumeRole"}]}
+        details["RoleDetailList"].append({"RoleName": "admin", "Arn": f"arn:aws:iam::{MEMBER}:role/admin",
+                                          "RoleId": "AROAADMIN", "Path": "/", "AssumeRolePolicyDocument": admin_trust,
+                                          "RolePolicyList": [{"PolicyName": "all", "PolicyDocument": {
+                                              "Version": "2012-10-17",
+                                              "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}],
+                                          "AttachedManagedPolicies": []})
+        details["UserDetailList"].append({"UserName": "ops", "Arn": f"arn:aws:iam::{MEMBER}:user/ops", "UserId": "AIDAOPS",
+                                          "Path": "/", "GroupList": [], "AttachedManagedPolicies": [],
+                                          "UserPolicyList": [{"PolicyName": "assume", "PolicyDocument": {
+                                              "Version": "2012-10-17", "Statement": [{
+                                                  "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}}]})
+        return snap
+
+    ops, admin = f"arn:aws:iam::{MEMBER}:user/ops", f"arn:aws:iam::{MEMBER}:role/admin"
+    open_graph = build_graph(load_account(with_admin_role({})))
+    assert open_graph.has_edge(ops, admin)
+    vpce_only = doc({"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole", "Resource": "*",
+                     "Condition": {"Null": {"aws:SourceVpce": "true"}}})
+    fenced = build_graph(load_account(with_admin_role({"p-vpce": vpce_only})))
+    assert not fenced.has_edge(ops, admin)

@@ -212,8 +212,10 @@ class _Builder:
     def decide(self, actor: Principal, action: str, resource: str, resource_policy: CompiledPolicy | None = None,
                /, **extra: Any) -> Decision:
         context = {**self.ctx(actor), **extra} if extra else self.ctx(actor)
-        request = request_for(actor, action, resource, self._owner(resource), context)
-        return evaluate(request, policy_set(self.account, actor, resource_policy))
+        owner = self._owner(resource)
+        request = request_for(actor, action, resource, owner, context)
+        # with the action and the owner given, the account's RCPs join (sts:AssumeRole, s3, kms, ...)
+        return evaluate(request, policy_set(self.account, actor, resource_policy, action, owner))
 
     def _owner(self, resource: str) -> str:
         return account_of(resource, self.account.account_id)
