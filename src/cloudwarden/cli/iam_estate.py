@@ -53,7 +53,7 @@ def _steps_text(steps: list[Any]) -> list[str]:
 
 
 def escalation_estate(args: argparse.Namespace) -> int:
-    from cloudwarden.engines.iam.estate import escalations, reach_across
+    from cloudwarden.engines.iam.estate import escalations, reach_across, unresolved
 
     estate = _estate(args.snapshot)
     target = args.target or "admin"
@@ -74,24 +74,33 @@ def escalation_estate(args: argparse.Namespace) -> int:
             sys.stdout.write(f"No principal reaches {action} on {resource} by escalation.\n")
         return EXIT_OK
     paths = escalations(estate)
+    unknown = unresolved(estate, (who for who, _, _ in paths))
     if args.explain:
         paths = [p for p in paths if p[0] == args.explain or p[0].endswith(args.explain)]
-        if not paths:
+        unknown = {p: why for p, why in unknown.items() if p == args.explain or p.endswith(args.explain)}
+        if not paths and not unknown:
             sys.stdout.write(f"{args.explain} cannot reach administrator of any account in the folder\n")
             return EXIT_OK
     if as_json:
         for who, account, steps in paths:
             _emit({"principal": who, "account": account_of(who, ""), "reaches_admin_of": account,
                    "path": [step.to_dict() for step in steps]})
+        for who, why in unknown.items():
+            _emit({"principal": who, "account": account_of(who, ""), "path": [],
+                   "unknown": [{"id": i, "reason": r} for i, r in why]})
         return EXIT_OK
+    undecided = [f"{who}: unknown whether it can reach administrator through {path} ({why})"
+                 for who, why_list in unknown.items() for path, why in why_list]
     if not paths:
-        sys.stdout.write("No principal can reach administrator of any account (beyond those that already are).\n")
+        sys.stdout.write("\n".join(["No principal can reach administrator of any account (beyond those that "
+                                    "already are).", *undecided]) + "\n")
         return EXIT_OK
     lines: list[str] = []
     for who, account, steps in paths:
         where = "its own account" if account == account_of(who, "") else f"account {account}"
         lines.append(f"{who} can reach administrator of {where} in {len(steps)} step{'s' if len(steps) != 1 else ''}:")
         lines.extend(_steps_text(steps))
+    lines.extend(undecided)
     crossing = sum(1 for who, account, _ in paths if account != account_of(who, ""))
     lines.append(f"{len(paths)} principals can escalate, {crossing} of them into another account; "
                  "--format json for the statements that allow each step")

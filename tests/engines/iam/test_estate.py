@@ -18,7 +18,7 @@ from cloudwarden.engines.iam.estate import (
     snapshot_files,
     who_can_across,
 )
-from cloudwarden.inventory.snapshot import GLOBAL, Snapshot, save_snapshot
+from cloudwarden.inventory.snapshot import GLOBAL, Gap, Snapshot, save_snapshot
 
 MGMT, DEV, PROD, STRANGER = "100000000001", "200000000002", "300000000003", "900000000009"
 DEV_USER = f"arn:aws:iam::{DEV}:user/dev"
@@ -176,3 +176,27 @@ def test_a_folder_without_snapshots_is_a_clear_error(tmp_path: Path, capsys: Any
     (tmp_path / "empty").mkdir()
     assert main(["iam", "escalation", str(tmp_path / "empty")]) == 2
     assert "no snapshots in it" in capsys.readouterr().err
+
+
+def test_a_path_through_uncollected_resources_is_unknown_in_the_estate(tmp_path: Path, capsys: Any) -> None:
+    """A NonProd user that may run CodeBuild with a role of its own account, whose projects were not
+    collected: no certain chain, and the folder's answer says it is unknown, not that it cannot."""
+    from cloudwarden.cli import main
+    from cloudwarden.engines.iam.estate import unresolved
+
+    builder_policy = doc({"Effect": "Allow", "Action": ["codebuild:StartBuild", "codebuild:StartBuildBatch"],
+                          "Resource": "*"})
+    dev = member(DEV, iam(users=[user(DEV, "builder", builder_policy)],
+                          roles=[role(DEV, "build", doc({"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"},
+                                                         "Action": "sts:AssumeRole"}), ALLOW_ALL)]))
+    dev.gaps.append(Gap(dataset="codebuild.projects", service="codebuild", operation="BatchGetProjects",
+                        region="us-east-1", error_code="AccessDeniedException", message="denied",
+                        permission="codebuild:BatchGetProjects"))
+    estate = load_estate([management({}, {}), dev, prod_account()])
+    builder = f"arn:aws:iam::{DEV}:user/builder"
+    assert builder not in {who for who, _, _ in escalations(estate)}
+    assert builder in unresolved(estate)
+    for snap in (management({}, {}), dev, prod_account()):
+        save_snapshot(snap, tmp_path / snap.account_id / "account.snapshot")
+    assert main(["iam", "escalation", str(tmp_path), "--explain", "user/builder"]) == 0
+    assert "unknown whether it can reach administrator" in capsys.readouterr().out

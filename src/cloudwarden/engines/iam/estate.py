@@ -245,6 +245,19 @@ def escalations(estate: Estate) -> list[tuple[str, str, list[Step]]]:
     return found
 
 
+def unresolved(estate: Estate, escalating: Iterable[str] = ()) -> dict[str, list[tuple[str, str]]]:
+    """Principals (not among ``escalating``) whose path to administrator is unknown: it runs through
+    resources of their account that were not collected (path id, why), as each account's graph says."""
+    known = set(escalating)
+    found: dict[str, list[tuple[str, str]]] = {}
+    for member in estate.members.values():
+        graph = member.graph
+        for principal, why in (graph.graph.get("unresolved", {}) if graph is not None else {}).items():
+            if principal not in known:
+                found.setdefault(principal, []).extend(why)
+    return dict(sorted(found.items()))
+
+
 def who_can_across(estate: Estate, action: str, resource: str) -> list[tuple[str, Decision]]:
     """Every principal of the estate allowed ``action`` on ``resource`` directly: the owner's own
     principals and outsiders (as ``who_can`` answers them), then each other account's principals,
