@@ -122,24 +122,28 @@ class Applied:
 
 def apply_plan(clients: GuardedClients, plan: FixPlan,
                say: Callable[[str], object] = lambda _text: None) -> list[Applied]:
-    """Run every change; a call made once for an earlier change is not repeated (shared settings)."""
+    """Run every change; a call made once for an earlier change is not repeated (shared settings: a
+    log bucket two fixes need is made once, and both see its answer). A step's parameters may name
+    an answer of an earlier step of the same change (``{"$from_step": N, "$path": ...}``: the ARN of
+    a key the change creates), resolved just before the call."""
     fixes = load_fixes()
-    done: set[str] = set()
+    done: dict[str, Any] = {}
     results = []
     for change in plan.changes:
         result = Applied(change)
         answers: list[Any] = []
         with clients.allow(fixes[change.target.check_id].writes):
-            for step in change.steps:
+            for planned in change.steps:
+                step = Step(planned.service, planned.region, planned.operation, _resolve(planned.params, answers))
                 if step.key() in done:
-                    answers.append(None)
+                    answers.append(done[step.key()])
                     continue
                 try:
                     answers.append(clients.run(step))
                 except (ClientError, BotoCoreError) as error:
                     result.error = f"{step.action} failed: {_error_text(error)}"
                     break
-                done.add(step.key())
+                done[step.key()] = answers[-1]
                 result.made.append(step)
         result.undo = [Step(s.service, s.region, s.operation, _resolve(s.params, answers)) for s in change.undo]
         say(f"{'FAILED' if result.error else 'applied'} {change.target.check_id} {change.target.resource_id}"
