@@ -77,7 +77,12 @@ def run_fix(args: argparse.Namespace) -> int:
         sys.stderr.write("nothing applied\n")
         return 0
     results = remediate.apply_plan(clients, plan, say=lambda text: sys.stderr.write(text + "\n"))
-    results += _later_rounds(clients, plan, results, options, args)
+    later, final = _later_rounds(clients, plan, results, options, args)
+    if final is not plan:  # the plan file holds every round's changes and what is still skipped
+        merged = remediate.FixPlan([*plan.changes, *[r.change for r in later]], [*plan.compliant, *final.compliant],
+                                   final.skipped)
+        out.write_text(json.dumps(merged.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
+    results += later
     undo_path = args.undo_file or Path(f"fix-undo-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json")
     undo_path.write_text(json.dumps(remediate.undo_document(results), indent=2, default=str) + "\n", encoding="utf-8")
     failed = [r for r in results if r.error]
@@ -99,7 +104,7 @@ MAX_ROUNDS = 4
 
 
 def _later_rounds(clients: Any, plan: Any, results: list[Any], options: dict[str, Any],
-                  args: argparse.Namespace) -> list[Any]:
+                  args: argparse.Namespace) -> tuple[list[Any], Any]:
     """Fixes that waited for another (the CIS alarms need the trail the trail fix makes; the Security
     Hub standards need the hub) are planned again once a round has changed something, and applied
     (with the same confirmation) until a round changes nothing."""
@@ -120,7 +125,7 @@ def _later_rounds(clients: Any, plan: Any, results: list[Any], options: dict[str
             break
         results = remediate.apply_plan(clients, plan, say=lambda text: sys.stderr.write(text + "\n"))
         later += results
-    return later
+    return later, plan
 
 
 def _print_plan(plan: Any, targets: int) -> None:

@@ -69,6 +69,8 @@ def s3_data_events(reader: Reader, _target: Target) -> Plan | None:
     if answer.get("AdvancedEventSelectors"):
         raise CannotFix(f"trail {trail['Name']} uses advanced event selectors; add the S3 data events there")
     current = answer.get("EventSelectors") or []
+    # No selector at all means the default one (every management event); adding ours must keep it.
+    kept = current or [{"ReadWriteType": "All", "IncludeManagementEvents": True}]
     partition = partition_of(str(trail["TrailARN"]))
     everything = f"arn:{partition}:s3"
     for selector in current:
@@ -79,9 +81,8 @@ def s3_data_events(reader: Reader, _target: Target) -> Plan | None:
     ours = {"ReadWriteType": "All", "IncludeManagementEvents": False,
             "DataResources": [{"Type": "AWS::S3::Object", "Values": [everything]}]}
     base = {"TrailName": trail["TrailARN"]}
-    undo_selectors = current or [{"ReadWriteType": "All", "IncludeManagementEvents": True}]
-    return current, [Step("cloudtrail", region, "put_event_selectors", {**base, "EventSelectors": [*current, ours]})], \
-        [Step("cloudtrail", region, "put_event_selectors", {**base, "EventSelectors": undo_selectors})]
+    return current, [Step("cloudtrail", region, "put_event_selectors", {**base, "EventSelectors": [*kept, ours]})], \
+        [Step("cloudtrail", region, "put_event_selectors", {**base, "EventSelectors": kept})]
 
 
 def metric_slug(check_id: str) -> str:
