@@ -141,3 +141,42 @@ def test_deployed_baseline_turns_addressed_findings_to_pass(monkeypatch: pytest.
     print(f"FAILs the baseline's own resources bring (checks it does not address): {new_fails}")
     for line in made:
         print(" ", line)
+
+
+def test_regions_form_deploys_its_stack_set_to_every_listed_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's CloudFormation accepts an AWS::CloudFormation::StackSet resource without creating it, but its
+    API has CreateStackSet and CreateStackInstances (self-managed: a stack per region). The stack is
+    deployed, then the StackSet made with the properties moto resolved, as CloudFormation would."""
+    import copy
+
+    from moto.cloudformation.parsing import clean_json
+
+    regions = ["us-east-1", "eu-west-1"]
+    for key, value in {**MOTO_CREDENTIALS, "AWS_DEFAULT_REGION": R, "MOTO_IAM_LOAD_MANAGED_POLICIES": "false"}.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        template = baseline_template(regions=regions)
+        stack = deploy(template, {"AlarmEmail": "security@example.com"}, R)
+        p = clean_json(copy.deepcopy(template["Resources"]["RegionalBaseline"]["Properties"]), stack.resource_map)
+        cfn = boto3.client("cloudformation", region_name=R)
+        cfn.create_stack_set(StackSetName=p["StackSetName"], TemplateBody=p["TemplateBody"],
+                             PermissionModel=p["PermissionModel"], Capabilities=p["Capabilities"],
+                             Parameters=p["Parameters"], Description=p["Description"])
+        group = p["StackInstancesGroup"][0]
+        assert p["StackSetName"] == "baseline-regions" and group["Regions"] == regions
+        cfn.create_stack_instances(StackSetName=p["StackSetName"], Accounts=group["DeploymentTargets"]["Accounts"],
+                                   Regions=group["Regions"], OperationPreferences=p["OperationPreferences"])
+        instances = cfn.list_stack_instances(StackSetName=p["StackSetName"])["Summaries"]
+        assert sorted(i["Region"] for i in instances) == sorted(regions)
+        assert {i["Account"] for i in instances} == {"123456789012"}
+        member = json.loads(p["TemplateBody"])
+        params = {x["ParameterKey"]: x["ParameterValue"] for x in p["Parameters"]}
+        assert params["HomeRegion"] == "us-east-1" and params["LogBucketName"] == stack.resource_map["TrailBucket"].physical_resource_id
+        for region in regions:
+            stacks = boto3.client("cloudformation", region_name=region).describe_stacks()["Stacks"]
+            per_region = [s for s in stacks if s["StackName"] == f"StackSet:{p['StackSetName']}"]
+            assert [s["StackStatus"] for s in per_region] == ["CREATE_COMPLETE"], (region, stacks)
+            given = {x["ParameterKey"]: x["ParameterValue"] for x in per_region[0]["Parameters"]}
+            assert given["HomeRegion"] == "us-east-1" and given["LogBucketName"] == params["LogBucketName"]
+        assert {"ConfigRecorder", "ConfigDeliveryChannel", "Detector", "Hub", "FsbpStandard", "CisStandard",
+                "Analyzer"} <= set(member["Resources"])

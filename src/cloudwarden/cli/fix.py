@@ -92,11 +92,14 @@ def run_fix(args: argparse.Namespace) -> int:
         return 1 if failed else 0
     applied = [r.change.target for r in results if not r.error]
     status = remediate.verify(clients, applied, [home])
-    passed = sum(1 for s in status.values() if s == "PASS")
+    # GONE: the check no longer reports the resource (a deactivated key is not judged for its age).
+    passed = sum(1 for s in status.values() if s in ("PASS", "GONE"))
+    gone = sum(1 for s in status.values() if s == "GONE")
     for (check_id, resource, region), value in sorted(status.items()):
-        if value != "PASS":
+        if value not in ("PASS", "GONE"):
             sys.stdout.write(f"  still {value}: {check_id} {resource} [{region}]\n")
-    sys.stdout.write(f"verified by rescan: {passed}/{len(status)} now PASS\n")
+    sys.stdout.write(f"verified by rescan: {passed}/{len(status)} now PASS"
+                     + (f" ({gone} no longer reported: the failing credential is inactive)" if gone else "") + "\n")
     return 1 if failed or passed < len(status) else 0
 
 

@@ -4,6 +4,7 @@ detached from users, the support and security-audit roles created. No user or ro
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,7 +87,7 @@ def _last_used_days(reader: Reader, key_id: str, created: Any) -> int:
      risk="high: whatever still signs with the key fails until it gets a new key",
      writes=["iam:UpdateAccessKey"])
 def old_keys(reader: Reader, target: Target) -> Plan | None:
-    user = target.resource_id
+    user = re.sub(r"/key[12]$", "", target.resource_id)  # the check reports each key as USER/keyN
     return _deactivate(user, [k for k in _keys(reader, user)
                               if k.get("Status") == "Active" and _age_days(k.get("CreateDate")) > 90])
 
