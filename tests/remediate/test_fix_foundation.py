@@ -200,3 +200,30 @@ def test_alarms_wait_for_the_trail_and_cli_applies_them_in_a_second_round(
         assert "round 2" in out and "verified by rescan: 2/2 now PASS" in out
         undo = json.loads((tmp_path / "undo.json").read_text())
         assert [c["check_id"] for c in undo["changes"]] == list(checks)
+
+
+def test_access_analyzer_planned_on_moto_applied_against_the_api_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto 5.2 has no IAM Access Analyzer: the read and the calls are checked against botocore's model (Stubber)."""
+    from botocore.stub import Stubber
+
+    for key, value in {**MOTO_CREDENTIALS, "AWS_DEFAULT_REGION": R}.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        aws = GuardedClients()
+        client = aws.client("accessanalyzer", R)
+        target = Target("iam.access_analyzer_enabled", f"access-analyzer/{R}", R)
+        created = {"arn": f"arn:aws:access-analyzer:{R}:{ACCOUNT}:analyzer/cloudwarden-external"}
+        with Stubber(client) as stub:
+            stub.add_response("list_analyzers", {"analyzers": []}, {})
+            plan = plan_fixes(aws, [target])
+            assert [s.params for s in plan.changes[0].steps] == [{"analyzerName": "cloudwarden-external", "type": "ACCOUNT"}]
+            stub.add_response("create_analyzer", created, {"analyzerName": "cloudwarden-external", "type": "ACCOUNT"})
+            results = apply_plan(aws, plan)
+            assert not results[0].error, results[0].error
+            stub.add_response("list_analyzers", {"analyzers": [{
+                "arn": created["arn"], "name": "cloudwarden-external", "type": "ACCOUNT", "status": "ACTIVE",
+                "createdAt": "2026-12-04T00:00:00Z"}]}, {})
+            assert plan_fixes(aws, [target]).changes == []  # active: nothing to do
+            stub.add_response("delete_analyzer", {}, {"analyzerName": "cloudwarden-external"})
+            assert not [e for _, e in undo_changes(aws, undo_document(results)) if e]
+            stub.assert_no_pending_responses()

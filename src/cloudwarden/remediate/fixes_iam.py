@@ -165,3 +165,22 @@ def support_role(reader: Reader, target: Target) -> Plan | None:
      writes=["iam:CreateRole", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:DeleteRole"])
 def audit_role(reader: Reader, target: Target) -> Plan | None:
     return _role_with_policy(reader, target, "cloudwarden-security-audit", "SecurityAudit")
+
+
+@fix("iam.access_analyzer_enabled",
+     summary="Create the external-access analyzer cloudwarden-external (zone of trust: the account) in the region. "
+             "Undo deletes only that analyzer (its findings are derived from the policies, not kept data).",
+     risk="low: no charge for external-access analyzers; findings appear for resources shared outside the account",
+     writes=["accessanalyzer:CreateAnalyzer", "accessanalyzer:DeleteAnalyzer"])
+def access_analyzer(reader: Reader, target: Target) -> Plan | None:
+    region = target.region if target.region and target.region != "global" else HOME
+    analyzers = (reader.call("accessanalyzer", region, "list_analyzers") or {}).get("analyzers") or []
+    active = [a for a in analyzers if a.get("status") == "ACTIVE" and a.get("type") in ("ACCOUNT", "ORGANIZATION")]
+    if active:
+        return None
+    name = "cloudwarden-external"
+    if any(a.get("name") == name for a in analyzers):
+        raise CannotFix(f"analyzer {name} exists but is {next(a for a in analyzers if a.get('name') == name).get('status')}")
+    return [a.get("name") for a in analyzers], \
+        [Step("accessanalyzer", region, "create_analyzer", {"analyzerName": name, "type": "ACCOUNT"})], \
+        [Step("accessanalyzer", region, "delete_analyzer", {"analyzerName": name})]
