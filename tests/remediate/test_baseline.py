@@ -180,3 +180,41 @@ def test_regions_form_deploys_its_stack_set_to_every_listed_region(monkeypatch: 
             assert given["HomeRegion"] == "us-east-1" and given["LogBucketName"] == params["LogBucketName"]
         assert {"ConfigRecorder", "ConfigDeliveryChannel", "Detector", "Hub", "FsbpStandard", "CisStandard",
                 "Analyzer"} <= set(member["Resources"])
+
+
+def test_org_form_deploys_its_stack_set_to_the_member_accounts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `--org` form: the service-managed StackSet made from the resource's properties as moto resolved
+    them deploys one instance per member account of the OU and region (moto keeps those stacks hidden)."""
+    import copy
+
+    from moto.cloudformation.parsing import clean_json
+
+    regions = ["us-east-1", "eu-west-1"]
+    for key, value in {**MOTO_CREDENTIALS, "AWS_DEFAULT_REGION": R, "MOTO_IAM_LOAD_MANAGED_POLICIES": "false"}.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        org = boto3.client("organizations", region_name=R)
+        org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+        root = org.list_roots()["Roots"][0]["Id"]
+        ou = org.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
+        member = org.create_account(Email="member@example.com", AccountName="member")["CreateAccountStatus"]["AccountId"]
+        org.move_account(AccountId=member, SourceParentId=root, DestinationParentId=ou)
+        template = baseline_template(regions=regions, org=True)
+        stack = deploy(template, {"AlarmEmail": "security@example.com", "OrganizationId": org_id,
+                                  "OrganizationalUnitIds": ou}, R)
+        p = clean_json(copy.deepcopy(template["Resources"]["MemberBaseline"]["Properties"]), stack.resource_map)
+        assert p["PermissionModel"] == "SERVICE_MANAGED" and p["AutoDeployment"]["Enabled"] is True
+        cfn = boto3.client("cloudformation", region_name=R)
+        cfn.create_stack_set(StackSetName=p["StackSetName"], TemplateBody=p["TemplateBody"],
+                             PermissionModel=p["PermissionModel"], Capabilities=p["Capabilities"],
+                             Parameters=p["Parameters"], AutoDeployment=p["AutoDeployment"])
+        group = p["StackInstancesGroup"][0]
+        assert group["DeploymentTargets"] == {"OrganizationalUnitIds": [ou]} and group["Regions"] == regions
+        cfn.create_stack_instances(StackSetName=p["StackSetName"], DeploymentTargets=group["DeploymentTargets"],
+                                   Regions=group["Regions"])
+        instances = cfn.list_stack_instances(StackSetName=p["StackSetName"])["Summaries"]
+        assert sorted((i["Account"], i["Region"]) for i in instances) == sorted((member, r) for r in regions)
+        people = {"AdministratorsGroup", "DevelopersGroup", "ReadOnlyGroup", "SupportRole", "AdministratorRole"}
+        body = json.loads(p["TemplateBody"])
+        # The member template carries the groups and the support role, for the home region only.
+        assert people <= set(body["Resources"]) and {body["Resources"][k]["Condition"] for k in people} == {"IsHome"}
