@@ -227,3 +227,31 @@ def test_access_analyzer_planned_on_moto_applied_against_the_api_model(monkeypat
             stub.add_response("delete_analyzer", {}, {"analyzerName": "cloudwarden-external"})
             assert not [e for _, e in undo_changes(aws, undo_document(results)) if e]
             stub.assert_no_pending_responses()
+
+
+def test_a_call_waiting_for_a_new_role_to_propagate_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against AWS, CreateTrail right after CreateRole may say the role is invalid until IAM propagates: the
+    engine retries such errors (checked against botocore's model with Stubber), and gives up on others."""
+    from botocore.stub import Stubber
+
+    from cloudwarden.remediate import Change, Step, engine
+
+    for key, value in {**MOTO_CREDENTIALS, "AWS_DEFAULT_REGION": R}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(engine, "SETTLE_WAITS", (0.0, 0.0))
+    with mock_aws():
+        aws = GuardedClients()
+        client = aws.client("cloudtrail", R)
+        step = Step("cloudtrail", R, "start_logging", {"Name": "main"})
+        target = Target("cloudtrail.multi_region_trail_logging", ACCOUNT, "global")
+        plan = engine.FixPlan([Change(target, None, [step], [])])
+        with Stubber(client) as stub:
+            stub.add_client_error("start_logging", "InvalidCloudWatchLogsRoleArnException", expected_params={"Name": "main"})
+            stub.add_response("start_logging", {}, {"Name": "main"})
+            assert not apply_plan(aws, plan)[0].error
+            for _ in range(3):  # the first try and both retries
+                stub.add_client_error("start_logging", "InvalidCloudWatchLogsRoleArnException")
+            assert "InvalidCloudWatchLogsRoleArnException" in apply_plan(aws, plan)[0].error
+            stub.add_client_error("start_logging", "TrailNotFoundException")
+            assert "TrailNotFoundException" in apply_plan(aws, plan)[0].error  # not retried
+            stub.assert_no_pending_responses()

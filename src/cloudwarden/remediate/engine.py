@@ -139,7 +139,7 @@ def apply_plan(clients: GuardedClients, plan: FixPlan,
                     answers.append(done[step.key()])
                     continue
                 try:
-                    answers.append(clients.run(step))
+                    answers.append(_run_settling(clients, step))
                 except (ClientError, BotoCoreError) as error:
                     result.error = f"{step.action} failed: {_error_text(error)}"
                     break
@@ -150,6 +150,27 @@ def apply_plan(clients: GuardedClients, plan: FixPlan,
             + (f": {result.error}" if result.error else ""))
         results.append(result)
     return results
+
+
+# Errors AWS gives while a role, key or bucket policy made a moment earlier in the same change has not
+# propagated yet (IAM and S3 are eventually consistent): the call is retried, with a growing wait.
+SETTLING = frozenset({"InvalidCloudWatchLogsRoleArnException", "InsufficientS3BucketPolicyException",
+                      "InsufficientEncryptionPolicyException", "InsufficientDeliveryPolicyException",
+                      "InvalidRoleException"})
+SETTLE_WAITS = (2.0, 4.0, 8.0, 16.0)
+
+
+def _run_settling(clients: GuardedClients, step: Step) -> Any:
+    import time
+
+    for wait in (*SETTLE_WAITS, None):
+        try:
+            return clients.run(step)
+        except ClientError as error:
+            if wait is None or error.response.get("Error", {}).get("Code") not in SETTLING:
+                raise
+            time.sleep(wait)
+    raise AssertionError("unreachable")
 
 
 def undo_document(results: list[Applied]) -> dict[str, Any]:
