@@ -255,3 +255,39 @@ def test_a_call_waiting_for_a_new_role_to_propagate_is_retried(monkeypatch: pyte
             stub.add_client_error("start_logging", "TrailNotFoundException")
             assert "TrailNotFoundException" in apply_plan(aws, plan)[0].error  # not retried
             stub.assert_no_pending_responses()
+
+
+def test_undo_after_a_partial_apply_skips_what_was_never_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An apply that fails part-way records the change's whole undo; undoing it passes over removals of
+    what was never made (the trail) and still removes what was (the role)."""
+    for key, value in {**MOTO_CREDENTIALS, "AWS_DEFAULT_REGION": R, "MOTO_IAM_LOAD_MANAGED_POLICIES": "false"}.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        aws = GuardedClients()
+        target = Target("cloudtrail.multi_region_trail_logging", ACCOUNT, "global", account_id=ACCOUNT)
+        plan = plan_fixes(aws, [target])
+        change = plan.changes[0]
+        # CreateTrail names a bucket that does not exist: it fails after the role is made.
+        from cloudwarden.remediate import Step
+
+        change.steps = [Step(s.service, s.region, s.operation, {**s.params, "S3BucketName": "no-such-bucket-15f"})
+                        if s.operation == "create_trail" else s for s in change.steps]
+        results = apply_plan(aws, plan)
+        assert "CreateTrail failed" in results[0].error
+        iam = boto3.client("iam")
+        assert iam.get_role(RoleName="cloudwarden-cloudtrail-to-logs")
+        outcome = undo_changes(aws, undo_document(results))
+        assert not [e for _, e in outcome if e], outcome
+        with pytest.raises(iam.exceptions.NoSuchEntityException):
+            iam.get_role(RoleName="cloudwarden-cloudtrail-to-logs")
+
+
+def test_trail_fix_leaves_a_single_region_trail_of_its_name_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in {**MOTO_CREDENTIALS, "AWS_DEFAULT_REGION": R}.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        boto3.client("s3").create_bucket(Bucket="someone-elses-logs")
+        boto3.client("cloudtrail", region_name=R).create_trail(Name="cloudwarden-trail", S3BucketName="someone-elses-logs")
+        aws = GuardedClients()
+        plan = plan_fixes(aws, [Target("cloudtrail.multi_region_trail_logging", ACCOUNT, "global", account_id=ACCOUNT)])
+        assert not plan.changes and "exists and is not multi-region" in plan.skipped[0][1]

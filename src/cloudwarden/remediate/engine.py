@@ -212,7 +212,11 @@ def undo_changes(clients: GuardedClients, document: dict[str, Any],
                     continue
                 try:
                     clients.run(step)
-                except (ClientError, BotoCoreError) as failure:
+                except ClientError as failure:
+                    if not _already_gone(step, failure):
+                        error = f"{step.action} failed: {_error_text(failure)}"
+                        break
+                except BotoCoreError as failure:
                     error = f"{step.action} failed: {_error_text(failure)}"
                     break
                 done.add(step.key())
@@ -246,6 +250,18 @@ def verify(clients: GuardedClients, targets: list[Target], regions: list[str]) -
         status[(target.check_id, target.resource_id, target.region)] = (
             ",".join(sorted({f.status.value for f in matches})) if matches else "GONE")
     return status
+
+
+_REMOVING = ("delete_", "stop_", "disable_", "detach_", "remove_", "disassociate_")
+
+
+def _already_gone(step: Step, error: ClientError) -> bool:
+    """An undo call that removes or stops something that does not exist has nothing to do: an apply
+    that failed part-way never made it. The rest of the change's undo still runs."""
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    missing = code.startswith("NoSuch") or code.endswith(("NotFound", "NotFoundException", "NoSuchEntity")) \
+        or code in ("404", "NoSuchEntity")
+    return step.operation.startswith(_REMOVING) and missing
 
 
 def _resolve(value: Any, answers: list[Any]) -> Any:

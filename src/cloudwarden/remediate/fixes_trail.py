@@ -222,6 +222,10 @@ def multi_region_trail(reader: Reader, target: Target) -> Plan | None:
         return {"trail": trail["Name"], "IsLogging": False}, \
             [Step("cloudtrail", region, "start_logging", {"Name": trail["TrailARN"]})], \
             [Step("cloudtrail", region, "stop_logging", {"Name": trail["TrailARN"]})]
+    if any(t.get("Name") == TRAIL for t in _trails(reader)):
+        # Its undo would delete that trail: one the fix did not make is left to the owner.
+        raise CannotFix(f"a trail named {TRAIL} exists and is not multi-region; make it multi-region "
+                        "(aws cloudtrail update-trail --is-multi-region-trail) or rename it")
     account, partition = account_of(reader, target)
     region = home_region(reader)
     bucket, steps = log_bucket_steps(reader, account, partition)
