@@ -54,3 +54,21 @@ def test_versioning_and_password_policy_apply_idempotent_and_undo(aws: GuardedCl
     assert s3.get_bucket_versioning(Bucket="data-bucket")["Status"] == "Suspended"
     with pytest.raises(Exception, match="NoSuchEntity"):
         boto3.client("iam").get_account_password_policy()
+
+
+def test_every_allowlisted_write_is_an_operation_of_the_api() -> None:
+    """A misspelt allowlist entry would refuse the fix's own call at run time: each is checked against
+    botocore's service models (the names the run-time guard compares)."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    models: dict[str, set[str]] = {}
+    wrong = []
+    for check_id, entry in load_fixes().items():
+        for write in entry.writes:
+            service, operation = write.split(":")
+            if service not in models:
+                models[service] = set(session.get_service_model(service).operation_names)
+            if operation not in models[service] or operation.startswith(("Get", "List", "Describe", "Head")):
+                wrong.append((check_id, write))
+    assert not wrong, wrong

@@ -27,6 +27,8 @@ def register(sub: Any) -> None:
     parser.add_argument("--undo-file", type=Path, help="undo file to write on --apply (default fix-undo-TIME.json)")
     parser.add_argument("--no-verify", action="store_true", help="do not rescan the touched resources after --apply")
     parser.add_argument("--alarm-topic", metavar="ARN", help="SNS topic for the CIS alarms the fixes create")
+    parser.add_argument("--alarm-email", metavar="ADDRESS",
+                        help="without --alarm-topic: make the topic cloudwarden-cis-alarms and subscribe this address")
     parser.add_argument("--kms-key", metavar="KEY", help="KMS key for SSE-KMS fixes (default: the AWS managed key)")
     parser.add_argument("--profile", help="AWS profile")
     parser.add_argument("--endpoint-url", help="an AWS-compatible endpoint (moto, LocalStack)")
@@ -56,7 +58,7 @@ def run_fix(args: argparse.Namespace) -> int:
     document = remediate.read_findings(args.findings)
     targets = remediate.select_targets(document, args.check, args.resource)
     home = (document.get("regions") or ["us-east-1"])[0]
-    options = {"alarm_topic": args.alarm_topic, "kms_key": args.kms_key, "home_region": home,
+    options = {"alarm_topic": args.alarm_topic, "alarm_email": args.alarm_email, "kms_key": args.kms_key, "home_region": home,
                "rds_min_backup_days": _recorded_threshold(document, "thresholds.rds.min_backup_retention_days"),
                "logs_min_retention_days": _recorded_threshold(document, "thresholds.logs.min_retention_days")}
     clients.caller_identity(home)  # credentials problems surface as one line, before any plan
@@ -75,6 +77,12 @@ def run_fix(args: argparse.Namespace) -> int:
         sys.stderr.write("nothing applied\n")
         return 0
     results = remediate.apply_plan(clients, plan, say=lambda text: sys.stderr.write(text + "\n"))
+    later, final = _later_rounds(clients, plan, results, options, args)
+    if final is not plan:  # the plan file holds every round's changes and what is still skipped
+        merged = remediate.FixPlan([*plan.changes, *[r.change for r in later]], [*plan.compliant, *final.compliant],
+                                   final.skipped)
+        out.write_text(json.dumps(merged.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
+    results += later
     undo_path = args.undo_file or Path(f"fix-undo-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json")
     undo_path.write_text(json.dumps(remediate.undo_document(results), indent=2, default=str) + "\n", encoding="utf-8")
     failed = [r for r in results if r.error]
@@ -84,12 +92,43 @@ def run_fix(args: argparse.Namespace) -> int:
         return 1 if failed else 0
     applied = [r.change.target for r in results if not r.error]
     status = remediate.verify(clients, applied, [home])
-    passed = sum(1 for s in status.values() if s == "PASS")
+    # GONE: the check no longer reports the resource (a deactivated key is not judged for its age).
+    passed = sum(1 for s in status.values() if s in ("PASS", "GONE"))
+    gone = sum(1 for s in status.values() if s == "GONE")
     for (check_id, resource, region), value in sorted(status.items()):
-        if value != "PASS":
+        if value not in ("PASS", "GONE"):
             sys.stdout.write(f"  still {value}: {check_id} {resource} [{region}]\n")
-    sys.stdout.write(f"verified by rescan: {passed}/{len(status)} now PASS\n")
+    sys.stdout.write(f"verified by rescan: {passed}/{len(status)} now PASS"
+                     + (f" ({gone} no longer reported: the failing credential is inactive)" if gone else "") + "\n")
     return 1 if failed or passed < len(status) else 0
+
+
+MAX_ROUNDS = 4
+
+
+def _later_rounds(clients: Any, plan: Any, results: list[Any], options: dict[str, Any],
+                  args: argparse.Namespace) -> tuple[list[Any], Any]:
+    """Fixes that waited for another (the CIS alarms need the trail the trail fix makes; the Security
+    Hub standards need the hub) are planned again once a round has changed something, and applied
+    (with the same confirmation) until a round changes nothing."""
+    from cloudwarden import remediate
+
+    later: list[Any] = []
+    for round_number in range(2, MAX_ROUNDS + 1):
+        if not plan.skipped or not any(r.made for r in results):
+            break
+        plan = remediate.plan_fixes(clients, [target for target, _ in plan.skipped], options)
+        if not plan.changes:
+            for target, reason in plan.skipped:
+                sys.stdout.write(f"still skipped {target.check_id} {target.resource_id}: {reason}\n")
+            break
+        sys.stdout.write(f"\nround {round_number}: fixes that waited for an earlier one\n")
+        _print_plan(plan, len(plan.changes) + len(plan.compliant) + len(plan.skipped))
+        if not args.yes and not _confirm(len(plan.changes)):
+            break
+        results = remediate.apply_plan(clients, plan, say=lambda text: sys.stderr.write(text + "\n"))
+        later += results
+    return later, plan
 
 
 def _print_plan(plan: Any, targets: int) -> None:

@@ -200,7 +200,9 @@ def _account_resources(org: bool) -> dict[str, Any]:
         "TrailLogRole": {"Type": "AWS::IAM::Role", "Properties": {
             "Description": "lets CloudTrail write the trail's events to its CloudWatch Logs group",
             "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+                "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "sts:AssumeRole",
+                # Only for this account's trails (iam.service_role_confused_deputy).
+                "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}}]},
             "Policies": [{"PolicyName": "deliver-to-log-group", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                 "Resource": _arn("TrailLogGroup")}]}}]}},

@@ -122,30 +122,55 @@ class Applied:
 
 def apply_plan(clients: GuardedClients, plan: FixPlan,
                say: Callable[[str], object] = lambda _text: None) -> list[Applied]:
-    """Run every change; a call made once for an earlier change is not repeated (shared settings)."""
+    """Run every change; a call made once for an earlier change is not repeated (shared settings: a
+    log bucket two fixes need is made once, and both see its answer). A step's parameters may name
+    an answer of an earlier step of the same change (``{"$from_step": N, "$path": ...}``: the ARN of
+    a key the change creates), resolved just before the call."""
     fixes = load_fixes()
-    done: set[str] = set()
+    done: dict[str, Any] = {}
     results = []
     for change in plan.changes:
         result = Applied(change)
         answers: list[Any] = []
         with clients.allow(fixes[change.target.check_id].writes):
-            for step in change.steps:
+            for planned in change.steps:
+                step = Step(planned.service, planned.region, planned.operation, _resolve(planned.params, answers))
                 if step.key() in done:
-                    answers.append(None)
+                    answers.append(done[step.key()])
                     continue
                 try:
-                    answers.append(clients.run(step))
+                    answers.append(_run_settling(clients, step))
                 except (ClientError, BotoCoreError) as error:
                     result.error = f"{step.action} failed: {_error_text(error)}"
                     break
-                done.add(step.key())
+                done[step.key()] = answers[-1]
                 result.made.append(step)
         result.undo = [Step(s.service, s.region, s.operation, _resolve(s.params, answers)) for s in change.undo]
         say(f"{'FAILED' if result.error else 'applied'} {change.target.check_id} {change.target.resource_id}"
             + (f": {result.error}" if result.error else ""))
         results.append(result)
     return results
+
+
+# Errors AWS gives while a role, key or bucket policy made a moment earlier in the same change has not
+# propagated yet (IAM and S3 are eventually consistent): the call is retried, with a growing wait.
+SETTLING = frozenset({"InvalidCloudWatchLogsRoleArnException", "InsufficientS3BucketPolicyException",
+                      "InsufficientEncryptionPolicyException", "InsufficientDeliveryPolicyException",
+                      "InvalidRoleException"})
+SETTLE_WAITS = (2.0, 4.0, 8.0, 16.0)
+
+
+def _run_settling(clients: GuardedClients, step: Step) -> Any:
+    import time
+
+    for wait in (*SETTLE_WAITS, None):
+        try:
+            return clients.run(step)
+        except ClientError as error:
+            if wait is None or error.response.get("Error", {}).get("Code") not in SETTLING:
+                raise
+            time.sleep(wait)
+    raise AssertionError("unreachable")
 
 
 def undo_document(results: list[Applied]) -> dict[str, Any]:
@@ -187,7 +212,11 @@ def undo_changes(clients: GuardedClients, document: dict[str, Any],
                     continue
                 try:
                     clients.run(step)
-                except (ClientError, BotoCoreError) as failure:
+                except ClientError as failure:
+                    if not _already_gone(step, failure):
+                        error = f"{step.action} failed: {_error_text(failure)}"
+                        break
+                except BotoCoreError as failure:
                     error = f"{step.action} failed: {_error_text(failure)}"
                     break
                 done.add(step.key())
@@ -221,6 +250,18 @@ def verify(clients: GuardedClients, targets: list[Target], regions: list[str]) -
         status[(target.check_id, target.resource_id, target.region)] = (
             ",".join(sorted({f.status.value for f in matches})) if matches else "GONE")
     return status
+
+
+_REMOVING = ("delete_", "stop_", "disable_", "detach_", "remove_", "disassociate_")
+
+
+def _already_gone(step: Step, error: ClientError) -> bool:
+    """An undo call that removes or stops something that does not exist has nothing to do: an apply
+    that failed part-way never made it. The rest of the change's undo still runs."""
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    missing = code.startswith("NoSuch") or code.endswith(("NotFound", "NotFoundException", "NoSuchEntity")) \
+        or code in ("404", "NoSuchEntity")
+    return step.operation.startswith(_REMOVING) and missing
 
 
 def _resolve(value: Any, answers: list[Any]) -> Any:

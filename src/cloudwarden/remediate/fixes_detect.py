@@ -69,6 +69,8 @@ def s3_data_events(reader: Reader, _target: Target) -> Plan | None:
     if answer.get("AdvancedEventSelectors"):
         raise CannotFix(f"trail {trail['Name']} uses advanced event selectors; add the S3 data events there")
     current = answer.get("EventSelectors") or []
+    # No selector at all means the default one (every management event); adding ours must keep it.
+    kept = current or [{"ReadWriteType": "All", "IncludeManagementEvents": True}]
     partition = partition_of(str(trail["TrailARN"]))
     everything = f"arn:{partition}:s3"
     for selector in current:
@@ -79,9 +81,8 @@ def s3_data_events(reader: Reader, _target: Target) -> Plan | None:
     ours = {"ReadWriteType": "All", "IncludeManagementEvents": False,
             "DataResources": [{"Type": "AWS::S3::Object", "Values": [everything]}]}
     base = {"TrailName": trail["TrailARN"]}
-    undo_selectors = current or [{"ReadWriteType": "All", "IncludeManagementEvents": True}]
-    return current, [Step("cloudtrail", region, "put_event_selectors", {**base, "EventSelectors": [*current, ours]})], \
-        [Step("cloudtrail", region, "put_event_selectors", {**base, "EventSelectors": undo_selectors})]
+    return current, [Step("cloudtrail", region, "put_event_selectors", {**base, "EventSelectors": [*kept, ours]})], \
+        [Step("cloudtrail", region, "put_event_selectors", {**base, "EventSelectors": kept})]
 
 
 def metric_slug(check_id: str) -> str:
@@ -89,25 +90,49 @@ def metric_slug(check_id: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", check_id.split(".", 1)[1].removeprefix("alarm_"))
 
 
+TOPIC = "cloudwarden-cis-alarms"
+
+
+def alarm_topic(reader: Reader, region: str, partition: str, account: str) -> tuple[str, list[Step], list[Step]]:
+    """The alarms' SNS topic: --alarm-topic as given, or cloudwarden-cis-alarms with an e-mail
+    subscription to --alarm-email (made if missing; undo deletes only a topic made here)."""
+    topic = str(reader.options.get("alarm_topic") or "")
+    if topic:
+        if not topic.startswith("arn:"):
+            raise CannotFix(f"--alarm-topic {topic!r} is not an SNS topic ARN")
+        return topic, [], []
+    email = str(reader.options.get("alarm_email") or "")
+    if "@" not in email:
+        raise CannotFix("give --alarm-topic ARN (an SNS topic with a confirmed subscriber, in the log group's "
+                        "region) or --alarm-email ADDRESS (a topic is made and the address subscribed)")
+    arn = f"arn:{partition}:sns:{region}:{account}:{TOPIC}"
+    subscriptions = reader.call("sns", region, "list_subscriptions_by_topic", absent=("NotFound",), TopicArn=arn)
+    if subscriptions is None:
+        return arn, [Step("sns", region, "create_topic", {"Name": TOPIC}),
+                     Step("sns", region, "subscribe", {"TopicArn": arn, "Protocol": "email", "Endpoint": email})], \
+            [Step("sns", region, "delete_topic", {"TopicArn": arn})]
+    if not any(s.get("Endpoint") == email for s in subscriptions.get("Subscriptions") or []):
+        return arn, [Step("sns", region, "subscribe", {"TopicArn": arn, "Protocol": "email", "Endpoint": email})], []
+    return arn, [], []
+
+
 def _alarm_fix(check_id: str) -> None:
     detection = DETECTIONS[check_id]
     slug = metric_slug(check_id)
 
     @fix(check_id, summary=f"On the multi-region trail's log group, a metric filter for {detection.label} and an "
-                           "alarm on it notifying the SNS topic given with --alarm-topic.",
+                           f"alarm on it notifying the SNS topic given with --alarm-topic (or the topic {TOPIC}, made "
+                           "with an e-mail subscription to --alarm-email).",
          risk="low: adds a metric filter and an alarm; the topic's subscribers get notified",
          writes=["logs:PutMetricFilter", "logs:DeleteMetricFilter", "cloudwatch:PutMetricAlarm",
-                 "cloudwatch:DeleteAlarms"])
+                 "cloudwatch:DeleteAlarms", "sns:CreateTopic", "sns:Subscribe", "sns:DeleteTopic"])
     def planner(reader: Reader, _target: Target) -> Plan | None:
-        topic = str(reader.options.get("alarm_topic") or "")
-        if not topic.startswith("arn:"):
-            raise CannotFix("give --alarm-topic ARN: an SNS topic with a confirmed subscriber, in the log "
-                            "group's region")
         trail = monitoring_trail(reader, need_logs=True)
         group_arn = parse_arn(str(trail["CloudWatchLogsLogGroupArn"]))
         if group_arn is None or not group_arn.resource.startswith("log-group:"):
             raise CannotFix(f"not a log group ARN: {trail['CloudWatchLogsLogGroupArn']}")
         region, group = group_arn.region, group_arn.resource.split(":")[1]
+        topic, topic_steps, topic_undo = alarm_topic(reader, region, group_arn.partition, group_arn.account)
         name = f"cloudwarden-{slug}"
         filters = reader.call("logs", region, "describe_metric_filters", logGroupName=group,
                               filterNamePrefix=name) or {}
@@ -116,7 +141,7 @@ def _alarm_fix(check_id: str) -> None:
         have_alarm = any(topic in (a.get("AlarmActions") or []) for a in alarms.get("MetricAlarms") or [])
         if have_filter and have_alarm:
             return None
-        steps = [
+        steps = [*topic_steps,
             Step("logs", region, "put_metric_filter", {
                 "logGroupName": group, "filterName": name, "filterPattern": detection.pattern,
                 "metricTransformations": [{"metricName": slug, "metricNamespace": NAMESPACE, "metricValue": "1"}]}),
@@ -128,7 +153,7 @@ def _alarm_fix(check_id: str) -> None:
         ]
         # Undo removes only the filter and alarm the fix created (names prefixed cloudwarden-).
         undo = [Step("logs", region, "delete_metric_filter", {"logGroupName": group, "filterName": name}),
-                Step("cloudwatch", region, "delete_alarms", {"AlarmNames": [name]})]
+                Step("cloudwatch", region, "delete_alarms", {"AlarmNames": [name]}), *topic_undo]
         return {"metric_filter": have_filter, "alarm": have_alarm}, steps, undo
 
 
@@ -136,16 +161,29 @@ for _check_id in DETECTIONS:
     _alarm_fix(_check_id)
 
 
+def protection_plans() -> list[dict[str, Any]]:
+    """Every protection plan the guardduty.* plan checks ask for, enabled (as the baseline template has them)."""
+    features = []
+    for feature, agents in _FEATURES.values():
+        entry: dict[str, Any] = {"Name": feature, "Status": "ENABLED"}
+        if agents:
+            entry["AdditionalConfiguration"] = [{"Name": a, "Status": "ENABLED"} for a in agents]
+        features.append(entry)
+    return features
+
+
 @fix("guardduty.enabled_all_regions",
-     summary="Create (or re-enable) the region's GuardDuty detector.",
-     risk="low: GuardDuty is billed by analysed volume",
+     summary="Create the region's GuardDuty detector with every protection plan (S3, EKS audit logs, EBS malware, "
+             "RDS logins, Lambda, runtime monitoring), or re-enable a disabled one.",
+     risk="low: GuardDuty and each protection plan are billed by analysed volume",
      writes=["guardduty:CreateDetector", "guardduty:UpdateDetector"])
 def guardduty_detector(reader: Reader, target: Target) -> Plan | None:
     region = region_of(target)
     ids = (reader.call("guardduty", region, "list_detectors") or {}).get("DetectorIds") or []
     if not ids:
         # Undo disables the new detector rather than deleting it (deleting drops its findings).
-        return None, [Step("guardduty", region, "create_detector", {"Enable": True})], \
+        return None, [Step("guardduty", region, "create_detector", {
+            "Enable": True, "FindingPublishingFrequency": "FIFTEEN_MINUTES", "Features": protection_plans()})], \
             [Step("guardduty", region, "update_detector",
                   {"DetectorId": {"$from_step": 0, "$path": "DetectorId"}, "Enable": False})]
     detector = reader.call("guardduty", region, "get_detector", DetectorId=ids[0]) or {}
@@ -207,3 +245,31 @@ def securityhub_on(reader: Reader, target: Target) -> Plan | None:
         return None
     return None, [Step("securityhub", region, "enable_security_hub", {"EnableDefaultStandards": False})], \
         [Step("securityhub", region, "disable_security_hub", {})]
+
+
+STANDARDS = {"aws-foundational-security-best-practices": "standards/aws-foundational-security-best-practices/v/1.0.0",
+             "cis-aws-foundations-benchmark": "standards/cis-aws-foundations-benchmark/v/3.0.0"}
+
+
+@fix("securityhub.standards_enabled",
+     summary="Subscribe Security Hub to the AWS Foundational Security Best Practices (1.0.0) and CIS AWS "
+             "Foundations (3.0.0) standards where neither version is enabled.",
+     risk="low: billed per security check; controls start producing findings",
+     writes=["securityhub:BatchEnableStandards", "securityhub:BatchDisableStandards"])
+def securityhub_standards(reader: Reader, target: Target) -> Plan | None:
+    region = region_of(target)
+    hub = reader.call("securityhub", region, "describe_hub",
+                      absent=("InvalidAccessException", "ResourceNotFoundException"))
+    if not hub:
+        raise CannotFix("Security Hub is not enabled in the region; fix securityhub.enabled first")
+    partition = partition_of(str(hub.get("HubArn") or "arn:aws:"))
+    enabled = (reader.call("securityhub", region, "get_enabled_standards") or {}).get("StandardsSubscriptions") or []
+    active = [str(s.get("StandardsArn")) for s in enabled if s.get("StandardsStatus") not in ("DELETING", "FAILED")]
+    missing = [f"arn:{partition}:securityhub:{region}::{path}" for key, path in STANDARDS.items()
+               if not any(key in a for a in active)]
+    if not missing:
+        return None
+    return active, [Step("securityhub", region, "batch_enable_standards", {
+        "StandardsSubscriptionRequests": [{"StandardsArn": a} for a in missing]})], \
+        [Step("securityhub", region, "batch_disable_standards", {"StandardsSubscriptionArns": {
+            "$from_step": 0, "$path": "StandardsSubscriptions[].StandardsSubscriptionArn"}})]

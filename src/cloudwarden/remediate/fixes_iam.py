@@ -4,6 +4,7 @@ detached from users, the support and security-audit roles created. No user or ro
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,7 +87,7 @@ def _last_used_days(reader: Reader, key_id: str, created: Any) -> int:
      risk="high: whatever still signs with the key fails until it gets a new key",
      writes=["iam:UpdateAccessKey"])
 def old_keys(reader: Reader, target: Target) -> Plan | None:
-    user = target.resource_id
+    user = re.sub(r"/key[12]$", "", target.resource_id)  # the check reports each key as USER/keyN
     return _deactivate(user, [k for k in _keys(reader, user)
                               if k.get("Status") == "Active" and _age_days(k.get("CreateDate")) > 90])
 
@@ -164,3 +165,22 @@ def support_role(reader: Reader, target: Target) -> Plan | None:
      writes=["iam:CreateRole", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:DeleteRole"])
 def audit_role(reader: Reader, target: Target) -> Plan | None:
     return _role_with_policy(reader, target, "cloudwarden-security-audit", "SecurityAudit")
+
+
+@fix("iam.access_analyzer_enabled",
+     summary="Create the external-access analyzer cloudwarden-external (zone of trust: the account) in the region. "
+             "Undo deletes only that analyzer (its findings are derived from the policies, not kept data).",
+     risk="low: no charge for external-access analyzers; findings appear for resources shared outside the account",
+     writes=["accessanalyzer:CreateAnalyzer", "accessanalyzer:DeleteAnalyzer"])
+def access_analyzer(reader: Reader, target: Target) -> Plan | None:
+    region = target.region if target.region and target.region != "global" else HOME
+    analyzers = (reader.call("accessanalyzer", region, "list_analyzers") or {}).get("analyzers") or []
+    active = [a for a in analyzers if a.get("status") == "ACTIVE" and a.get("type") in ("ACCOUNT", "ORGANIZATION")]
+    if active:
+        return None
+    name = "cloudwarden-external"
+    if any(a.get("name") == name for a in analyzers):
+        raise CannotFix(f"analyzer {name} exists but is {next(a for a in analyzers if a.get('name') == name).get('status')}")
+    return [a.get("name") for a in analyzers], \
+        [Step("accessanalyzer", region, "create_analyzer", {"analyzerName": name, "type": "ACCOUNT"})], \
+        [Step("accessanalyzer", region, "delete_analyzer", {"analyzerName": name})]
