@@ -210,3 +210,38 @@ def _null_test(key: str, values: list[str], path: str) -> ConditionTest:
         return absent in wanted
 
     return null
+
+
+# -- quick validation --------------------------------------------------------------------------
+# For every operator name compile_condition_block accepts: None when its values need no check
+# beyond their JSON type, else a check of the values (as strings) that is True exactly when
+# compile_condition_block would accept them. Policies are validated with it and their predicates
+# made only when a request reaches the statement.
+QuickCheck = Callable[[list[str], bool], bool]
+
+
+def _factory_check(factory: Factory) -> QuickCheck:
+    def check(values: list[str], variables: bool) -> bool:
+        static = [v for v in values if not (variables and "${" in v)]
+        if not static:
+            return True
+        try:
+            factory(static)
+        except ValueError:
+            return False
+        return True
+
+    return check
+
+
+def _null_check(values: list[str], _variables: bool) -> bool:
+    return all(value.lower() in ("true", "false") for value in values)
+
+
+_UNCHECKED = (ops.string_equals, ops.string_equals_ignore_case, ops.string_like, ops.arn_like)
+QUICK_CHECKS: dict[str, QuickCheck | None] = {}
+for _set in ("", "ForAnyValue:", "ForAllValues:"):
+    QUICK_CHECKS[_set + "Null"] = _null_check
+    for _base, (_factory, *_) in BASE_OPERATORS.items():
+        _check = None if _factory in _UNCHECKED else _factory_check(_factory)
+        QUICK_CHECKS[_set + _base] = QUICK_CHECKS[_set + _base + "IfExists"] = _check

@@ -13,9 +13,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cloudwarden.engines.iam.conditions import ConditionTest, compile_condition_block
+from cloudwarden.engines.iam.conditions import QUICK_CHECKS, ConditionTest, compile_condition_block, policy_values
 from cloudwarden.engines.iam.errors import PolicyError
-from cloudwarden.engines.iam.patterns import ContextValue, compile_globs, compile_resource_patterns
+from cloudwarden.engines.iam.patterns import (
+    ContextValue,
+    compile_globs,
+    compile_resource_patterns,
+    wildcard_match,
+)
 from cloudwarden.engines.iam.principals import PrincipalMatcher, RequestPrincipal, compile_principal
 
 KINDS = ("identity", "resource", "boundary", "session", "scp", "rcp")
@@ -38,16 +43,37 @@ _RESOURCE_OPTIONAL = ("resource", "scp", "rcp")
 
 ResourceMatcher = Callable[[str, Mapping[str, ContextValue]], bool]
 
+# A statement is matched without compiling anything the first times it is asked (most policies are
+# read for one request); past this many questions it compiles its matchers and uses them.
+REUSE = 3
+
 
 class Statement:
-    """One compiled statement. ``applies`` tests action, resource and conditions (not the principal)."""
+    """One validated statement. ``applies`` tests action, resource and conditions (not the principal).
+
+    Matchers are made on demand: the action is first tested against the action list as written
+    (one substring test for exact names, a direct glob match for wildcards); the resource and the
+    conditions are looked at only when the action matched. A statement asked more than REUSE times
+    compiles its action and resource matchers (sets, prefixes, regexes) and keeps them.
+    """
 
     __slots__ = (
         "_action",
+        "_action_list",
+        "_actions",
+        "_asked",
+        "_condition_block",
+        "_condition_path",
         "_conditions",
+        "_has_resource",
         "_not_action",
         "_not_resource",
         "_resource",
+        "_resource_asked",
+        "_resources",
+        "_templated",
+        "_variables",
+        "_wild_actions",
         "allow",
         "index",
         "not_principal",
@@ -61,30 +87,79 @@ class Statement:
         self.index = index
         self.sid = sid
         self.allow = allow
-        self._action: Callable[[str], bool] = bool
+        self._action: Callable[[str], bool] | None = None
+        self._actions: tuple[str, ...] = ()
+        self._action_list: str | None = None  # "\n" + lower-cased actions joined by "\n" + "\n"
+        self._wild_actions: tuple[str, ...] = ()  # the lower-cased actions with * or ?
+        self._asked = 0
         self._not_action = False
+        self._has_resource = False
         self._resource: ResourceMatcher | None = None
+        self._resources: tuple[str, ...] = ()
+        self._templated = False
+        self._resource_asked = 0
         self._not_resource = False
+        self._variables = False
         self.principal: PrincipalMatcher | None = None
         self.not_principal = False
-        self._conditions: tuple[ConditionTest, ...] = ()
+        self._conditions: tuple[ConditionTest, ...] | None = ()
+        self._condition_block: Any = None
+        self._condition_path = ""
         self.policy: CompiledPolicy | None = None
         self.patterns: tuple[str, ...] = ()  # the Resource element as written (empty for NotResource)
 
     def matches_action(self, action_key: str) -> bool:
         """Could the statement apply to this (lower-cased) action, whatever the resource and context?"""
-        return self._action(action_key) != self._not_action
+        matcher = self._action
+        hit = matcher(action_key) if matcher is not None else self._first_actions(action_key)
+        return hit != self._not_action
 
     def applies(self, action_key: str, resource: str, context: Mapping[str, ContextValue]) -> bool:
-        if self._action(action_key) == self._not_action:
+        matcher = self._action
+        if (matcher(action_key) if matcher is not None else self._first_actions(action_key)) == self._not_action:
             return False
-        matcher = self._resource
-        if matcher is not None and matcher(resource, context) == self._not_resource:
-            return False
-        for condition in self._conditions:  # noqa: SIM110 - a plain loop is faster on this hot path
+        if self._has_resource:
+            found = self._resource
+            hit = found(resource, context) if found is not None else self._first_resources(resource, context)
+            if hit == self._not_resource:
+                return False
+        conditions = self._conditions
+        if conditions is None:
+            conditions = self._compile_conditions()
+        for condition in conditions:  # noqa: SIM110 - a plain loop is faster on this hot path
             if not condition(context):
                 return False
         return True
+
+    def _first_actions(self, action_key: str) -> bool:
+        self._asked += 1
+        listed = self._action_list
+        if listed is None or self._asked > REUSE:
+            matcher = self._action = compile_globs(self._actions, ignore_case=True)
+            return matcher(action_key)
+        # the actions hold no newline (checked when listed), so a hit is an exact match
+        if "\n" + action_key + "\n" in listed and "\n" not in action_key:
+            return True
+        for pattern in self._wild_actions:  # noqa: SIM110 - a plain loop is faster on this hot path
+            if wildcard_match(pattern, action_key):
+                return True
+        return False
+
+    def _first_resources(self, resource: str, context: Mapping[str, ContextValue]) -> bool:
+        self._resource_asked += 1
+        if self._templated or self._resource_asked > REUSE:
+            matcher = self._resource = compile_resource_patterns(self._resources, self._variables)
+            return matcher(resource, context)
+        for pattern in self._resources:  # noqa: SIM110 - a plain loop is faster on this hot path
+            if wildcard_match(pattern, resource):
+                return True
+        return False
+
+    def _compile_conditions(self) -> tuple[ConditionTest, ...]:
+        conditions = self._conditions = compile_condition_block(
+            self._condition_block, self._condition_path, self._variables
+        )
+        return conditions
 
     def names(self, principal: RequestPrincipal, has_boundary: bool) -> int:
         """For resource policies: how Principal names the requester (NotPrincipal: EXACT if not spared)."""
@@ -122,9 +197,170 @@ def load_document(document: Any, path: str = "$") -> Any:
 def compile_policy(
     document: Any, kind: str = "identity", source: str = "policy", path: str = "$"
 ) -> CompiledPolicy:
+    """Validate a policy document and prepare its statements (PolicyError names the faulty JSON path)."""
     if kind not in KINDS:
         raise ValueError(f"unknown policy kind {kind!r}; one of {', '.join(KINDS)}")
-    document = load_document(document, path)
+    if type(document) is not dict:
+        document = load_document(document, path)
+    statements = _quick_statements(document, kind, path)
+    if statements is None:  # something the quick checks do not vouch for: the full validation decides
+        return _compile_precisely(document, kind, source, path)
+    return _policy(source, kind, document.get("Version"), statements)
+
+
+def _policy(source: str, kind: str, version: str | None, statements: list[Statement]) -> CompiledPolicy:
+    policy = CompiledPolicy(
+        source,
+        kind,
+        version,
+        tuple(statements),
+        tuple([s for s in statements if s.allow]),
+        tuple([s for s in statements if not s.allow]),
+    )
+    for statement in statements:
+        statement.policy = policy
+    return policy
+
+
+_DOCUMENT_KEYS = frozenset({"Version", "Id", "Statement"})
+_VALUE_TYPES = frozenset({str, int, float, bool})
+
+
+def _quick_statements(document: Any, kind: str, path: str) -> list[Statement] | None:
+    """The statements of a document that passes every check, made without compiling any matcher;
+    None as soon as a check fails (or is not one this quick pass can vouch for). It accepts only
+    documents that _compile_precisely accepts, and gives statements that decide as those do."""
+    if type(document) is not dict or not document.keys() <= _DOCUMENT_KEYS:
+        return None
+    version = document.get("Version")
+    if (version is not None and version not in VERSIONS) or "Statement" not in document:
+        return None
+    raw = document["Statement"]
+    listed = type(raw) is list
+    variables = version == "2012-10-17"
+    statements: list[Statement] = []
+    for index, item in enumerate(raw if listed else (raw,)):
+        statement = _quick_statement(item, index, kind, variables)
+        if statement is None:
+            return None
+        if statement._conditions is None:
+            statement._condition_path = (
+                f"{path}.Statement[{index}].Condition" if listed else f"{path}.Statement.Condition"
+            )
+        statements.append(statement)
+    return statements
+
+
+def _quick_statement(raw: Any, index: int, kind: str, variables: bool) -> Statement | None:
+    if type(raw) is not dict or not raw.keys() <= _STATEMENT_KEYS:
+        return None
+    sid = raw.get("Sid")
+    effect = raw.get("Effect")
+    if (sid is not None and type(sid) is not str) or (effect != "Allow" and effect != "Deny"):
+        return None
+    statement = Statement(index, sid, effect == "Allow")
+    statement._variables = variables
+    # Action / NotAction: strings of the form service:Action (or *)
+    if "Action" in raw:
+        if "NotAction" in raw:
+            return None
+        actions = raw["Action"]
+    elif "NotAction" in raw:
+        actions = raw["NotAction"]
+        statement._not_action = True
+    else:
+        return None
+    if type(actions) is str:
+        actions = (actions,)
+    elif type(actions) is not list:
+        return None
+    try:
+        joined = "\n".join(actions)
+    except TypeError:
+        return None
+    for action in actions:
+        if ":" not in action and action != "*":
+            return None
+    statement._actions = tuple(actions)
+    if joined.count("\n") == len(actions) - 1:  # no action holds a newline
+        lowered = joined.lower()
+        statement._action_list = "\n" + lowered + "\n"
+        if "*" in lowered or "?" in lowered:
+            statement._wild_actions = tuple([a for a in lowered.split("\n") if "*" in a or "?" in a])
+    # Resource / NotResource: strings
+    if "Resource" in raw:
+        if "NotResource" in raw:
+            return None
+        resources = raw["Resource"]
+    elif "NotResource" in raw:
+        resources = raw["NotResource"]
+        statement._not_resource = True
+    elif kind in _RESOURCE_OPTIONAL:
+        resources = None
+    else:
+        return None
+    if resources is not None:
+        if type(resources) is str:
+            resources = (resources,)
+        elif type(resources) is not list:
+            return None
+        try:
+            joined = "\n".join(resources)
+        except TypeError:
+            return None
+        statement._has_resource = True
+        statement._resources = tuple(resources)
+        statement._templated = variables and "${" in joined
+        if not statement._not_resource:
+            statement.patterns = statement._resources
+    # Principal / NotPrincipal: only in resource policies and RCPs
+    if "Principal" in raw or "NotPrincipal" in raw:
+        if kind not in _PRINCIPAL_KINDS or ("Principal" in raw and "NotPrincipal" in raw):
+            return None
+        negated = "NotPrincipal" in raw
+        element = raw["NotPrincipal"] if negated else raw["Principal"]
+        if negated and (statement.allow or kind == "rcp"):
+            return None
+        if kind == "rcp" and element != "*" and element != {"AWS": "*"}:
+            return None
+        try:
+            statement.principal = compile_principal(element, "$")
+        except PolicyError:
+            return None
+        statement.not_principal = negated
+    elif kind == "resource":
+        return None
+    if "Condition" in raw:
+        block = raw["Condition"]
+        if not _quick_conditions(block, variables):
+            return None
+        statement._condition_block = block
+        statement._conditions = None  # compiled when the action and resource first match
+    return statement
+
+
+def _quick_conditions(block: Any, variables: bool) -> bool:
+    """Every check of compile_condition_block, without making its predicates."""
+    if type(block) is not dict:
+        return False
+    for name, keys in block.items():
+        check = QUICK_CHECKS.get(name, False)
+        if check is False or type(keys) is not dict:
+            return False
+        for key, raw in keys.items():
+            if type(key) is not str:
+                return False
+            items = raw if type(raw) is list else (raw,)
+            for item in items:
+                if type(item) not in _VALUE_TYPES:
+                    return False
+            if check is not None and not check(policy_values(raw, ""), variables):
+                return False
+    return True
+
+
+def _compile_precisely(document: Any, kind: str, source: str, path: str) -> CompiledPolicy:
+    """Full validation in document order, raising PolicyError at the first fault; matchers compiled."""
     if not isinstance(document, dict):
         raise PolicyError("a policy document must be a JSON object", path)
     unknown = set(document) - {"Version", "Id", "Statement"}
@@ -137,7 +373,7 @@ def compile_policy(
         raise PolicyError("policy has no Statement", path)
     raw = document["Statement"]
     items = raw if isinstance(raw, list) else [raw]
-    statements = tuple(
+    statements = [
         _compile_statement(
             item,
             index,
@@ -146,18 +382,8 @@ def compile_policy(
             f"{path}.Statement[{index}]" if isinstance(raw, list) else f"{path}.Statement",
         )
         for index, item in enumerate(items)
-    )
-    policy = CompiledPolicy(
-        source,
-        kind,
-        version,
-        statements,
-        tuple(s for s in statements if s.allow),
-        tuple(s for s in statements if not s.allow),
-    )
-    for statement in statements:
-        statement.policy = policy
-    return policy
+    ]
+    return _policy(source, kind, version, statements)
 
 
 def _compile_statement(raw: Any, index: int, kind: str, variables: bool, path: str) -> Statement:
@@ -173,6 +399,7 @@ def _compile_statement(raw: Any, index: int, kind: str, variables: bool, path: s
     if effect not in ("Allow", "Deny"):
         raise PolicyError('Effect must be "Allow" or "Deny"', f"{path}.Effect")
     statement = Statement(index, sid, effect == "Allow")
+    statement._variables = variables
     _compile_action(statement, raw, path)
     _compile_resource(statement, raw, kind, variables, path)
     _compile_principal(statement, raw, kind, path)
@@ -207,6 +434,7 @@ def _compile_action(statement: Statement, raw: dict[str, Any], path: str) -> Non
         if action != "*" and ":" not in action:
             where = f"{path}.{key}[{index}]" if isinstance(raw[key], list) else f"{path}.{key}"
             raise PolicyError(f"action {action!r} is not of the form service:Action", where)
+    statement._actions = actions
     statement._action = compile_globs(actions, ignore_case=True)
     statement._not_action = key == "NotAction"
 
@@ -218,6 +446,8 @@ def _compile_resource(
     if key is None:
         return
     resources = _strings(raw[key], f"{path}.{key}")
+    statement._has_resource = True
+    statement._resources = resources
     statement._resource = compile_resource_patterns(resources, variables)
     statement._not_resource = key == "NotResource"
     if key == "Resource":
