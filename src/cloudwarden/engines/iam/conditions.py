@@ -19,6 +19,7 @@ from cloudwarden.engines.iam.patterns import (
     Template,
     glob_chunks_to_regex,
     parse_template,
+    wildcard_match,
 )
 
 Context = Mapping[str, ContextValue]
@@ -245,3 +246,53 @@ for _set in ("", "ForAnyValue:", "ForAllValues:"):
     for _base, (_factory, *_) in BASE_OPERATORS.items():
         _check = None if _factory in _UNCHECKED else _factory_check(_factory)
         QUICK_CHECKS[_set + _base] = QUICK_CHECKS[_set + _base + "IfExists"] = _check
+
+
+# -- one-off evaluation ------------------------------------------------------------------------
+# A statement asked once gains nothing from predicates compiled for it: evaluate_once reads the
+# Condition block directly (a block that has already passed compile_condition_block's checks). It
+# covers the plain operators (no ForAnyValue/ForAllValues) on values without policy variables, and
+# answers None for anything else, which the compiled predicates then decide.
+def _like(values: Sequence[str]) -> ops.ValuePredicate:
+    return lambda value: any(wildcard_match(pattern, value) for pattern in values)
+
+
+_DIRECT: dict[str, tuple[Factory | None, bool, bool]] = {"Null": (None, False, False)}
+for _base, (_factory, _negated, _) in BASE_OPERATORS.items():
+    _direct = _like if _factory is ops.string_like else _factory
+    _DIRECT[_base] = (_direct, _negated, False)
+    _DIRECT[_base + "IfExists"] = (_direct, _negated, True)
+
+
+def evaluate_once(block: dict[str, Any], context: Context, variables: bool) -> bool | None:
+    for name, keys in block.items():
+        spec = _DIRECT.get(name)
+        if spec is None:
+            return None
+        factory, negated, if_exists = spec
+        for key, raw in keys.items():
+            values = [raw] if type(raw) is str else policy_values(raw, "")
+            if variables and any("${" in v for v in values):
+                return None
+            value = context.get(key.lower())
+            if factory is None:  # Null
+                absent = value is None or (not isinstance(value, str) and not value)
+                if absent not in {v.lower() == "true" for v in values}:
+                    return False
+                continue
+            if value is None or (not isinstance(value, str) and not value):
+                if not (if_exists or negated):
+                    return False
+                continue
+            predicate = factory(values) if values else _nothing
+            if isinstance(value, str):
+                hit = predicate(value)
+            else:
+                hit = any(predicate(v) for v in value)
+            if hit == negated:
+                return False
+    return True
+
+
+def _nothing(_value: str) -> bool:
+    return False

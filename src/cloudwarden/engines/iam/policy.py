@@ -13,7 +13,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cloudwarden.engines.iam.conditions import QUICK_CHECKS, ConditionTest, compile_condition_block, policy_values
+from cloudwarden.engines.iam.conditions import (
+    QUICK_CHECKS,
+    ConditionTest,
+    compile_condition_block,
+    evaluate_once,
+    policy_values,
+)
 from cloudwarden.engines.iam.errors import PolicyError
 from cloudwarden.engines.iam.patterns import (
     ContextValue,
@@ -57,56 +63,33 @@ class Statement:
     compiles its action and resource matchers (sets, prefixes, regexes) and keeps them.
     """
 
-    __slots__ = (
-        "_action",
-        "_action_list",
-        "_actions",
-        "_asked",
-        "_condition_block",
-        "_condition_path",
-        "_conditions",
-        "_has_resource",
-        "_not_action",
-        "_not_resource",
-        "_resource",
-        "_resource_asked",
-        "_resources",
-        "_templated",
-        "_variables",
-        "_wild_actions",
-        "allow",
-        "index",
-        "not_principal",
-        "patterns",
-        "policy",
-        "principal",
-        "sid",
-    )
+    # No __slots__: most statements are made, asked once and dropped, so each instance sets only
+    # what differs from these class-level defaults.
+    _action: Callable[[str], bool] | None = None
+    _actions: tuple[str, ...] = ()
+    _action_list: str | None = None  # "\n" + the lower-cased actions joined by "\n" + "\n"
+    _wild_actions: tuple[str, ...] = ()  # the lower-cased actions with * or ?
+    _asked = 0
+    _not_action = False
+    _has_resource = False
+    _resource: ResourceMatcher | None = None
+    _resources: tuple[str, ...] = ()
+    _templated = False  # the resources hold policy variables
+    _resource_asked = 0
+    _not_resource = False
+    _variables = False  # Version 2012-10-17: policy variables are substituted
+    _conditions: tuple[ConditionTest, ...] | None = ()  # None: not compiled yet
+    _condition_block: Any = None
+    _condition_path = ""
+    principal: PrincipalMatcher | None = None
+    not_principal = False
+    policy: CompiledPolicy | None = None
+    patterns: tuple[str, ...] = ()  # the Resource element as written (empty for NotResource)
 
     def __init__(self, index: int, sid: str | None, allow: bool) -> None:
         self.index = index
         self.sid = sid
         self.allow = allow
-        self._action: Callable[[str], bool] | None = None
-        self._actions: tuple[str, ...] = ()
-        self._action_list: str | None = None  # "\n" + lower-cased actions joined by "\n" + "\n"
-        self._wild_actions: tuple[str, ...] = ()  # the lower-cased actions with * or ?
-        self._asked = 0
-        self._not_action = False
-        self._has_resource = False
-        self._resource: ResourceMatcher | None = None
-        self._resources: tuple[str, ...] = ()
-        self._templated = False
-        self._resource_asked = 0
-        self._not_resource = False
-        self._variables = False
-        self.principal: PrincipalMatcher | None = None
-        self.not_principal = False
-        self._conditions: tuple[ConditionTest, ...] | None = ()
-        self._condition_block: Any = None
-        self._condition_path = ""
-        self.policy: CompiledPolicy | None = None
-        self.patterns: tuple[str, ...] = ()  # the Resource element as written (empty for NotResource)
 
     def matches_action(self, action_key: str) -> bool:
         """Could the statement apply to this (lower-cased) action, whatever the resource and context?"""
@@ -125,6 +108,10 @@ class Statement:
                 return False
         conditions = self._conditions
         if conditions is None:
+            if self._asked <= REUSE:  # asked once or twice: read the block, compile nothing
+                once = evaluate_once(self._condition_block, context, self._variables)
+                if once is not None:
+                    return once
             conditions = self._compile_conditions()
         for condition in conditions:  # noqa: SIM110 - a plain loop is faster on this hot path
             if not condition(context):
@@ -254,65 +241,82 @@ def _quick_statements(document: Any, kind: str, path: str) -> list[Statement] | 
 def _quick_statement(raw: Any, index: int, kind: str, variables: bool) -> Statement | None:
     if type(raw) is not dict or not raw.keys() <= _STATEMENT_KEYS:
         return None
-    sid = raw.get("Sid")
     effect = raw.get("Effect")
-    if (sid is not None and type(sid) is not str) or (effect != "Allow" and effect != "Deny"):
-        return None
-    statement = Statement(index, sid, effect == "Allow")
-    statement._variables = variables
-    # Action / NotAction: strings of the form service:Action (or *)
-    if "Action" in raw:
-        if "NotAction" in raw:
-            return None
-        actions = raw["Action"]
-    elif "NotAction" in raw:
-        actions = raw["NotAction"]
-        statement._not_action = True
+    if effect == "Allow":
+        statement = Statement(index, None, True)
+    elif effect == "Deny":
+        statement = Statement(index, None, False)
     else:
+        return None
+    if "Sid" in raw:
+        sid = raw["Sid"]
+        if sid is not None and type(sid) is not str:
+            return None
+        statement.sid = sid
+    if variables:
+        statement._variables = True
+    # Action / NotAction: strings of the form service:Action (or *)
+    actions = raw.get("Action", _ABSENT)
+    if actions is _ABSENT:
+        actions = raw.get("NotAction", _ABSENT)
+        if actions is _ABSENT:
+            return None
+        statement._not_action = True
+    elif "NotAction" in raw:
         return None
     if type(actions) is str:
-        actions = (actions,)
-    elif type(actions) is not list:
-        return None
-    try:
-        joined = "\n".join(actions)
-    except TypeError:
-        return None
-    for action in actions:
-        if ":" not in action and action != "*":
+        if ":" not in actions and actions != "*":
             return None
-    statement._actions = tuple(actions)
-    if joined.count("\n") == len(actions) - 1:  # no action holds a newline
-        lowered = joined.lower()
-        statement._action_list = "\n" + lowered + "\n"
-        if "*" in lowered or "?" in lowered:
-            statement._wild_actions = tuple([a for a in lowered.split("\n") if "*" in a or "?" in a])
-    # Resource / NotResource: strings
-    if "Resource" in raw:
-        if "NotResource" in raw:
-            return None
-        resources = raw["Resource"]
-    elif "NotResource" in raw:
-        resources = raw["NotResource"]
-        statement._not_resource = True
-    elif kind in _RESOURCE_OPTIONAL:
-        resources = None
-    else:
-        return None
-    if resources is not None:
-        if type(resources) is str:
-            resources = (resources,)
-        elif type(resources) is not list:
-            return None
+        statement._actions = (actions,)
+        if "\n" not in actions:
+            lowered = actions.lower()
+            statement._action_list = "\n" + lowered + "\n"
+            if "*" in lowered or "?" in lowered:
+                statement._wild_actions = (lowered,)
+    elif type(actions) is list:
         try:
-            joined = "\n".join(resources)
+            joined = "\n".join(actions)
         except TypeError:
             return None
+        for action in actions:
+            if ":" not in action and action != "*":
+                return None
+        statement._actions = tuple(actions)
+        if joined.count("\n") == len(actions) - 1:  # no action holds a newline
+            lowered = joined.lower()
+            statement._action_list = "\n" + lowered + "\n"
+            if "*" in lowered or "?" in lowered:
+                statement._wild_actions = tuple([a for a in lowered.split("\n") if "*" in a or "?" in a])
+    else:
+        return None
+    # Resource / NotResource: strings
+    resources = raw.get("Resource", _ABSENT)
+    if resources is _ABSENT:
+        resources = raw.get("NotResource", _ABSENT)
+        if resources is not _ABSENT:
+            statement._not_resource = True
+        elif kind not in _RESOURCE_OPTIONAL:
+            return None
+    elif "NotResource" in raw:
+        return None
+    if resources is not _ABSENT:
+        if type(resources) is str:
+            listed: tuple[str, ...] = (resources,)
+            joined = resources
+        elif type(resources) is list:
+            try:
+                joined = "\n".join(resources)
+            except TypeError:
+                return None
+            listed = tuple(resources)
+        else:
+            return None
         statement._has_resource = True
-        statement._resources = tuple(resources)
-        statement._templated = variables and "${" in joined
+        statement._resources = listed
+        if variables and "${" in joined:
+            statement._templated = True
         if not statement._not_resource:
-            statement.patterns = statement._resources
+            statement.patterns = listed
     # Principal / NotPrincipal: only in resource policies and RCPs
     if "Principal" in raw or "NotPrincipal" in raw:
         if kind not in _PRINCIPAL_KINDS or ("Principal" in raw and "NotPrincipal" in raw):
@@ -339,6 +343,9 @@ def _quick_statement(raw: Any, index: int, kind: str, variables: bool) -> Statem
     return statement
 
 
+_ABSENT: Any = object()
+
+
 def _quick_conditions(block: Any, variables: bool) -> bool:
     """Every check of compile_condition_block, without making its predicates."""
     if type(block) is not dict:
@@ -354,7 +361,7 @@ def _quick_conditions(block: Any, variables: bool) -> bool:
             for item in items:
                 if type(item) not in _VALUE_TYPES:
                     return False
-            if check is not None and not check(policy_values(raw, ""), variables):
+            if check is not None and not check([raw] if type(raw) is str else policy_values(raw, ""), variables):
                 return False
     return True
 
