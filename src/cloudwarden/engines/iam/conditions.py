@@ -221,30 +221,54 @@ def _null_test(key: str, values: list[str], path: str) -> ConditionTest:
 QuickCheck = Callable[[list[str], bool], bool]
 
 
-def _factory_check(factory: Factory) -> QuickCheck:
-    def check(values: list[str], variables: bool) -> bool:
-        static = [v for v in values if not (variables and "${" in v)]
-        if not static:
-            return True
-        try:
-            factory(static)
-        except ValueError:
+def _null_check(values: list[str], _variables: bool) -> bool:
+    return all(value.lower() in ("true", "false") for value in values)
+
+
+def _bool_check(values: list[str], variables: bool) -> bool:
+    for value in values:
+        if value.lower() not in ("true", "false") and not (variables and "${" in value):
             return False
+    return True
+
+
+def _parsed_check(parse: Callable[[str], Any]) -> QuickCheck:
+    """A check for operators whose factory accepts the values exactly when ``parse`` returns no None."""
+
+    def check(values: list[str], variables: bool) -> bool:
+        for value in values:
+            if not (variables and "${" in value) and parse(value) is None:
+                return False
         return True
 
     return check
 
 
-def _null_check(values: list[str], _variables: bool) -> bool:
-    return all(value.lower() in ("true", "false") for value in values)
+def _network_or_none(value: str) -> Any:
+    try:
+        return ops.parse_network(value.strip())
+    except ValueError:
+        return None
 
 
 _UNCHECKED = (ops.string_equals, ops.string_equals_ignore_case, ops.string_like, ops.arn_like)
+_CHECKS: dict[Any, QuickCheck] = {
+    ops.boolean: _bool_check,
+    ops.ip_address: _parsed_check(_network_or_none),
+    ops.binary: _parsed_check(ops.b64),
+}
 QUICK_CHECKS: dict[str, QuickCheck | None] = {}
 for _set in ("", "ForAnyValue:", "ForAllValues:"):
     QUICK_CHECKS[_set + "Null"] = _null_check
     for _base, (_factory, *_) in BASE_OPERATORS.items():
-        _check = None if _factory in _UNCHECKED else _factory_check(_factory)
+        if _factory in _UNCHECKED:
+            _check = None
+        elif _base.startswith("Numeric"):
+            _check = _parsed_check(ops.parse_number)
+        elif _base.startswith("Date"):
+            _check = _parsed_check(ops.parse_date)
+        else:
+            _check = _CHECKS[_factory]
         QUICK_CHECKS[_set + _base] = QUICK_CHECKS[_set + _base + "IfExists"] = _check
 
 

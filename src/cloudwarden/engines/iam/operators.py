@@ -110,7 +110,7 @@ def boolean(values: Sequence[str]) -> ValuePredicate:
     return lambda request_value: request_value.lower() in wanted
 
 
-def _b64(text: str) -> bytes | None:
+def b64(text: str) -> bytes | None:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
@@ -120,11 +120,11 @@ def _b64(text: str) -> bytes | None:
 def binary(values: Sequence[str]) -> ValuePredicate:
     wanted = set()
     for value in values:
-        decoded = _b64(value)
+        decoded = b64(value)
         if decoded is None:
             raise ValueError(f"{value!r} is not base64")
         wanted.add(decoded)
-    return lambda request_value: _b64(request_value) in wanted
+    return lambda request_value: b64(request_value) in wanted
 
 
 _IPV4 = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})(?:/([0-9]{1,3}))?")

@@ -80,7 +80,7 @@ class Statement:
     _variables = False  # Version 2012-10-17: policy variables are substituted
     _conditions: tuple[ConditionTest, ...] | None = ()  # None: not compiled yet
     _condition_block: Any = None
-    _condition_path = ""
+    _condition_path: tuple[str, bool] = ("$", True)  # (policy path, Statement was a list)
     principal: PrincipalMatcher | None = None
     not_principal = False
     policy: CompiledPolicy | None = None
@@ -143,9 +143,9 @@ class Statement:
         return False
 
     def _compile_conditions(self) -> tuple[ConditionTest, ...]:
-        conditions = self._conditions = compile_condition_block(
-            self._condition_block, self._condition_path, self._variables
-        )
+        where, listed = self._condition_path
+        path = f"{where}.Statement[{self.index}].Condition" if listed else f"{where}.Statement.Condition"
+        conditions = self._conditions = compile_condition_block(self._condition_block, path, self._variables)
         return conditions
 
     def names(self, principal: RequestPrincipal, has_boundary: bool) -> int:
@@ -196,13 +196,16 @@ def compile_policy(
 
 
 def _policy(source: str, kind: str, version: str | None, statements: list[Statement]) -> CompiledPolicy:
-    policy = CompiledPolicy(
-        source,
-        kind,
-        version,
-        tuple(statements),
-        tuple([s for s in statements if s.allow]),
-        tuple([s for s in statements if not s.allow]),
+    # The frozen dataclass's fields set at once (its __init__ sets them one by one through
+    # object.__setattr__, a measurable part of compiling a policy that is used once).
+    policy = object.__new__(CompiledPolicy)
+    policy.__dict__.update(
+        source=source,
+        kind=kind,
+        version=version,
+        statements=tuple(statements),
+        allows=tuple([s for s in statements if s.allow]),
+        denies=tuple([s for s in statements if not s.allow]),
     )
     for statement in statements:
         statement.policy = policy
@@ -231,9 +234,7 @@ def _quick_statements(document: Any, kind: str, path: str) -> list[Statement] | 
         if statement is None:
             return None
         if statement._conditions is None:
-            statement._condition_path = (
-                f"{path}.Statement[{index}].Condition" if listed else f"{path}.Statement.Condition"
-            )
+            statement._condition_path = (path, listed)  # made into a JSON path on demand
         statements.append(statement)
     return statements
 
