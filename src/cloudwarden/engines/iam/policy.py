@@ -319,7 +319,10 @@ def _quick_statement(raw: Any, index: int, kind: str, variables: bool) -> Statem
         if not statement._not_resource:
             statement.patterns = listed
     # Principal / NotPrincipal: only in resource policies and RCPs
-    if "Principal" in raw or "NotPrincipal" in raw:
+    if raw.keys() <= _PLAIN_KEYS:
+        if kind == "resource":
+            return None
+    elif "Principal" in raw or "NotPrincipal" in raw:
         if kind not in _PRINCIPAL_KINDS or ("Principal" in raw and "NotPrincipal" in raw):
             return None
         negated = "NotPrincipal" in raw
@@ -345,6 +348,7 @@ def _quick_statement(raw: Any, index: int, kind: str, variables: bool) -> Statem
 
 
 _ABSENT: Any = object()
+_PLAIN_KEYS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"})
 
 
 def _quick_conditions(block: Any, variables: bool) -> bool:

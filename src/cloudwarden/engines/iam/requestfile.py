@@ -27,6 +27,8 @@ class LoadedRequest:
 
 
 def _check_keys(data: Any, allowed: frozenset[str], path: str, what: str) -> dict[str, Any]:
+    if type(data) is dict and data.keys() <= allowed:
+        return data
     if not isinstance(data, dict):
         raise PolicyError(f"{what} must be a JSON object", path)
     unknown = sorted(set(data) - allowed)
