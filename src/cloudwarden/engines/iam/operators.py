@@ -13,7 +13,6 @@ import ipaddress
 import math
 import operator
 import re
-import socket
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -155,8 +154,10 @@ def _quick_network(text: str, address_only: bool) -> Network | None:
         head = found.group(1)
         if head.count("::") > 1 or len([g for g in head.split(":") if g]) > (8 if "::" not in head else 7):
             return None
+        from socket import AF_INET6, inet_pton  # here: the socket module is not needed for IPv4 (start-up)
+
         try:
-            value = int.from_bytes(socket.inet_pton(socket.AF_INET6, head), "big")
+            value = int.from_bytes(inet_pton(AF_INET6, head), "big")
         except OSError:
             return None
         bits, full = found.group(2), 128
