@@ -10,6 +10,7 @@ reported on stderr with its file (and line) and JSON path; the others are still 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -76,6 +77,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    gc.freeze()  # what start-up made stays: collections during the batch need not walk it again
+    try:
+        return _run_evaluate(args)
+    finally:
+        gc.unfreeze()
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
     items = _items(args.input)
     jobs = _jobs(getattr(args, "jobs", 0), len(items))
     results = _evaluate_parallel(items, jobs) if jobs > 1 else _evaluate_items(items)
@@ -154,6 +163,7 @@ def _evaluate_parallel(items: list[Item], jobs: int) -> Iterator[Result]:
     size = -(-len(items) // (jobs * 4))  # a few chunks per process, so that none waits long at the end
     chunks = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     _BATCH[:] = items
+    gc.freeze()  # the workers' collections then leave the inherited objects (and their pages) alone
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for results in pool.imap(_evaluate_chunk, chunks):

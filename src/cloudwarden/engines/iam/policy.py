@@ -127,8 +127,12 @@ class Statement:
         # the actions hold no newline (checked when listed), so a hit is an exact match
         if "\n" + action_key + "\n" in listed and "\n" not in action_key:
             return True
-        for pattern in self._wild_actions:  # noqa: SIM110 - a plain loop is faster on this hot path
-            if wildcard_match(pattern, action_key):
+        for pattern in self._wild_actions:
+            star = pattern.find("*")
+            if star == len(pattern) - 1 and "?" not in pattern:  # the usual service:Prefix*
+                if action_key.startswith(pattern[:-1]):
+                    return True
+            elif wildcard_match(pattern, action_key):
                 return True
         return False
 
