@@ -226,7 +226,7 @@ def _null_check(values: list[str], _variables: bool) -> bool:
 
 
 def _bool_check(values: list[str], variables: bool) -> bool:
-    for value in values:
+    for value in values:  # noqa: SIM110 - a plain loop is faster on this hot path
         if value.lower() not in ("true", "false") and not (variables and "${" in value):
             return False
     return True
@@ -236,7 +236,7 @@ def _parsed_check(parse: Callable[[str], Any]) -> QuickCheck:
     """A check for operators whose factory accepts the values exactly when ``parse`` returns no None."""
 
     def check(values: list[str], variables: bool) -> bool:
-        for value in values:
+        for value in values:  # noqa: SIM110 - a plain loop is faster on this hot path
             if not (variables and "${" in value) and parse(value) is None:
                 return False
         return True
@@ -282,7 +282,7 @@ def _like(values: Sequence[str]) -> ops.ValuePredicate:
 
 
 _DIRECT: dict[str, tuple[Factory | None, bool, bool]] = {"Null": (None, False, False)}
-for _base, (_factory, _negated, _) in BASE_OPERATORS.items():
+for _base, (_factory, _negated, _wildcards) in BASE_OPERATORS.items():
     _direct = _like if _factory is ops.string_like else _factory
     _DIRECT[_base] = (_direct, _negated, False)
     _DIRECT[_base + "IfExists"] = (_direct, _negated, True)

@@ -360,9 +360,9 @@ def _quick_conditions(block: Any, variables: bool) -> bool:
     if type(block) is not dict:
         return False
     for name, keys in block.items():
-        check = QUICK_CHECKS.get(name, False)
-        if check is False or type(keys) is not dict:
+        if type(keys) is not dict or name not in QUICK_CHECKS:
             return False
+        check = QUICK_CHECKS[name]
         for key, raw in keys.items():
             if type(key) is not str:
                 return False
