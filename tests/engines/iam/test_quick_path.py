@@ -4,6 +4,7 @@ same decisions for each of the first uses and after the switch to compiled match
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cloudwarden.engines.iam import PolicyError, PolicySet, evaluate, load_document
+from cloudwarden.engines.iam.operators import parse_address, parse_network
 from cloudwarden.engines.iam.policy import REUSE, _compile_precisely, _quick_statements, compile_policy
 
 from .helpers import V
@@ -100,3 +102,38 @@ def test_a_bad_range_is_still_an_error_with_its_path(value: str) -> None:
     with pytest.raises(PolicyError) as raised:
         compile_policy(document)
     assert raised.value.path == "$.Statement[0].Condition.IpAddress.aws:SourceIp"
+
+
+def _reference_network(text: str) -> Any:
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+    return network.version, int(network.network_address), int(network.netmask)
+
+
+def _reference_address(text: str) -> Any:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return address.version, int(address)
+
+
+ip_like = st.text(alphabet="0123456789abcdefABCDEF:./%", max_size=24) | st.builds(
+    lambda address, prefix, compress: (address.compressed if compress else address.exploded) + prefix,
+    st.ip_addresses(),
+    st.sampled_from(["", "/0", "/8", "/24", "/32", "/33", "/64", "/128", "/129", "/08", "/"]),
+    st.booleans(),
+)
+
+
+@SETTINGS
+@given(text=ip_like)
+def test_ranges_and_addresses_read_as_ipaddress_reads_them(text: str) -> None:
+    try:
+        network = parse_network(text)
+    except ValueError:
+        network = None
+    assert network == _reference_network(text)
+    assert parse_address(text) == _reference_address(text)

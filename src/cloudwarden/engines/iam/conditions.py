@@ -245,8 +245,12 @@ def _parsed_check(parse: Callable[[str], Any]) -> QuickCheck:
 
 
 def _network_or_none(value: str) -> Any:
+    text = value.strip()
+    quick = ops.quick_network(text, False)
+    if quick is not None:
+        return quick
     try:
-        return ops.parse_network(value.strip())
+        return ops.parse_network(text)
     except ValueError:
         return None
 

@@ -133,7 +133,7 @@ _IPV6_SHAPE = re.compile(r"(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7})|(?:(?:[0
 Network = tuple[int, int, int]  # (IP version, network address, netmask) as integers
 
 
-def _quick_network(text: str, address_only: bool) -> Network | None:
+def quick_network(text: str, address_only: bool) -> Network | None:
     """The common spellings (dotted IPv4, plain hex-and-colons IPv6, an optional /prefix) parsed
     without the ipaddress module; None for anything else, which ipaddress then decides."""
     found = _IPV4.fullmatch(text)
@@ -175,7 +175,7 @@ def _quick_network(text: str, address_only: bool) -> Network | None:
 
 def parse_network(text: str) -> Network:
     """A CIDR range or address as ipaddress.ip_network(text, strict=False) reads it (ValueError if not)."""
-    quick = _quick_network(text, False)
+    quick = quick_network(text, False)
     if quick is not None:
         return quick
     network = ipaddress.ip_network(text, strict=False)
@@ -184,7 +184,7 @@ def parse_network(text: str) -> Network:
 
 def parse_address(text: str) -> tuple[int, int] | None:
     """(version, integer) of an address as ipaddress.ip_address reads it; None when it is none."""
-    quick = _quick_network(text, True)
+    quick = quick_network(text, True)
     if quick is not None:
         return quick[0], quick[1]
     try:
