@@ -153,6 +153,14 @@ def _evaluate_chunk(bounds: tuple[int, int]) -> list[Result]:
     return list(_evaluate_items(_BATCH[bounds[0] : bounds[1]]))
 
 
+def _worker_signals() -> None:
+    """A worker leaves interrupts to the parent (which stops the pool) and dies quietly when told to."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _evaluate_parallel(items: list[Item], jobs: int) -> Iterator[Result]:
     """The same results in the same order, the batch evaluated by `jobs` forked processes."""
     import multiprocessing  # only for large batches: start-up stays small
@@ -165,9 +173,11 @@ def _evaluate_parallel(items: list[Item], jobs: int) -> Iterator[Result]:
     _BATCH[:] = items
     gc.freeze()  # the workers' collections then leave the inherited objects (and their pages) alone
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_signals) as pool:
             for results in pool.imap(_evaluate_chunk, chunks):
                 yield from results
+            pool.close()  # every chunk is done: the workers exit by themselves, not terminated
+            pool.join()
     finally:
         _BATCH.clear()
 
