@@ -232,19 +232,23 @@ def _quick_statements(document: Any, kind: str, path: str) -> list[Statement] | 
     raw = document["Statement"]
     listed = type(raw) is list
     variables = version == "2012-10-17"
+    where = (path, listed)  # made into a JSON path only if a Condition block is compiled
     statements: list[Statement] = []
     for index, item in enumerate(raw if listed else (raw,)):
-        statement = _quick_statement(item, index, kind, variables)
+        statement = _quick_statement(item, index, kind, variables, where)
         if statement is None:
             return None
-        if statement._conditions is None:
-            statement._condition_path = (path, listed)  # made into a JSON path on demand
         statements.append(statement)
     return statements
 
 
-def _quick_statement(raw: Any, index: int, kind: str, variables: bool) -> Statement | None:
-    if type(raw) is not dict or not raw.keys() <= _STATEMENT_KEYS:
+def _quick_statement(
+    raw: Any, index: int, kind: str, variables: bool, where: tuple[str, bool]
+) -> Statement | None:
+    if type(raw) is not dict:
+        return None
+    plain = raw.keys() <= _PLAIN_KEYS  # no Principal or NotPrincipal
+    if not plain and not raw.keys() <= _STATEMENT_KEYS:
         return None
     effect = raw.get("Effect")
     if effect == "Allow":
@@ -253,9 +257,9 @@ def _quick_statement(raw: Any, index: int, kind: str, variables: bool) -> Statem
         statement = Statement(index, None, False)
     else:
         return None
-    if "Sid" in raw:
-        sid = raw["Sid"]
-        if sid is not None and type(sid) is not str:
+    sid = raw.get("Sid")
+    if sid is not None:
+        if type(sid) is not str:
             return None
         statement.sid = sid
     if variables:
@@ -323,7 +327,7 @@ def _quick_statement(raw: Any, index: int, kind: str, variables: bool) -> Statem
         if not statement._not_resource:
             statement.patterns = listed
     # Principal / NotPrincipal: only in resource policies and RCPs
-    if raw.keys() <= _PLAIN_KEYS:
+    if plain:
         if kind == "resource":
             return None
     elif "Principal" in raw or "NotPrincipal" in raw:
@@ -347,6 +351,7 @@ def _quick_statement(raw: Any, index: int, kind: str, variables: bool) -> Statem
         if not _quick_conditions(block, variables):
             return None
         statement._condition_block = block
+        statement._condition_path = where
         statement._conditions = None  # compiled when the action and resource first match
     return statement
 
