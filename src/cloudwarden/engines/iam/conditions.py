@@ -299,9 +299,14 @@ def evaluate_once(block: dict[str, Any], context: Context, variables: bool) -> b
             return None
         factory, negated, if_exists = spec
         for key, raw in keys.items():
-            values = [raw] if type(raw) is str else policy_values(raw, "")
-            if variables and any("${" in v for v in values):
-                return None
+            if type(raw) is str:
+                if variables and "${" in raw:
+                    return None
+                values = [raw]
+            else:
+                values = policy_values(raw, "")
+                if variables and any("${" in v for v in values):
+                    return None
             value = context.get(key.lower())
             if factory is None:  # Null
                 absent = value is None or (not isinstance(value, str) and not value)
