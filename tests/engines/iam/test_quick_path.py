@@ -137,3 +137,24 @@ def test_ranges_and_addresses_read_as_ipaddress_reads_them(text: str) -> None:
         network = None
     assert network == _reference_network(text)
     assert parse_address(text) == _reference_address(text)
+
+
+@pytest.mark.parametrize("patterns, resource, expected", [
+    ([""], "arn:aws:s3:::b", False),
+    ([""], "x", False),
+    (["*"], "arn:aws:s3:::b", True),
+    (["arn:aws:s3:::b*"], "arn:aws:s3:::b/k", True),
+    (["arn:aws:s3:::b?"], "arn:aws:s3:::b", False),
+    (["arn:aws:s3:::*/k"], "arn:aws:s3:::b/k", True),
+    (["arn:aws:s3:::b*", "arn:aws:s3:::c"], "arn:aws:s3:::c", True),
+])
+def test_resources_matched_as_written_as_compiled(patterns: list[str], resource: str, expected: bool) -> None:
+    from cloudwarden.engines.iam import make_request
+
+    document = {"Version": V, "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": patterns}]}
+    request = make_request("arn:aws:iam::111111111111:user/a", "s3:GetObject", resource, "111111111111")
+    quick = PolicySet(identity=(compile_policy(document),))
+    precise = PolicySet(identity=(_compile_precisely(document, "identity", "policy", "$"),))
+    for _ in range(REUSE + 2):  # as written first, then compiled
+        assert (evaluate(request, quick).decision == "Allow") is expected
+        assert evaluate(request, quick) == evaluate(request, precise)
