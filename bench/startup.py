@@ -3,7 +3,9 @@
 Times `cloudwarden iam evaluate` on one request (the issue's target: under 0.3 s), a bare
 interpreter for reference, and `cloudwarden --help` (which still loads every command module), then
 prints the slowest imports of `iam evaluate` from `python -X importtime`. Uses hyperfine when it is
-installed, else runs each command N times and prints min / median. Run:
+installed, else runs each command N times and prints min / median. Python reads bytecode from a
+temporary cache that the warm-up run writes (as an installed package does), whatever
+PYTHONDONTWRITEBYTECODE says. Run:
 
     PYTHONPATH=src .venv/bin/python bench/startup.py [--runs 15]
 """
@@ -61,8 +63,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     src = str(Path(__file__).resolve().parents[1] / "src")
-    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
     with tempfile.TemporaryDirectory() as tmp:
+        # as installed: bytecode read from a cache (written by the warm-up run), even where
+        # PYTHONDONTWRITEBYTECODE is set, so that start-up does not include compiling the sources
+        env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache")}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         request = Path(tmp) / "request.json"
         request.write_text(json.dumps(REQUEST))
         commands = {

@@ -256,3 +256,28 @@ def test_who_can_star_is_asked_for_explicitly(tmp_path: Path, capsys: pytest.Cap
 
     assert main(["iam", "who-can", _account_snapshot(tmp_path), "s3:GetObject", "*"]) == 0
     assert [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_parallel_batch_matches_one_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--jobs 2 (forked workers) gives the same lines, errors and exit code, in the same order."""
+    lines = []
+    for number in range(60):
+        request = json.loads(json.dumps([ALLOWING, DENYING, MALFORMED][number % 3]))
+        request["name"] = f"r{number}"
+        lines.append(json.dumps(request) if number % 7 else "{broken")
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    one = run(["iam", "evaluate", "--jobs", "1", str(path)], capsys)
+    two = run(["iam", "evaluate", "--jobs", "2", str(path)], capsys)
+    assert one == two
+    code, results, err = two
+    assert code == 2 and len(results) == 34 and err.count("cloudwarden: error:") == 26
+    assert [r["name"] for r in results][:3] == ["r1", "r3", "r4"]  # r0 and r7 broken, r2 malformed
+
+
+def test_jobs_default_is_one_process_for_small_batches() -> None:
+    assert iam_cli._jobs(0, 10) == 1
+    assert iam_cli._jobs(3, 2) == 2
+    assert iam_cli._jobs(0, 100_000) >= 1
+    with pytest.raises(CloudwardenError):
+        iam_cli._jobs(-1, 10)

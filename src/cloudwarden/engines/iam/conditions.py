@@ -19,6 +19,7 @@ from cloudwarden.engines.iam.patterns import (
     Template,
     glob_chunks_to_regex,
     parse_template,
+    wildcard_match,
 )
 
 Context = Mapping[str, ContextValue]
@@ -210,3 +211,121 @@ def _null_test(key: str, values: list[str], path: str) -> ConditionTest:
         return absent in wanted
 
     return null
+
+
+# -- quick validation --------------------------------------------------------------------------
+# For every operator name compile_condition_block accepts: None when its values need no check
+# beyond their JSON type, else a check of the values (as strings) that is True exactly when
+# compile_condition_block would accept them. Policies are validated with it and their predicates
+# made only when a request reaches the statement.
+QuickCheck = Callable[[list[str], bool], bool]
+
+
+def _null_check(values: list[str], _variables: bool) -> bool:
+    return all(value.lower() in ("true", "false") for value in values)
+
+
+def _bool_check(values: list[str], variables: bool) -> bool:
+    for value in values:  # noqa: SIM110 - a plain loop is faster on this hot path
+        if value.lower() not in ("true", "false") and not (variables and "${" in value):
+            return False
+    return True
+
+
+def _parsed_check(parse: Callable[[str], Any]) -> QuickCheck:
+    """A check for operators whose factory accepts the values exactly when ``parse`` returns no None."""
+
+    def check(values: list[str], variables: bool) -> bool:
+        for value in values:  # noqa: SIM110 - a plain loop is faster on this hot path
+            if not (variables and "${" in value) and parse(value) is None:
+                return False
+        return True
+
+    return check
+
+
+def _network_or_none(value: str) -> Any:
+    text = value.strip()
+    quick = ops.quick_network(text, False)
+    if quick is not None:
+        return quick
+    try:
+        return ops.parse_network(text)
+    except ValueError:
+        return None
+
+
+_UNCHECKED = (ops.string_equals, ops.string_equals_ignore_case, ops.string_like, ops.arn_like)
+_CHECKS: dict[Any, QuickCheck] = {
+    ops.boolean: _bool_check,
+    ops.ip_address: _parsed_check(_network_or_none),
+    ops.binary: _parsed_check(ops.b64),
+}
+QUICK_CHECKS: dict[str, QuickCheck | None] = {}
+for _set in ("", "ForAnyValue:", "ForAllValues:"):
+    QUICK_CHECKS[_set + "Null"] = _null_check
+    for _base, (_factory, *_) in BASE_OPERATORS.items():
+        if _factory in _UNCHECKED:
+            _check = None
+        elif _base.startswith("Numeric"):
+            _check = _parsed_check(ops.parse_number)
+        elif _base.startswith("Date"):
+            _check = _parsed_check(ops.parse_date)
+        else:
+            _check = _CHECKS[_factory]
+        QUICK_CHECKS[_set + _base] = QUICK_CHECKS[_set + _base + "IfExists"] = _check
+
+
+# -- one-off evaluation ------------------------------------------------------------------------
+# A statement asked once gains nothing from predicates compiled for it: evaluate_once reads the
+# Condition block directly (a block that has already passed compile_condition_block's checks). It
+# covers the plain operators (no ForAnyValue/ForAllValues) on values without policy variables, and
+# answers None for anything else, which the compiled predicates then decide.
+def _like(values: Sequence[str]) -> ops.ValuePredicate:
+    return lambda value: any(wildcard_match(pattern, value) for pattern in values)
+
+
+_DIRECT: dict[str, tuple[Factory | None, bool, bool]] = {"Null": (None, False, False)}
+for _base, (_factory, _negated, _wildcards) in BASE_OPERATORS.items():
+    _direct = _like if _factory is ops.string_like else _factory
+    _DIRECT[_base] = (_direct, _negated, False)
+    _DIRECT[_base + "IfExists"] = (_direct, _negated, True)
+
+
+def evaluate_once(block: dict[str, Any], context: Context, variables: bool) -> bool | None:
+    for name, keys in block.items():
+        spec = _DIRECT.get(name)
+        if spec is None:
+            return None
+        factory, negated, if_exists = spec
+        for key, raw in keys.items():
+            if type(raw) is str:
+                if variables and "${" in raw:
+                    return None
+                values = [raw]
+            else:
+                values = policy_values(raw, "")
+                if variables and any("${" in v for v in values):
+                    return None
+            value = context.get(key.lower())
+            if factory is None:  # Null
+                absent = value is None or (not isinstance(value, str) and not value)
+                if absent not in {v.lower() == "true" for v in values}:
+                    return False
+                continue
+            if value is None or (not isinstance(value, str) and not value):
+                if not (if_exists or negated):
+                    return False
+                continue
+            predicate = factory(values) if values else _nothing
+            if isinstance(value, str):
+                hit = predicate(value)
+            else:
+                hit = any(predicate(v) for v in value)
+            if hit == negated:
+                return False
+    return True
+
+
+def _nothing(_value: str) -> bool:
+    return False

@@ -67,22 +67,29 @@ def _identity_layers(request: Request, policies: PolicySet) -> Iterable[tuple[st
 def _explicit_denies(request: Request, policies: PolicySet, scp: bool, rcp: bool) -> list[Reason]:
     action, resource, context = request.action_key, request.resource, request.context
     found: list[Reason] = []
-    for layer, policy in _identity_layers(request, policies):
-        found.extend(Reason.of(layer, s) for s in policy.denies if s.applies(action, resource, context))
+    principal = request.principal
+    if principal.is_iam and principal.kind is not Kind.ROOT:  # as _identity_layers, unrolled
+        for policy in policies.identity:
+            for statement in policy.denies:
+                if statement.applies(action, resource, context):
+                    found.append(Reason.of("identity", statement))
+        for layer, single in (("boundary", policies.boundary), ("session", policies.session)):
+            if single is not None:
+                for statement in single.denies:
+                    if statement.applies(action, resource, context):
+                        found.append(Reason.of(layer, statement))
+    has_boundary = policies.boundary is not None
     for layer, levels in (("scp", policies.scps if scp else None), ("rcp", policies.rcps if rcp else None)):
-        for level in levels or ():
-            for policy in level:
-                found.extend(
-                    Reason.of(layer, s)
-                    for s in policy.denies
-                    if s.applies(action, resource, context) and _names(s, request, policies)
-                )
+        if levels:
+            for level in levels:
+                for policy in level:
+                    for statement in policy.denies:
+                        if statement.applies(action, resource, context) and statement.names(principal, has_boundary):
+                            found.append(Reason.of(layer, statement))
     if policies.resource is not None:
-        found.extend(
-            Reason.of("resource", s)
-            for s in policies.resource.denies
-            if s.applies(action, resource, context) and _names(s, request, policies)
-        )
+        for statement in policies.resource.denies:
+            if statement.applies(action, resource, context) and statement.names(principal, has_boundary):
+                found.append(Reason.of("resource", statement))
     return found
 
 

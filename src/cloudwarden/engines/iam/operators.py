@@ -109,7 +109,7 @@ def boolean(values: Sequence[str]) -> ValuePredicate:
     return lambda request_value: request_value.lower() in wanted
 
 
-def _b64(text: str) -> bytes | None:
+def b64(text: str) -> bytes | None:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
@@ -119,26 +119,94 @@ def _b64(text: str) -> bytes | None:
 def binary(values: Sequence[str]) -> ValuePredicate:
     wanted = set()
     for value in values:
-        decoded = _b64(value)
+        decoded = b64(value)
         if decoded is None:
             raise ValueError(f"{value!r} is not base64")
         wanted.add(decoded)
-    return lambda request_value: _b64(request_value) in wanted
+    return lambda request_value: b64(request_value) in wanted
+
+
+_IPV4 = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})(?:/([0-9]{1,3}))?")
+_IPV6 = re.compile(r"([0-9A-Fa-f:]{2,39})(?:/([0-9]{1,3}))?")
+_IPV6_SHAPE = re.compile(r"(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7})|(?:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?)")
+
+Network = tuple[int, int, int]  # (IP version, network address, netmask) as integers
+
+
+def quick_network(text: str, address_only: bool) -> Network | None:
+    """The common spellings (dotted IPv4, plain hex-and-colons IPv6, an optional /prefix) parsed
+    without the ipaddress module; None for anything else, which ipaddress then decides."""
+    found = _IPV4.fullmatch(text)
+    if found is not None:
+        value = 0
+        for octet in found.group(1, 2, 3, 4):
+            if len(octet) > 1 and octet[0] == "0":
+                return None  # leading zeros: ipaddress rejects them, with its own message
+            number = int(octet)
+            if number > 255:
+                return None
+            value = value << 8 | number
+        bits, full = found.group(5), 32
+    else:
+        found = _IPV6.fullmatch(text)
+        if found is None or _IPV6_SHAPE.fullmatch(found.group(1)) is None:
+            return None
+        head = found.group(1)
+        if head.count("::") > 1 or len([g for g in head.split(":") if g]) > (8 if "::" not in head else 7):
+            return None
+        from socket import AF_INET6, inet_pton  # here: the socket module is not needed for IPv4 (start-up)
+
+        try:
+            value = int.from_bytes(inet_pton(AF_INET6, head), "big")
+        except OSError:
+            return None
+        bits, full = found.group(2), 128
+    if bits is None:
+        prefix = full
+    elif address_only:
+        return None
+    else:
+        prefix = int(bits)
+        if prefix > full:
+            return None
+    mask = ((1 << full) - 1) ^ ((1 << (full - prefix)) - 1)
+    return (4 if full == 32 else 6), value & mask, mask
+
+
+def parse_network(text: str) -> Network:
+    """A CIDR range or address as ipaddress.ip_network(text, strict=False) reads it (ValueError if not)."""
+    quick = quick_network(text, False)
+    if quick is not None:
+        return quick
+    network = ipaddress.ip_network(text, strict=False)
+    return network.version, int(network.network_address), int(network.netmask)
+
+
+def parse_address(text: str) -> tuple[int, int] | None:
+    """(version, integer) of an address as ipaddress.ip_address reads it; None when it is none."""
+    quick = quick_network(text, True)
+    if quick is not None:
+        return quick[0], quick[1]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return address.version, int(address)
 
 
 def ip_address(values: Sequence[str]) -> ValuePredicate:
     try:
-        networks = [ipaddress.ip_network(v.strip(), strict=False) for v in values]
+        networks = [parse_network(v.strip()) for v in values]
     except ValueError as error:
         raise ValueError(f"not an IP address or CIDR range ({error})") from None
 
     def predicate(request_value: str) -> bool:
-        try:
-            address = ipaddress.ip_address(request_value.strip())
-        except ValueError:
+        address = parse_address(request_value.strip())
+        if address is None:
             return False
-        # explicit version test: mixed-version membership is not reliably False in ipaddress
-        return any(n.version == address.version and address in n for n in networks)
+        version, number = address
+        # explicit version test: an IPv4 address is never inside an IPv6 range, nor the reverse
+        return any(v == version and number & mask == net for v, net, mask in networks)
 
     return predicate
 

@@ -27,6 +27,8 @@ class LoadedRequest:
 
 
 def _check_keys(data: Any, allowed: frozenset[str], path: str, what: str) -> dict[str, Any]:
+    if type(data) is dict and data.keys() <= allowed:
+        return data
     if not isinstance(data, dict):
         raise PolicyError(f"{what} must be a JSON object", path)
     unknown = sorted(set(data) - allowed)
@@ -63,10 +65,10 @@ def load_policies(data: Any, path: str = "$.policies") -> PolicySet:
     if not isinstance(identity, list):
         raise PolicyError("identity must be a list of policy documents", f"{path}.identity")
     return PolicySet(
-        identity=tuple(
+        identity=tuple([
             compile_policy(doc, "identity", f"identity[{i}]", f"{path}.identity[{i}]")
             for i, doc in enumerate(identity)
-        ),
+        ]),
         resource=_single(policies, "resource", path),
         boundary=_single(policies, "boundary", path),
         session=_single(policies, "session", path),
@@ -92,7 +94,7 @@ def _levels(policies: dict[str, Any], key: str, kind: str, path: str) -> tuple[L
         documents = level if isinstance(level, list) else [level]
         prefix = f"{path}.{key}[{number}]"
         levels.append(
-            tuple(
+            tuple([
                 compile_policy(
                     doc,
                     kind,
@@ -100,7 +102,7 @@ def _levels(policies: dict[str, Any], key: str, kind: str, path: str) -> tuple[L
                     f"{prefix}[{i}]" if isinstance(level, list) else prefix,
                 )
                 for i, doc in enumerate(documents)
-            )
+            ])
         )
     return tuple(levels)
 
