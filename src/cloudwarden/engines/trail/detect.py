@@ -9,7 +9,8 @@ actor and hour (_summarise): exact counts, time span and distinct principals, ke
 samples (event ids, and the keys and IPs of those events) capped per detection and per rule.
 Summaries run in chunks of whole hours bounded by the name counts, so DuckDB's memory does not grow
 with the store. Window rules are pre-checked on time slices by a narrow query, and the few that can
-fire share one scan of their candidate events; near and first-seen rules read their own guarded
+fire share one scan of their candidate events (a window rule that reads every event has its own, so the
+guarded ones keep their event-name filter); near and first-seen rules read their own guarded
 events. Paths into the userIdentity JSON that the store also keeps as flat columns are read from
 those (narrowed). No per-event Python work. Reads the DuckDB view ``events`` (store.attach); writes temp
 tables only.
