@@ -103,9 +103,10 @@ def _summary_sql(prefix: str, groups: Sequence[str], by_actor: bool, sample: int
     g = ", ".join(groups)
     t = "(coalesce(event_time, 'infinity'::TIMESTAMP), event_id)"  # earliest first; ties by event id
     parts = ["count(*)", "min(event_time)", "max(event_time)"] if counts else []
-    parts.append(f"min_by(event_id, {t}, {sample}) FILTER (WHERE event_id IS NOT NULL)")
+    # min_by(value, key, n) skips rows whose value is NULL (test_detect: a FILTER saying so cost ~10%)
+    parts.append(f"min_by(event_id, {t}, {sample})")
     for column in ([] if by_actor else ["user_arn"]) + ["access_key", "source_ip"]:
-        parts.append(f"min_by({column}, {t}, {sample}) FILTER (WHERE {column} IS NOT NULL)")
+        parts.append(f"min_by({column}, {t}, {sample})")
         if counts:
             parts.append(f"count(DISTINCT {column})")
     if by_actor and counts:
