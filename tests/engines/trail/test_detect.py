@@ -75,3 +75,21 @@ def test_detection_record_has_rule_fields_and_event_ids(detect: Detect) -> None:
         "rule_id": "cw.persistence.access_key_for_other_user", "severity": "high",
         "technique": "T1098.001", "event_ids": ["k1"]}
     assert record["title"] and record["access_keys"]
+
+
+def test_samples_skip_events_without_the_value(detect: Detect) -> None:
+    """The samples of access keys and source IPs are those of the earliest events that have one, even
+    when the earliest events lack it (the summary relies on DuckDB's min_by skipping NULL values)."""
+    stops = []
+    for second in range(12):
+        record = event("StopLogging", source="cloudtrail.amazonaws.com", when=at(second), eventID=f"stop-{second:02d}")
+        if second < 11:  # the first eleven carry no access key and no source IP
+            del record["userIdentity"]["accessKeyId"]
+            del record["sourceIPAddress"]
+        stops.append(record)
+    [found] = detect(stops, [CIS["cis.4.5"]])
+    assert found.event_count == 12
+    assert found.event_ids[:3] == ("stop-00", "stop-01", "stop-02")
+    assert found.access_keys == ("AKIAALICE00000000000",)
+    assert found.source_ips == ("203.0.113.7",)
+    assert (found.access_key_count, found.source_ip_count) == (1, 1)

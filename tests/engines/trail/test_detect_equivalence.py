@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from cloudwarden.engines.trail import detect
 from cloudwarden.engines.trail.detect import _IDENTITY_PATHS, narrowed, run_rules
 from cloudwarden.engines.trail.hunt import rule_set
 from cloudwarden.engines.trail.ingest import ingest
@@ -115,8 +116,17 @@ def _oracle_window(connection: Any, rule: Rule) -> list[Key]:
     return [(rule.id, int(n), str(first), str(last)) for n, first, last in rows]
 
 
-def test_every_event_and_window_rule_finds_what_its_own_sql_finds(store: Path) -> None:
+def test_every_event_and_window_rule_finds_what_its_own_sql_finds(store: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     rules = [rule for rule in rule_set() if rule.kind in ("event", "window")]
+    scans: list[list[str]] = []  # the window rules read together in each candidate scan
+    window_rows_sql = detect._window_rows_sql
+
+    def spy(scan: Any) -> str:
+        scans.append([rule.id for _, rule, _, _ in scan])
+        return window_rows_sql(scan)
+
+    monkeypatch.setattr(detect, "_window_rows_sql", spy)
     connection = connect()
     try:
         Store.open(store).attach(connection)
@@ -132,6 +142,9 @@ def test_every_event_and_window_rule_finds_what_its_own_sql_finds(store: Path) -
     fired = {key[0] for key in expected}
     assert len(fired) > 60
     assert {"cw.collection.multi_service_data_reads", "cis.4.1", "cw.privilege_escalation.role_chained"} <= fired
+    # ... and both shapes of the windows' candidate scan: the guarded rules together, and the unguarded
+    # cis.4.1 (failed calls of any API) on its own
+    assert ["cis.4.1"] in scans and any(len(scan) > 1 and "cis.4.1" not in scan for scan in scans)
 
 
 def test_narrowed_identity_columns_hold_what_the_json_paths_hold(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ actor and hour (_summarise): exact counts, time span and distinct principals, ke
 samples (event ids, and the keys and IPs of those events) capped per detection and per rule.
 Summaries run in chunks of whole hours bounded by the name counts, so DuckDB's memory does not grow
 with the store. Window rules are pre-checked on time slices by a narrow query, and the few that can
-fire share one scan of their candidate events; near and first-seen rules read their own guarded
+fire share one scan of their candidate events (a window rule that reads every event has its own, so the
+guarded ones keep their event-name filter); near and first-seen rules read their own guarded
 events. Paths into the userIdentity JSON that the store also keeps as flat columns are read from
 those (narrowed). No per-event Python work. Reads the DuckDB view ``events`` (store.attach); writes temp
 tables only.
@@ -102,9 +103,10 @@ def _summary_sql(prefix: str, groups: Sequence[str], by_actor: bool, sample: int
     g = ", ".join(groups)
     t = "(coalesce(event_time, 'infinity'::TIMESTAMP), event_id)"  # earliest first; ties by event id
     parts = ["count(*)", "min(event_time)", "max(event_time)"] if counts else []
-    parts.append(f"min_by(event_id, {t}, {sample}) FILTER (WHERE event_id IS NOT NULL)")
+    # min_by(value, key, n) skips rows whose value is NULL (test_detect: a FILTER saying so cost ~10%)
+    parts.append(f"min_by(event_id, {t}, {sample})")
     for column in ([] if by_actor else ["user_arn"]) + ["access_key", "source_ip"]:
-        parts.append(f"min_by({column}, {t}, {sample}) FILTER (WHERE {column} IS NOT NULL)")
+        parts.append(f"min_by({column}, {t}, {sample})")
         if counts:
             parts.append(f"count(DISTINCT {column})")
     if by_actor and counts:
@@ -358,8 +360,37 @@ def _ranges(buckets: Sequence[Any], seconds: int, span: float, most: int = 16) -
     return "(" + " OR ".join(parts) + ")"
 
 
+def _window_rows_sql(scan: Sequence[tuple[int, Rule, str, int]]) -> str:
+    """The candidate events of the window rules ``scan`` (index, rule, condition, slice seconds), read in
+    one scan: each event gets (rule, group, slice) per rule it matches, only those in a candidate slice
+    of their group are kept (trail_candidates), and only then are the counted values computed."""
+    hits = [f"CASE WHEN {where} THEN {{'r': {index}, 'grp': ({rule.group_by})::VARCHAR,"
+            f" 'sb': floor(epoch(event_time) / {seconds})}} END" for index, rule, where, seconds in scan]
+
+    def per_rule(name: str, cast: str, default: str) -> str:
+        values = [(index, getattr(rule, name)) for index, rule, _, _ in scan if getattr(rule, name)]
+        if not values:
+            return default
+        cases = " ".join(f"WHEN {index} THEN ({value}){cast}" for index, value in values)
+        return f"CASE hit.r {cases} END"
+
+    d = per_rule("distinct", "::VARCHAR", "NULL::VARCHAR")
+    dl = per_rule("targets", "::VARCHAR[]", "NULL::VARCHAR[]")
+    scope = " OR ".join(f"({where})" for _, _, where, _ in scan)
+    unnest = (f"unnest(list_filter([{', '.join(hits)}], lambda x: x IS NOT NULL))" if len(hits) > 1
+              else hits[0])
+    return f"""
+        SELECT hit.r AS rule_index, hit.grp AS grp, hit.sb AS sb, {d} AS d, {dl} AS dl, event_time, event_id, actor,
+               user_arn, access_key, source_ip FROM (
+            SELECT *, {unnest} AS hit
+            FROM (SELECT {_BASE_COLUMNS}, * EXCLUDE (event_time, event_id, user_arn, source_ip) FROM events
+                  WHERE {scope}) AS e) AS h
+        SEMI JOIN trail_candidates AS c ON hit.r = c.rule_index AND hit.grp IS NOT DISTINCT FROM c.grp
+                                        AND hit.sb IS NOT DISTINCT FROM c.sb"""
+
+
 def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple[int, Rule, str]],
-                  span: float) -> list[tuple[Any, ...]]:
+                  span: float, unguarded: frozenset[int] = frozenset()) -> list[tuple[Any, ...]]:
     """Sliding-window counts per group; overlapping windows above the threshold merge into one.
 
     Time is cut into slices of a tenth of the window W: the window [t - W, t] lies within the slice
@@ -414,22 +445,13 @@ def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple
     if not active:
         connection.execute("DROP TABLE trail_candidates")
         return []
-    tests = ", ".join(
-        f"CASE WHEN {where} THEN {{'r': {index}, 'grp': ({rule.group_by})::VARCHAR,"
-        f" 'sb': floor(epoch(event_time) / {seconds}),"
-        f" 'd': {f'({rule.distinct})::VARCHAR' if rule.distinct else 'NULL::VARCHAR'},"
-        f" 'dl': {f'({rule.targets})::VARCHAR[]' if rule.targets else 'NULL::VARCHAR[]'}}} END"
-        for index, rule, where, seconds in active)
-    scope = " OR ".join(f"({where})" for _, _, where, _ in active)
-    connection.execute(f"""
-        CREATE OR REPLACE TEMP TABLE trail_window_rows AS
-        SELECT hit.r AS rule_index, hit.grp AS grp, hit.sb AS sb, hit.d AS d, hit.dl AS dl, event_time, event_id, actor, user_arn,
-               access_key, source_ip FROM (
-            SELECT *, unnest(list_filter([{tests}], lambda x: x IS NOT NULL)) AS hit
-            FROM (SELECT {_BASE_COLUMNS}, * EXCLUDE (event_time, event_id, user_arn, source_ip) FROM events
-                  WHERE {scope}) AS e) AS h
-        SEMI JOIN trail_candidates AS c ON hit.r = c.rule_index AND hit.grp IS NOT DISTINCT FROM c.grp
-                                        AND hit.sb IS NOT DISTINCT FROM c.sb""")
+    # Guarded rules share one scan of their events; a rule that reads every event gets its own
+    # (in a shared scan its condition would stop the event-name filter from reaching the reader).
+    scans = [[item for item in active if item[0] not in unguarded]]
+    scans += [[item] for item in active if item[0] in unguarded]
+    for number, scan in enumerate(part for part in scans if part):
+        verb = "CREATE OR REPLACE TEMP TABLE trail_window_rows AS" if number == 0 else "INSERT INTO trail_window_rows"
+        connection.execute(f"{verb} {_window_rows_sql(scan)}")
     connection.execute("DROP TABLE trail_candidates")
     rows: list[tuple[Any, ...]] = []
     try:
@@ -569,7 +591,8 @@ def run_rules(connection: duckdb.DuckDBPyConnection, rules: Sequence[Rule]) -> l
     rows = _event_rules(connection, plan, [(i, r) for i, r in enumerate(rules) if r.kind == "event"])
     windows = [(index, rule, where) for index, rule in enumerate(rules)
                if rule.kind == "window" and (where := plan.where(rule.where)) is not None and _window_can_fire(plan, rule)]
-    rows += _window_rules(connection, windows, plan.span)
+    unguarded = frozenset(index for index, rule, _ in windows if plan.filters[rule.where] == "")
+    rows += _window_rules(connection, windows, plan.span, unguarded)
     for index, rule in enumerate(rules):
         where = plan.where(rule.where)
         if where is None or rule.kind in ("event", "window"):
