@@ -13,10 +13,10 @@ from cloudwarden.checks._trails import bucket_exposure, trails
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import as_list, parse_policy, statements, verdict
 from cloudwarden.checks.iam_engine import ORG as IAM_ORG
-from cloudwarden.checks.iam_engine import _is_admin, analysis, describe_path, scp_gap
+from cloudwarden.checks.iam_engine import analysis, describe_path, is_admin, scp_gap
 from cloudwarden.checks.incident_response import finding_sources
 from cloudwarden.checks.network_engine import MODEL, describe, networks, optional_except, unknown
-from cloudwarden.checks.org_policies import _ALLOW_ALL, PROBE_ROLE
+from cloudwarden.checks.org_policies import ALLOW_ALL, PROBE_ROLE
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.arn import account_of
 from cloudwarden.core.enums import Status
@@ -230,7 +230,7 @@ def _instance_profiles(ctx: CheckContext, region: str) -> dict[str, str]:
 def _privilege(ctx: CheckContext, role_arn: str) -> tuple[bool | None, str]:
     """(privileged, how) from the IAM engine: administrator, or a path to it; None: rests on unread SCPs."""
     found = analysis(ctx)
-    if _is_admin(found.graph, role_arn):
+    if is_admin(found.graph, role_arn):
         return True, "is administrator"
     steps = found.paths.get(role_arn)
     if steps:
@@ -539,7 +539,7 @@ def _admin_may(ctx: CheckContext, action: str, resource: str, region: str, resou
                "aws:SecureTransport": True, "aws:MultiFactorAuthPresent": False,
                "aws:CurrentTime": ctx.snapshot.collected_at}
     request = make_request(principal, action, resource, ctx.account_id, context)
-    return evaluate(request, PolicySet(identity=(_ALLOW_ALL,), resource=resource_policy, scps=org.scps)).allowed
+    return evaluate(request, PolicySet(identity=(ALLOW_ALL,), resource=resource_policy, scps=org.scps)).allowed
 
 
 def _compiled(document: Any, dataset: str, region: str, key: str) -> Any:
@@ -655,7 +655,7 @@ def _key_verdict(ctx: CheckContext, found: list[dict[str, Any]], where: str) -> 
             arn = next((p.arn for p in found_iam.account.principals.values()
                         if p.kind == "user" and p.name == user), f"arn:{ctx.partition}:iam::{ctx.account_id}:user/{user}")
             steps = found_iam.paths.get(arn)
-            if _is_admin(found_iam.graph, arn) or steps:
+            if is_admin(found_iam.graph, arn) or steps:
                 privileged.append(f"{label} is an active key of {user}, who "
                                   + ("is administrator" if not steps else f"reaches administrator: {describe_path(steps)}"))
             elif scp_gap(found_iam.account):

@@ -81,7 +81,7 @@ def scp_gap(account: Account) -> str:
     return note if account.scps is None and note.startswith("SCPs not readable") else ""
 
 
-def _is_admin(graph: nx.DiGraph, arn: str) -> bool:
+def is_admin(graph: nx.DiGraph, arn: str) -> bool:
     return bool(graph.has_edge(arn, ADMIN) and graph.edges[arn, ADMIN]["step"].kind == "is administrator")
 
 
@@ -94,7 +94,7 @@ def privilege_escalation_to_admin(ctx: CheckContext) -> Iterator[Result]:
     found = analysis(ctx)
     unread = scp_gap(found.account)
     for principal in found.account.principals.values():
-        if _is_admin(found.graph, principal.arn):
+        if is_admin(found.graph, principal.arn):
             continue
         steps = found.paths.get(principal.arn)
         kind = "AWS::IAM::User" if principal.kind == "user" else "AWS::IAM::Role"

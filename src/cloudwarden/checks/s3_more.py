@@ -17,10 +17,10 @@ from cloudwarden.checks.registry import Result, check
 from cloudwarden.checks.s3 import ALL_ON, BUCKET, S3_DOC, per_bucket
 from cloudwarden.engines.iam import PolicyError
 from cloudwarden.engines.iam.exposure import (
-    _probes,
     allowed,
     outsider_contexts,
     outsiders,
+    probe_resources,
     statements_of,
 )
 from cloudwarden.engines.iam.organization import Organization
@@ -79,7 +79,7 @@ def _cross_account(ctx: CheckContext, bucket: Bucket) -> tuple[bool, str]:
     for outsider in outsiders(policy, ctx.account_id, org):
         contexts = outsider_contexts(outsider, statements, ctx.snapshot.collected_at)
         hits = [a for a in BROAD_ACTIONS
-                if allowed(policy, outsider, a, _probes(resource, a, statements), ctx.account_id, contexts)]
+                if allowed(policy, outsider, a, probe_resources(resource, a, statements), ctx.account_id, contexts)]
         if hits:
             grants.append(f"{outsider.label} may {', '.join(hits)}")
     if not grants:
