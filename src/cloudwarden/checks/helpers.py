@@ -16,7 +16,7 @@ from urllib.parse import unquote
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.registry import Result
 from cloudwarden.core.enums import Status
-from cloudwarden.inventory.snapshot import GLOBAL
+from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
 
 
 def passed(resource_id: str, message: str, region: str = GLOBAL, arn: str = "",
@@ -112,3 +112,21 @@ def has_narrowing_condition(statement: dict[str, Any]) -> bool:
         if any(key.lower() in _NARROWING_KEYS for key in keys):
             return True
     return False
+
+
+# -- the organization --
+
+ORG_ACCOUNTS = "organizations.accounts"
+
+
+def organization_members(ctx: CheckContext) -> frozenset[str] | None:
+    """The account ids of the organization; None when organizations.accounts was not read."""
+    try:
+        return frozenset(str(a.get("Id")) for a in ctx.get(ORG_ACCOUNTS) or [])
+    except DataUnavailable:
+        return None
+
+
+def trusted_accounts(ctx: CheckContext) -> set[str]:
+    """This account and its organization's (unread, only this account is known to be trusted)."""
+    return {ctx.account_id} | set(organization_members(ctx) or ())

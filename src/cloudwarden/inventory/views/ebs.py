@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cloudwarden.inventory.snapshot import Snapshot
@@ -26,6 +26,7 @@ class Volume:
     kms_key_id: str
     attached_to: tuple[str, ...]  # instances it is attached (or attaching) to
     created: Any  # CreateTime as collected (ctx.days_since reads it)
+    tags: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 def _volume(region: str, raw: dict[str, Any]) -> Volume:
@@ -33,7 +34,7 @@ def _volume(region: str, raw: dict[str, Any]) -> Volume:
     return Volume(region, ident, _label(ident, raw), bool(raw.get("Encrypted")), str(raw.get("KmsKeyId") or ""),
                   tuple(str(a.get("InstanceId", "?")) for a in raw.get("Attachments") or []
                         if a.get("State", "attached") in ("attached", "attaching")),
-                  raw.get("CreateTime"))
+                  raw.get("CreateTime"), tags(raw))
 
 
 @dataclass(frozen=True)
