@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudwarden.inventory.snapshot import Snapshot
-from cloudwarden.inventory.views import PerRegion, tags
+from cloudwarden.inventory.views import Deferred, PerRegion, deferred_item, tags
 
 VOLUMES = "ec2.volumes"
 SNAPSHOTS = "ec2.snapshots"
+PERMISSIONS = "ec2.snapshot_volume_permissions"
 
 
 def _label(ident: str, raw: dict[str, Any]) -> str:
@@ -45,20 +46,26 @@ class EbsSnapshot:
     volume_id: str
     owner_id: str | None  # None when not reported
     encrypted: bool
+    shared_with: Deferred[tuple[str, ...]] = field(repr=False, compare=False)  # createVolumePermission accounts/groups
 
 
-def _snapshot(region: str, raw: dict[str, Any]) -> EbsSnapshot:
-    ident = str(raw["SnapshotId"])
-    owner = raw.get("OwnerId")
-    return EbsSnapshot(region, ident, _label(ident, raw), str(raw.get("VolumeId", "?")),
-                       None if owner is None else str(owner), bool(raw.get("Encrypted")))
+def _grantees(raw: Any) -> tuple[str, ...]:
+    return tuple(str(g.get("UserId") or g.get("Group")) for g in raw or [])
 
 
 class EbsView:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self.volumes: PerRegion[Volume] = PerRegion(snapshot, VOLUMES, _volume)
-        self.snapshots: PerRegion[EbsSnapshot] = PerRegion(snapshot, SNAPSHOTS, _snapshot)
+
+        def snap(region: str, raw: dict[str, Any]) -> EbsSnapshot:
+            ident = str(raw["SnapshotId"])
+            owner = raw.get("OwnerId")
+            return EbsSnapshot(region, ident, _label(ident, raw), str(raw.get("VolumeId", "?")),
+                               None if owner is None else str(owner), bool(raw.get("Encrypted")),
+                               deferred_item(snapshot, PERMISSIONS, region, ident, _grantees))
+
+        self.snapshots: PerRegion[EbsSnapshot] = PerRegion(snapshot, SNAPSHOTS, snap)
 
 
 __all__ = ["EbsSnapshot", "EbsView", "Volume"]

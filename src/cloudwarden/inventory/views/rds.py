@@ -143,6 +143,7 @@ class DbSnapshot:
     encrypted: bool
     kms_key_id: str
     attributes: Deferred[Any]  # DescribeDB(Cluster)SnapshotAttributes' result; missing when unread
+    source_id: str = ""  # the DB instance (or cluster) it is a snapshot of
 
     def restore_accounts(self) -> list[str]:
         """Accounts the snapshot is shared with ("all" = public); raises DataUnavailable when unread."""
@@ -200,7 +201,8 @@ class RdsView:
                 ident = str(raw[id_key])
                 return DbSnapshot(region, cluster, ident, str(raw.get(arn_key) or ""),
                                   bool(raw.get("StorageEncrypted" if cluster else "Encrypted")),
-                                  str(raw.get("KmsKeyId") or ""), Deferred(lambda: item_part(snapshot, dataset, region, ident)))
+                                  str(raw.get("KmsKeyId") or ""), Deferred(lambda: item_part(snapshot, dataset, region, ident)),
+                                  str(raw.get("DBClusterIdentifier" if cluster else "DBInstanceIdentifier")))
             return build
 
         self.snapshots: PerRegion[DbSnapshot] = PerRegion(snapshot, SNAPSHOTS, snapshot_of(False))

@@ -231,6 +231,10 @@ class S3View:
         self.account_public_access_block: Global[PublicAccessBlock] = Global(
             snapshot, ACCOUNT_BPA, PublicAccessBlock.of)
 
+    def named(self, name: str, arn: str) -> Bucket:
+        """A bucket known by name (from another source than the list, which need not have been read)."""
+        return Bucket(name, arn, "", self.snapshot)
+
     def bucket(self, name: str) -> Bucket | None:
         """A bucket of this account by name; None when it is not in the list (raises if the list is unread)."""
         return next((b for b in self.buckets() if b.name == name), None)
