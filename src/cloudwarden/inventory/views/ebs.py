@@ -46,6 +46,7 @@ class EbsSnapshot:
     volume_id: str
     owner_id: str | None  # None when not reported
     encrypted: bool
+    kms_key_id: str
     shared_with: Deferred[tuple[str, ...]] = field(repr=False, compare=False)  # createVolumePermission accounts/groups
 
 
@@ -63,6 +64,7 @@ class EbsView:
             owner = raw.get("OwnerId")
             return EbsSnapshot(region, ident, _label(ident, raw), str(raw.get("VolumeId", "?")),
                                None if owner is None else str(owner), bool(raw.get("Encrypted")),
+                               str(raw.get("KmsKeyId") or ""),
                                deferred_item(snapshot, PERMISSIONS, region, ident, _grantees))
 
         self.snapshots: PerRegion[EbsSnapshot] = PerRegion(snapshot, SNAPSHOTS, snap)
