@@ -13,10 +13,10 @@ from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.inventory.redacted import secrets_in
+from cloudwarden.inventory.views.cloudformation import STACKS, CloudFormationView
 from cloudwarden.inventory.views.ec2 import INSTANCES, TEMPLATE_VERSIONS, Ec2View
 
 USER_DATA = "ec2.instance_user_data"
-STACKS = "cloudformation.stacks"
 
 
 def _describe(found: list[dict[str, Any]]) -> str:
@@ -59,9 +59,7 @@ def user_data_no_secrets(ctx: CheckContext) -> Iterator[Result]:
        cli="aws cloudformation update-stack --stack-name STACK --use-previous-template --parameters ...",
        doc="https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/security-best-practices.html")
 def outputs_no_secrets(ctx: CheckContext) -> Iterator[Result]:
-    for region, stack in ctx.each(STACKS):
-        fields = {"Parameters": stack.get("Parameters") or [], "Outputs": stack.get("Outputs") or []}
-        found = secrets_in(fields)
-        ok, message = _judge(found, "parameters and outputs hold no secret that detect-secrets recognises")
-        yield verdict(ok, stack.get("StackName", "?"), message, region, stack.get("StackId", ""),
-                      "AWS::CloudFormation::Stack")
+    for region, stack in ctx.over(ctx.view(CloudFormationView).stacks):
+        ok, message = _judge(secrets_in(stack.fields),
+                             "parameters and outputs hold no secret that detect-secrets recognises")
+        yield verdict(ok, stack.name, message, region, stack.id, "AWS::CloudFormation::Stack")
