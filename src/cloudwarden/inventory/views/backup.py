@@ -12,7 +12,7 @@ from typing import Any
 
 from cloudwarden.core.arn import account_of
 from cloudwarden.inventory.snapshot import Snapshot
-from cloudwarden.inventory.views import Deferred, PerRegion, deferred_item
+from cloudwarden.inventory.views import Deferred, PerRegion, deferred_item, strings
 
 VAULTS, VAULT_POLICY, RECOVERY_POINTS = "backup.vaults", "backup.vault_access_policy", "backup.recovery_points"
 PLANS, PLAN_DETAILS, SELECTIONS = "backup.plans", "backup.plan_details", "backup.selections"
@@ -104,8 +104,8 @@ class Selection:
         conditions = tuple(TagTest(operator, str(c.get("ConditionKey")), str(c.get("ConditionValue")))
                            for operator, entries in (raw.get("Conditions") or {}).items() for c in entries or [])
         return cls(str(raw.get("SelectionName") or raw.get("SelectionId")),
-                   tuple(str(p) for p in raw.get("Resources") or []),
-                   tuple(str(p) for p in raw.get("NotResources") or []), listed, conditions)
+                   strings(raw, "Resources"),
+                   strings(raw, "NotResources"), listed, conditions)
 
 
 def _selections(raw: Any) -> tuple[Selection, ...]:

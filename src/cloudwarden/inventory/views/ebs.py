@@ -6,16 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudwarden.inventory.snapshot import Snapshot
-from cloudwarden.inventory.views import Deferred, PerRegion, deferred_item, tags
+from cloudwarden.inventory.views import Deferred, PerRegion, deferred_item, label, tags
 
 VOLUMES = "ec2.volumes"
 SNAPSHOTS = "ec2.snapshots"
 PERMISSIONS = "ec2.snapshot_volume_permissions"
-
-
-def _label(ident: str, raw: dict[str, Any]) -> str:
-    name = tags(raw).get("Name")
-    return f"{ident} ({name})" if name else ident
 
 
 @dataclass(frozen=True)
@@ -32,7 +27,7 @@ class Volume:
 
 def _volume(region: str, raw: dict[str, Any]) -> Volume:
     ident = str(raw["VolumeId"])
-    return Volume(region, ident, _label(ident, raw), bool(raw.get("Encrypted")), str(raw.get("KmsKeyId") or ""),
+    return Volume(region, ident, label(ident, raw), bool(raw.get("Encrypted")), str(raw.get("KmsKeyId") or ""),
                   tuple(str(a.get("InstanceId", "?")) for a in raw.get("Attachments") or []
                         if a.get("State", "attached") in ("attached", "attaching")),
                   raw.get("CreateTime"), tags(raw))
@@ -62,7 +57,7 @@ class EbsView:
         def snap(region: str, raw: dict[str, Any]) -> EbsSnapshot:
             ident = str(raw["SnapshotId"])
             owner = raw.get("OwnerId")
-            return EbsSnapshot(region, ident, _label(ident, raw), str(raw.get("VolumeId", "?")),
+            return EbsSnapshot(region, ident, label(ident, raw), str(raw.get("VolumeId", "?")),
                                None if owner is None else str(owner), bool(raw.get("Encrypted")),
                                str(raw.get("KmsKeyId") or ""),
                                deferred_item(snapshot, PERMISSIONS, region, ident, _grantees))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudwarden.inventory.snapshot import Snapshot
-from cloudwarden.inventory.views import Deferred, PerRegion, deferred_item
+from cloudwarden.inventory.views import Deferred, PerRegion, deferred_item, strings
 
 VAULTS, POLICY, LOCK, NOTIFICATIONS = ("glacier.vaults", "glacier.vault_policy", "glacier.vault_lock",
                                        "glacier.vault_notifications")
@@ -34,7 +34,7 @@ class VaultNotifications:
     @classmethod
     def of(cls, raw: dict[str, Any] | None) -> VaultNotifications:
         raw = raw or {}
-        return cls(str(raw.get("SNSTopic") or ""), tuple(str(e) for e in raw.get("Events") or []))
+        return cls(str(raw.get("SNSTopic") or ""), strings(raw, "Events"))
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,12 @@ class KmsView:
                                          and a.get("TargetKeyId")}
         return self._aws_aliased[region]
 
+    def managers(self, region: str) -> dict[str, tuple[str, str]]:
+        """Key id -> (key ARN, KeyManager: "?" when not reported) of every described key of the region, without
+        the key list; raises DataUnavailable when the descriptions were not read."""
+        return {str(key_id): (str(meta.get("Arn", "")), str(meta.get("KeyManager", "?")))
+                for key_id, meta in (self.snapshot.get(KEYS, region) or {}).items()}
+
     def alias_targets(self, region: str) -> dict[str, str]:
         """Alias name and alias ARN -> the key id it points at; an unreadable alias list only matches less."""
         if region not in self._alias_targets:

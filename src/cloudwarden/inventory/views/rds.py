@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudwarden.inventory.snapshot import Snapshot
-from cloudwarden.inventory.views import Deferred, PerRegion, item_part, tags
+from cloudwarden.inventory.views import Deferred, PerRegion, item_part, strings, tags, values_of
 
 INSTANCES = "rds.db_instances"
 CLUSTERS = "rds.db_clusters"
@@ -94,7 +94,7 @@ def _database(region: str, raw: dict[str, Any], cluster: bool) -> Database:
         tuple(str(s.get("SubnetIdentifier", "")) for s in subnet_group.get("Subnets") or []),
         tuple(str(g.get("VpcSecurityGroupId", "")) for g in raw.get("VpcSecurityGroups") or []),
         int(raw.get("MonitoringInterval") or 0), bool(raw.get("CopyTagsToSnapshot")),
-        str(raw.get("MasterUsername", "")), tuple(str(x) for x in raw.get("EnabledCloudwatchLogsExports") or []),
+        str(raw.get("MasterUsername", "")), strings(raw, "EnabledCloudwatchLogsExports"),
         _port(raw), group_name,
         tuple(str(g["VpcSecurityGroupId"]) for g in raw.get("VpcSecurityGroups") or []
               if g.get("VpcSecurityGroupId") and g.get("Status", "active") in ("active", "adding")),
@@ -122,7 +122,7 @@ class DbSubnetGroup:
 
 def _subnet_group(region: str, raw: dict[str, Any]) -> DbSubnetGroup:
     return DbSubnetGroup(region, str(raw["DBSubnetGroupName"]), str(raw.get("VpcId") or ""),
-                         tuple(str(s["SubnetIdentifier"]) for s in raw.get("Subnets") or [] if s.get("SubnetIdentifier")))
+                         values_of(raw.get("Subnets"), "SubnetIdentifier"))
 
 
 def _port(raw: dict[str, Any]) -> int:
@@ -176,7 +176,7 @@ class EventSubscription:
 
 def _subscription(_region: str, raw: dict[str, Any]) -> EventSubscription:
     return EventSubscription(bool(raw.get("Enabled")), bool(raw.get("SourceIdsList")), str(raw.get("SourceType") or ""),
-                             tuple(str(c) for c in raw.get("EventCategoriesList") or []))
+                             strings(raw, "EventCategoriesList"))
 
 
 @dataclass(frozen=True)
