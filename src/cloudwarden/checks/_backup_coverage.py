@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.helpers import verdict
@@ -147,7 +147,3 @@ def plan_verdicts(ctx: CheckContext, resource_type: str, resources: Iterable[tup
             if found is not None:
                 yield found
 
-
-def tag_dict(tags: Any) -> dict[str, str]:
-    """[{'Key':..,'Value':..}] (EC2, RDS, DynamoDB) as a dict."""
-    return {str(t.get("Key")): str(t.get("Value", "")) for t in tags or []}

@@ -26,10 +26,12 @@ from cloudwarden.engines.iam.organization import Organization, load_organization
 from cloudwarden.engines.network import verdict_gap
 from cloudwarden.inventory.redacted import secrets_in
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+from cloudwarden.inventory.views.acm import AcmView
 from cloudwarden.inventory.views.cloudformation import CloudFormationView
 from cloudwarden.inventory.views.cloudtrail import TrailView
 from cloudwarden.inventory.views.config import ConfigView
 from cloudwarden.inventory.views.ec2 import Ec2View
+from cloudwarden.inventory.views.elb import ElbView, LoadBalancer
 from cloudwarden.inventory.views.guardduty import GuardDutyView
 from cloudwarden.inventory.views.iam import IamView, Principal
 from cloudwarden.inventory.views.rds import RdsView
@@ -301,57 +303,49 @@ MODERN_TLS = {"TLSv1.2", "TLSv1.3"}
 CERT_WARNING_DAYS = 30
 
 
-def _redirects(listener: dict[str, Any]) -> bool:
-    actions = listener.get("DefaultActions") or []
-    return bool(actions) and all(a.get("Type") == "redirect" and (a.get("RedirectConfig") or {}).get("Protocol")
-                                 == "HTTPS" for a in actions)
-
-
 def _certificate_problem(ctx: CheckContext, arn: str, region: str) -> str:
     if ":acm:" in arn:
-        detail = ctx.item(ACM_CERT, arn, region)
+        detail = ctx.view(AcmView).detail(region, arn)
         if not detail:
             raise DataUnavailable(ACM_CERT, region, f"certificate {arn} was not described", arn)
-        left = -(ctx.days_since(detail.get("NotAfter")) or 0) if detail.get("NotAfter") else None
+        left = -(ctx.days_since(detail.not_after) or 0) if detail.not_after else None
         problems = []
         if left is None or left <= CERT_WARNING_DAYS:
             problems.append("certificate " + ("has no expiry date" if left is None else f"expires in {left} day(s)"))
-        if detail.get("KeyAlgorithm") == "RSA_1024":
+        if detail.key_algorithm == "RSA_1024":
             problems.append("certificate key is RSA_1024")
         return "; ".join(problems)
-    listed = {str(c.get("Arn")): c for c in ctx.get(IAM_CERTS) or []}
+    listed = {c.arn: c for c in ctx.view(IamView).server_certificates()}
     if arn not in listed:
         raise DataUnavailable(IAM_CERTS, GLOBAL, f"server certificate {arn} is not listed", arn)
-    days = ctx.days_since(str(listed[arn].get("Expiration") or ""))
+    days = ctx.days_since(str(listed[arn].expiration or ""))
     left = -days if days is not None else None
     return "" if left is not None and left > CERT_WARNING_DAYS else \
         f"IAM server certificate {'has no expiry' if left is None else f'expires in {left} day(s)'}"
 
 
-def _front_door(ctx: CheckContext, lb: dict[str, Any], region: str) -> tuple[bool, str]:
-    lb_arn = str(lb["LoadBalancerArn"])
-    listeners = list(ctx.item(LISTENERS, lb_arn, region) or [])
+def _front_door(ctx: CheckContext, lb: LoadBalancer) -> tuple[bool, str]:
+    region, elb = lb.region, ctx.view(ElbView)
+    listeners = lb.listeners.get()
     problems: list[str] = []
-    secure = [li for li in listeners if li.get("Protocol") in ("HTTPS", "TLS")]
-    plain = [f"{li.get('Protocol')}:{li.get('Port')}" for li in listeners
-             if li.get("Protocol") not in ("HTTPS", "TLS") and not _redirects(li)]
+    secure = [li for li in listeners if li.protocol in ("HTTPS", "TLS")]
+    plain = [str(li) for li in listeners if li.protocol not in ("HTTPS", "TLS") and not li.redirects_to_https]
     if plain:
         problems.append("plaintext listener(s) " + ", ".join(plain) + " without a redirect to HTTPS")
-    policies = ctx.get(SSL_POLICIES, region) or {}
+    policies = elb.ssl_policies(region)
     for listener in secure:
-        name = str(listener.get("SslPolicy"))
+        name = listener.ssl_policy
         if name not in policies:
-            raise DataUnavailable(SSL_POLICIES, region, f"the TLS versions of policy {name} are not known", lb_arn)
+            raise DataUnavailable(SSL_POLICIES, region, f"the TLS versions of policy {name} are not known", lb.arn)
         old = sorted(set(policies[name]) - MODERN_TLS)
         if old:
-            problems.append(f"{listener.get('Port')}: policy {name} allows {', '.join(old)}")
-        for cert in listener.get("Certificates") or []:
-            problem = _certificate_problem(ctx, str(cert.get("CertificateArn")), region)
+            problems.append(f"{listener.port}: policy {name} allows {', '.join(old)}")
+        for cert in listener.certificates:
+            problem = _certificate_problem(ctx, cert, region)
             if problem:
-                problems.append(f"{listener.get('Port')}: {problem}")
-    groups = [g for g in ctx.get(TARGET_GROUPS, region) or [] if lb_arn in (g.get("LoadBalancerArns") or [])]
-    cleartext = sorted({f"{g.get('TargetGroupName')} ({g.get('Protocol')})" for g in groups
-                        if g.get("Protocol") in ("HTTP", "TCP", "UDP")})
+                problems.append(f"{listener.port}: {problem}")
+    groups = [g for g in elb.target_groups(region) if lb.arn in g.balancer_arns]
+    cleartext = sorted({f"{g.name} ({g.protocol})" for g in groups if g.protocol in ("HTTP", "TCP", "UDP")})
     if secure and cleartext:
         problems.append("forwards to cleartext target group(s) " + ", ".join(cleartext))
     if not listeners:
@@ -369,14 +363,12 @@ def _front_door(ctx: CheckContext, lb: dict[str, Any], region: str) -> tuple[boo
        cli="aws elbv2 modify-listener --listener-arn <LISTENER_ARN> --ssl-policy ELBSecurityPolicy-TLS13-1-2-2021-06",
        doc="https://docs.aws.amazon.com/elasticloadbalancing/latest/application/create-https-listener.html")
 def front_door_end_to_end(ctx: CheckContext) -> Iterator[Result]:
-    for region, lb in ctx.each(LBS):
-        if lb.get("Scheme") != "internet-facing" or lb.get("Type", "application") not in ("application", "network"):
+    for region, lb in ctx.over(ctx.view(ElbView).balancers):
+        if not lb.internet_facing or lb.type not in ("application", "network"):
             continue
-        name = str(lb["LoadBalancerName"])
-        with ctx.resource(name, region):
-            ok, message = _front_door(ctx, lb, region)
-            yield verdict(ok, name, message, region, str(lb["LoadBalancerArn"]),
-                          "AWS::ElasticLoadBalancingV2::LoadBalancer")
+        with ctx.resource(lb.name, region):
+            ok, message = _front_door(ctx, lb)
+            yield verdict(ok, lb.name, message, region, lb.arn, "AWS::ElasticLoadBalancingV2::LoadBalancer")
 
 
 # -- detection to notification --

@@ -152,10 +152,9 @@ def _plan_recovery(ctx: CheckContext, region: str, arn: str, tags: Callable[[], 
 
 def _buckets(ctx: CheckContext) -> Iterator[Result]:
     report = exposure(ctx)
-    try:
-        ctx.get("s3.buckets")
-    except DataUnavailable as missing:
-        ctx.skipped.append(Skipped(ctx.account_id, GLOBAL, missing.reason))
+    listed = ctx.view(S3View).buckets.part()
+    if not listed.known:
+        ctx.skipped.append(Skipped(ctx.account_id, GLOBAL, listed.reason))
     unreadable = {u.arn: u.reason for u in report.unreadable if u.service == "s3"}
     for bucket in (r for r in report.examined if r.service == "s3"):
         found = report.of(bucket.arn)

@@ -21,6 +21,7 @@ LISTENERS = "elbv2.listeners"
 ATTRS = "elbv2.load_balancer_attributes"
 TARGET_GROUPS = "elbv2.target_groups"
 TARGET_HEALTH = "elbv2.target_health"
+SSL_POLICIES = "elbv2.ssl_policies"
 CLBS = "elb.load_balancers"
 CLB_ATTRS = "elb.load_balancer_attributes"
 CLB_POLICIES = "elb.load_balancer_policies"
@@ -48,6 +49,7 @@ class Listener:
     ssl_policy: str
     redirects_to_https: bool  # every default action redirects to HTTPS
     forward_targets: tuple[str, ...]  # target group ARNs of its forward actions
+    certificates: tuple[str, ...] = ()  # the ARNs of its certificates (ACM or IAM)
 
     @classmethod
     def of(cls, raw: dict[str, Any]) -> Listener:
@@ -56,7 +58,8 @@ class Listener:
                                           and (a.get("RedirectConfig") or {}).get("Protocol") == "HTTPS"
                                           for a in actions)
         return cls(int(raw.get("Port") or 0), str(raw.get("Protocol") or ""), str(raw.get("SslPolicy")),
-                   redirects, _forward_targets(actions))
+                   redirects, _forward_targets(actions),
+                   tuple(str(c.get("CertificateArn")) for c in raw.get("Certificates") or []))
 
     def __str__(self) -> str:
         return f"{self.protocol}:{self.port}"
@@ -186,6 +189,11 @@ class ElbView:
         self.balancers: PerRegion[LoadBalancer] = PerRegion(snapshot, LBS, balancer)
         self.target_groups: PerRegion[TargetGroup] = PerRegion(snapshot, TARGET_GROUPS, target_group)
         self.classic: PerRegion[ClassicLoadBalancer] = PerRegion(snapshot, CLBS, classic)
+
+    def ssl_policies(self, region: str) -> dict[str, tuple[str, ...]]:
+        """TLS security policy name -> the protocol versions it allows; raises DataUnavailable when unread."""
+        return {str(name): tuple(str(v) for v in versions or [])
+                for name, versions in (self.snapshot.get(SSL_POLICIES, region) or {}).items()}
 
 
 __all__ = ["ClassicListener", "ClassicLoadBalancer", "ElbView", "Listener", "LoadBalancer", "Target", "TargetGroup"]
