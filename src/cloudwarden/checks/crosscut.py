@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 from cloudwarden.checks._trails import bucket_exposure, trails
+from cloudwarden.checks.config_secrets import secret_verdicts
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import ORG_ACCOUNTS, as_list, organization_members, parse_policy, statements, verdict
 from cloudwarden.checks.iam_engine import ORG as IAM_ORG
@@ -24,10 +25,8 @@ from cloudwarden.engines.iam import PolicyError, PolicySet, compile_policy, eval
 from cloudwarden.engines.iam.exposure import allowed, outsider_contexts, outsiders
 from cloudwarden.engines.iam.organization import Organization, load_organization
 from cloudwarden.engines.network import verdict_gap
-from cloudwarden.inventory.redacted import secrets_in
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
 from cloudwarden.inventory.views.acm import AcmView
-from cloudwarden.inventory.views.cloudformation import CloudFormationView
 from cloudwarden.inventory.views.cloudtrail import TrailView
 from cloudwarden.inventory.views.config import ConfigView
 from cloudwarden.inventory.views.ec2 import Ec2View
@@ -669,21 +668,5 @@ def _key_verdict(ctx: CheckContext, found: list[dict[str, Any]], where: str) -> 
        cli="aws iam update-access-key --user-name <USER> --access-key-id <KEY_ID> --status Inactive",
        doc="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html#rotating_access_keys")
 def secret_in_compute_with_privilege(ctx: CheckContext) -> Iterator[Result]:
-    ec2 = ctx.view(Ec2View)
-    for region, instance in ctx.over(ec2.instances):
-        instance_id = instance.id
-        with ctx.resource(instance_id, region):
-            found = secrets_in(ctx.item(USER_DATA, instance_id, region), "UserData")
-            ok, message = _key_verdict(ctx, found, "user data")
-            yield verdict(ok, instance_id, message, region, ctx.arn("ec2", f"instance/{instance_id}", region))
-    for region, version in ctx.over(ec2.template_versions):
-        template = version.template_id
-        name = f"{template} v{version.number}"
-        with ctx.resource(name, region):
-            ok, message = _key_verdict(ctx, secrets_in(version.data or {}, "LaunchTemplateData"), "the launch template")
-            yield verdict(ok, name, message, region, ctx.arn("ec2", f"launch-template/{template}", region),
-                          "AWS::EC2::LaunchTemplate")
-    for region, stack in ctx.over(ctx.view(CloudFormationView).stacks):
-        with ctx.resource(stack.name, region):
-            ok, message = _key_verdict(ctx, secrets_in(stack.fields), "parameters and outputs")
-            yield verdict(ok, stack.name, message, region, stack.id, "AWS::CloudFormation::Stack")
+    where = {"instance": "user data", "template": "the launch template", "stack": "parameters and outputs"}
+    yield from secret_verdicts(ctx, lambda place: _key_verdict(ctx, place.secrets, where[place.kind]))
