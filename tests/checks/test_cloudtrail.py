@@ -111,6 +111,11 @@ CASES = [
          "s3.account_public_access_block": {"RestrictPublicBuckets": True}}),
     Case("unknown-foreign-bucket", PUBLIC, {**trail_data(), **bucket_data(), "s3.buckets": []},
          message="may belong to another account"),
+    # A public policy: account Block Public Access decides, so unread it is UNKNOWN (a private bucket
+    # is private whatever it says: the OPEN entry of test_gaps_meta).
+    Case("unknown-account-bpa-unread", PUBLIC, {k: v for k, v in {**trail_data(), **bucket_data(PUBLIC_POLICY)}.items()
+                                                if k != "s3.account_public_access_block"},
+         message="s3.account_public_access_block"),
     Case("pass-access-logging", "cloudtrail.bucket_access_logging",
          {**trail_data(), "s3.buckets": [{"Name": BUCKET}],
          "s3.bucket_logging": {BUCKET: {"TargetBucket": "access-logs", "TargetPrefix": "ct/"}}},

@@ -56,6 +56,10 @@ def gd(admin: dict[str, Any] | None, org_admins: list[dict[str, Any]] | None = N
 MEMBER_OF = {"AccountId": SECURITY, "RelationshipStatus": "Enabled", "InvitedAt": "2026-01-01T00:00:00Z"}
 
 CASES = [
+    # No administrator relationship: the delegated-admin list decides, so unread it is UNKNOWN (the
+    # pass-case with an enabled relationship does not rest on it: the OPEN entry of test_gaps_meta).
+    Case("unknown-org-admins-unread", GDC, {k: v for k, v in gd(None).items() if k != "guardduty.org_admin_accounts"},
+         message="guardduty.org_admin_accounts"),
     Case("pass-org-trail", OT, {"organizations.organization": ORG, "cloudtrail.trails": trails([trail()])},
          message="covers every account"),
     Case("pass-org-trail-seen-as-shadow", OT, {"organizations.organization": ORG,

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -27,10 +28,10 @@ from tests.checks.test_catalogue import all_cases
 #    only turns public into not public, so a private bucket is private whatever it says) — a
 #    per-case truth that a declaration cannot express; "open": a real gap->PASS left to fix.
 OPEN: dict[tuple[str, str], str] = {
-    ("backup.vault_encrypted_cmk", "kms.keys"): "independent: a key of another account is customer managed (AWS managed keys are not usable across accounts); a same-account key without its KeyManager is UNKNOWN (pass-vault-cmk)",
-    ("cloudtrail.bucket_not_public", "s3.account_public_access_block"): "independent: Block Public Access / ownership only take public access away",
+    ("backup.vault_encrypted_cmk", "kms.keys"): "independent: a key of another account is customer managed (AWS managed keys are not usable across accounts); a same-account key without its KeyManager is UNKNOWN (unknown-vault-key-unread)",
+    ("cloudtrail.bucket_not_public", "s3.account_public_access_block"): "independent: Block Public Access / ownership only take public access away; a public policy with it unread is UNKNOWN (unknown-account-bpa-unread)",
     ("ec2.sg_unused", "rds.db_instances"): "independent: the verdict rests on the group's rules / an interface that uses it",
-    ("guardduty.centrally_managed", "guardduty.org_admin_accounts"): "independent: an enabled administrator relationship settles it; the delegated-admin list matters only without one",
+    ("guardduty.centrally_managed", "guardduty.org_admin_accounts"): "independent: an enabled administrator relationship settles it; the delegated-admin list matters only without one, and unread there it is UNKNOWN (unknown-org-admins-unread)",
     ("iam.external_assume_role_chain", "organizations.account_chain"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'no path' UNKNOWN)",
     ("iam.external_assume_role_chain", "organizations.scp_content"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'no path' UNKNOWN)",
     ("iam.external_assume_role_chain", "organizations.scps_for_target"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'no path' UNKNOWN)",
@@ -73,7 +74,7 @@ OPEN: dict[tuple[str, str], str] = {
     ("elb.access_logging", "elbv2.load_balancer_attributes"): "independent: the pass-case judges a Classic LB, no ALB/NLB is listed",
     ("vpc.endpoint_policy_trusted_accounts", "organizations.accounts"): "independent: organization accounts only widen trust; unread, a member's principal is FAIL, never PASS",
     ("vpc.endpoint_service_trusted_principals", "organizations.accounts"): "independent: organization accounts only widen trust; unread, a foreign principal is FAIL, never PASS",
-    ("securityhub.delegated_admin_all_regions", "securityhub.organization_configuration"): "independent: an enabled administrator relationship settles it; the organization configuration matters only without one",
+    ("securityhub.delegated_admin_all_regions", "securityhub.organization_configuration"): "independent: an enabled administrator relationship settles it; the organization configuration matters only without one, and unread there it is UNKNOWN (unknown-org-configuration-unread)",
     ("ec2.internet_facing_instance_with_privileged_role", "organizations.roots"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'not privileged' UNKNOWN)",
     ("ec2.internet_facing_instance_with_privileged_role", "organizations.account_chain"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'not privileged' UNKNOWN)",
     ("ec2.internet_facing_instance_with_privileged_role", "organizations.scps_for_target"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'not privileged' UNKNOWN)",
@@ -132,6 +133,22 @@ def test_a_gap_in_a_dataset_a_verdict_rests_on_is_never_a_pass() -> None:
                     "or make the check UNKNOWN): " + "; ".join(f"{c} with {d} gapped: {n}" for (c, d), n in new.items())
     fixed = sorted(set(OPEN) - set(failing))
     assert not fixed, f"these pairs now hold; remove them from OPEN: {fixed}"
+
+
+def test_an_open_pair_that_names_its_unknown_case_is_backed_by_it() -> None:
+    """An "independent" pair that cites an ``unknown-…`` case: that case exists for the check and is
+    UNKNOWN because that dataset (or its entry) was not read, so the dependent path of the verdict is
+    shown not to PASS."""
+    cases = {(case.check_id, case.name): case for case in all_cases()}
+    cited = [(pair, match.group(1)) for pair, reason in OPEN.items()
+             if (match := re.search(r"\((unknown-[\w-]+)\)", reason))]
+    assert cited, "no OPEN reason cites an unknown- case"
+    for (check_id, dataset), name in cited:
+        case = cases.get((check_id, name))
+        assert case is not None, f"OPEN cites {name} for {check_id}, and there is no such case"
+        findings = findings_for(case)
+        assert {f.status for f in findings} == {Status.UNKNOWN}, f"{check_id}:{name} is not UNKNOWN"
+        assert any(dataset in f.message for f in findings), f"{check_id}:{name} is UNKNOWN, not for {dataset}"
 
 
 def test_every_dataset_a_check_reads_is_declared(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -75,6 +75,10 @@ def role(last_used: Any = "absent", created: str = "2025-01-01T00:00:00Z", path:
 
 
 CASES = [
+    # Not a member of an administrator: the organization configuration decides, so unread it is UNKNOWN.
+    Case("unknown-org-configuration-unread", SH, {k: v for k, v in hub().items()
+                                                  if k != "securityhub.organization_configuration"},
+         message="securityhub.organization_configuration"),
     Case("pass-member-of-admin", SH, hub(admin={"AccountId": "222233334444", "MemberStatus": "Enabled"}),
          message="member of administrator 222233334444"),
     Case("pass-admin-auto-enables", SH, hub(org={"AutoEnable": True, "AutoEnableStandards": "DEFAULT"}),

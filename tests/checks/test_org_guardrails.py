@@ -70,9 +70,18 @@ CASES = [
     Case("fail-security-standalone", SECSVC, {"organizations.organization": None,
          "organizations.delegated_administrators": None, "organizations.delegated_services": None},
          message="standalone"),
+    # An administrator whose delegated services were not read may hold the missing delegation.
+    Case("unknown-admin-services-unread", SECSVC, org_data(**{"organizations.delegated_administrators": [{"Id": SEC}],
+         "organizations.delegated_services": {}}), message="organizations.delegated_services"),
+    Case("pass-delegated-despite-unread-admin", SECSVC, org_data(**{
+         "organizations.delegated_administrators": [{"Id": SEC}, {"Id": PROD}],
+         "organizations.delegated_services": {SEC: [{"ServicePrincipal": GD}, {"ServicePrincipal": SH}]}}),
+         message=f"Security Hub by {SEC}"),
     Case("pass-ai-opt-out-on-root", AIO, org_data(**ai("ROOT")), message="attached to the root"),
     Case("fail-ai-opt-out-on-ou-only", AIO, org_data(**ai("ORGANIZATIONAL_UNIT")), message="only opt-out-all"),
     Case("fail-ai-opt-out-unattached", AIO, org_data(**ai()), message="no AI services opt-out policy is attached"),
+    Case("unknown-ai-targets-unread", AIO, org_data(**{"organizations.ai_opt_out_policies": [POLICY],
+         "organizations.ai_opt_out_targets": {}}), message="organizations.ai_opt_out_targets"),
     Case("fail-ai-no-policy", AIO, org_data(**{"organizations.ai_opt_out_policies": [],
          "organizations.ai_opt_out_targets": {}}), message="no AI services opt-out policy"),
 ]

@@ -171,3 +171,70 @@ def test_ous_accounts_and_exclude_narrow_the_scan(org: dict[str, Any], assumed: 
     assert [r["id"] for r in _summary(tmp_path / "p")["accounts"]] == [members["security-1"]]
     with scoped_env(ENV):
         assert main(["scan-org", "--out", str(tmp_path / "q"), "--ous", "NoSuchOU", *SCAN]) == 2
+
+
+def _client(service: str, account_id: str) -> Any:
+    creds = boto3.client("sts", region_name="us-east-1").assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/{ROLE}", RoleSessionName="setup")["Credentials"]
+    return boto3.client(service, region_name="us-east-1", aws_access_key_id=creds["AccessKeyId"],
+                        aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+
+
+def test_escalation_across_the_scanned_accounts_with_their_scps(org: dict[str, Any], assumed: list[str],
+                                                                tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A developer in a NonProd account may assume an administrator role of a Prod account that
+    trusts it; the same developer in a Sandbox account is fenced by an SCP on Sandbox. `iam escalation`
+    over the scan's folder finds the first chain and not the second."""
+    accounts = org["accounts"]
+    prod, nonprod, sandbox = accounts["workloads-prod-1"], accounts["nonprod-1"], accounts["sandbox-2"]
+    with scoped_env(ENV):
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                                     "Principal": {"AWS": [f"arn:aws:iam::{nonprod}:root",
+                                                                                           f"arn:aws:iam::{sandbox}:root"]}}]})
+        prod_iam = _client("iam", prod)
+        prod_iam.create_role(RoleName="deploy", AssumeRolePolicyDocument=trust)
+        prod_iam.put_role_policy(RoleName="deploy", PolicyName="admin", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        assume = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                                      "Resource": f"arn:aws:iam::{prod}:role/*"}]})
+        for account_id in (nonprod, sandbox):
+            member_iam = _client("iam", account_id)
+            member_iam.create_user(UserName="dev")
+            member_iam.put_user_policy(UserName="dev", PolicyName="assume", PolicyDocument=assume)
+        organizations = boto3.client("organizations", region_name="us-east-1")
+        sandbox_ou = next(u["Id"] for root in organizations.list_roots()["Roots"]
+                          for u in organizations.list_organizational_units_for_parent(ParentId=root["Id"])[
+                              "OrganizationalUnits"] if u["Name"] == "Workloads")
+        sandbox_ou = next(u["Id"] for nonprod_ou in organizations.list_organizational_units_for_parent(
+            ParentId=sandbox_ou)["OrganizationalUnits"] if nonprod_ou["Name"] == "NonProd"
+            for u in organizations.list_organizational_units_for_parent(ParentId=nonprod_ou["Id"])[
+                "OrganizationalUnits"] if u["Name"] == "Sandbox")
+        fence = organizations.create_policy(Name="no-assume", Description="d", Type="SERVICE_CONTROL_POLICY",
+                                            Content=json.dumps({"Version": "2012-10-17", "Statement": [
+                                                {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+        organizations.attach_policy(PolicyId=fence["Policy"]["PolicySummary"]["Id"], TargetId=sandbox_ou)
+        out = tmp_path / "org"
+        only = ["--accounts", ",".join([prod, nonprod, sandbox, org["management"]])]
+        # `scan --organization` is the same command as `scan-org`
+        assert main(["scan", "--organization", "--out", str(out), *only, "--regions", "us-east-1", "--quiet",
+                     "--format", "json",
+                     "--checks", "iam.privilege_escalation_to_admin,org.authorization_guardrails"]) == 0
+        capsys.readouterr()
+        assert main(["iam", "escalation", str(out), "--format", "json"]) == 0
+    out_text, err = capsys.readouterr()
+    rows = {r["principal"]: r for r in map(json.loads, out_text.splitlines())}
+    nonprod_dev, sandbox_dev = f"arn:aws:iam::{nonprod}:user/dev", f"arn:aws:iam::{sandbox}:user/dev"
+    assert rows[nonprod_dev]["reaches_admin_of"] == prod
+    assert [s["kind"] for s in rows[nonprod_dev]["path"]] == ["sts-001", "is administrator"]
+    assert sandbox_dev not in rows
+    assert "read in the management account" in err
+    wide = _summary(out)["organization_wide"]
+    assert wide["available"] and wide["management_account"] == org["management"]
+    assert "no-assume" in wide["guardrails"][sandbox]["scps"] and wide["guardrails"][nonprod]["scps"] == []
+    assert wide["guardrails"][sandbox]["ou_path"].endswith("Sandbox")
+    assert {c["check_id"] for c in wide["checks"]} >= {"org.authorization_guardrails"}
+    sandbox_verdict = next(c for c in wide["checks"] if c["check_id"] == "org.authorization_guardrails"
+                           and c["resource"] == sandbox)
+    # the probed guardrails (leave the organization, root keys, ...) are not what no-assume denies
+    assert sandbox_verdict["status"] == "FAIL" and "no-assume" in sandbox_verdict["message"]
+    assert {i["item"] for i in wide["strategy"]} >= {"security / log-archive account", "OUs per environment"}

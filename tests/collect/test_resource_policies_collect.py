@@ -69,6 +69,12 @@ def _seed() -> dict[str, str]:
     scp = org.create_policy(Name="region-lock", Description="d", Type="SERVICE_CONTROL_POLICY",
                             Content=doc({"Effect": "Deny", "Action": "ec2:*", "Resource": "*"}))
     org.attach_policy(PolicyId=scp["Policy"]["PolicySummary"]["Id"], TargetId=ACCOUNT)
+    root = org.list_roots()["Roots"][0]["Id"]
+    org.enable_policy_type(RootId=root, PolicyType="RESOURCE_CONTROL_POLICY")
+    rcp = org.create_policy(Name="org-only", Description="d", Type="RESOURCE_CONTROL_POLICY", Content=doc(
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+         "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-example"}}}))
+    org.attach_policy(PolicyId=rcp["Policy"]["PolicySummary"]["Id"], TargetId=root)
     return {"queue": queue, "topic": topic, "secret": shared}
 
 
@@ -108,6 +114,16 @@ def test_the_account_chain_and_its_scps_are_collected(collected: Any) -> None:
     assert all(json.loads(text)["Statement"] for text in contents.values()) and len(contents) == 2
 
 
+def test_the_rcps_of_each_level_are_collected_apart_from_the_scps(collected: Any) -> None:
+    snapshot, _ = collected
+    root = snapshot.get("organizations.account_chain", GLOBAL)[0]["Id"]
+    at_root = {p["Name"] for p in snapshot.item("organizations.rcps_for_target", GLOBAL, root)}
+    assert "org-only" in at_root and "region-lock" not in at_root
+    assert "org-only" not in {p["Name"] for p in snapshot.item("organizations.scps_for_target", GLOBAL, root)}
+    texts = [json.loads(t) for t in snapshot.get("organizations.rcp_content", GLOBAL).values() if t]
+    assert any(s["Effect"] == "Deny" and s["Action"] == "s3:*" for d in texts for s in d["Statement"])
+
+
 def test_who_can_reads_every_collected_resource_policy(collected: Any) -> None:
     snapshot, seeded = collected
     account = load_account(snapshot)
@@ -123,6 +139,7 @@ def test_who_can_reads_every_collected_resource_policy(collected: Any) -> None:
     assert "anonymous" not in [who for who, _ in who_can(account, "lambda:InvokeFunction", function + ":live")]
     # this collector runs as the management account, which SCPs never bind
     assert account.scps is None and "management account" in account.organization.note
+    assert account.organization.rcps is None and "management account" in account.organization.rcp_note
 
 
 class _DeniedClient:
@@ -150,3 +167,4 @@ def test_a_member_account_refused_by_organizations_gets_gaps_not_a_crash() -> No
     account = load_account(snapshot)
     assert account.scps is None and account.organization.note.startswith("SCPs not readable")
     assert "AccessDeniedException" in account.organization.note
+    assert account.organization.rcps is None and account.organization.rcp_note.startswith("RCPs not readable")

@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import io
 import json
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 import botocore.session
@@ -18,6 +19,7 @@ from cloudwarden.assess import Assessment
 from cloudwarden.core.enums import Status
 from cloudwarden.core.errors import UsageError
 from cloudwarden.report import load_findings, parse_formats, reporters, write_reports
+from cloudwarden.report.formats import html_report
 from cloudwarden.report.formats.csv_report import COLUMNS
 from tests.report.validators import asff_errors, ocsf_errors, sarif_errors
 
@@ -110,8 +112,20 @@ def test_csv_keeps_formula_like_names_as_text(assessment: Assessment) -> None:
     assert row[COLUMNS.index("resource_id")] == "'=HYPERLINK(\"http://x\")"
 
 
-def test_findings_json_holds_everything_the_reporters_need(assessment: Assessment, tmp_path: Path) -> None:
+class _FrozenClock(datetime):
+    """`datetime` whose now() stands still: two renders must not differ by the second they ran in."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _FrozenClock:
+        return cls(2026, 1, 1, 12, 0, 0, tzinfo=tz)
+
+
+def test_findings_json_holds_everything_the_reporters_need(assessment: Assessment, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """`cloudwarden report` renders from findings.json alone: the same output as from the assessment."""
+    # The HTML report stamps its own generation time (seconds): across a second boundary the two
+    # renders below used to differ by it alone (a flaky failure), so the clock is held still.
+    monkeypatch.setattr(html_report, "datetime", _FrozenClock)
     names = [n for n in reporters() if n != "json"]
     (path,) = write_reports(assessment, tmp_path / "a", ["json"])
     again = load_findings(path)

@@ -160,7 +160,8 @@ def recovery_points_encrypted(ctx: CheckContext) -> Iterator[Result]:
 
 DETAILS = "iam.authorization_details"
 ORG = ["organizations.organization", "organizations.roots", "organizations.account_chain",
-       "organizations.scps_for_target", "organizations.scp_content", "organizations.accounts"]
+       "organizations.scps_for_target", "organizations.scp_content", "organizations.accounts",
+       "organizations.rcps_for_target", "organizations.rcp_content"]
 # Deleting the data a vault backs up: one action per common source (on a resource no policy names).
 SOURCE_DELETES = (("rds:DeleteDBInstance", "rds", "db:cloudwarden-probe"),
                   ("rds:DeleteDBCluster", "rds", "cluster:cloudwarden-probe"),

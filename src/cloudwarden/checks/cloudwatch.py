@@ -10,7 +10,6 @@ first missing link. One account-wide verdict per detection.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from cloudwarden.checks._cis_detections import DETECTIONS, Detection
 from cloudwarden.checks._filter_pattern import PatternError, compile_pattern
@@ -20,10 +19,8 @@ from cloudwarden.checks.helpers import failed, passed, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.arn import parse_arn
 from cloudwarden.inventory.snapshot import DataUnavailable
+from cloudwarden.inventory.views.cloudwatch import ALARMS, FILTERS, SUBSCRIPTIONS, Alarm, CloudWatchView, MetricFilter
 
-FILTERS = "logs.metric_filters"
-ALARMS = "cloudwatch.alarms"
-SUBSCRIPTIONS = "sns.subscriptions"
 PAIR_DATA = [TRAILS, STATUS, SELECTORS, FILTERS, ALARMS, SUBSCRIPTIONS]
 CW_DOC = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/"
 TRAIL_ALARMS_DOC = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudwatch-alarms-for-cloudtrail.html"
@@ -55,31 +52,18 @@ def _log_group(trail: Trail) -> tuple[str, str]:
     return arn.region, arn.resource.split(":")[1]
 
 
-def _metrics(metric_filter: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(str(t.get("metricNamespace")), str(t.get("metricName")))
-            for t in metric_filter.get("metricTransformations") or []]
-
-
-def _watches(alarm: dict[str, Any], metric: tuple[str, str]) -> bool:
-    """The alarm's metric, or one metric of its math expression, is `metric` (namespace, name)."""
-    watched = [alarm] + [((query.get("MetricStat") or {}).get("Metric") or {})
-                         for query in alarm.get("Metrics") or []]
-    return any((w.get("Namespace"), w.get("MetricName")) == metric for w in watched)
-
-
 def _subscribers(ctx: CheckContext, topic: str) -> int:
     arn = parse_arn(topic)
     region = arn.region if arn is not None else ""
-    return sum(1 for s in ctx.get(SUBSCRIPTIONS, region) or []
-               if s.get("TopicArn") == topic and str(s.get("SubscriptionArn", "")).startswith("arn:"))
+    return sum(1 for s in ctx.view(CloudWatchView).subscriptions(region) if s.topic_arn == topic and s.confirmed)
 
 
-def _notifying_topic(ctx: CheckContext, alarm: dict[str, Any]) -> tuple[str, int] | None:
-    if alarm.get("ActionsEnabled") is False:
+def _notifying_topic(ctx: CheckContext, alarm: Alarm) -> tuple[str, int] | None:
+    if not alarm.actions_enabled:
         return None
-    for action in alarm.get("AlarmActions") or []:
-        if ":sns:" in str(action) and (count := _subscribers(ctx, str(action))):
-            return str(action), count
+    for action in alarm.alarm_actions:
+        if ":sns:" in action and (count := _subscribers(ctx, action)):
+            return action, count
     return None
 
 
@@ -88,20 +72,19 @@ def _further(best: tuple[int, str] | None, outcome: tuple[int, str]) -> tuple[in
     return outcome if best is None or outcome[0] > best[0] else best
 
 
-def _judge_filter(ctx: CheckContext, region: str, metric_filter: dict[str, Any],
-                  label: str) -> tuple[int, str]:
-    name = str(metric_filter.get("filterName"))
+def _judge_filter(ctx: CheckContext, region: str, metric_filter: MetricFilter, label: str) -> tuple[int, str]:
+    name = metric_filter.name
     progress: tuple[int, str] = (NO_ALARM, f"metric filter '{name}' publishes no metric")
-    for index, metric in enumerate(_metrics(metric_filter)):
-        alarms = [a for a in ctx.get(ALARMS, region) or [] if _watches(a, metric)]
+    for index, metric in enumerate(metric_filter.metrics):
+        alarms = [a for a in ctx.view(CloudWatchView).alarms(region) if a.watches(metric)]
         where = f"{metric[0]}/{metric[1]}"
         outcome = (NO_ALARM, f"metric filter '{name}' detects {label} but no alarm watches metric {where}")
         for alarm in alarms:
             notifying = _notifying_topic(ctx, alarm)
             if notifying:
-                return COMPLETE, (f"metric filter '{name}' -> alarm '{alarm['AlarmName']}' -> SNS topic "
+                return COMPLETE, (f"metric filter '{name}' -> alarm '{alarm.name}' -> SNS topic "
                                   f"{notifying[0]} ({notifying[1]} confirmed subscriber(s))")
-            silent = (f"alarm '{alarm['AlarmName']}' on {where} has no enabled action to an SNS topic "
+            silent = (f"alarm '{alarm.name}' on {where} has no enabled action to an SNS topic "
                       "with a confirmed subscriber")
             outcome = _further(outcome, (NO_SUBSCRIBER, silent))
         progress = outcome if index == 0 else _further(progress, outcome)
@@ -109,15 +92,15 @@ def _judge_filter(ctx: CheckContext, region: str, metric_filter: dict[str, Any],
 
 
 def _judge_group(ctx: CheckContext, detection: Detection, region: str, group: str) -> tuple[int, str]:
-    filters = [f for f in ctx.get(FILTERS, region) or [] if f.get("logGroupName") == group]
+    filters = [f for f in ctx.view(CloudWatchView).metric_filters(region) if f.log_group == group]
     if not filters:
         return NO_FILTER, f"no metric filter on log group {group} ({region})"
-    judged = [(filter_shortfalls(detection, str(f.get("filterPattern", ""))), f) for f in filters]
+    judged = [(filter_shortfalls(detection, f.pattern), f) for f in filters]
     matching = [f for shortfalls, f in judged if not shortfalls]
     if not matching:
         shortfalls, closest = min(judged, key=lambda pair: len(pair[0]))
         return NO_FILTER, (f"no metric filter on log group {group} detects {detection.label}; closest, "
-                           f"'{closest.get('filterName')}', {_describe(shortfalls)}")
+                           f"'{closest.name}', {_describe(shortfalls)}")
     best: tuple[int, str] | None = None
     for metric_filter in matching:
         best = _further(best, _judge_filter(ctx, region, metric_filter, detection.label))
@@ -170,10 +153,8 @@ for _check_id, _detection in DETECTIONS.items():
            "--alarm-actions TOPIC_ARN",
        doc=CW_DOC + "AlarmThatSendsEmail.html")
 def alarms_have_actions(ctx: CheckContext) -> Iterator[Result]:
-    for region, alarm in ctx.each(ALARMS):
-        actions = alarm.get("AlarmActions") or []
-        enabled = alarm.get("ActionsEnabled") is not False
-        ok = bool(actions) and enabled
+    for region, alarm in ctx.over(ctx.view(CloudWatchView).alarms):
+        actions, enabled = alarm.alarm_actions, alarm.actions_enabled
         message = ("no action for the ALARM state" if not actions else
                    f"ALARM actions {', '.join(actions)}" + ("" if enabled else " are disabled"))
-        yield verdict(ok, str(alarm.get("AlarmName")), message, region, str(alarm.get("AlarmArn", "")))
+        yield verdict(bool(actions) and enabled, alarm.name, message, region, alarm.arn)

@@ -14,7 +14,7 @@ from cloudwarden.checks.config_secrets import secret_verdicts
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import ORG_ACCOUNTS, as_list, organization_members, parse_policy, statements, verdict
 from cloudwarden.checks.iam_engine import ORG as IAM_ORG
-from cloudwarden.checks.iam_engine import analysis, describe_path, is_admin, scp_gap
+from cloudwarden.checks.iam_engine import RCPS, analysis, describe_path, is_admin, scp_gap
 from cloudwarden.checks.incident_response import finding_sources
 from cloudwarden.checks.network_engine import MODEL, describe, networks, optional_except, unknown
 from cloudwarden.checks.org_policies import ALLOW_ALL, PROBE_ROLE
@@ -251,7 +251,7 @@ _PRIVILEGED_DATASETS = [*MODEL, DETAILS, *IAM_ORG]
 
 
 @check("ec2.internet_facing_instance_with_privileged_role", resource_type="AWS::EC2::Instance",
-       datasets=_PRIVILEGED_DATASETS, optional=optional_except("ec2.instances"),
+       datasets=_PRIVILEGED_DATASETS, optional=[*optional_except("ec2.instances"), *RCPS],
        fix="Give internet-facing instances a least-privilege role (no IAM write, no path to administrator), "
            "or move the privileged work behind the internet tier.",
        cli="aws ec2 replace-iam-instance-profile-association --association-id <ASSOCIATION> "
@@ -581,7 +581,7 @@ def _key_avenue(ctx: CheckContext, key_arn: str) -> list[str]:
 
 
 @check("logging.trail_tamperable", resource_type="AWS::CloudTrail::Trail",
-       datasets=[TRAILS, TRAIL_STATUS, *TAMPER_BUCKET, KEY_POLICY, *IAM_ORG],
+       datasets=[TRAILS, TRAIL_STATUS, *TAMPER_BUCKET, KEY_POLICY, *IAM_ORG], optional=RCPS,
        fix="Deny cloudtrail:StopLogging/DeleteTrail/PutEventSelectors in an SCP (except for the security role), "
            "keep the log bucket private with Object Lock (COMPLIANCE) or MFA Delete and a policy denying "
            "s3:DeleteObject*/PutBucketPolicy to others, and limit the trail key's policy to key administrators.",
@@ -662,7 +662,7 @@ def _key_verdict(ctx: CheckContext, found: list[dict[str, Any]], where: str) -> 
 
 
 @check("iam.secret_in_compute_with_privilege", resource_type="AWS::EC2::Instance",
-       datasets=[INSTANCES, USER_DATA, TEMPLATE_VERSIONS, STACKS, ACCESS_KEYS, DETAILS, *IAM_ORG],
+       datasets=[INSTANCES, USER_DATA, TEMPLATE_VERSIONS, STACKS, ACCESS_KEYS, DETAILS, *IAM_ORG], optional=RCPS,
        fix="Deactivate and delete the exposed access key now, review CloudTrail for its use, move the workload to "
            "an instance role (or Secrets Manager), and replace the user data, template version or stack.",
        cli="aws iam update-access-key --user-name <USER> --access-key-id <KEY_ID> --status Inactive",

@@ -126,7 +126,8 @@ S3_EXPOSURE = ["s3.buckets", "s3.bucket_policy", "s3.bucket_acl", "s3.bucket_pub
                "s3.account_public_access_block", "s3.bucket_ownership_controls"]
 VERSIONING = "s3.bucket_versioning"
 ORG = ["organizations.organization", "organizations.roots", "organizations.account_chain",
-       "organizations.scps_for_target", "organizations.scp_content", ORG_ACCOUNTS]
+       "organizations.scps_for_target", "organizations.scp_content", ORG_ACCOUNTS,
+       "organizations.rcps_for_target", "organizations.rcp_content"]
 DDB = ["dynamodb.table_names", "dynamodb.tables", "dynamodb.resource_policy", "dynamodb.continuous_backups",
        "dynamodb.table_tags"]
 

@@ -9,17 +9,23 @@ and detective.graphs (all regional).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from cloudwarden.checks._trails import ACCOUNT_RESOURCE
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.enums import Status
-
-TRAILS, ORG = "cloudtrail.trails", "organizations.organization"
-AGGREGATORS = "config.aggregators"
-INSPECTOR, DETECTIVE = "inspector2.account_status", "detective.graphs"
+from cloudwarden.inventory.views.cloudtrail import TRAILS, TrailView
+from cloudwarden.inventory.views.config import AGGREGATORS, Aggregator, ConfigView
+from cloudwarden.inventory.views.detective import GRAPHS as DETECTIVE
+from cloudwarden.inventory.views.detective import DetectiveView
+from cloudwarden.inventory.views.guardduty import ADMINISTRATOR as GD_ADMIN
+from cloudwarden.inventory.views.guardduty import DETECTOR_IDS as GD_IDS
+from cloudwarden.inventory.views.guardduty import ORG_ADMINS as GD_ORG_ADMINS
+from cloudwarden.inventory.views.guardduty import Detector, GuardDutyView
+from cloudwarden.inventory.views.inspector import ACCOUNT_STATUS as INSPECTOR
+from cloudwarden.inventory.views.inspector import AccountStatus, InspectorView
+from cloudwarden.inventory.views.organizations import ORG, OrganizationsView
 
 
 def _account_verdict(ctx: CheckContext, found: str | None, missing: str, resource_type: str) -> Result:
@@ -41,35 +47,33 @@ def _account_verdict(ctx: CheckContext, found: str | None, missing: str, resourc
            "--is-multi-region-trail && aws cloudtrail start-logging --name org-trail",
        doc="https://docs.aws.amazon.com/awscloudtrail/latest/userguide/creating-trail-organization.html")
 def organization_trail(ctx: CheckContext) -> Iterator[Result]:
-    org = ctx.get(ORG)
+    org = ctx.view(OrganizationsView).organization()
     if org is None:
         yield verdict(False, ctx.account_id, "standalone account: no organization, so no organization trail",
                       resource_type=ACCOUNT_RESOURCE)
         return
     found: str | None = None
     single_region: list[str] = []
-    for _region, trails in ctx.regional(TRAILS):
-        for trail in trails or []:
-            if not trail.get("IsOrganizationTrail"):
-                continue
-            if trail.get("IsMultiRegionTrail"):
-                found = found or (f"organization trail {trail.get('Name')} (home {trail.get('HomeRegion')}) "
-                                  f"covers every account of {org.get('Id')} in every region")
-            else:
-                single_region.append(str(trail.get("Name")))
+    for _region, trail in ctx.over(ctx.view(TrailView).listed):
+        if not trail.organization_trail:
+            continue
+        if trail.multi_region:
+            found = found or (f"organization trail {trail.name} (home {trail.home}) "
+                              f"covers every account of {org.id} in every region")
+        else:
+            single_region.append(trail.name)
     missing = "no multi-region organization trail" + (
         f" (single-region organization trail(s): {', '.join(sorted(set(single_region)))})" if single_region else "")
     yield _account_verdict(ctx, found, missing, ACCOUNT_RESOURCE)
 
 
-def _org_aggregator(aggregator: dict[str, Any]) -> tuple[bool, str]:
-    source = aggregator.get("OrganizationAggregationSource")
-    name = aggregator.get("ConfigurationAggregatorName")
-    if not source:
+def _org_aggregator(aggregator: Aggregator) -> tuple[bool, str]:
+    name = aggregator.name
+    if not aggregator.organization:
         return False, f"aggregator {name} aggregates listed accounts, not the organization"
-    if source.get("AllAwsRegions"):
+    if aggregator.all_regions:
         return True, f"organization aggregator {name} covers all accounts and all regions"
-    return False, f"organization aggregator {name} covers only {', '.join(source.get('AwsRegions') or []) or 'no region'}"
+    return False, f"organization aggregator {name} covers only {', '.join(aggregator.regions) or 'no region'}"
 
 
 @check("config.org_aggregator", resource_type="AWS::Config::ConfigurationAggregator",
@@ -82,25 +86,22 @@ def _org_aggregator(aggregator: dict[str, Any]) -> tuple[bool, str]:
 def org_aggregator(ctx: CheckContext) -> Iterator[Result]:
     found: str | None = None
     partial: list[str] = []
-    for _region, aggregators in ctx.regional(AGGREGATORS):
-        for aggregator in aggregators or []:
-            ok, message = _org_aggregator(aggregator)
-            if ok:
-                found = found or message
-            else:
-                partial.append(message)
+    for _region, aggregator in ctx.over(ctx.view(ConfigView).aggregators):
+        ok, message = _org_aggregator(aggregator)
+        if ok:
+            found = found or message
+        else:
+            partial.append(message)
     missing = "; ".join(partial) or "no Config aggregator in any region"
     yield _account_verdict(ctx, found, missing, "AWS::Config::ConfigurationAggregator")
 
 
-def _inspector_state(region: str, accounts: list[dict[str, Any]], account_id: str) -> tuple[bool, str]:
-    mine = next((a for a in accounts or [] if a.get("accountId") in (account_id, None)), None)
+def _inspector_state(region: str, accounts: tuple[AccountStatus, ...], account_id: str) -> tuple[bool, str]:
+    mine = next((a for a in accounts if a.account_id in (account_id, None)), None)
     if mine is None:
         return False, "Amazon Inspector reports no status for this account"
-    resources = mine.get("resourceState") or {}
-    states = {kind: (resources.get(kind) or {}).get("status", "DISABLED") for kind in ("ec2", "ecr", "lambda")}
-    listed = ", ".join(f"{kind} {state}" for kind, state in states.items())
-    return states["ec2"] == "ENABLED", f"Amazon Inspector scanning in {region}: {listed}"
+    listed = ", ".join(f"{kind} {state}" for kind, state in mine.scanning)
+    return mine.status("ec2") == "ENABLED", f"Amazon Inspector scanning in {region}: {listed}"
 
 
 @check("inspector.enabled", resource_type="AWS::Inspector2::Account", datasets=[INSPECTOR],
@@ -109,7 +110,7 @@ def _inspector_state(region: str, accounts: list[dict[str, Any]], account_id: st
        cli="aws inspector2 enable --resource-types EC2 ECR LAMBDA --region REGION",
        doc="https://docs.aws.amazon.com/inspector/latest/user/getting_started_tutorial.html")
 def inspector_enabled(ctx: CheckContext) -> Iterator[Result]:
-    for region, accounts in ctx.regional(INSPECTOR):
+    for region, accounts in ctx.regions_of(ctx.view(InspectorView).account_status):
         ok, message = _inspector_state(region, accounts, ctx.account_id)
         yield verdict(ok, f"inspector2/{region}", message, region, ctx.arn("inspector2", "account", region))
 
@@ -120,24 +121,20 @@ def inspector_enabled(ctx: CheckContext) -> Iterator[Result]:
        cli="aws detective create-graph --region REGION",
        doc="https://docs.aws.amazon.com/detective/latest/adminguide/detective-setup.html")
 def detective_enabled(ctx: CheckContext) -> Iterator[Result]:
-    for region, graphs in ctx.regional(DETECTIVE):
-        arns = [str(g.get("Arn")) for g in graphs or []]
+    for region, arns in ctx.regions_of(ctx.view(DetectiveView).graphs):
         yield verdict(bool(arns), f"detective/{region}",
                       f"behaviour graph {arns[0]}" if arns else "Amazon Detective is not enabled (no behaviour graph)",
                       region, arns[0] if arns else ctx.arn("detective", "graph", region))
 
 
-GD_IDS, GD_ADMIN, GD_ORG_ADMINS = "guardduty.detector_ids", "guardduty.administrator", "guardduty.org_admin_accounts"
-
-
-def _guardduty_management(ctx: CheckContext, region: str, detector_ids: list[str]) -> tuple[bool, str]:
-    if not detector_ids:
+def _guardduty_management(ctx: CheckContext, region: str, detectors: tuple[Detector, ...]) -> tuple[bool, str]:
+    if not detectors:
         return False, "GuardDuty is not enabled, so nothing manages it"
-    for detector_id in detector_ids:
-        admin = ctx.item(GD_ADMIN, detector_id, region) or {}
-        if admin.get("RelationshipStatus") == "Enabled":
-            return True, f"detector {detector_id} is managed by administrator account {admin.get('AccountId')}"
-    enabled = [a.get("AdminAccountId") for a in ctx.get(GD_ORG_ADMINS, region) or [] if a.get("AdminStatus") == "ENABLED"]
+    for detector in detectors:
+        admin = detector.administrator.get()
+        if admin.manages:
+            return True, f"detector {detector.id} is managed by administrator account {admin.account_id}"
+    enabled = [a.account_id for a in ctx.view(GuardDutyView).org_admins(region) if a.enabled]
     if ctx.account_id in enabled:
         return True, "this account is GuardDuty's delegated administrator for the organization"
     if enabled:
@@ -152,8 +149,8 @@ def _guardduty_management(ctx: CheckContext, region: str, detector_ids: list[str
        cli="aws guardduty enable-organization-admin-account --admin-account-id SECURITY_ACCOUNT --region REGION",
        doc="https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_organizations.html")
 def guardduty_centrally_managed(ctx: CheckContext) -> Iterator[Result]:
-    for region, detector_ids in ctx.regional(GD_IDS):
+    for region, detectors in ctx.regions_of(ctx.view(GuardDutyView).detectors):
         resource = f"guardduty/{region}"
         with ctx.resource(resource, region):
-            ok, message = _guardduty_management(ctx, region, list(detector_ids or []))
+            ok, message = _guardduty_management(ctx, region, detectors)
             yield verdict(ok, resource, message, region, ctx.arn("guardduty", "detector", region))

@@ -8,11 +8,10 @@ when the account is not subscribed in that region (an answer, not a gap).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from cloudwarden.checks._trails import ACCOUNT_RESOURCE
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.helpers import every_region, verdict
+from cloudwarden.checks.helpers import every_region, region_values, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.enums import Status
 from cloudwarden.inventory.views.config import (
@@ -24,8 +23,8 @@ from cloudwarden.inventory.views.config import (
     RecorderStatus,
 )
 from cloudwarden.inventory.views.guardduty import DETECTOR_IDS, DETECTORS, DetectorDetail, GuardDutyView
+from cloudwarden.inventory.views.securityhub import HUB, STANDARDS, Hub, SecurityHubView
 
-HUB, STANDARDS = "securityhub.hub", "securityhub.enabled_standards"
 CONFIG_DOC = "https://docs.aws.amazon.com/config/latest/developerguide/"
 GD_DOC = "https://docs.aws.amazon.com/guardduty/latest/ug/"
 SH_DOC = "https://docs.aws.amazon.com/securityhub/latest/userguide/"
@@ -196,11 +195,11 @@ for _check_id, (_feature, _agents, _page) in FEATURES.items():
        cli="aws securityhub enable-security-hub --enable-default-standards --region REGION",
        doc=SH_DOC + "securityhub-settingup.html")
 def securityhub_enabled(ctx: CheckContext) -> Iterator[Result]:
-    def judge(_region: str, hub: Any) -> tuple[bool, str]:
-        if not hub:
+    def judge(_region: str, hub: Hub | None) -> tuple[bool, str]:
+        if hub is None:
             return False, "Security Hub is not enabled"
-        return True, f"enabled since {hub.get('SubscribedAt', 'an unknown date')}"
-    yield from every_region(ctx, HUB, judge, "securityhub")
+        return True, f"enabled since {hub.subscribed_at}"
+    yield from every_region(ctx, ctx.view(SecurityHubView).hub, judge, "securityhub")
 
 
 _WANTED_STANDARDS = {"aws-foundational-security-best-practices": "AWS FSBP",
@@ -214,14 +213,14 @@ _WANTED_STANDARDS = {"aws-foundational-security-best-practices": "AWS FSBP",
            "aws-foundational-security-best-practices/v/1.0.0",
        doc=SH_DOC + "enable-standards.html")
 def standards_enabled(ctx: CheckContext) -> Iterator[Result]:
-    for region, hub in ctx.regional(HUB):
+    hubs = ctx.view(SecurityHubView)
+    for region, hub in region_values(ctx, hubs.hub):
         resource = f"securityhub/{region}"
         with ctx.resource(resource, region):
-            if not hub:
+            if hub is None:
                 yield verdict(False, resource, "Security Hub is not enabled, so no standard runs", region)
                 continue
-            active = [str(s.get("StandardsArn")) for s in ctx.get(STANDARDS, region) or []
-                      if s.get("StandardsStatus") not in ("DELETING", "FAILED")]
+            active = [s.arn for s in hubs.standards(region) if s.active]
             missing = [label for key, label in _WANTED_STANDARDS.items() if not any(key in a for a in active)]
             yield verdict(not missing, resource, f"not enabled: {', '.join(missing)}" if missing
                           else "AWS FSBP and CIS AWS Foundations standards are enabled", region,

@@ -9,21 +9,26 @@ detection never ran) the verdict is UNKNOWN with the reason, never PASS.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.helpers import verdict
+from cloudwarden.checks.helpers import region_values, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.enums import Status
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+from cloudwarden.inventory.views.accessanalyzer import ANALYZERS, AccessAnalyzerView
+from cloudwarden.inventory.views.accessanalyzer import FINDINGS as AA_FINDINGS
+from cloudwarden.inventory.views.account import CONTACT, AccountView
+from cloudwarden.inventory.views.cloudformation import STACKS, CloudFormationView
+from cloudwarden.inventory.views.guardduty import DETECTOR_IDS as GD_IDS
+from cloudwarden.inventory.views.guardduty import DETECTORS as GD_DETECTORS
+from cloudwarden.inventory.views.guardduty import HIGH_FINDINGS as GD_HIGH
+from cloudwarden.inventory.views.guardduty import GuardDutyView
+from cloudwarden.inventory.views.iam import DETAILS, IamView, Principal
+from cloudwarden.inventory.views.securityhub import ADMIN as SH_ADMIN
+from cloudwarden.inventory.views.securityhub import HUB, SecurityHubView
+from cloudwarden.inventory.views.securityhub import ORG_CONFIG as SH_ORG
+from cloudwarden.inventory.views.support import SEVERITY, TA_CHECKS, TA_RESULTS, SupportView
 
-HUB, SH_ADMIN, SH_ORG = "securityhub.hub", "securityhub.administrator", "securityhub.organization_configuration"
-GD_IDS, GD_DETECTORS, GD_HIGH = "guardduty.detector_ids", "guardduty.detectors", "guardduty.high_findings"
-ANALYZERS, AA_FINDINGS = "accessanalyzer.analyzers", "accessanalyzer.active_findings"
-TA_CHECKS, TA_RESULTS = "support.trusted_advisor_checks", "support.trusted_advisor_results"
-SEVERITY, CONTACT = "support.severity_levels", "account.contact_information"
-STACKS, DETAILS = "cloudformation.stacks", "iam.authorization_details"
-EXTERNAL_ANALYZERS = ("ACCOUNT", "ORGANIZATION")
 UNUSED_DAYS = 90
 
 
@@ -37,24 +42,24 @@ UNUSED_DAYS = 90
            "aws securityhub update-organization-configuration --auto-enable --region <REGION>",
        doc="https://docs.aws.amazon.com/securityhub/latest/userguide/designate-orgs-admin-account.html")
 def securityhub_delegated_admin_all_regions(ctx: CheckContext) -> Iterator[Result]:
-    for region, hub in ctx.regional(HUB):
+    hubs = ctx.view(SecurityHubView)
+    for region, hub in region_values(ctx, hubs.hub):
         resource, arn = f"securityhub/{region}", ctx.arn("securityhub", "hub/default", region)
-        if not hub:
+        if hub is None:
             yield verdict(False, resource, "Security Hub is not enabled", region, arn)
             continue
         with ctx.resource(resource, region):
-            admin = ctx.get(SH_ADMIN, region) or {}
-            if admin.get("AccountId") and admin.get("MemberStatus") in ("Enabled", "Associated"):
-                yield verdict(True, resource, f"member of administrator {admin['AccountId']} "
-                              f"({admin['MemberStatus']})", region, arn)
+            admin = hubs.administrator(region)
+            if admin.manages:
+                yield verdict(True, resource, f"member of administrator {admin.account_id} "
+                              f"({admin.member_status})", region, arn)
                 continue
-            config = ctx.get(SH_ORG, region)
+            config = hubs.organization_configuration(region)
             if config is None:
                 yield verdict(False, resource, "no Security Hub administrator manages this account, and it is "
                               "not a delegated administrator", region, arn)
                 continue
-            central = (config.get("OrganizationConfiguration") or {}).get("ConfigurationType") == "CENTRAL"
-            auto = bool(config.get("AutoEnable"))
+            central, auto = config.central, config.auto_enable
             yield verdict(central or auto, resource, "delegated administrator; " + (
                 "central configuration manages members" if central else "new members are auto-enabled" if auto
                 else "new organization accounts are NOT auto-enabled"), region, arn)
@@ -70,20 +75,20 @@ def securityhub_delegated_admin_all_regions(ctx: CheckContext) -> Iterator[Resul
            "'{\"Criterion\":{\"severity\":{\"GreaterThanOrEqual\":7},\"service.archived\":{\"Equals\":[\"false\"]}}}'",
        doc="https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings.html")
 def guardduty_no_unaddressed_high_findings(ctx: CheckContext) -> Iterator[Result]:
-    for region, detector_ids in ctx.regional(GD_IDS):
-        if not detector_ids:
+    for region, detectors in ctx.regions_of(ctx.view(GuardDutyView).detectors):
+        if not detectors:
             yield verdict(False, f"guardduty/{region}", "no GuardDuty detector: high-severity activity goes "
                           "unseen", region, ctx.arn("guardduty", "detector", region))
-        for detector_id in detector_ids or []:
-            arn = ctx.arn("guardduty", f"detector/{detector_id}", region)
-            with ctx.resource(str(detector_id), region):
-                detector = ctx.item(GD_DETECTORS, detector_id, region) or {}
-                if detector.get("Status") != "ENABLED":
-                    yield verdict(False, str(detector_id), f"detector is {detector.get('Status') or 'not enabled'}: "
+        for detector in detectors:
+            arn = ctx.arn("guardduty", f"detector/{detector.id}", region)
+            with ctx.resource(detector.id, region):
+                detail = detector.detail.get()
+                if not detail.enabled:
+                    yield verdict(False, detector.id, f"detector is {detail.status}: "
                                   "no new findings are produced", region, arn)
                     continue
-                findings = ctx.item(GD_HIGH, detector_id, region) or []
-                yield verdict(not findings, str(detector_id),
+                findings = detector.high_findings.get()
+                yield verdict(not findings, detector.id,
                               f"{len(findings)} unarchived High/Critical finding(s)" if findings else
                               "no unarchived High/Critical finding", region, arn)
 
@@ -97,16 +102,16 @@ def guardduty_no_unaddressed_high_findings(ctx: CheckContext) -> Iterator[Result
        cli="aws accessanalyzer list-findings-v2 --analyzer-arn <ANALYZER_ARN> --filter '{\"status\":{\"eq\":[\"ACTIVE\"]}}'",
        doc="https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-findings-view.html")
 def access_analyzer_no_active_findings(ctx: CheckContext) -> Iterator[Result]:
-    for region, analyzers in ctx.regional(ANALYZERS):
-        external = [a for a in analyzers or [] if a.get("type") in EXTERNAL_ANALYZERS]
+    for region, analyzers in ctx.regions_of(ctx.view(AccessAnalyzerView).analyzers):
+        external = [a for a in analyzers if a.external]
         if not external:
             yield verdict(False, f"accessanalyzer/{region}", "no external-access analyzer: nobody is told about "
                           "resources shared outside", region, ctx.arn("access-analyzer", "analyzer", region))
         for analyzer in external:
-            name, arn = str(analyzer.get("name")), str(analyzer.get("arn"))
+            name, arn = analyzer.name, analyzer.arn
             with ctx.resource(name, region):
-                findings = ctx.item(AA_FINDINGS, arn, region) or []
-                kinds = sorted({str(f.get("resourceType")) for f in findings})
+                findings = analyzer.findings.get()
+                kinds = sorted(set(findings))
                 yield verdict(not findings, name, f"{len(findings)} active finding(s) on {', '.join(kinds)}"
                               if findings else "no active external-access finding", region, arn)
 
@@ -124,18 +129,18 @@ NO_BUSINESS_PLAN = ("the Support API (and with it Trusted Advisor's results) ans
        cli="aws support describe-trusted-advisor-check-result --check-id <CHECK_ID> --region us-east-1",
        doc="https://docs.aws.amazon.com/awssupport/latest/user/security-checks.html")
 def trustedadvisor_security_checks_clear(ctx: CheckContext) -> Iterator[Result]:
-    checks = ctx.get(TA_CHECKS)
+    checks = ctx.view(SupportView).trusted_advisor_checks()
     if checks is None:
         raise DataUnavailable(TA_CHECKS, GLOBAL, NO_BUSINESS_PLAN)
     for entry in checks:
-        check_id, name = str(entry["id"]), str(entry.get("name") or entry["id"])
+        check_id, name = entry.id, entry.name
         with ctx.resource(name):
-            result = ctx.item(TA_RESULTS, check_id)
-            if result is None or result.get("status") == "not_available":
+            result = entry.result.get()
+            if result is None or result.status == "not_available":
                 raise DataUnavailable(TA_RESULTS, GLOBAL, f"Trusted Advisor has no result for {name}", name)
-            status = str(result.get("status"))
+            status = result.status
             yield verdict(status == "ok", name, f"status {status}" + (
-                f", {result.get('flagged', 0)} flagged resource(s)" if status != "ok" else ""),
+                f", {result.flagged} flagged resource(s)" if status != "ok" else ""),
                 arn=f"arn:{ctx.partition}:trustedadvisor::{ctx.account_id}:checks/{check_id}",
                 resource_type="AWS::Support::TrustedAdvisorCheck")
 
@@ -145,12 +150,11 @@ def trustedadvisor_security_checks_clear(ctx: CheckContext) -> Iterator[Result]:
        cli="aws support describe-severity-levels --region us-east-1",
        doc="https://aws.amazon.com/premiumsupport/plans/")
 def support_plan_for_incidents(ctx: CheckContext) -> Iterator[Result]:
-    levels = ctx.get(SEVERITY)
-    if levels is None:
+    codes = ctx.view(SupportView).severity_levels()
+    if codes is None:
         yield verdict(False, ctx.account_id, "Basic support: technical cases cannot be opened",
                       resource_type="AWS::Support::Plan")
         return
-    codes = [str(level.get("code")) for level in levels]
     urgent = any(code in ("urgent", "critical") for code in codes)
     yield verdict(True, ctx.account_id, f"technical cases can be opened (severities: {', '.join(codes)})"
                   + ("" if urgent else "; no 'urgent' severity: production-down response is not guaranteed"),
@@ -163,9 +167,9 @@ def support_plan_for_incidents(ctx: CheckContext) -> Iterator[Result]:
        cli="aws account put-contact-information --contact-information file://contact.json",
        doc="https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-update-contact-primary.html")
 def account_contact_details_current(ctx: CheckContext) -> Iterator[Result]:
-    fields = ctx.get(CONTACT)
+    fields = ctx.view(AccountView).contact()
     required = ("FullName", "PhoneNumber", "AddressLine1", "City", "CountryCode")
-    missing = [f for f in required if not (fields or {}).get(f)]
+    missing = [f for f in required if f not in fields]
     if missing:
         yield verdict(False, ctx.account_id, f"primary contact lacks {', '.join(missing)}",
                       resource_type="AWS::Account::ContactInformation")
@@ -183,31 +187,29 @@ def account_contact_details_current(ctx: CheckContext) -> Iterator[Result]:
        cli="aws cloudformation detect-stack-drift --stack-name <STACK>",
        doc="https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html")
 def cloudformation_stack_drift(ctx: CheckContext) -> Iterator[Result]:
-    for region, stack in ctx.each(STACKS):
-        name, arn = str(stack.get("StackName")), str(stack.get("StackId") or "")
+    for region, stack in ctx.over(ctx.view(CloudFormationView).stacks):
+        name, arn = stack.name, stack.id
         with ctx.resource(name, region):
-            drift = stack.get("DriftInformation") or {}
-            status, checked = str(drift.get("StackDriftStatus") or ""), drift.get("LastCheckTimestamp")
+            status, checked = stack.drift_status, stack.drift_checked
             if status in ("", "NOT_CHECKED", "UNKNOWN"):
                 raise DataUnavailable(STACKS, region, "drift detection has never completed on this stack "
                                       "(cloudwarden only reads; run detect-stack-drift)", name)
-            age = ctx.days_since(str(checked)) if checked else None
+            age = ctx.days_since(checked) if checked else None
             when = f" (checked {age} day(s) ago)" if age is not None else ""
             yield verdict(status == "IN_SYNC", name, f"drift status {status}{when}", region, arn)
 
 
 # -- unused roles --
 
-def _role_usage(ctx: CheckContext, role: dict[str, Any]) -> tuple[bool, str]:
-    if "RoleLastUsed" not in role:
-        raise DataUnavailable(DETAILS, GLOBAL, "the role's last use was not reported (RoleLastUsed absent)",
-                              str(role.get("RoleName")))
-    used = (role.get("RoleLastUsed") or {}).get("LastUsedDate")
+def _role_usage(ctx: CheckContext, role: Principal) -> tuple[bool, str]:
+    if not role.last_use_reported:
+        raise DataUnavailable(DETAILS, GLOBAL, "the role's last use was not reported (RoleLastUsed absent)", role.name)
+    used = role.last_used
     if used:
-        days = ctx.days_since(str(used))
+        days = ctx.days_since(used)
         ok = days is not None and days < UNUSED_DAYS
         return ok, f"last used {days} day(s) ago" + ("" if ok else f": unused for {UNUSED_DAYS}+ days, review it")
-    created = ctx.days_since(str(role.get("CreateDate") or ""))
+    created = ctx.days_since(role.created)
     if created is not None:
         created = max(0, created)  # created as collection began: 0 days, not -1 (timedelta.days floors)
     if created is not None and created < UNUSED_DAYS:
@@ -221,10 +223,9 @@ def _role_usage(ctx: CheckContext, role: dict[str, Any]) -> tuple[bool, str]:
        cli="aws iam get-role --role-name <ROLE> --query Role.RoleLastUsed && aws iam delete-role --role-name <ROLE>",
        doc="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage_delete.html")
 def unused_roles(ctx: CheckContext) -> Iterator[Result]:
-    for role in (ctx.get(DETAILS) or {}).get("RoleDetailList") or []:
-        if str(role.get("Path", "")).startswith("/aws-service-role/"):
+    for role in ctx.view(IamView).details().roles:
+        if role.path.startswith("/aws-service-role/"):
             continue  # service-linked roles are managed by their service
-        name = str(role.get("RoleName"))
-        with ctx.resource(name):
+        with ctx.resource(role.name):
             ok, message = _role_usage(ctx, role)
-            yield verdict(ok, name, message, arn=str(role.get("Arn", "")), resource_type="AWS::IAM::Role")
+            yield verdict(ok, role.name, message, arn=role.arn, resource_type="AWS::IAM::Role")

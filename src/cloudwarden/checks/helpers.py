@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
-from cloudwarden.checks.context import CheckContext
+from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.registry import Result
 from cloudwarden.core.enums import Status
-from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+from cloudwarden.inventory.snapshot import GLOBAL
+from cloudwarden.inventory.views import PerRegion, PerRegionValue
+from cloudwarden.inventory.views.organizations import ACCOUNTS, OrganizationsView
+
+V = TypeVar("V")
 
 
 def passed(resource_id: str, message: str, region: str = GLOBAL, arn: str = "",
@@ -34,12 +38,27 @@ def verdict(ok: bool, resource_id: str, message: str, region: str = GLOBAL, arn:
     return Result(Status.PASS if ok else Status.FAIL, resource_id, message, region, arn, resource_type)
 
 
-def every_region(ctx: CheckContext, dataset: str,
+def every_region(ctx: CheckContext, dataset: str | PerRegion[Any] | PerRegionValue[Any],
                  judge: Callable[[str, Any], tuple[bool, str]], service: str) -> Iterator[Result]:
-    """One verdict per scanned region: `judge(region, value)` says (compliant, evidence)."""
-    for region, value in ctx.regional(dataset):
+    """One verdict per scanned region: `judge(region, value)` says (compliant, evidence). `dataset` is
+    a dataset name (the raw value) or a view's regional part (its typed value)."""
+    values: Iterator[tuple[str, Any]] = (ctx.regional(dataset) if isinstance(dataset, str) else
+                                         ctx.regions_of(dataset) if isinstance(dataset, PerRegion) else
+                                         region_values(ctx, dataset))
+    for region, value in values:
         ok, message = judge(region, value)
         yield verdict(ok, f"{service}/{region}", message, region, ctx.arn(service, "account", region))
+
+
+def region_values(ctx: CheckContext, values: PerRegionValue[V]) -> Iterator[tuple[str, V]]:
+    """(region, value) of a view's one-value-per-region part for every scanned region read; the others
+    become UNKNOWN (``ctx.regions_of`` is the same for a regional list)."""
+    for region in ctx.regions:
+        part = values.part(region)
+        if part.known:
+            yield region, part.value  # type: ignore[misc]
+        else:
+            ctx.skipped.append(Skipped(region, region, part.reason))
 
 
 def tags_of(resource: dict[str, Any]) -> dict[str, str]:
@@ -116,15 +135,13 @@ def has_narrowing_condition(statement: dict[str, Any]) -> bool:
 
 # -- the organization --
 
-ORG_ACCOUNTS = "organizations.accounts"
+ORG_ACCOUNTS = ACCOUNTS
 
 
 def organization_members(ctx: CheckContext) -> frozenset[str] | None:
     """The account ids of the organization; None when organizations.accounts was not read."""
-    try:
-        return frozenset(str(a.get("Id")) for a in ctx.get(ORG_ACCOUNTS) or [])
-    except DataUnavailable:
-        return None
+    listed = ctx.view(OrganizationsView).accounts.part()
+    return frozenset(a.id for a in listed.value or ()) if listed.known else None
 
 
 def trusted_accounts(ctx: CheckContext) -> set[str]:

@@ -18,15 +18,17 @@ from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.arn import parse_arn
 from cloudwarden.engines.iam import reach
 from cloudwarden.engines.iam.account import Account, can, load_account
-from cloudwarden.engines.iam.escalation import ADMIN, Step, escalation_paths
+from cloudwarden.engines.iam.escalation import ADMIN, Step, escalation_paths, gap_path
 from cloudwarden.engines.iam.exposure import READ, Exposure, ExposureReport, analyse_exposure
 from cloudwarden.engines.iam.external import ExternalEntry, external_entries
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
 from cloudwarden.inventory.views.iam import IamView
 
 DETAILS = "iam.authorization_details"
+# RCPs only take access away and the engine says when they were not read: optional wherever declared.
+RCPS = ["organizations.rcps_for_target", "organizations.rcp_content"]
 ORG = ["organizations.organization", "organizations.roots", "organizations.account_chain",
-       "organizations.scps_for_target", "organizations.scp_content"]
+       "organizations.scps_for_target", "organizations.scp_content", *RCPS]
 IAM_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
 PUBLIC_SERVICES = {"lambda": "lambda.function_policy", "sns": "sns.topic_attributes",
                    "sqs": "sqs.queue_attributes", "secretsmanager": "secretsmanager.resource_policy"}
@@ -81,11 +83,19 @@ def scp_gap(account: Account) -> str:
     return note if account.scps is None and note.startswith("SCPs not readable") else ""
 
 
+def _unknown_message(graph: nx.DiGraph, arn: str, unresolved: list[tuple[str, str]]) -> str:
+    """Why whether a principal reaches administrator is unknown: the path that would, and the gaps."""
+    steps = gap_path(graph, arn) or []
+    chain = f": {describe_path(steps)}" if steps else ""
+    gaps = "; ".join(f"{path} needs {why}" for path, why in unresolved)
+    return f"may reach administrator, but only through data that was not collected{chain} ({gaps})"
+
+
 def is_admin(graph: nx.DiGraph, arn: str) -> bool:
     return bool(graph.has_edge(arn, ADMIN) and graph.edges[arn, ADMIN]["step"].kind == "is administrator")
 
 
-@check("iam.privilege_escalation_to_admin", resource_type="AWS::IAM::User", datasets=[DETAILS, *ORG],
+@check("iam.privilege_escalation_to_admin", resource_type="AWS::IAM::User", datasets=[DETAILS, *ORG], optional=RCPS,
        fix="Remove the permission used at the first step of the path (or fence it with a condition, "
            "a permissions boundary or an SCP), then re-run `cloudwarden iam escalation`.",
        cli="cloudwarden iam escalation SNAPSHOT",
@@ -103,16 +113,15 @@ def privilege_escalation_to_admin(ctx: CheckContext) -> Iterator[Result]:
             ctx.skipped.append(Skipped(resource, GLOBAL, f"no path to administrator without SCPs, but {unread}"))
             continue
         unresolved = found.graph.graph.get("unresolved", {}).get(principal.arn)
-        if not steps and unresolved:  # e.g. codebuild-002: the projects' service roles were not read
-            path, why = unresolved[0]
-            ctx.skipped.append(Skipped(resource, GLOBAL, f"holds the permissions of {path}, but {why}"))
+        if not steps and unresolved:  # its only paths rest on datasets that were not collected
+            ctx.skipped.append(Skipped(resource, GLOBAL, _unknown_message(found.graph, principal.arn, unresolved)))
             continue
         message = (f"reaches administrator in {len(steps)} step(s): {describe_path(steps)}" if steps
                    else "no path to administrator")
         yield verdict(not steps, resource, message, arn=principal.arn, resource_type=kind)
 
 
-@check("iam.external_assume_role_chain", resource_type="AWS::IAM::Role", datasets=[DETAILS, *ORG],
+@check("iam.external_assume_role_chain", resource_type="AWS::IAM::Role", datasets=[DETAILS, *ORG], optional=RCPS,
        fix="Narrow the trust policy of the entry role (named principals, sts:ExternalId, "
            "aws:PrincipalOrgID) or remove the permissions that lead from it to administrator.",
        cli="aws iam update-assume-role-policy --role-name ROLE --policy-document file://trust.json",
@@ -131,6 +140,11 @@ def external_assume_role_chain(ctx: CheckContext) -> Iterator[Result]:
             ctx.skipped.append(Skipped(f"role/{role.name}", GLOBAL,
                                        f"{outside} can assume it; administrator not reached without SCPs, but {unread}"))
             continue
+        unresolved = found.graph.graph.get("unresolved", {}).get(role.arn)
+        if entries and not risky and unresolved:  # its only paths rest on datasets not collected
+            ctx.skipped.append(Skipped(f"role/{role.name}", GLOBAL, f"{outside} can assume it; it "
+                                       + _unknown_message(found.graph, role.arn, unresolved)))
+            continue
         message = (f"{outside} can assume it, and it reaches administrator: {describe_path(risky[0].path)}"
                    if risky else f"{outside} can assume it; it does not reach administrator" if entries
                    else "no principal outside the account or organization can assume it")
@@ -140,6 +154,7 @@ def external_assume_role_chain(ctx: CheckContext) -> Iterator[Result]:
 @check("s3.effective_public_or_foreign_read", resource_type="AWS::S3::Bucket",
        datasets=["s3.buckets", "s3.bucket_policy", "s3.bucket_acl", "s3.bucket_public_access_block",
                  "s3.account_public_access_block", "s3.bucket_ownership_controls", DETAILS, *ORG],
+       optional=RCPS,
        fix="Remove the public or foreign grant (bucket policy statement, ACL grant, or the external "
            "role's s3 permissions) and turn on Block Public Access for the bucket and the account.",
        cli="aws s3api put-public-access-block --bucket BUCKET --public-access-block-configuration "

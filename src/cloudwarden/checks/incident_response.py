@@ -6,7 +6,6 @@ to tell a customer managed key from an AWS managed one, `kms.keys`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,30 +14,24 @@ from cloudwarden.checks.helpers import every_region, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.arn import parse_arn
 from cloudwarden.inventory.snapshot import DataUnavailable
+from cloudwarden.inventory.views.cloudformation import STACKS, CloudFormationView, Stack
+from cloudwarden.inventory.views.events import RULES, TARGETS, EventsView, Rule, matches_source, source_matchers
 
-RULES, TARGETS = "events.rules", "events.rule_targets"
-PLANS, VAULTS, STACKS, KEYS = "backup.plans", "backup.vaults", "cloudformation.stacks", "kms.keys"
+PLANS, VAULTS, KEYS = "backup.plans", "backup.vaults", "kms.keys"
 FINDING_SOURCES = {"aws.guardduty": "GuardDuty", "aws.securityhub": "Security Hub"}
 STACK = "AWS::CloudFormation::Stack"
 BACKUP_DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/"
 CFN_DOC = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
 
 
-def finding_sources(rule: dict[str, Any]) -> list[str]:
-    """The finding sources (GuardDuty, Security Hub) whose events the rule's pattern matches."""
-    try:
-        pattern = json.loads(str(rule.get("EventPattern") or "{}"))
-    except json.JSONDecodeError:
-        return []
-    matchers = pattern.get("source") if isinstance(pattern, dict) else None
-    matchers = matchers if isinstance(matchers, list) else [matchers]
-    return [name for source, name in FINDING_SOURCES.items()
-            if any(m == source or (isinstance(m, dict) and isinstance(m.get("prefix"), str)
-                                   and source.startswith(m["prefix"])) for m in matchers)]
+def finding_sources(rule: Rule | dict[str, Any]) -> list[str]:
+    """The finding sources (GuardDuty, Security Hub) whose events the rule's pattern matches (a typed
+    rule, or a raw ListRules entry for callers not yet on the view)."""
+    matchers = rule.sources if isinstance(rule, Rule) else source_matchers(rule.get("EventPattern"))
+    return [name for source, name in FINDING_SOURCES.items() if matches_source(matchers, source)]
 
 
-def _routes(ctx: CheckContext, region: str, rules: list[dict[str, Any]],
-            ) -> tuple[list[str], list[str], DataUnavailable | None]:
+def _routes(rules: tuple[Rule, ...]) -> tuple[list[str], list[str], DataUnavailable | None]:
     """(rules that route findings to a target, matching rules without one, an unreadable rule's gap)."""
     routed: list[str] = []
     idle: list[str] = []
@@ -47,17 +40,17 @@ def _routes(ctx: CheckContext, region: str, rules: list[dict[str, Any]],
         sources = finding_sources(rule)
         if not sources:
             continue
-        label = f"{rule['Name']} ({' and '.join(sources)})"
-        if rule.get("State", "ENABLED") != "ENABLED":
-            idle.append(f"{label} is {str(rule.get('State')).lower()}")
+        label = f"{rule.name} ({' and '.join(sources)})"
+        if not rule.enabled:
+            idle.append(f"{label} is {rule.state.lower()}")
             continue
         try:
-            targets = ctx.item(TARGETS, str(rule["Name"]), region) or []
+            targets = rule.targets.get()
         except DataUnavailable as gap:
             missing = gap
             continue
         if targets:
-            routed.append(f"{label} -> {', '.join(str(t.get('Arn')) for t in targets)}")
+            routed.append(f"{label} -> {', '.join(targets)}")
         else:
             idle.append(f"{label} has no target")
     return routed, idle, missing
@@ -70,9 +63,9 @@ def _routes(ctx: CheckContext, region: str, rules: list[dict[str, Any]],
            "'{\"source\":[\"aws.guardduty\",\"aws.securityhub\"]}'",
        doc="https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_eventbridge.html")
 def findings_routed_to_responders(ctx: CheckContext) -> Iterator[Result]:
-    for region, rules in ctx.regional(RULES):
+    for region, rules in ctx.regions_of(ctx.view(EventsView).rules):
         resource = f"events/{region}"
-        routed, idle, missing = _routes(ctx, region, rules or [])
+        routed, idle, missing = _routes(rules)
         if routed:
             yield verdict(True, resource, "findings routed by " + "; ".join(routed), region,
                           ctx.arn("events", "event-bus/default", region))
@@ -122,10 +115,10 @@ def vault_encrypted_cmk(ctx: CheckContext) -> Iterator[Result]:
             yield verdict(ok, name, evidence, region, str(vault.get("BackupVaultArn", "")))
 
 
-def top_level_stacks(ctx: CheckContext) -> Iterator[tuple[str, dict[str, Any]]]:
+def top_level_stacks(ctx: CheckContext) -> Iterator[tuple[str, Stack]]:
     """(region, stack) of live root stacks: nested stacks inherit protection and notifications."""
-    for region, stack in ctx.each(STACKS):
-        if not stack.get("ParentId") and stack.get("StackStatus") != "DELETE_COMPLETE":
+    for region, stack in ctx.over(ctx.view(CloudFormationView).stacks):
+        if stack.live_root:
             yield region, stack
 
 
@@ -136,9 +129,8 @@ def top_level_stacks(ctx: CheckContext) -> Iterator[tuple[str, dict[str, Any]]]:
        doc=CFN_DOC + "using-cfn-protect-stacks.html")
 def termination_protection(ctx: CheckContext) -> Iterator[Result]:
     for region, stack in top_level_stacks(ctx):
-        on = bool(stack.get("EnableTerminationProtection"))
-        yield verdict(on, str(stack["StackName"]), "termination protection is " + ("on" if on else "off"),
-                      region, str(stack.get("StackId", "")))
+        on = stack.termination_protection
+        yield verdict(on, stack.name, "termination protection is " + ("on" if on else "off"), region, stack.id)
 
 
 @check("cloudformation.stack_notifications", resource_type=STACK, datasets=[STACKS],
@@ -148,7 +140,7 @@ def termination_protection(ctx: CheckContext) -> Iterator[Result]:
        doc=CFN_DOC + "cfn-console-add-tags.html")
 def stack_notifications(ctx: CheckContext) -> Iterator[Result]:
     for region, stack in top_level_stacks(ctx):
-        topics = [str(arn) for arn in stack.get("NotificationARNs") or []]
-        yield verdict(bool(topics), str(stack["StackName"]),
+        topics = stack.notification_arns
+        yield verdict(bool(topics), stack.name,
                       f"events go to {', '.join(topics)}" if topics else "no SNS topic receives stack events",
-                      region, str(stack.get("StackId", "")))
+                      region, stack.id)

@@ -17,14 +17,26 @@ from typing import Any
 
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
-from cloudwarden.checks.org_guardrails import ACCOUNTS, ORG, ORG_DOC, ORG_RESOURCE, TREE, in_organization
+from cloudwarden.checks.org_guardrails import ORG_DOC, ORG_RESOURCE, in_organization
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.engines.iam import PolicyError, PolicySet, compile_policy, evaluate, make_request
 from cloudwarden.engines.iam.policy import CompiledPolicy
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+from cloudwarden.inventory.views.ec2 import INSTANCES, Ec2View
+from cloudwarden.inventory.views.organizations import (
+    ACCOUNTS,
+    CONTENT,
+    ORG,
+    RESOURCE_POLICY,
+    SCPS,
+    TARGETS,
+    TREE,
+    Account,
+    Organization,
+    OrganizationsView,
+)
+from cloudwarden.inventory.views.s3 import BUCKETS, S3View
 
-SCPS, TARGETS, CONTENT = "organizations.scps", "organizations.policy_targets", "organizations.scp_content"
-RESOURCE_POLICY = "organizations.resource_policy"
 SCP_DATASETS = [ORG, TREE, SCPS, TARGETS, CONTENT]
 ACCOUNT_RESOURCE = "AWS::Organizations::Account"
 SCP_DOC = ORG_DOC + "orgs_manage_policies_scps_examples.html"
@@ -103,30 +115,26 @@ class OrgPolicies:
         return [self.names.get(p, p) for level in self.chain(target) for p in self.attached.get(level, ())]
 
 
-def load_policies(ctx: CheckContext, org: dict[str, Any]) -> OrgPolicies:
+def load_policies(ctx: CheckContext, org: Organization) -> OrgPolicies:
     """Read the tree, the SCPs, their targets and content; a policy that does not compile is a gap."""
-    tree = ctx.get(TREE) or {}
-    units = tree.get("organizational_units") or []
-    parents = {str(u["Id"]): str(u["ParentId"]) for u in units}
-    parents.update({str(a): str(p) for a, p in (tree.get("account_parents") or {}).items()})
+    view = ctx.view(OrganizationsView)
+    tree = view.tree()
+    parents = tree.parents()
     roots = sorted({p for p in parents.values() if p not in parents})
-    result = OrgPolicies(str(org.get("MasterAccountId", "")), parents, {str(u["Id"]): str(u.get("Path", ""))
-                                                                         for u in units}, root_ids=tuple(roots))
-    for summary in ctx.get(SCPS) or []:
-        policy_id = str(summary["Id"])
-        result.names[policy_id] = str(summary.get("Name") or policy_id)
-        text = ctx.item(CONTENT, policy_id)
+    result = OrgPolicies(org.management, parents, {u.id: u.path for u in tree.units}, root_ids=tuple(roots))
+    for scp in view.scps():
+        result.names[scp.id] = scp.name
+        text = scp.content.get() if scp.content is not None else None
         try:
-            result.compiled[policy_id] = compile_policy(text, "scp", f"SCP {result.names[policy_id]}")
+            result.compiled[scp.id] = compile_policy(text, "scp", f"SCP {scp.name}")
         except PolicyError as error:
-            raise DataUnavailable(CONTENT, GLOBAL, f"SCP {result.names[policy_id]} could not be evaluated: "
-                                  f"{error}", policy_id) from None
-        for target in ctx.item(TARGETS, policy_id) or []:
-            result.attached.setdefault(str(target["TargetId"]), []).append(policy_id)
+            raise DataUnavailable(CONTENT, GLOBAL, f"SCP {scp.name} could not be evaluated: {error}", scp.id) from None
+        for target in scp.targets.get():
+            result.attached.setdefault(target.id, []).append(scp.id)
     return result
 
 
-def policies(ctx: CheckContext, org: dict[str, Any]) -> OrgPolicies:
+def policies(ctx: CheckContext, org: Organization) -> OrgPolicies:
     return ctx.assessment.memo("org.policies", lambda _snapshot: load_policies(ctx, org))
 
 
@@ -175,14 +183,14 @@ def _region_summary(denied: list[str]) -> str:
            "--policy-id POLICY_ID --target-id ROOT_ID",
        doc=SCP_DOC)
 @in_organization(": no SCP can protect the security services")
-def scp_protects_security_services(ctx: CheckContext, org: dict[str, Any]) -> Iterator[Result]:
+def scp_protects_security_services(ctx: CheckContext, org: Organization) -> Iterator[Result]:
     tree = policies(ctx, org)
     if not tree.enforced:
-        yield verdict(False, str(org.get("Id")), NOT_ENFORCED, resource_type=ORG_RESOURCE)
+        yield verdict(False, org.id, NOT_ENFORCED, resource_type=ORG_RESOURCE)
         return
     open_ = unprotected_services(ctx, tree.root_levels(), _probe_account(ctx, tree))
     names = [tree.names[p] for root in tree.root_ids for p in tree.attached.get(root, ())]
-    yield verdict(not open_, str(org.get("Id")),
+    yield verdict(not open_, org.id,
                   (f"SCPs at the root do not stop disabling {', '.join(open_)}" if open_ else
                    "SCPs at the root deny disabling CloudTrail, Config, GuardDuty and Security Hub")
                   + f" (root SCPs: {', '.join(names) or 'none'}; the per-account effect is "
@@ -197,21 +205,20 @@ def scp_protects_security_services(ctx: CheckContext, org: dict[str, Any]) -> It
            "--target-id ROOT_ID",
        doc=SCP_DOC + "#example-scp-deny-region")
 @in_organization(": no SCP can restrict regions")
-def scp_region_restriction(ctx: CheckContext, org: dict[str, Any]) -> Iterator[Result]:
+def scp_region_restriction(ctx: CheckContext, org: Organization) -> Iterator[Result]:
     tree = policies(ctx, org)
     if not tree.enforced:
-        yield verdict(False, str(org.get("Id")), NOT_ENFORCED, resource_type=ORG_RESOURCE)
+        yield verdict(False, org.id, NOT_ENFORCED, resource_type=ORG_RESOURCE)
         return
     denied = denied_regions(ctx, tree.root_levels(), _probe_account(ctx, tree))
     ok = bool(denied) and len(denied) < len(REGIONS)
     message = (_region_summary(denied) if ok else "SCPs at the root deny EC2 in every region probed: "
                "review the region guardrail" if denied else "no SCP at the root denies unapproved regions")
-    yield verdict(ok, str(org.get("Id")), message, resource_type=ORG_RESOURCE)
+    yield verdict(ok, org.id, message, resource_type=ORG_RESOURCE)
 
 
-def _members(ctx: CheckContext, tree: OrgPolicies) -> list[dict[str, Any]]:
-    return [a for a in ctx.get(ACCOUNTS) or [] if str(a.get("Id")) != tree.management
-            and a.get("Status", "ACTIVE") == "ACTIVE"]
+def _members(ctx: CheckContext, tree: OrgPolicies) -> list[Account]:
+    return [a for a in ctx.view(OrganizationsView).accounts() if a.id != tree.management and a.active]
 
 
 @check("org.effective_guardrails_per_account", resource_type=ACCOUNT_RESOURCE, datasets=[*SCP_DATASETS, ACCOUNTS],
@@ -220,26 +227,24 @@ def _members(ctx: CheckContext, tree: OrgPolicies) -> list[dict[str, Any]]:
        cli="aws organizations attach-policy --policy-id POLICY_ID --target-id ROOT_ID",
        doc=ORG_DOC + "orgs_manage_policies_scps_evaluation.html")
 @in_organization(": no SCP guardrail applies to any account")
-def effective_guardrails_per_account(ctx: CheckContext, org: dict[str, Any]) -> Iterator[Result]:
+def effective_guardrails_per_account(ctx: CheckContext, org: Organization) -> Iterator[Result]:
     tree = policies(ctx, org)
     yield from _each_member(ctx, tree, lambda account: _effective(ctx, tree, account))
 
 
 def _each_member(ctx: CheckContext, tree: OrgPolicies,
-                 judge: Callable[[dict[str, Any]], Iterator[Result]]) -> Iterator[Result]:
+                 judge: Callable[[Account], Iterator[Result]]) -> Iterator[Result]:
     """One verdict per active member account; FAIL for all when SCPs are not enforced."""
     for account in _members(ctx, tree):
-        account_id = str(account["Id"])
         if not tree.enforced:
-            yield verdict(False, account_id, NOT_ENFORCED, arn=str(account.get("Arn", "")),
-                          resource_type=ACCOUNT_RESOURCE)
+            yield verdict(False, account.id, NOT_ENFORCED, arn=account.arn, resource_type=ACCOUNT_RESOURCE)
             continue
-        with ctx.resource(account_id):
+        with ctx.resource(account.id):
             yield from judge(account)
 
 
-def _effective(ctx: CheckContext, tree: OrgPolicies, account: dict[str, Any]) -> Iterator[Result]:
-    account_id = str(account["Id"])
+def _effective(ctx: CheckContext, tree: OrgPolicies, account: Account) -> Iterator[Result]:
+    account_id = account.id
     levels = tree.levels(account_id)
     open_ = unprotected_services(ctx, levels, account_id)
     denied = denied_regions(ctx, levels, account_id)
@@ -249,7 +254,7 @@ def _effective(ctx: CheckContext, tree: OrgPolicies, account: dict[str, Any]) ->
     path = tree.paths.get(chain[-2], chain[-2]) if len(chain) > 2 else "the root"
     yield verdict(not problems, account_id, (f"under {path}: " + "; ".join(problems)) if problems else
                   f"under {path}: security services protected, {_region_summary(denied)}",
-                  arn=str(account.get("Arn", "")), resource_type=ACCOUNT_RESOURCE)
+                  arn=account.arn, resource_type=ACCOUNT_RESOURCE)
 
 
 @check("org.authorization_guardrails", resource_type=ACCOUNT_RESOURCE, datasets=[*SCP_DATASETS, ACCOUNTS],
@@ -258,14 +263,14 @@ def _effective(ctx: CheckContext, tree: OrgPolicies, account: dict[str, Any]) ->
        cli="aws organizations attach-policy --policy-id POLICY_ID --target-id ROOT_ID",
        doc=ORG_DOC + "orgs_manage_policies_authorization_policies.html")
 @in_organization(": no SCP or RCP can cap any principal")
-def authorization_guardrails(ctx: CheckContext, org: dict[str, Any]) -> Iterator[Result]:
+def authorization_guardrails(ctx: CheckContext, org: Organization) -> Iterator[Result]:
     tree = policies(ctx, org)
     region = next((r for r in ctx.regions if r != GLOBAL), "us-east-1")
     yield from _each_member(ctx, tree, lambda account: _authorization(ctx, tree, account, region))
 
 
-def _authorization(ctx: CheckContext, tree: OrgPolicies, account: dict[str, Any], region: str) -> Iterator[Result]:
-    account_id = str(account["Id"])
+def _authorization(ctx: CheckContext, tree: OrgPolicies, account: Account, region: str) -> Iterator[Result]:
+    account_id = account.id
     levels = tree.levels(account_id)
     denies = [label for action, resource, label in OTHER_GUARDRAILS
               if _denied(ctx, levels, account_id, action, resource, region)]
@@ -278,7 +283,7 @@ def _authorization(ctx: CheckContext, tree: OrgPolicies, account: dict[str, Any]
                   (f"SCPs deny {', '.join(denies)}" if denies else
                    "no SCP on the account's path denies anything probed: it has only allow-all guardrails")
                   + f" (SCPs on its path: {', '.join(names) or 'none'}; RCPs are not read)",
-                  arn=str(account.get("Arn", "")), resource_type=ACCOUNT_RESOURCE)
+                  arn=account.arn, resource_type=ACCOUNT_RESOURCE)
 
 
 # -- delegation of policy management --
@@ -292,23 +297,23 @@ POLICY_ACTIONS = ("organizations:CreatePolicy", "organizations:UpdatePolicy", "o
        cli="aws organizations put-resource-policy --content file://delegate-policy-management.json",
        doc=ORG_DOC + "orgs-policy-delegate.html")
 @in_organization(": there is no Organizations policy management to delegate")
-def delegated_admin_for_policies(ctx: CheckContext, org: dict[str, Any]) -> Iterator[Result]:
-    management, org_id = str(org.get("MasterAccountId", "")), str(org.get("Id", ""))
-    document = ctx.get(RESOURCE_POLICY)
-    if not document:
+def delegated_admin_for_policies(ctx: CheckContext, org: Organization) -> Iterator[Result]:
+    management, org_id = org.management, org.id
+    view = ctx.view(OrganizationsView)
+    document = view.resource_policy()
+    if document is None:
         yield verdict(False, org_id, "no Organizations resource policy: only the management account manages "
                       "policies", resource_type=ORG_RESOURCE)
         return
-    text = document.get("Content") if isinstance(document, dict) and "Content" in document else document
     try:
-        compiled = compile_policy(text, "resource", "Organizations resource policy")
+        compiled = compile_policy(document.text, "resource", "Organizations resource policy")
     except PolicyError as error:
         raise DataUnavailable(RESOURCE_POLICY, GLOBAL, f"the resource policy could not be evaluated: {error}") \
             from None
     resource = f"arn:{ctx.partition}:organizations::{management}:policy/{org_id}/service_control_policy/p-probe"
     delegates = {}
-    for account in ctx.get(ACCOUNTS) or []:
-        member = str(account.get("Id"))
+    for account in view.accounts():
+        member = account.id
         if member == management:
             continue
         principal = f"arn:{ctx.partition}:iam::{member}:role/{PROBE_ROLE}"
@@ -325,9 +330,18 @@ def delegated_admin_for_policies(ctx: CheckContext, org: dict[str, Any]) -> Iter
 
 # -- the management account's own footprint --
 
-WORKLOADS = {"ec2.instances": "EC2 instance(s)", "rds.db_instances": "RDS instance(s)",
+WORKLOADS = {INSTANCES: "EC2 instance(s)", "rds.db_instances": "RDS instance(s)",
              "dynamodb.table_names": "DynamoDB table(s)", "lambda.functions": "Lambda function(s)"}
-BUCKETS = "s3.buckets"
+
+
+def _live(ctx: CheckContext, dataset: str) -> Iterator[tuple[str, int]]:
+    """(region, how many) of a workload dataset's resources per region read; terminated instances do not count."""
+    if dataset == INSTANCES:
+        for region, instances in ctx.regions_of(ctx.view(Ec2View).instances):
+            yield region, sum(1 for i in instances if i.state != "terminated")
+        return
+    for region, items in ctx.regional(dataset):
+        yield region, len(items or [])
 
 
 @check("org.management_account_no_workloads", resource_type="AWS::Organizations::Account",
@@ -337,20 +351,18 @@ BUCKETS = "s3.buckets"
        cli="aws organizations create-account --email <EMAIL> --account-name <WORKLOAD>",
        doc=ORG_DOC + "orgs_best-practices_mgmt-acct.html")
 @in_organization(": there is no management account")
-def management_account_no_workloads(ctx: CheckContext, org: dict[str, Any]) -> Iterator[Result]:
-    management = str(org.get("MasterAccountId", ""))
+def management_account_no_workloads(ctx: CheckContext, org: Organization) -> Iterator[Result]:
+    management = org.management
     if management != ctx.account_id:
         raise DataUnavailable(ORG, GLOBAL, f"this snapshot is of member account {ctx.account_id}; scan the "
                               f"management account {management} to count its workloads")
     counts: dict[str, int] = {}
     for dataset, label in WORKLOADS.items():
-        for region, items in ctx.regional(dataset):
-            live = [i for i in items or [] if not (isinstance(i, dict) and
-                                                   (i.get("State") or {}).get("Name") == "terminated")]
+        for region, live in _live(ctx, dataset):
             if live:
-                counts[f"{label} in {region}"] = len(live)
+                counts[f"{label} in {region}"] = live
     try:
-        buckets = len(ctx.get(BUCKETS) or [])
+        buckets = len(ctx.view(S3View).buckets())
         note = f"; {buckets} S3 bucket(s) (review: log buckets belong in the log archive account)" if buckets else ""
     except DataUnavailable:
         note = ""

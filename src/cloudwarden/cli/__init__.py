@@ -101,8 +101,19 @@ def _command_modules(argv: Sequence[str] | None = None) -> list[Any]:
     return [m for m in modules if callable(getattr(m, "register", None))]
 
 
+def organization_alias(argv: Sequence[str]) -> list[str]:
+    """`scan --organization ...` is `scan-org ...`: the same command under the name the scan has."""
+    args = list(argv)
+    command = next((i for i, a in enumerate(args) if a in COMMAND_MODULES), None)
+    if command is not None and args[command] == "scan" and "--organization" in args[command + 1:]:
+        args[command] = "scan-org"
+        args.remove("--organization")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser(sys.argv[1:] if argv is None else argv)
+    argv = organization_alias(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     from cloudwarden.cli._config import install
 
     layers = install(parser)  # --config; options a config file or variable may set (docs/configuration.md)

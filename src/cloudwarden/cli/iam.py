@@ -47,7 +47,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     can_parser.add_argument("resource", nargs="?", default="*", help="resource ARN (default *)")
     can_parser.set_defaults(handler=run_can)
     who = commands.add_parser("who-can", help="every principal, inside or outside, allowed an action")
-    who.add_argument("snapshot", help="snapshot file from `cloudwarden collect`")
+    who.add_argument("snapshot", help="snapshot file from `cloudwarden collect`, or the --out folder of "
+                                      "`scan --organization` (every account, across their trusts)")
     who.add_argument("action", help="e.g. s3:GetObject")
     who.add_argument("resource", nargs="?", default=None,
                      help="resource ARN, e.g. arn:aws:s3:::bucket/key (required; `*` asks about every resource)")
@@ -55,7 +56,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                      help="also principals that get there after a chain of escalation steps, with the chain")
     who.set_defaults(handler=run_who_can)
     escalation = commands.add_parser("escalation", help="principals that can reach administrator, and how")
-    escalation.add_argument("snapshot", help="snapshot file from `cloudwarden collect`")
+    escalation.add_argument("snapshot", help="snapshot file from `cloudwarden collect`, or the --out folder "
+                                             "of `scan --organization` (chains across the accounts)")
     escalation.add_argument("--explain", metavar="PRINCIPAL",
                             help="print each step of this principal's chain with the statement that allows it")
     escalation.add_argument("--target", metavar="admin|ARN", default="admin",
@@ -185,6 +187,9 @@ def run_who_can(args: argparse.Namespace) -> int:
     from cloudwarden.engines.iam.account import who_can
 
     resource = _resource_arn(args.resource, args.action)
+    if Path(args.snapshot).is_dir():  # an organization scan's folder: every account at once
+        from cloudwarden.cli.iam_estate import who_can_estate
+        return who_can_estate(args, resource)
     snapshot, account = _account(args.snapshot)
     if getattr(args, "via_escalation", False):
         from cloudwarden.engines.iam import reach  # networkx: loaded only when needed
@@ -212,6 +217,9 @@ def run_escalation(args: argparse.Namespace) -> int:
     from cloudwarden.engines.iam import reach  # networkx: loaded only when needed
     from cloudwarden.engines.iam.escalation import escalation_paths
 
+    if Path(args.snapshot).is_dir():  # an organization scan's folder: every account at once
+        from cloudwarden.cli.iam_estate import escalation_estate
+        return escalation_estate(args)
     snapshot, account = _account(args.snapshot)
     analysis = reach.analyse(snapshot, account)
     target = args.target or "admin"

@@ -114,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
         rows[account.id] = _row(account, "skipped", reason=reason, reason_code="skipped")
     summary = summarize(org, [rows[a.id] for a in org.accounts if a.id in rows], args,
                         round(time.monotonic() - started, 2))
+    summary["organization_wide"] = organization_wide(out, org.management_account_id)
     partial = out / (SUMMARY_FILE + ".partial")
     partial.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     partial.replace(out / SUMMARY_FILE)
@@ -229,6 +230,41 @@ def summarize(org: Any, rows: list[dict[str, Any]], args: argparse.Namespace, se
     }
 
 
+# Checks that judge the organization as a whole; they are answered in the management account.
+ORGANIZATION_CHECKS = ("cloudtrail.organization_trail", "config.org_aggregator", "guardduty.centrally_managed",
+                       "securityhub.delegated_admin_all_regions")
+
+
+def organization_wide(out: Path, management_id: str) -> dict[str, Any]:
+    """What only the management account can tell: the organization-level checks' results, the SCPs
+    and RCPs in force on each account, and the account-strategy items (security / log-archive
+    account, OUs per environment, SCPs, centralised root access)."""
+    from cloudwarden.posture.accounts import account_strategy
+    from cloudwarden.posture.guardrails import in_force, limiting
+    from cloudwarden.report import load_findings
+
+    folder = out / management_id
+    if not (folder / SNAPSHOT_FILE).exists():
+        return {"available": False, "reason": f"the management account {management_id} was not scanned "
+                                              "(it was excluded or failed): its reads answer these"}
+    snapshot = load_snapshot(folder / SNAPSHOT_FILE)
+    checks: list[dict[str, Any]] = []
+    findings_file = folder / "findings.json"
+    if findings_file.exists():
+        for finding in load_findings(findings_file).findings:
+            if finding.check_id.startswith("org.") or finding.check_id in ORGANIZATION_CHECKS:
+                checks.append({"check_id": finding.check_id, "status": finding.status.value,
+                               "resource": finding.resource_id, "message": finding.message})
+    guardrails = in_force(snapshot)
+    per_account = {account_id: {"ou_path": row["ou_path"], "scps": limiting(row["scps"]), "rcps": limiting(row["rcps"]),
+                                "scp_levels": row["scps"], "rcp_levels": row["rcps"]}
+                   for account_id, row in guardrails["accounts"].items()}
+    strategy = account_strategy(snapshot)
+    return {"available": True, "management_account": management_id, "checks": checks,
+            "guardrails": per_account, "guardrails_unknown": guardrails["unknown"],
+            "strategy": strategy.get("missing", [])}
+
+
 def render(summary: dict[str, Any], stream: Any) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -249,6 +285,7 @@ def render(summary: dict[str, Any], stream: Any) -> None:
         units.add_row(path, *(str(entry[k]) for k in ("accounts", "ok", "failed")),
                       *(str(entry["counts"].get(s, 0)) for s in ("FAIL", "UNKNOWN", "PASS")))
     console.print(units)
+    _render_organization_wide(console, summary.get("organization_wide") or {})
     worst = sorted(summary["checks"].items(), key=lambda kv: -len(kv[1]["accounts_failing"]))[:15]
     if worst and worst[0][1]["accounts_failing"]:
         checks = Table("check", "accounts failing", "FAIL", "PASS", box=None)
@@ -257,3 +294,36 @@ def render(summary: dict[str, Any], stream: Any) -> None:
                 checks.add_row(check_id, str(len(entry["accounts_failing"])), str(entry["counts"].get("FAIL", 0)),
                                str(entry["counts"].get("PASS", 0)))
         console.print(checks)
+
+
+def _render_organization_wide(console: Any, wide: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    if not wide.get("available"):
+        if wide:
+            console.print(f"[dim]organization-wide checks: {wide.get('reason')}[/dim]")
+        return
+    checks = Table("organization-wide check", "status", "resource", "detail", box=None)
+    for row in sorted(wide["checks"], key=lambda r: (r["status"] != "FAIL", r["check_id"], r["resource"])):
+        checks.add_row(row["check_id"], row["status"], row["resource"], row["message"][:90])
+    if wide["checks"]:
+        console.print(checks)
+    guard = Table("account", "OU", "SCPs beyond FullAWSAccess", "RCPs beyond RCPFullAWSAccess", box=None)
+    unknown = wide.get("guardrails_unknown", {})
+    for account_id, row in sorted(wide["guardrails"].items()):
+        cells = []
+        for key in ("scps", "rcps"):
+            names = row[key]
+            cells.append(("unknown" if key in unknown else "-") if names is None else (", ".join(names) or "none"))
+        if account_id == wide["management_account"]:
+            cells = ["(management account: not bound)"] * 2
+        guard.add_row(account_id, row["ou_path"], *cells)
+    if wide["guardrails"]:
+        console.print(guard)
+    for why in unknown.values():
+        console.print(f"[dim]{why}[/dim]")
+    strategy = Table("account strategy", "status", "evidence", box=None)
+    for item in wide.get("strategy", []):
+        strategy.add_row(item["item"], item["status"], item["evidence"][:100])
+    if wide.get("strategy"):
+        console.print(strategy)

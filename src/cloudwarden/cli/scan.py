@@ -24,6 +24,10 @@ from cloudwarden.report import ALL
 
 def register(sub: Any) -> None:
     scan = sub.add_parser("scan", help="collect (read-only), assess and report in one go")
+    # never parsed here: main() hands `scan --organization ...` to `scan-org` (cli/__init__.py)
+    scan.add_argument("--organization", action="store_true",
+                      help="every account of the AWS organization: the same as `cloudwarden scan-org` "
+                           "(--role-name, --external-id, --accounts, --exclude, --ous, --resume; see scan-org --help)")
     _collect_options(scan)
     _assess_options(scan)
     scan.set_defaults(handler=run_scan)

@@ -2,7 +2,9 @@
 
 The project's service role is only returned by codebuild:BatchGetProjects. moto implements
 CreateProject, ListProjects and BatchGetProjects (not buildBatchConfig: codebuild-003 is tested on the
-collected snapshot with the batch configuration added as AWS returns it). The project's PLAINTEXT
+collected snapshot with the batch configuration added as AWS returns it, and through the collector
+with a BatchGetProjects response in the documented shape, served by botocore's Stubber, which
+validates it against the service model). The project's PLAINTEXT
 environment variable must not reach the snapshot; a missing dataset must not read as "no path".
 """
 
@@ -197,3 +199,74 @@ def test_the_cli_lists_the_unknown_principals(snapshot: Snapshot, tmp_path: Any,
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     mine = next(r for r in records if r["principal"] == builder)
     assert mine["path"] == [] and {u["id"] for u in mine["unknown"]} == {"codebuild-002", "codebuild-003"}
+
+
+# BatchGetProjects as the CodeBuild API reference documents its response: a Project with its
+# `buildBatchConfig` (ProjectBuildBatchConfig: serviceRole, combineArtifacts, restrictions,
+# timeoutInMins, batchReportMode). botocore's Stubber validates it against the service model.
+def _documented_project(name: str, role: str, batch_role: str = "") -> dict[str, Any]:
+    import datetime
+
+    project: dict[str, Any] = {
+        "name": name, "arn": _project_arn(name), "description": "release builds",
+        "source": {"type": "CODECOMMIT", "location": f"https://git-codecommit.{REGION}.amazonaws.com/v1/repos/{name}",
+                   "buildspec": "version: 0.2", "gitCloneDepth": 1, "insecureSsl": False},
+        "artifacts": {"type": "NO_ARTIFACTS"},
+        "environment": {"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+                        "computeType": "BUILD_GENERAL1_SMALL", "privilegedMode": False,
+                        "environmentVariables": [{"name": "DB_PASSWORD", "value": SECRET, "type": "PLAINTEXT"}],
+                        "imagePullCredentialsType": "CODEBUILD"},
+        "serviceRole": f"arn:aws:iam::{ACCOUNT}:role/{role}",
+        "timeoutInMinutes": 60, "queuedTimeoutInMinutes": 480,
+        "created": datetime.datetime(2026, 1, 5, tzinfo=datetime.UTC),
+        "lastModified": datetime.datetime(2026, 1, 5, tzinfo=datetime.UTC),
+        "badge": {"badgeEnabled": False}, "projectVisibility": "PRIVATE",
+    }
+    if batch_role:
+        project["buildBatchConfig"] = {
+            "serviceRole": f"arn:aws:iam::{ACCOUNT}:role/{batch_role}", "combineArtifacts": False,
+            "restrictions": {"maximumBuildsAllowed": 10, "computeTypesAllowed": ["BUILD_GENERAL1_SMALL"]},
+            "timeoutInMins": 120, "batchReportMode": "REPORT_AGGREGATED_BATCH"}
+    return project
+
+
+def test_codebuild_003_from_a_batch_get_projects_response_in_the_documented_shape() -> None:
+    from botocore.stub import Stubber
+
+    from cloudwarden.collect.aws import AwsClients
+
+    # (its own names: the module's moto account is still active when this test runs)
+    with scoped_env(ENV), mock_aws():
+        iam = boto3.client("iam", region_name=REGION)
+        admin = iam.create_policy(PolicyName="release-admin-policy", PolicyDocument=_doc(
+            {"Effect": "Allow", "Action": "*", "Resource": "*"}))["Policy"]["Arn"]
+        for role in ("release-admin", "batch-runner"):
+            iam.create_role(RoleName=role, AssumeRolePolicyDocument=_doc(
+                {"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}))
+        iam.attach_role_policy(RoleName="release-admin", PolicyArn=admin)
+        iam.create_user(UserName="batcher")
+        iam.put_user_policy(UserName="batcher", PolicyName="inline", PolicyDocument=_doc(
+            {"Effect": "Allow", "Action": "codebuild:StartBuildBatch", "Resource": "*"}))
+        clients = AwsClients()
+        codebuild = clients.client("codebuild", REGION)
+        stubber = Stubber(codebuild)
+        stubber.add_response("list_projects", {"projects": ["release", "lint"]}, {})
+        stubber.add_response("batch_get_projects", {
+            "projects": [_documented_project("release", "release-admin", batch_role="batch-runner"),
+                         _documented_project("lint", "release-admin")]}, {"names": ["release", "lint"]})
+        with stubber:
+            snapshot = collect_snapshot(regions=[REGION], calls=[*iam_specs.SPECS, *escalation_specs.SPECS],
+                                        clients=clients, workers=2)
+        stubber.assert_no_pending_responses()
+    projects = {p["name"]: p for batch in snapshot.get("codebuild.projects", REGION).values() for p in batch}
+    assert projects["release"]["buildBatchConfig"] == {"serviceRole": f"arn:aws:iam::{ACCOUNT}:role/batch-runner"}
+    assert "buildBatchConfig" not in projects["lint"]
+    assert SECRET not in json.dumps(snapshot.to_dict())
+    account = load_account(snapshot)
+    graph = build_graph(account, compute_links(snapshot, account))
+    batcher, target = f"arn:aws:iam::{ACCOUNT}:user/batcher", f"arn:aws:iam::{ACCOUNT}:role/release-admin"
+    steps = graph.edges[batcher, target]["steps"]
+    # the builds of a batch run with the project's service role: only the batch-configured project
+    assert [(s.kind, s.via) for s in steps] == [("codebuild-003", _project_arn("release"))]
+    assert not steps[0].gap
+    assert dict(escalation_paths(account, graph))[batcher][0].kind == "codebuild-003"

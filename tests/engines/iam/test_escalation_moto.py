@@ -153,16 +153,27 @@ KNOWN = {
     "versioner": (ADMIN, "iam:CreatePolicyVersion"),
     "passer": (arn("role", "ec2-admin"), "iam:PassRole+ec2:RunInstances"),
     "assumer": (arn("role", "admin-role"), "sts:AssumeRole"),
-    "coder": (arn("role", "lambda-admin"), "lambda:UpdateFunctionCode"),
-    "operator": (arn("role", "ec2-admin"), "ssm:SendCommand"),
     "worker": (arn("role", "admin-role"), "sts:AssumeRole"),
 }
+# Their paths rest on datasets this snapshot lacks (the function's event-source mappings, the
+# instance's SSM registration): unknown, not found and not absent.
+UNRESOLVED = {"coder": ("lambda-003", "lambda.event_source_mappings"),
+              "operator": ("ssm-002", "ssm.managed_instances")}
 
 
 def test_management_account_reports_exactly_the_seeded_paths(collected: Snapshot) -> None:
     # SCPs do not bind the management account: the key-taker's path stands
     assert load_account(collected).scps is None
     assert first_steps(collected) == {**KNOWN, "key-taker": (arn("user", "boss"), "iam:CreateAccessKey")}
+
+
+def test_paths_through_uncollected_data_are_unknown(collected: Snapshot) -> None:
+    account = load_account(collected)
+    graph = build_graph(account, compute_links(collected, account))
+    unresolved = {who.rsplit("/", 1)[-1]: why for who, why in graph.graph["unresolved"].items()}
+    assert set(unresolved) == set(UNRESOLVED)
+    for name, (path_id, dataset) in UNRESOLVED.items():
+        assert any(kind == path_id and reason.startswith(dataset) for kind, reason in unresolved[name]), unresolved
 
 
 def test_an_scp_on_a_member_account_removes_the_path_it_denies(collected: Snapshot) -> None:

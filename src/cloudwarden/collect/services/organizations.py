@@ -1,5 +1,5 @@
 """Organizations structure for the account-strategy view: OUs and where each account sits, account
-tags, SCP attachments, delegated administrators, trusted service access, and IAM's centralised root
+tags, SCP and RCP attachments, delegated administrators, trusted service access, and IAM's centralised root
 access features.
 
 Readable only from the management account or a delegated administrator: a member account's
@@ -57,6 +57,9 @@ SPECS = [
          per_key=_account_id, absent_codes=NOT_IN_ORG),
     Call("organizations.policy_targets", "organizations", "list_targets_for_policy", "Targets", scope="global",
          paginate=True, per="organizations.scps", per_params=lambda p: {"PolicyId": p["Id"]},
+         per_key=lambda p: p["Id"], absent_codes=NOT_IN_ORG),
+    Call("organizations.rcp_targets", "organizations", "list_targets_for_policy", "Targets", scope="global",
+         paginate=True, per="organizations.rcps", per_params=lambda p: {"PolicyId": p["Id"]},
          per_key=lambda p: p["Id"], absent_codes=NOT_IN_ORG),
     Call("organizations.delegated_administrators", "organizations", "list_delegated_administrators",
          "DelegatedAdministrators", scope="global", paginate=True, absent_codes=NOT_IN_ORG),

@@ -1,4 +1,4 @@
-"""Reads for the IAM engine's account analysis: SCPs and the resource policies of SQS, SNS, Lambda,
+"""Reads for the IAM engine's account analysis: SCPs, RCPs and the resource policies of SQS, SNS, Lambda,
 Secrets Manager and ECR (S3 and KMS policies are read by s3.py and data.py).
 
 Organizations data is readable only from the management account or a delegated administrator; a
@@ -14,6 +14,9 @@ from cloudwarden.collect.spec import Call
 
 NOT_IN_ORG = ("AWSOrganizationsNotInUseException",)
 SCP = "SERVICE_CONTROL_POLICY"
+RCP = "RESOURCE_CONTROL_POLICY"
+# With RCPs not enabled on the root there are none in force: an absent answer, not a gap.
+NO_RCPS = (*NOT_IN_ORG, "PolicyTypeNotEnabledException")
 
 
 def fetch_account_chain(client: Any, params: dict[str, Any]) -> list[dict[str, str]]:
@@ -37,6 +40,10 @@ def _target(item: Any) -> dict[str, str]:
     return {"TargetId": item["Id"], "Filter": SCP}
 
 
+def _rcp_target(item: Any) -> dict[str, str]:
+    return {"TargetId": item["Id"], "Filter": RCP}
+
+
 SPECS = [
     # -- organizations: the SCP levels that govern this account --
     Call("organizations.roots", "organizations", "list_roots", "Roots", scope="global", paginate=True,
@@ -54,6 +61,15 @@ SPECS = [
          paginate=True, params={"Filter": SCP}, absent_codes=NOT_IN_ORG),
     Call("organizations.scp_content", "organizations", "describe_policy", "Policy", scope="global",
          per="organizations.scps", per_params=lambda p: {"PolicyId": p["Id"]},
+         per_key=lambda p: p["Id"], transform=lambda policy: (policy or {}).get("Content")),
+    # -- organizations: the RCP levels that govern this account's resources --
+    Call("organizations.rcps_for_target", "organizations", "list_policies_for_target", "Policies",
+         scope="global", paginate=True, per="organizations.account_chain", per_params=_rcp_target,
+         per_key=lambda item: item["Id"], absent_codes=NO_RCPS),
+    Call("organizations.rcps", "organizations", "list_policies", "Policies", scope="global",
+         paginate=True, params={"Filter": RCP}, absent_codes=NO_RCPS),
+    Call("organizations.rcp_content", "organizations", "describe_policy", "Policy", scope="global",
+         per="organizations.rcps", per_params=lambda p: {"PolicyId": p["Id"]},
          per_key=lambda p: p["Id"], transform=lambda policy: (policy or {}).get("Content")),
     # -- SQS --
     Call("sqs.queue_urls", "sqs", "list_queues", "QueueUrls", paginate=True),

@@ -222,11 +222,15 @@ def request_for(
 
 
 def policy_set(
-    account: Account, principal: Principal | None, resource_policy: CompiledPolicy | None
+    account: Account, principal: Principal | None, resource_policy: CompiledPolicy | None,
+    action: str = "", resource_account: str = "",
 ) -> PolicySet:
+    """The policies of one request. RCPs join when the action and the resource's account are given
+    and they govern it (this account's resources, a service that supports RCPs)."""
+    rcps = account.organization.rcps_for(action, resource_account, account.account_id) if action else None
     if principal is None:
-        return PolicySet(resource=resource_policy)
-    return PolicySet(principal.policies, resource_policy, principal.boundary, None, account.scps)
+        return PolicySet(resource=resource_policy, rcps=rcps)
+    return PolicySet(principal.policies, resource_policy, principal.boundary, None, account.scps, rcps)
 
 
 def can(
@@ -241,8 +245,9 @@ def can(
     """Decide one request of the principal; the resource's policy is looked up unless given."""
     if resource_policy is None and use_known_policy:
         resource_policy = resource_policy_for(account, resource)
-    request = request_for(principal, action, resource, _owner(account, resource), extra)
-    return evaluate(request, policy_set(account, principal, resource_policy))
+    owner = _owner(account, resource)
+    request = request_for(principal, action, resource, owner, extra)
+    return evaluate(request, policy_set(account, principal, resource_policy, action, owner))
 
 
 def _owner(account: Account, resource: str) -> str:
@@ -260,7 +265,8 @@ def who_can(account: Account, action: str, resource: str) -> list[tuple[str, Dec
     resource_policy = resource_policy_for(account, resource)
     owner = _owner(account, resource)
     # outsiders' own accounts are not in the snapshot: assume their IAM policies allow everything
-    outside = PolicySet(identity=(_ALLOW_ALL,), resource=resource_policy)
+    rcps = account.organization.rcps_for(action, owner, account.account_id)
+    outside = PolicySet(identity=(_ALLOW_ALL,), resource=resource_policy, rcps=rcps)
     for outsider in ["anonymous", *outside_principals(account.account_id, account.partition, resource_policy)]:
         try:
             decision = evaluate(make_request(outsider, action, resource, owner), outside)

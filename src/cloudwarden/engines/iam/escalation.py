@@ -9,10 +9,20 @@ evaluated, not ignored. Each path's prerequisites are checked against the snapsh
 them (a user with two access keys gets no third, a login profile is created only where none
 exists, a stack must carry a role, an instance a profile); a prerequisite AWS does not expose
 marks the edge as an assumption. "Administrator" is decided by ``admin.is_administrator``.
+
+Data that was not collected is never read as "no such resource". When the dataset a path rests on
+is a gap (``links.Links.unknown``: access denied, region failed, not collected), the path is still
+an edge, to every role of the account that such a resource could run with (one that trusts the
+path's service; for EC2, one with an instance profile), provided the evaluator allows the actor the
+path's permissions on a resource of that kind. Such a step carries ``gap`` (the gap's reason) and an
+assumption note. An edge all of whose steps are gap steps is *uncertain*: ``escalation_paths``
+follows only certain edges (a FAIL), and ``graph.graph["unresolved"]`` lists the principals that
+reach administrator only through uncertain ones (UNKNOWN, with the path ids and reasons).
 """
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,7 +40,8 @@ from cloudwarden.engines.iam.links import Links, compute_links
 from cloudwarden.engines.iam.model import Decision, PolicySet, Reason, make_request
 from cloudwarden.engines.iam.policy import CompiledPolicy, compile_policy
 
-__all__ = ["ADMIN", "Escalation", "SessionContext", "Step", "build_graph", "compute_links", "escalation_paths"]
+__all__ = ["ADMIN", "Escalation", "SessionContext", "Step", "build_graph", "certain_graph", "compute_links",
+           "escalation_paths", "gap_path"]
 
 ADMIN = "ADMIN"
 ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -45,35 +56,63 @@ _DEFAULT_IP = "198.51.100.10"  # TEST-NET-2: an address outside every network of
 
 @dataclass(frozen=True)
 class SessionContext:
-    """The request context assumed for every starting principal (docs/escalation.md).
+    """The request context assumed for every starting principal (docs/iam.md, "Assumed session context").
 
     By default the attacker holds the principal's credentials without MFA, calls from an address
-    outside the account's networks (``aws:SourceIp`` 198.51.100.10, no VPC endpoint), over TLS, at
-    the time of the snapshot; a role is used through a session issued at that time
-    (``aws:TokenIssueTime``), so a "revoke older sessions" deny does not stop a new one.
+    outside the account's networks (``aws:SourceIp`` 198.51.100.10, not through a VPC endpoint),
+    over TLS, at the time of the snapshot. A user calls with its long-term access keys: no
+    ``aws:TokenIssueTime`` and no ``aws:MultiFactorAuthPresent`` (AWS sends neither for them). A
+    role is used through a session issued at that time (``aws:TokenIssueTime``), so a "revoke
+    older sessions" deny does not stop a new one, and ``aws:MultiFactorAuthPresent`` is false. Each
+    step of a chain is asked with the context of the principal that takes it (a user, then the
+    role it assumed). With ``mfa``, both carry MFA (``aws:MultiFactorAuthAge`` 0; a user then calls
+    with temporary credentials from GetSessionToken, issued at that time); with
+    ``source_vpc`` the calls come through a VPC endpoint (``aws:SourceVpc``, ``aws:SourceVpce``,
+    ``aws:VpcSourceIp``) and carry no ``aws:SourceIp``, as AWS documents for such requests.
     """
 
     when: str = ""  # ISO 8601; "" = the snapshot's collection time
     mfa: bool = False
     source_ip: str = _DEFAULT_IP
     source_vpc: str = ""
+    source_vpce: str = ""
 
     def for_principal(self, principal: Principal, when: str) -> dict[str, Any]:
         moment = self.when or when
         context: dict[str, Any] = {"aws:SecureTransport": True, "aws:ViaAWSService": False}
         if self.source_vpc:
             context["aws:SourceVpc"] = self.source_vpc
+            context["aws:SourceVpce"] = self.source_vpce or "vpce-0cloudwarden"
+            if self.source_ip and self.source_ip != _DEFAULT_IP:
+                context["aws:VpcSourceIp"] = self.source_ip
         elif self.source_ip:
             context["aws:SourceIp"] = self.source_ip
         if moment:
             context["aws:CurrentTime"] = moment
+            epoch = _epoch(moment)
+            if epoch is not None:
+                context["aws:EpochTime"] = str(epoch)
         if principal.kind == "role":
             context["aws:MultiFactorAuthPresent"] = self.mfa
             if moment:
                 context["aws:TokenIssueTime"] = moment
-        elif self.mfa:  # long-term access keys carry no MFA key at all
-            context["aws:MultiFactorAuthPresent"] = True
+        elif self.mfa:  # long-term keys carry no MFA key: with MFA, a user calls with GetSessionToken's
+            context["aws:MultiFactorAuthPresent"] = True  # temporary credentials, issued now
+            if moment:
+                context["aws:TokenIssueTime"] = moment
+        if self.mfa:
+            context["aws:MultiFactorAuthAge"] = "0"
         return context
+
+
+def _epoch(moment: str) -> int | None:
+    try:
+        parsed = datetime.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return int(parsed.timestamp())
 
 
 @dataclass(frozen=True)
@@ -84,7 +123,8 @@ class Step:
     permission: str  # the permissions used, joined by "+"
     via: str = ""  # the resource or principal acted on (a role passed, a function, a user)
     reasons: tuple[Reason, ...] = ()  # the statements that allowed each permission
-    assumption: str = ""  # a prerequisite AWS does not expose, taken to hold
+    assumption: str = ""  # a prerequisite AWS does not expose, or data not collected, taken to hold
+    gap: str = ""  # the step rests on data that was not collected: the gap's reason
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"from": self.source, "to": self.target, "kind": self.kind,
@@ -93,6 +133,8 @@ class Step:
             data["via"] = self.via
         if self.assumption:
             data["assumption"] = self.assumption
+        if self.gap:
+            data["gap"] = self.gap
         if self.reasons:
             data["allowed_by"] = [r.to_dict() for r in self.reasons]
         return data
@@ -154,8 +196,13 @@ class _Builder:
         self._capable: dict[str, frozenset[str]] = {}
         self._ceiling: dict[tuple[str, str], bool] = {}
         self._admin_if_full: dict[str, bool] = {}
+        self._holders_cache: dict[tuple[tuple[str, ...], str], list[Principal]] = {}
 
     # -- evaluation helpers --------------------------------------------------------------------
+
+    def _region_of(self, region: str) -> str:
+        """The region a representative resource is placed in (a real region, not "global")."""
+        return region if region and region[:1].isalpha() and "-" in region and " " not in region else self.region
 
     def ctx(self, principal: Principal) -> dict[str, Any]:
         if principal.arn not in self._contexts:
@@ -165,8 +212,10 @@ class _Builder:
     def decide(self, actor: Principal, action: str, resource: str, resource_policy: CompiledPolicy | None = None,
                /, **extra: Any) -> Decision:
         context = {**self.ctx(actor), **extra} if extra else self.ctx(actor)
-        request = request_for(actor, action, resource, self._owner(resource), context)
-        return evaluate(request, policy_set(self.account, actor, resource_policy))
+        owner = self._owner(resource)
+        request = request_for(actor, action, resource, owner, context)
+        # with the action and the owner given, the account's RCPs join (sts:AssumeRole, s3, kms, ...)
+        return evaluate(request, policy_set(self.account, actor, resource_policy, action, owner))
 
     def _owner(self, resource: str) -> str:
         return account_of(resource, self.account.account_id)
@@ -191,22 +240,46 @@ class _Builder:
             reasons.extend(_allow_reasons(decision, action))
         return tuple(reasons)
 
-    def can_create(self, actor: Principal, action: str) -> tuple[Reason, ...] | None:
+    def can_create(self, actor: Principal, action: str, template: str = "", region: str = "",
+                   ) -> tuple[Reason, ...] | None:
         """Allowed on some new resource: the generic ARN, "*", or an instance of a pattern the actor's
-        statements name (an attacker chooses the new resource's name)."""
-        template = pf.NEW_RESOURCE.get(action.lower(), "*")
+        statements name (an attacker chooses the new resource's name). With ``template``: on some
+        existing resource of a kind that was not collected (its name unknown, so any the actor's
+        statements allow)."""
+        existing = bool(template)
+        template = template or pf.NEW_RESOURCE.get(action.lower(), "*")
         key = action.lower()
-        candidates = [template.format(p=self.account.partition, r=self.region, a=self.account.account_id,
-                                      n="cloudwarden-escalation"), "*"]
+        region = region or self.region
+        candidates = [template.format(p=self.account.partition, r=region, a=self.account.account_id,
+                                      n="cloudwarden-escalation")]
+        if not existing:
+            candidates.append("*")
         for policy in actor.policies:
             for statement in policy.allows:
                 if statement.matches_action(key):
-                    candidates.extend(p.replace("*", "x").replace("?", "x") for p in statement.patterns)
+                    for pattern in statement.patterns:
+                        candidate = self._placed(pattern, region) if existing else pattern
+                        if candidate:
+                            candidates.append(candidate.replace("*", "x").replace("?", "x"))
         for resource in dict.fromkeys(candidates):
             decision = self.decide(actor, action, resource)
             if decision.allowed:
                 return _allow_reasons(decision, action)
         return None
+
+    def _placed(self, pattern: str, region: str) -> str:
+        """A Resource pattern as a resource of this account in ``region`` ("" when it names another)."""
+        parts = pattern.split(":", 5)
+        if len(parts) < 6:
+            return pattern  # "*"
+        for index, value in ((3, region), (4, self.account.account_id)):
+            if parts[index] in ("", "*") or (parts[index] == value):
+                parts[index] = parts[index] and value
+            elif "*" in parts[index] or "?" in parts[index]:
+                parts[index] = value
+            else:
+                return ""
+        return ":".join(parts)
 
     def ceiling(self, principal: Principal, action: str, resource: str) -> bool:
         """Do the organization's SCPs let anyone of the account make this request?"""
@@ -276,18 +349,23 @@ class _Builder:
                 self._existing_edges(actor, capable),
             ):
                 self.add(step)
+        self.unresolved.update(_unresolved(graph, admins))
         return graph
 
     def add(self, step: Step) -> None:
+        """Add a step; an edge's ``step`` is its first certain step (its first, when all rest on gaps)."""
         if step.source == step.target:
             return
         if self.graph.has_edge(step.source, step.target):
-            self.graph.edges[step.source, step.target]["steps"].append(step)
+            data = self.graph.edges[step.source, step.target]
+            data["steps"].append(step)
+            if data["gap"] and not step.gap:
+                data["step"], data["gap"] = step, False
         else:
-            self.graph.add_edge(step.source, step.target, step=step, steps=[step])
+            self.graph.add_edge(step.source, step.target, step=step, steps=[step], gap=bool(step.gap))
 
     def _service_trusts(self, roles: list[Principal]) -> dict[str, list[Principal]]:
-        services = {s for spec in pf.PATHS for s in spec.services}
+        services = {s for spec in pf.PATHS if spec.mechanism == pf.PASS_NEW for s in spec.services}
         trusted: dict[str, list[Principal]] = {s: [] for s in services}
         for role in roles:
             if role.trust is None:
@@ -297,6 +375,25 @@ class _Builder:
                 if evaluate(request, PolicySet(resource=role.trust)).allowed:
                     trusted[service].append(role)
         return trusted
+
+    def _could_hold(self, spec: pf.PathSpec) -> list[Principal]:
+        """The roles an uncollected resource of the path's kind could run with: a role whose trust
+        policy lets the path's service assume it, whatever the conditions (a confused-deputy
+        condition names the very resource that was not collected); for EC2, one with an instance
+        profile. Lenient on purpose: these edges make a verdict UNKNOWN, never FAIL."""
+        key = (spec.services, spec.link)
+        found = self._holders_cache.get(key)
+        if found is None:
+            found = []
+            for role in self.account.principals.values():
+                if role.kind != "role" or role.trust is None:
+                    continue
+                if spec.services == (pf.EC2,) and role.arn not in self.links.profile_roles:
+                    continue
+                if any(_trusts_service(role.trust, service) for service in spec.services):
+                    found.append(role)
+            self._holders_cache[key] = found
+        return found
 
     # -- self-escalation ----------------------------------------------------------------------
 
@@ -486,11 +583,15 @@ class _Builder:
             prerequisite = self._pass_prerequisite(spec)
             if prerequisite is None:
                 continue
+            note, gap = prerequisite
             launch: list[Reason] = []
             for action in spec.actions:
                 if spec.link in ("stack-set", "glue-job") and action in ("cloudformation:UpdateStackSet",
                                                                            "glue:UpdateJob"):
-                    reasons = self._on_existing(actor, action, spec.link)
+                    found = self._on_existing(actor, action, spec.link)
+                    if found is not None and found[1]:  # only an uncollected one could be updated
+                        note, gap = _gap_note(spec.link, found[1]), found[1]
+                    reasons = None if found is None else found[0]
                 else:
                     reasons = self.can_create(actor, action)
                 if reasons is None:
@@ -506,41 +607,45 @@ class _Builder:
                         if passed.allowed:
                             yield Step(actor.arn, role.arn, spec.id, "+".join(("iam:PassRole", *spec.actions)),
                                        role.arn, _allow_reasons(passed, "iam:PassRole") + tuple(launch),
-                                       _join_notes(spec.assumption, prerequisite))
+                                       _join_notes(spec.assumption, note), gap)
 
-    def _pass_prerequisite(self, spec: pf.PathSpec) -> str | None:
-        """"" when the prerequisite holds, a note when it is assumed, None when it fails."""
+    def _pass_prerequisite(self, spec: pf.PathSpec) -> tuple[str, str] | None:
+        """("", "") when the prerequisite holds, (note, gap) when its data was not collected and it is
+        assumed, None when it fails (collected, and nothing satisfies it)."""
         link = spec.link
+        links = self.links
         if link == "event-source":
-            if self.links.event_sources is None:
-                return "event sources (queues, streams) were not collected: one is assumed to exist"
-            return "" if self.links.event_sources else None
-        if link in ("ecs-cluster", "ecs-container-instance"):
-            clusters = self.links.ecs_clusters
-            if clusters is None:
-                return "ECS clusters were not collected: one is assumed to exist"
-            if link == "ecs-cluster":
-                return "" if clusters else None
-            return "" if any(count > 0 for _, count in clusters) else None
-        if link == "glue-job":
-            if self.links.glue_jobs is None:
-                return "Glue jobs were not collected: one is assumed to exist"
-            return "" if self.links.glue_jobs else None
-        if link == "stack-set":
-            if self.links.stack_sets is None:
-                return "stack sets were not collected: one is assumed to exist"
-            return "" if self.links.stack_sets else None
-        return ""
+            present = bool(links.event_sources)
+        elif link in ("ecs-cluster", "ecs-container-instance"):
+            clusters = links.ecs_clusters or []
+            present = bool(clusters) if link == "ecs-cluster" else any(count > 0 for _, count in clusters)
+        elif link == "glue-job":
+            present = bool(links.glue_jobs)
+        elif link == "stack-set":
+            present = bool(links.stack_sets)
+        else:
+            return "", ""
+        if present:
+            return "", ""
+        missing = links.missing(link)
+        if not missing:
+            return None
+        return _gap_note(link, str(missing[0])), "; ".join(str(m) for m in missing)
 
-    def _on_existing(self, actor: Principal, action: str, link: str) -> tuple[Reason, ...] | None:
+    def _on_existing(self, actor: Principal, action: str, link: str) -> tuple[tuple[Reason, ...], str] | None:
+        """(allowing statements, gap) for updating an existing stack set / Glue job: one collected
+        ("" gap), else one of a region whose list was not collected (the gap), else None."""
         sets = self.links.stack_sets
-        arns = self.links.glue_jobs if link == "glue-job" else (None if sets is None else [a for a, _ in sets])
+        arns = self.links.glue_jobs if link == "glue-job" else [a for a, _ in sets or ()]
         for arn in arns or ():
             reasons = self.can_all(actor, [action], arn)
             if reasons is not None:
-                return reasons
-        if arns is None:  # not collected: ask about a representative resource
-            return self.can_create(actor, action)
+                return reasons, ""
+        for missing in self.links.missing(link):  # not collected: ask about a representative resource
+            region = self._region_of(missing.region)
+            reasons = self.can_create(actor, action, pf.UNCOLLECTED_RESOURCE[link], region)
+            if reasons is not None:
+                return reasons, str(missing)
         return None
 
     # -- existing resources that run with a role ----------------------------------------------
@@ -549,16 +654,61 @@ class _Builder:
         for spec in pf.PATHS:
             if spec.mechanism != pf.EXISTING or not all(a.lower() in capable for a in spec.actions):
                 continue
-            why = self.links.unknown.get(spec.link)
-            if why and all(self.can_create(actor, action) is not None for action in spec.actions):
-                self.unresolved.setdefault(actor.arn, []).append((spec.id, why))
-            for resource, role_arn, note in self.links.holders(spec.link):
-                if role_arn == actor.arn or role_arn not in self.account.principals:
+            for holder in self.links.holders(spec.link):
+                if holder.role == actor.arn or holder.role not in self.account.principals:
                     continue
-                reasons = self.can_all(actor, spec.actions, resource)
+                reasons = self.can_all(actor, spec.actions, holder.resource)
                 if reasons is not None:
-                    yield Step(actor.arn, role_arn, spec.id, "+".join(spec.actions), resource, reasons,
-                               _join_notes(spec.assumption, note))
+                    note = _gap_note(spec.link, holder.gap, holder.note) if holder.gap else holder.note
+                    yield Step(actor.arn, holder.role, spec.id, "+".join(spec.actions), holder.resource, reasons,
+                               _join_notes(spec.assumption, note), holder.gap)
+            yield from self._uncollected(actor, spec)
+
+    def _uncollected(self, actor: Principal, spec: pf.PathSpec) -> Iterator[Step]:
+        """Gap steps: the resources of the path's kind were not (all) collected in a region, so one
+        the actor may act on could run with any role that such a resource can hold."""
+        for missing in self.links.missing(spec.link):
+            region = self._region_of(missing.region)
+            template = pf.UNCOLLECTED_RESOURCE[spec.link]
+            reasons: list[Reason] = []
+            for action in spec.actions:
+                allowed = self.can_create(actor, action, template, region)
+                if allowed is None:
+                    break
+                reasons.extend(allowed)
+            else:
+                via = f"{_a(pf.KIND_NAMES[spec.link])} in {missing.region} that was not collected"
+                for role in self._could_hold(spec):
+                    if role.arn != actor.arn:
+                        yield Step(actor.arn, role.arn, spec.id, "+".join(spec.actions), via, tuple(reasons),
+                                   _join_notes(spec.assumption, _gap_note(spec.link, str(missing))), str(missing))
+                return  # one missing region is enough to make the path unknown
+
+
+def _trusts_service(trust: CompiledPolicy, service: str) -> bool:
+    """Does some Allow statement of a trust policy name the service for sts:AssumeRole (conditions aside)?"""
+    for statement in trust.allows:
+        matcher = statement.principal
+        if matcher is None or statement.not_principal or not statement.matches_action("sts:assumerole"):
+            continue
+        if matcher.wildcard or service in matcher.services:
+            return True
+    return False
+
+
+def _gap_note(link: str, gap: str, what: str = "") -> str:
+    """The assumption a gap step rests on."""
+    if what:
+        return f"{what} (not known: {gap})"
+    runs = "" if link in _PREREQUISITES else " and run with this role"
+    return f"{_a(pf.KIND_NAMES.get(link, link))} is assumed to exist{runs} (not collected: {gap})"
+
+
+_PREREQUISITES = frozenset(spec.link for spec in pf.PATHS if spec.mechanism == pf.PASS_NEW and spec.link)
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "AEIOUaeiou" else "a ") + noun
 
 
 def _names_exactly(trust: CompiledPolicy, arn: str) -> bool:
@@ -578,15 +728,75 @@ def _join_notes(*notes: str) -> str:
     return "; ".join(n for n in notes if n)
 
 
+def certain_graph(graph: nx.DiGraph) -> nx.DiGraph:
+    """The graph without its uncertain edges (those all of whose steps rest on uncollected data):
+    a read-only view, or the graph itself when it has none."""
+    if not any(data.get("gap") for _, _, data in graph.edges(data=True)):
+        return graph
+    succ = graph._succ
+
+    def certain(a: str, b: str) -> bool:
+        return not succ[a][b].get("gap")
+
+    return nx.subgraph_view(graph, filter_edge=certain)
+
+
 def escalation_paths(account: Account, graph: nx.DiGraph | None = None) -> list[tuple[str, list[Step]]]:
-    """(principal, steps) for every non-administrator that can reach ADMIN, by shortest path."""
+    """(principal, steps) for every non-administrator that can reach ADMIN through certain edges,
+    by shortest path (the principals that reach it only through uncertain ones: ``gap_path``)."""
     graph = graph if graph is not None else build_graph(account)
     admins = graph.graph.get("admins", set())
     found: list[tuple[str, list[Step]]] = []
-    lengths = nx.single_target_shortest_path(graph, ADMIN)
+    certain = certain_graph(graph)
+    lengths = nx.single_target_shortest_path(certain, ADMIN)
     for node in sorted(lengths):
         if node == ADMIN or node in admins:
             continue
         path = lengths[node]
-        found.append((node, [graph.edges[a, b]["step"] for a, b in itertools.pairwise(path)]))
+        found.append((node, [certain.edges[a, b]["step"] for a, b in itertools.pairwise(path)]))
+    return found
+
+
+def gap_path(graph: nx.DiGraph, source: str, target: str = ADMIN,
+             certain: nx.DiGraph | None = None) -> list[Step] | None:
+    """A shortest chain from ``source`` to ``target`` that needs uncertain edges, or None (there is
+    none, or a certain one exists): each step is the edge's gap step where it has one."""
+    if source not in graph or target not in graph:
+        return None
+    certain = certain if certain is not None else certain_graph(graph)
+    if certain is not graph and nx.has_path(certain, source, target):
+        return None
+    return _gap_steps(graph, source, target)
+
+
+def _gap_steps(graph: nx.DiGraph, source: str, target: str) -> list[Step] | None:
+    try:
+        nodes = nx.shortest_path(graph, source, target, weight=_weight)
+    except nx.NetworkXNoPath:
+        return None
+    steps = []
+    for a, b in itertools.pairwise(nodes):
+        data = graph.edges[a, b]
+        steps.append(next((s for s in data["steps"] if s.gap), data["step"]) if data.get("gap") else data["step"])
+    return steps if any(step.gap for step in steps) else None
+
+
+def _weight(_a: str, _b: str, data: dict[str, Any]) -> float:
+    """Uncertain edges cost more, so that a chain uses as few of them as it can."""
+    return 1000.0 if data.get("gap") else 1.0
+
+
+def _unresolved(graph: nx.DiGraph, admins: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """principal -> [(path id, gap reason)] for every principal that reaches ADMIN only through
+    uncertain edges: whether it can escalate is unknown, not "no"."""
+    certain = certain_graph(graph)
+    if certain is graph:
+        return {}
+    sure = set(nx.ancestors(certain, ADMIN))
+    found: dict[str, list[tuple[str, str]]] = {}
+    for node in sorted(nx.ancestors(graph, ADMIN) - sure - admins):
+        steps = _gap_steps(graph, node, ADMIN) or []
+        gapped = [s for a, b in itertools.pairwise([node, *(s.target for s in steps)]) if graph.edges[a, b].get("gap")
+                  for s in graph.edges[a, b]["steps"] if s.gap]
+        found[node] = list(dict.fromkeys((s.kind, s.gap) for s in gapped))
     return found

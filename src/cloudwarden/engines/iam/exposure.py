@@ -203,9 +203,10 @@ def probe_resources(resource: PolicyResource, action: str, statements: list[dict
 
 
 def allowed(policy: CompiledPolicy, outsider: Outsider, action: str, probes: list[str], owner: str,
-            contexts: list[dict[str, Any]]) -> Decision | None:
-    """The first Allow among the probes and contexts, or None."""
-    policies = PolicySet(identity=(_ALLOW_ALL,), resource=policy)
+            contexts: list[dict[str, Any]], rcps: tuple[tuple[CompiledPolicy, ...], ...] | None = None,
+            ) -> Decision | None:
+    """The first Allow among the probes and contexts, or None (RCP levels, where given, can deny)."""
+    policies = PolicySet(identity=(_ALLOW_ALL,), resource=policy, rcps=rcps)
     for probe in probes:
         for context in contexts:
             decision = evaluate(make_request(outsider.principal, action, probe, owner, context), policies)
@@ -228,7 +229,8 @@ def _policy_exposure(resource: PolicyResource, statements: list[dict[str, Any]],
         for access, actions in ACTIONS[resource.service].items():
             granted, evidence, via = [], "", "resource policy"
             for action in actions:
-                decision = allowed(policy, outsider, action, probe_resources(resource, action, statements), account, contexts)
+                decision = allowed(policy, outsider, action, probe_resources(resource, action, statements), account, contexts,
+                                   organization.rcps_for(action, account, account))
                 if decision is not None:
                     granted.append(action)
                     evidence = evidence or _evidence(decision)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import networkx as nx  # type: ignore[import-untyped]
 
 from cloudwarden.engines.iam.account import Account, Principal
-from cloudwarden.engines.iam.escalation import ADMIN, Step
+from cloudwarden.engines.iam.escalation import ADMIN, Step, certain_graph
 from cloudwarden.engines.iam.exposure import PUBLIC, Outsider, allowed, outsider_contexts, outsiders, statements_of
 from cloudwarden.engines.iam.model import Decision
 
@@ -43,7 +43,8 @@ def assumable_by_outsiders(account: Account, role: Principal, when: str = "") ->
         if outsider.scope == PUBLIC and not outsider.account:
             continue  # sts:AssumeRole needs a signed request: anonymous callers cannot make it
         contexts = outsider_contexts(outsider, statements, when)
-        decision = allowed(role.trust, outsider, "sts:AssumeRole", [role.arn], account.account_id, contexts)
+        rcps = account.organization.rcps_for("sts:AssumeRole", account.account_id, account.account_id)
+        decision = allowed(role.trust, outsider, "sts:AssumeRole", [role.arn], account.account_id, contexts, rcps)
         if decision is not None:
             found.append((outsider, decision))
     return found
@@ -52,9 +53,10 @@ def assumable_by_outsiders(account: Account, role: Principal, when: str = "") ->
 def external_entries(account: Account, graph: nx.DiGraph, when: str = "") -> list[ExternalEntry]:
     """Outsider -> role entries, with the path from the role to administrator where there is one."""
     entries = []
+    certain = certain_graph(graph)  # a path through data that was not collected is not "reaches"
     for role in account.principals.values():
         for outsider, decision in assumable_by_outsiders(account, role, when):
-            entries.append(ExternalEntry(outsider, role.arn, decision, _path(graph, role.arn)))
+            entries.append(ExternalEntry(outsider, role.arn, decision, _path(certain, role.arn)))
     return entries
 
 

@@ -31,7 +31,9 @@ class PathSpec:
     id: str
     mechanism: str
     actions: tuple[str, ...]  # besides iam:PassRole for PASS_NEW
-    services: tuple[str, ...] = ()  # service principals a passed role may trust (PASS_NEW)
+    # service principals a passed role may trust (PASS_NEW), or that the role of an existing resource
+    # trusts (EXISTING: the roles such a resource could run with when its dataset was not collected)
+    services: tuple[str, ...] = ()
     link: str = ""  # resource kind the path needs (EXISTING) or a prerequisite kind (PASS_NEW)
     modify: str = ""  # how the target is changed: put / attach / version (USER_MODIFY, ROLE_MODIFY_*)
     assumption: str = ""  # a prerequisite AWS does not expose: the edge is marked with it
@@ -45,6 +47,7 @@ EC2, LAMBDA, CFN, CODEBUILD, GLUE, SAGEMAKER, ECS_TASKS = (
     "ec2.amazonaws.com", "lambda.amazonaws.com", "cloudformation.amazonaws.com",
     "codebuild.amazonaws.com", "glue.amazonaws.com", "sagemaker.amazonaws.com",
     "ecs-tasks.amazonaws.com")
+APPRUNNER, AGENTCORE = "tasks.apprunner.amazonaws.com", "bedrock-agentcore.amazonaws.com"
 
 PATHS: tuple[PathSpec, ...] = (
     # -- self-escalation --
@@ -113,36 +116,41 @@ PATHS: tuple[PathSpec, ...] = (
        link="ecs-cluster"),
     _p("ecs-005", PASS_NEW, "ecs:RegisterTaskDefinition", "ecs:StartTask", services=(ECS_TASKS,),
        link="ecs-container-instance"),
-    _p("apprunner-001", PASS_NEW, "apprunner:CreateService", services=("tasks.apprunner.amazonaws.com",)),
+    _p("apprunner-001", PASS_NEW, "apprunner:CreateService", services=(APPRUNNER,)),
     _p("bedrock-001", PASS_NEW, "bedrock-agentcore:CreateCodeInterpreter",
        "bedrock-agentcore:StartCodeInterpreterSession", "bedrock-agentcore:InvokeCodeInterpreter",
-       services=("bedrock-agentcore.amazonaws.com",)),
+       services=(AGENTCORE,)),
     # -- existing PassRole: make an existing resource that holds a role act for the actor --
     _p("ec2-002", EXISTING, "ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances",
-       link="instance"),
-    _p("ec2-004", EXISTING, "ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate", link="launch-template",
+       services=(EC2,), link="instance"),
+    _p("ec2-004", EXISTING, "ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate", services=(EC2,),
+       link="launch-template",
        assumption="something (an Auto Scaling group, a schedule, a person) launches from the template's default "
                   "version"),
-    _p("ec2instanceconnect-003", EXISTING, "ec2-instance-connect:SendSSHPublicKey", link="instance",
+    _p("ec2instanceconnect-003", EXISTING, "ec2-instance-connect:SendSSHPublicKey", services=(EC2,), link="instance",
        assumption="the instance runs the EC2 Instance Connect agent and the actor can reach its SSH port"),
-    _p("ssm-001", EXISTING, "ssm:StartSession", link="ssm-instance"),
-    _p("ssm-002", EXISTING, "ssm:SendCommand", link="ssm-instance"),
-    _p("lambda-003", EXISTING, "lambda:UpdateFunctionCode", link="triggered-function"),
-    _p("lambda-004", EXISTING, "lambda:UpdateFunctionCode", "lambda:InvokeFunction", link="function"),
-    _p("lambda-005", EXISTING, "lambda:UpdateFunctionCode", "lambda:AddPermission", link="function"),
-    _p("cloudformation-002", EXISTING, "cloudformation:UpdateStack", link="stack"),
+    _p("ssm-001", EXISTING, "ssm:StartSession", services=(EC2,), link="ssm-instance"),
+    _p("ssm-002", EXISTING, "ssm:SendCommand", services=(EC2,), link="ssm-instance"),
+    _p("lambda-003", EXISTING, "lambda:UpdateFunctionCode", services=(LAMBDA,), link="triggered-function"),
+    _p("lambda-004", EXISTING, "lambda:UpdateFunctionCode", "lambda:InvokeFunction", services=(LAMBDA,),
+       link="function"),
+    _p("lambda-005", EXISTING, "lambda:UpdateFunctionCode", "lambda:AddPermission", services=(LAMBDA,),
+       link="function"),
+    _p("cloudformation-002", EXISTING, "cloudformation:UpdateStack", services=(CFN,), link="stack"),
     _p("cloudformation-005", EXISTING, "cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet",
-       link="stack"),
-    _p("codebuild-002", EXISTING, "codebuild:StartBuild", link="codebuild-project"),
-    _p("codebuild-003", EXISTING, "codebuild:StartBuildBatch", link="codebuild-batch-project"),
-    _p("glue-002", EXISTING, "glue:UpdateDevEndpoint", link="glue-dev-endpoint"),
-    _p("sagemaker-004", EXISTING, "sagemaker:CreatePresignedNotebookInstanceUrl", link="notebook-in-service"),
+       services=(CFN,), link="stack"),
+    _p("codebuild-002", EXISTING, "codebuild:StartBuild", services=(CODEBUILD,), link="codebuild-project"),
+    _p("codebuild-003", EXISTING, "codebuild:StartBuildBatch", services=(CODEBUILD,),
+       link="codebuild-batch-project"),
+    _p("glue-002", EXISTING, "glue:UpdateDevEndpoint", services=(GLUE,), link="glue-dev-endpoint"),
+    _p("sagemaker-004", EXISTING, "sagemaker:CreatePresignedNotebookInstanceUrl", services=(SAGEMAKER,),
+       link="notebook-in-service"),
     _p("sagemaker-005", EXISTING, "sagemaker:CreateNotebookInstanceLifecycleConfig",
        "sagemaker:StopNotebookInstance", "sagemaker:UpdateNotebookInstance", "sagemaker:StartNotebookInstance",
-       link="notebook"),
-    _p("apprunner-002", EXISTING, "apprunner:UpdateService", link="apprunner-service"),
+       services=(SAGEMAKER,), link="notebook"),
+    _p("apprunner-002", EXISTING, "apprunner:UpdateService", services=(APPRUNNER,), link="apprunner-service"),
     _p("bedrock-002", EXISTING, "bedrock-agentcore:StartCodeInterpreterSession",
-       "bedrock-agentcore:InvokeCodeInterpreter", link="code-interpreter"),
+       "bedrock-agentcore:InvokeCodeInterpreter", services=(AGENTCORE,), link="code-interpreter"),
 )
 
 BY_ID = {spec.id: spec for spec in PATHS}
@@ -182,6 +190,40 @@ NEW_RESOURCE = {
     "bedrock-agentcore:invokecodeinterpreter": "arn:{p}:bedrock-agentcore:{r}:{a}:code-interpreter/{n}",
     "cloudformation:updatestackset": "arn:{p}:cloudformation:{r}:{a}:stackset/{n}:*",
     "glue:updatejob": "arn:{p}:glue:{r}:{a}:job/{n}",
+}
+
+
+# An existing resource of a kind whose dataset was not collected: the ARN the evaluator is asked
+# about (the actor's own Resource patterns are tried too; PARTITION, REGION, ACCOUNT, NAME filled in).
+UNCOLLECTED_RESOURCE = {
+    "instance": "arn:{p}:ec2:{r}:{a}:instance/i-0{n}",
+    "ssm-instance": "arn:{p}:ec2:{r}:{a}:instance/i-0{n}",
+    "launch-template": "arn:{p}:ec2:{r}:{a}:launch-template/lt-0{n}",
+    "function": "arn:{p}:lambda:{r}:{a}:function:{n}",
+    "triggered-function": "arn:{p}:lambda:{r}:{a}:function:{n}",
+    "stack": "arn:{p}:cloudformation:{r}:{a}:stack/{n}/*",
+    "codebuild-project": "arn:{p}:codebuild:{r}:{a}:project/{n}",
+    "codebuild-batch-project": "arn:{p}:codebuild:{r}:{a}:project/{n}",
+    "glue-dev-endpoint": "arn:{p}:glue:{r}:{a}:devEndpoint/{n}",
+    "glue-job": "arn:{p}:glue:{r}:{a}:job/{n}",
+    "stack-set": "arn:{p}:cloudformation:{r}:{a}:stackset/{n}:*",
+    "notebook": "arn:{p}:sagemaker:{r}:{a}:notebook-instance/{n}",
+    "notebook-in-service": "arn:{p}:sagemaker:{r}:{a}:notebook-instance/{n}",
+    "apprunner-service": "arn:{p}:apprunner:{r}:{a}:service/{n}/*",
+    "code-interpreter": "arn:{p}:bedrock-agentcore:{r}:{a}:code-interpreter/{n}",
+}
+
+# What an uncollected resource of a kind is called in an assumption note.
+KIND_NAMES = {
+    "instance": "EC2 instance", "ssm-instance": "SSM-managed EC2 instance", "launch-template": "launch template",
+    "function": "Lambda function", "triggered-function": "triggered Lambda function",
+    "stack": "CloudFormation stack", "codebuild-project": "CodeBuild project",
+    "codebuild-batch-project": "CodeBuild project configured for batch builds",
+    "glue-dev-endpoint": "Glue dev endpoint", "glue-job": "Glue job", "stack-set": "CloudFormation stack set",
+    "notebook": "SageMaker notebook instance", "notebook-in-service": "SageMaker notebook instance in service",
+    "apprunner-service": "App Runner service", "code-interpreter": "Bedrock AgentCore code interpreter",
+    "ecs-cluster": "ECS cluster", "ecs-container-instance": "ECS cluster with a container instance",
+    "event-source": "queue or stream to map to a function",
 }
 
 

@@ -9,7 +9,10 @@ allows it, and the chain is a shortest path in the escalation graph to such a ho
 Reaching ``ADMIN`` counts as reaching a data resource when an existing administrator of the account
 is itself allowed the action on it (an administrator-equivalent identity policy is then as good; a
 resource policy that names principals one by one can still keep the escalator out, which this does
-not model — see docs/escalation.md).
+not model — see docs/iam.md).
+
+A chain that needs a step resting on data that was not collected (``Step.gap``) is used only when no
+chain without one exists; ``Reach.unknown`` then says the answer is not certain, with the gaps.
 """
 
 from __future__ import annotations
@@ -21,7 +24,15 @@ from typing import Any
 import networkx as nx
 
 from cloudwarden.engines.iam.account import Account, can, load_account, who_can
-from cloudwarden.engines.iam.escalation import ADMIN, Step, build_graph, compute_links
+from cloudwarden.engines.iam.escalation import (
+    ADMIN,
+    SessionContext,
+    Step,
+    build_graph,
+    certain_graph,
+    compute_links,
+    gap_path,
+)
 from cloudwarden.engines.iam.model import Decision
 
 __all__ = ["Analysis", "Reach", "analyse", "default_action", "explain", "reach"]
@@ -46,9 +57,16 @@ class Reach:
     holder: str = ""  # the principal whose rights are finally used ("" when direct)
     decision: Decision | None = None
 
+    @property
+    def unknown(self) -> list[str]:
+        """The gaps the chain rests on: when not empty, the principal may reach the target (not certain)."""
+        return list(dict.fromkeys(step.gap for step in self.steps if step.gap))
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"principal": self.principal, "direct": not self.steps,
                                 "path": [step.to_dict() for step in self.steps]}
+        if self.unknown:
+            data["unknown"] = self.unknown
         if self.holder:
             data["holder"] = self.holder
         if self.decision is not None:
@@ -56,23 +74,29 @@ class Reach:
         return data
 
 
-def analyse(snapshot: Any, account: Account | None = None) -> Analysis:
+def analyse(snapshot: Any, account: Account | None = None, context: SessionContext | None = None) -> Analysis:
+    """Load the account (unless given) and build its escalation graph under the assumed session
+    context (default ``SessionContext()``: no MFA, an outside address, a session issued now)."""
     account = account if account is not None else load_account(snapshot)
-    return Analysis(account, build_graph(account, compute_links(snapshot, account)))
+    return Analysis(account, build_graph(account, compute_links(snapshot, account), context))
 
 
 def explain(analysis: Analysis, principal: str) -> list[Step] | None:
-    """The shortest chain from ``principal`` to administrator; [] if it is one; None if it cannot."""
+    """The shortest chain from ``principal`` to administrator; [] if it is one; None if it cannot.
+
+    A chain with no step resting on uncollected data is preferred; failing one, a chain that needs
+    such steps (each has ``gap``: the answer is then "maybe")."""
     graph = analysis.graph
     if principal in analysis.admins:
         return []
     if principal not in graph:
         raise KeyError(principal)
+    certain = certain_graph(graph)
     try:
-        path = nx.shortest_path(graph, principal, ADMIN)
+        path = nx.shortest_path(certain, principal, ADMIN)
     except nx.NetworkXNoPath:
-        return None
-    return [graph.edges[a, b]["step"] for a, b in itertools.pairwise(path)]
+        return gap_path(graph, principal)
+    return [certain.edges[a, b]["step"] for a, b in itertools.pairwise(path)]
 
 
 _DEFAULT_ACTIONS = (
@@ -104,7 +128,7 @@ def reach(analysis: Analysis, action: str, resource: str) -> list[Reach]:
         holders.add(ADMIN)
     if not holders:
         return found
-    paths = nx.multi_source_dijkstra_path(graph.reverse(copy=False), holders)
+    paths = nx.multi_source_dijkstra_path(graph.reverse(copy=False), holders, weight=_weight)
     seen = {item.principal for item in found}
     for node in sorted(paths):
         if node in seen or node == ADMIN:
@@ -118,3 +142,8 @@ def reach(analysis: Analysis, action: str, resource: str) -> list[Reach]:
         decision = can(account, principal, action, resource) if principal is not None else None
         found.append(Reach(node, steps, end, decision))
     return found
+
+
+def _weight(_a: str, _b: str, data: dict[str, Any]) -> float:
+    """An uncertain edge (every step rests on uncollected data) costs more: such chains come last."""
+    return 1000.0 if data.get("gap") else 1.0

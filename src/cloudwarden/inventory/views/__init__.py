@@ -16,6 +16,7 @@ Stable API (other branches build on it):
     Part.found(value) / Part.missing(unavailable)
     PerRegion(snapshot, dataset, build)    lazy, cached per region: .part(region) -> Part[tuple[T, ...]],
                                            view(region) -> tuple[T, ...] (raises DataUnavailable)
+    PerRegionValue(snapshot, dataset, build)  one (non-list) value per region: .part(region) -> Part[T], view(region)
     Global(snapshot, dataset, build)       the same for an account-wide dataset: .part(), view()
 
     from cloudwarden.inventory.views.ec2 import Ec2View, SecurityGroup, SgRule, NetworkAcl, Instance
@@ -25,6 +26,10 @@ Stable API (other branches build on it):
     from cloudwarden.inventory.views.cloudtrail import TrailView, Trail
     from cloudwarden.inventory.views.iam import IamView, CredentialRow
     from cloudwarden.inventory.views.elb import ElbView, LoadBalancer, ClassicLoadBalancer, TargetGroup
+    from cloudwarden.inventory.views.cloudwatch import CloudWatchView, Alarm, MetricFilter, Subscription
+    from cloudwarden.inventory.views.securityhub import SecurityHubView, Hub, Standard
+    from cloudwarden.inventory.views.organizations import OrganizationsView, Organization, Tree, Account, Policy
+    (and events, cloudformation, accessanalyzer, support, account, inspector, detective, guardduty, config)
 
 A view is built with ``ViewClass(snapshot)`` (reads nothing yet) and memoised per assessment
 (``ctx.view(Ec2View)`` in a check). Every part reads its datasets the first time it is asked for and
@@ -148,6 +153,27 @@ class PerRegion(Generic[T]):
         return self.part(region).get()
 
 
+class PerRegionValue(Generic[T]):
+    """One value per region of a regional dataset that is not a list (a hub, an administrator, a
+    status), built lazily once per region; a region that could not be read is a missing Part."""
+
+    def __init__(self, snapshot: Snapshot, dataset: str, build: Callable[[str, Any], T]) -> None:
+        self.snapshot = snapshot
+        self.dataset = dataset
+        self._build = build
+        self._parts: dict[str, Part[T]] = {}
+
+    def part(self, region: str) -> Part[T]:
+        found = self._parts.get(region)
+        if found is None:
+            found = Part.of(lambda: self._build(region, required(self.snapshot, self.dataset, region)))
+            self._parts[region] = found
+        return found
+
+    def __call__(self, region: str) -> T:
+        return self.part(region).get()
+
+
 class Global(Generic[T]):
     """One account-wide value (a dataset under the "global" region) built lazily once."""
 
@@ -199,4 +225,4 @@ def label(ident: str, raw: dict[str, Any]) -> str:
     return f"{ident} ({name})" if name else ident
 
 
-__all__ = ["DataUnavailable", "Deferred", "Global", "Part", "PerRegion", "deferred_item", "item_part", "label", "required", "strings", "tags", "values_of"]
+__all__ = ["DataUnavailable", "Deferred", "Global", "Part", "PerRegion", "PerRegionValue", "deferred_item", "item_part", "label", "required", "strings", "tags", "values_of"]

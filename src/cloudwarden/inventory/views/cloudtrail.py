@@ -140,6 +140,7 @@ class Trail:
     insight_selectors: bool
     status: Deferred[TrailStatus]
     selectors: Deferred[Selectors]
+    organization_trail: bool = False  # IsOrganizationTrail: it logs every account of the organization
 
     @property
     def key(self) -> str:
@@ -162,7 +163,8 @@ class TrailView:
                          str(raw.get("CloudWatchLogsLogGroupArn") or ""), str(raw.get("S3BucketName") or ""),
                          bool(raw.get("HasCustomEventSelectors")), bool(raw.get("HasInsightSelectors")),
                          deferred_item(snapshot, STATUS, home, arn, TrailStatus.of),
-                         deferred_item(snapshot, SELECTORS, home, arn, Selectors.of))
+                         deferred_item(snapshot, SELECTORS, home, arn, Selectors.of),
+                         bool(raw.get("IsOrganizationTrail")))
 
         self.listed: PerRegion[Trail] = PerRegion(snapshot, TRAILS, build)
 

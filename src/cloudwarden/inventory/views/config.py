@@ -1,4 +1,5 @@
-"""AWS Config as typed views: configuration recorders, their statuses and the delivery channels."""
+"""AWS Config as typed views: configuration recorders, their statuses, the delivery channels and the
+configuration aggregators."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from cloudwarden.inventory.views import PerRegion
 
 RECORDERS, RECORDER_STATUS = "config.recorders", "config.recorder_status"
 CHANNELS = "config.delivery_channels"
+AGGREGATORS = "config.aggregators"
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,20 @@ class DeliveryChannel:
         return f"{self.name} -> s3://{self.bucket}"
 
 
+@dataclass(frozen=True)
+class Aggregator:
+    name: str
+    organization: bool  # an OrganizationAggregationSource (not a list of accounts)
+    all_regions: bool  # the organization source's AllAwsRegions
+    regions: tuple[str, ...]  # the organization source's AwsRegions
+
+
+def _aggregator(_region: str, raw: dict[str, Any]) -> Aggregator:
+    source = raw.get("OrganizationAggregationSource")
+    return Aggregator(str(raw.get("ConfigurationAggregatorName")), bool(source),
+                      bool((source or {}).get("AllAwsRegions")), tuple((source or {}).get("AwsRegions") or ()))
+
+
 class ConfigView:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
@@ -66,6 +82,7 @@ class ConfigView:
         self.statuses: PerRegion[RecorderStatus] = PerRegion(snapshot, RECORDER_STATUS, _status)
         self.channels: PerRegion[DeliveryChannel] = PerRegion(
             snapshot, CHANNELS, lambda _region, raw: DeliveryChannel(str(raw.get("name")), str(raw.get("s3BucketName"))))
+        self.aggregators: PerRegion[Aggregator] = PerRegion(snapshot, AGGREGATORS, _aggregator)
 
 
-__all__ = ["ConfigView", "DeliveryChannel", "Recorder", "RecorderStatus"]
+__all__ = ["Aggregator", "ConfigView", "DeliveryChannel", "Recorder", "RecorderStatus"]

@@ -55,6 +55,10 @@ class Principal:
     trust: Any = None  # a role's trust policy document
     tags: tuple[tuple[str, str], ...] = ()
     instance_profile_arns: tuple[str, ...] = ()  # a role's instance profiles
+    path: str = ""
+    created: str = ""  # CreateDate as collected
+    last_use_reported: bool = False  # a role's RoleLastUsed is in the details (absent: its use is unknown)
+    last_used: str = ""  # a role's RoleLastUsed.LastUsedDate ("" when never used)
 
     @property
     def label(self) -> str:
@@ -101,7 +105,9 @@ def _principal(kind: str, raw: dict[str, Any], policy_key: str, name_key: str) -
                      tuple(str(g) for g in raw.get("GroupList") or []),
                      str(boundary.get("PermissionsBoundaryArn") or ""), raw.get("AssumeRolePolicyDocument"),
                      tuple((str(t.get("Key", "")), str(t.get("Value", ""))) for t in raw.get("Tags") or []),
-                     tuple(str(p.get("Arn", "")) for p in raw.get("InstanceProfileList") or []))
+                     tuple(str(p.get("Arn", "")) for p in raw.get("InstanceProfileList") or []),
+                     str(raw.get("Path", "")), str(raw.get("CreateDate") or ""), "RoleLastUsed" in raw,
+                     str((raw.get("RoleLastUsed") or {}).get("LastUsedDate") or ""))
 
 
 def _versions(policy: dict[str, Any]) -> tuple[PolicyVersion, ...]:
