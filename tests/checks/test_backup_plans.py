@@ -9,6 +9,7 @@ import pytest
 from cloudwarden.checks._backup_coverage import selects
 from cloudwarden.core.enums import Status
 from cloudwarden.inventory.snapshot import Gap
+from cloudwarden.inventory.views.backup import Selection
 from tests.checks.cases import ACCOUNT, Case, Regional, assert_case, findings_for
 
 REGION = "eu-west-1"
@@ -130,4 +131,4 @@ def test_selections_moto_cannot_list_are_unknown() -> None:
 ])
 def test_selection_semantics(chosen: dict[str, Any], tags: dict[str, str] | None, expected: bool | None) -> None:
     arn = "arn:aws:ec2:eu-west-1:111122223333:volume/vol-1" if "volume" in str(chosen) else TABLE_ARN
-    assert selects(chosen, arn, lambda: tags) is expected
+    assert selects(Selection.of(chosen), arn, lambda: tags) is expected

@@ -13,21 +13,23 @@ wording: an on-demand backup is not a plan.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any
+from functools import partial
+from typing import TypeVar
 
 from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result
 from cloudwarden.inventory.snapshot import DataUnavailable
+from cloudwarden.inventory.views.backup import PLANS, PROTECTED, SELECTIONS, BackupView, Selection, TagTest
 
-PLANS, SELECTIONS, PROTECTED = "backup.plans", "backup.selections", "backup.protected_resources"
 BACKUP_DATASETS = [PLANS, SELECTIONS, PROTECTED]
 BACKUP_DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources.html"
 Tags = dict[str, str] | None  # None: not known
 _TAG_PREFIX = "aws:ResourceTag/"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,18 +42,18 @@ def _matches(pattern: str, arn: str) -> bool:
     return pattern == "*" or fnmatchcase(arn, pattern)
 
 
-def _tag_test(tags: Tags, operator: str, key: str, value: str) -> bool | None:
+def _tag_test(tags: Tags, test: TagTest) -> bool | None:
     if tags is None:
         return None
-    key = key[len(_TAG_PREFIX):] if key.startswith(_TAG_PREFIX) else key
-    actual = tags.get(key)
-    if operator == "StringEquals":
+    key = test.key[len(_TAG_PREFIX):] if test.key.startswith(_TAG_PREFIX) else test.key
+    actual, value = tags.get(key), test.value
+    if test.operator == "StringEquals":
         return actual == value
-    if operator == "StringNotEquals":
+    if test.operator == "StringNotEquals":
         return actual != value
-    if operator == "StringLike":
+    if test.operator == "StringLike":
         return actual is not None and fnmatchcase(actual, value)
-    if operator == "StringNotLike":
+    if test.operator == "StringNotLike":
         return actual is None or not fnmatchcase(actual, value)
     return None
 
@@ -68,38 +70,30 @@ def _any(results: list[bool | None]) -> bool | None:
     return None if any(r is None for r in results) else False
 
 
-def selects(selection: dict[str, Any], arn: str, tags: Callable[[], Tags]) -> bool | None:
+def selects(selection: Selection, arn: str, tags: Callable[[], Tags]) -> bool | None:
     """True/False, or None when it rests on tags that are not known."""
-    if any(_matches(str(p), arn) for p in selection.get("NotResources") or []):
+    if any(_matches(p, arn) for p in selection.not_resources):
         return False
-    resources = [str(p) for p in selection.get("Resources") or []]
-    listed = selection.get("ListOfTags") or []
-    if not resources and not listed:
+    if not selection.resources and not selection.list_of_tags:
         candidate: bool | None = True
     else:
-        named = any(_matches(p, arn) for p in resources)
-        candidate = True if named else _any([_tag_test(tags(), str(t.get("ConditionType", "StringEquals")),
-                                                       str(t.get("ConditionKey")), str(t.get("ConditionValue")))
-                                             for t in listed])
+        named = any(_matches(p, arn) for p in selection.resources)
+        candidate = True if named else _any([_tag_test(tags(), t) for t in selection.list_of_tags])
     if candidate is False:
         return False
-    conditions = selection.get("Conditions") or {}
-    tests = [_tag_test(tags(), operator, str(c.get("ConditionKey")), str(c.get("ConditionValue")))
-             for operator, entries in conditions.items() for c in entries or []]
+    tests = [_tag_test(tags(), c) for c in selection.conditions]
     return _all([candidate, *tests]) if tests else candidate
 
 
 def coverage(ctx: CheckContext, region: str, arn: str, tags: Callable[[], Tags]) -> Covered:
     """Whether a plan of the region assigns the resource; raises DataUnavailable when plans or a plan's
     selections were not read."""
-    plans = ctx.get(PLANS, region) or []
+    plans = ctx.view(BackupView).plans(region)
     undecided = []
     for plan in plans:
-        plan_id = str(plan.get("BackupPlanId"))
-        name = str(plan.get("BackupPlanName") or plan_id)
-        for selection in ctx.item(SELECTIONS, plan_id, region) or []:
+        for selection in plan.selections.get():
             chosen = selects(selection, arn, tags)
-            label = f"plan {name} (assignment {selection.get('SelectionName') or selection.get('SelectionId')})"
+            label = f"plan {plan.name} (assignment {selection.label})"
             if chosen:
                 return Covered(True, f"assigned to backup {label}")
             if chosen is None:
@@ -109,14 +103,27 @@ def coverage(ctx: CheckContext, region: str, arn: str, tags: Callable[[], Tags])
     return Covered(False, "in no backup plan's resource assignment" if plans else "no backup plan in the region")
 
 
+def foreign_copies(ctx: CheckContext, region: str, vault: str) -> list[str]:
+    """'account X (plan P, rule R)' for every plan rule that backs up into the vault and copies to another
+    account; raises DataUnavailable when plans or a plan's details were not read."""
+    found = []
+    for plan in ctx.view(BackupView).plans(region):
+        details = plan.details.get()
+        for rule in details.rules:
+            if rule.target_vault == vault:
+                found += [f"account {account} ({details.name or plan.name}, rule {rule.name})"
+                          for account in rule.foreign_copies(ctx.account_id)]
+    return found
+
+
 def _last_backup(ctx: CheckContext, region: str, arn: str) -> str:
     try:
-        protected = ctx.get(PROTECTED, region) or []
+        protected = ctx.view(BackupView).protected(region)
     except DataUnavailable:
         return ""
     for entry in protected:
-        if entry.get("ResourceArn") == arn:
-            return f"; last recovery point {entry.get('LastBackupTime') or '?'}"
+        if entry.arn == arn:
+            return f"; last recovery point {entry.last_backup}"
     return ""
 
 
@@ -130,6 +137,13 @@ def plan_verdict(ctx: CheckContext, region: str, name: str, arn: str, resource_t
     return verdict(found.yes, name, found.evidence + _last_backup(ctx, region, arn), region, arn, resource_type)
 
 
-def tag_dict(tags: Any) -> dict[str, str]:
-    """[{'Key':..,'Value':..}] (EC2, RDS, DynamoDB) as a dict."""
-    return {str(t.get("Key")): str(t.get("Value", "")) for t in tags or []}
+def plan_verdicts(ctx: CheckContext, resource_type: str, resources: Iterable[tuple[str, T]],
+                  name: Callable[[T], str], arn: Callable[[T], str], tags: Callable[[T], Tags]) -> Iterator[Result]:
+    """``*.in_backup_plan``: one verdict per resource; data missing for one resource makes it UNKNOWN."""
+    for region, resource in resources:
+        ident = name(resource)
+        with ctx.resource(ident, region):
+            found = plan_verdict(ctx, region, ident, arn(resource), resource_type, partial(tags, resource))
+            if found is not None:
+                yield found
+

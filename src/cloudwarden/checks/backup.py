@@ -15,14 +15,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from cloudwarden.checks._backup_coverage import foreign_copies
 from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.engines.iam import EXPLICIT_DENY, PolicyError, PolicySet, compile_policy, evaluate, make_request
 from cloudwarden.engines.iam.account import can, load_account
 from cloudwarden.inventory.snapshot import DataUnavailable
+from cloudwarden.inventory.views.backup import (
+    PLAN_DETAILS,
+    PLANS,
+    RECOVERY_POINTS,
+    VAULT_POLICY,
+    VAULTS,
+    BackupView,
+    Vault,
+)
 
-VAULTS, VAULT_POLICY, RECOVERY_POINTS = "backup.vaults", "backup.vault_access_policy", "backup.recovery_points"
 VAULT = "AWS::Backup::BackupVault"
 BACKUP_DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/"
 PROBE_ROLE = "cloudwarden-probe-ordinary"
@@ -32,25 +41,20 @@ _ALLOW_ALL = compile_policy({"Version": "2012-10-17", "Statement": {"Effect": "A
                             "identity", "assumed: the principal's own IAM policies allow")
 
 
-def vault_name(vault: dict[str, Any]) -> str:
-    return str(vault["BackupVaultName"])
-
-
-def lock_mode(vault: dict[str, Any], ctx: CheckContext) -> str:
+def lock_mode(vault: Vault, ctx: CheckContext) -> str:
     """'compliance' (immutable since LockDate), 'compliance-grace' (still changeable), 'governance', or ''."""
-    if not vault.get("Locked") and vault.get("VaultType") != "LOGICALLY_AIR_GAPPED_BACKUP_VAULT":
-        return ""
-    if vault.get("VaultType") == "LOGICALLY_AIR_GAPPED_BACKUP_VAULT":
+    if vault.air_gapped:
         return "compliance"
-    lock_date = vault.get("LockDate")
-    if not lock_date:
+    if not vault.locked:
+        return ""
+    if not vault.lock_date:
         return "governance"
-    days = ctx.days_since(str(lock_date))
+    days = ctx.days_since(vault.lock_date)
     return "compliance" if days is not None and days >= 0 else "compliance-grace"
 
 
-def _retention(vault: dict[str, Any]) -> str:
-    low, high = vault.get("MinRetentionDays"), vault.get("MaxRetentionDays")
+def _retention(vault: Vault) -> str:
+    low, high = vault.min_retention_days, vault.max_retention_days
     parts = ([f"min {low} days"] if low is not None else []) + ([f"max {high} days"] if high is not None else [])
     return f" (retention {', '.join(parts)})" if parts else ""
 
@@ -61,38 +65,44 @@ def _retention(vault: dict[str, Any]) -> str:
            "--changeable-for-days 3",
        doc=BACKUP_DOC + "vault-lock.html")
 def vault_lock(ctx: CheckContext) -> Iterator[Result]:
-    for region, vault in ctx.each(VAULTS):
+    for region, vault in ctx.over(ctx.view(BackupView).vaults):
         mode = lock_mode(vault, ctx)
-        arn = str(vault.get("BackupVaultArn", ""))
         if not mode:
-            yield verdict(False, vault_name(vault), "no Vault Lock: recovery points can be deleted", region, arn, VAULT)
+            yield verdict(False, vault.name, "no Vault Lock: recovery points can be deleted", region, vault.arn, VAULT)
             continue
-        wording = {"compliance": f"Vault Lock in compliance mode since {vault.get('LockDate') or 'creation'}",
-                   "compliance-grace": f"Vault Lock in compliance mode from {vault.get('LockDate')} (still removable "
+        wording = {"compliance": f"Vault Lock in compliance mode since {vault.lock_date or 'creation'}",
+                   "compliance-grace": f"Vault Lock in compliance mode from {vault.lock_date} (still removable "
                                        "until then)",
                    "governance": "Vault Lock in governance mode (principals with "
                                  "backup:DeleteBackupVaultLockConfiguration can lift it)"}[mode]
-        yield verdict(True, vault_name(vault), wording + _retention(vault), region, arn, VAULT)
+        yield verdict(True, vault.name, wording + _retention(vault), region, vault.arn, VAULT)
 
 
-def recovery_point_probe(vault: dict[str, Any], region: str, account: str, partition: str) -> str:
+def recovery_point_probe(region: str, account: str, partition: str) -> str:
     return f"arn:{partition}:backup:{region}:{account}:recovery-point:cloudwarden-probe"
 
 
-def denied_to_ordinary_principals(document: Any, vault: dict[str, Any], region: str, ctx: CheckContext,
-                                  ) -> tuple[list[str], list[str]]:
-    """(actions the vault policy explicitly denies, those it leaves open) for an unnamed principal of the
-    account; raises DataUnavailable when the policy cannot be evaluated."""
-    name = vault_name(vault)
+def _vault_policy(vault: Vault) -> Any:
+    """The vault's access policy, compiled (None when it has none); raises DataUnavailable when unread or
+    when it cannot be evaluated."""
+    document = vault.policy.get()
+    if not document:
+        return None
     try:
-        policy = compile_policy(document, "resource", f"access policy of vault {name}")
+        return compile_policy(document, "resource", f"access policy of vault {vault.name}")
     except PolicyError as error:
-        raise DataUnavailable(VAULT_POLICY, region, f"its policy could not be evaluated: {error}", name) from None
+        raise DataUnavailable(VAULT_POLICY, vault.region, f"its policy could not be evaluated: {error}",
+                              vault.name) from None
+
+
+def denied_to_ordinary_principals(policy: Any, vault: Vault, ctx: CheckContext) -> tuple[list[str], list[str]]:
+    """(actions the compiled vault policy explicitly denies, those it leaves open) for an unnamed principal
+    of the account."""
     role = f"arn:{ctx.partition}:iam::{ctx.account_id}:role/{PROBE_ROLE}"
     session = f"arn:{ctx.partition}:sts::{ctx.account_id}:assumed-role/{PROBE_ROLE}/cloudwarden"
     context = {"aws:PrincipalArn": role, "aws:PrincipalAccount": ctx.account_id, "aws:PrincipalType": "AssumedRole",
                "aws:SecureTransport": True}
-    resource = recovery_point_probe(vault, region, ctx.account_id, ctx.partition)
+    resource = recovery_point_probe(vault.region, ctx.account_id, ctx.partition)
     denied: list[str] = []
     open_: list[str] = []
     for action in DESTRUCTIVE:
@@ -108,18 +118,17 @@ def denied_to_ordinary_principals(document: Any, vault: dict[str, Any], region: 
        cli="aws backup put-backup-vault-access-policy --backup-vault-name <VAULT> --policy file://deny-delete.json",
        doc=BACKUP_DOC + "create-a-vault-access-policy.html")
 def vault_policy_denies_delete(ctx: CheckContext) -> Iterator[Result]:
-    for region, vault in ctx.each(VAULTS):
-        name, arn = vault_name(vault), str(vault.get("BackupVaultArn", ""))
-        with ctx.resource(name, region):
-            document = ctx.item(VAULT_POLICY, name, region)
-            if not document:
-                yield verdict(False, name, "no vault access policy: any principal with IAM rights may delete "
-                              "recovery points", region, arn, VAULT)
+    for region, vault in ctx.over(ctx.view(BackupView).vaults):
+        with ctx.resource(vault.name, region):
+            policy = _vault_policy(vault)
+            if policy is None:
+                yield verdict(False, vault.name, "no vault access policy: any principal with IAM rights may delete "
+                              "recovery points", region, vault.arn, VAULT)
                 continue
-            denied, open_ = denied_to_ordinary_principals(document, vault, region, ctx)
-            yield verdict(not open_, name, f"the vault policy denies {', '.join(denied)} to principals it does not "
-                          "exempt" if not open_ else f"the vault policy does not deny {', '.join(open_)} to an "
-                          "ordinary principal of the account", region, arn, VAULT)
+            denied, open_ = denied_to_ordinary_principals(policy, vault, ctx)
+            yield verdict(not open_, vault.name, f"the vault policy denies {', '.join(denied)} to principals it does "
+                          "not exempt" if not open_ else f"the vault policy does not deny {', '.join(open_)} to an "
+                          "ordinary principal of the account", region, vault.arn, VAULT)
 
 
 @check("backup.recovery_points_encrypted", resource_type=VAULT, datasets=[VAULTS, RECOVERY_POINTS],
@@ -129,13 +138,12 @@ def vault_policy_denies_delete(ctx: CheckContext) -> Iterator[Result]:
            "--destination-backup-vault-arn <ENCRYPTED_VAULT_ARN> --iam-role-arn <ROLE_ARN>",
        doc=BACKUP_DOC + "encryption.html")
 def recovery_points_encrypted(ctx: CheckContext) -> Iterator[Result]:
-    for region, vault in ctx.each(VAULTS):
-        name, arn = vault_name(vault), str(vault.get("BackupVaultArn", ""))
+    for region, vault in ctx.over(ctx.view(BackupView).vaults):
+        name, arn = vault.name, vault.arn
         with ctx.resource(name, region):
-            points = [p for p in ctx.item(RECOVERY_POINTS, name, region) or [] if p.get("Status") != "DELETING"]
-            undetermined = [p for p in points if "IsEncrypted" not in p]
-            plain = [str(p.get("ResourceArn") or p.get("RecoveryPointArn")) for p in points
-                     if p.get("IsEncrypted") is False]
+            points = [p for p in vault.recovery_points.get() if p.status != "DELETING"]
+            undetermined = [p for p in points if p.encrypted is None]
+            plain = [p.label for p in points if p.encrypted is False]
             if plain:
                 shown = ", ".join(plain[:5]) + (f" and {len(plain) - 5} more" if len(plain) > 5 else "")
                 yield verdict(False, name, f"{len(plain)} of {len(points)} recovery points unencrypted "
@@ -150,7 +158,6 @@ def recovery_points_encrypted(ctx: CheckContext) -> Iterator[Result]:
 
 # -- backups the source data's administrators cannot destroy --
 
-PLANS, PLAN_DETAILS = "backup.plans", "backup.plan_details"
 DETAILS = "iam.authorization_details"
 ORG = ["organizations.organization", "organizations.roots", "organizations.account_chain",
        "organizations.scps_for_target", "organizations.scp_content", "organizations.accounts",
@@ -168,28 +175,10 @@ def _iam_account(ctx: CheckContext) -> Any:
     return ctx.assessment.memo("iam.account", load_account)  # DataUnavailable: the check is UNKNOWN
 
 
-def _cross_account_copies(ctx: CheckContext, region: str, vault: str) -> list[str]:
-    """'account X (plan P)' for every plan rule that backs up into this vault and copies to another account."""
-    found = []
-    for plan in ctx.get(PLANS, region) or []:
-        details = ctx.item(PLAN_DETAILS, str(plan.get("BackupPlanId")), region) or {}
-        for rule in details.get("Rules") or []:
-            if rule.get("TargetBackupVaultName") != vault:
-                continue
-            for copy in rule.get("CopyActions") or []:
-                destination = str(copy.get("DestinationBackupVaultArn") or "")
-                parts = destination.split(":")
-                if len(parts) > 4 and parts[4] and parts[4] != ctx.account_id:
-                    found.append(f"account {parts[4]} ({details.get('BackupPlanName') or plan.get('BackupPlanName')}, "
-                                 f"rule {rule.get('RuleName')})")
-    return found
-
-
-def _source_and_backup_destroyers(ctx: CheckContext, vault: dict[str, Any], region: str, policy: Any,
-                                  governance: bool) -> list[str]:
-    account = _iam_account(ctx)
-    point = recovery_point_probe(vault, region, ctx.account_id, ctx.partition)
-    vault_arn = str(vault.get("BackupVaultArn") or ctx.arn("backup", f"backup-vault:{vault_name(vault)}", region))
+def _source_and_backup_destroyers(ctx: CheckContext, vault: Vault, policy: Any, governance: bool) -> list[str]:
+    account, region = _iam_account(ctx), vault.region
+    point = recovery_point_probe(region, ctx.account_id, ctx.partition)
+    vault_arn = vault.arn or ctx.arn("backup", f"backup-vault:{vault.name}", region)
     both = []
     for principal in account.principals.values():
         def allowed(action: str, resource: str, resource_policy: Any = None, principal: Any = principal) -> bool:
@@ -216,24 +205,20 @@ def _source_and_backup_destroyers(ctx: CheckContext, vault: dict[str, Any], regi
            "--changeable-for-days 3",
        doc=BACKUP_DOC + "integrate-cross-account-management.html")
 def isolation_from_source_admins(ctx: CheckContext) -> Iterator[Result]:
-    for region, vault in ctx.each(VAULTS):
-        name, arn = vault_name(vault), str(vault.get("BackupVaultArn", ""))
+    for region, vault in ctx.over(ctx.view(BackupView).vaults):
+        name, arn = vault.name, vault.arn
         mode = lock_mode(vault, ctx)
         if mode == "compliance":
             yield verdict(True, name, "Vault Lock in compliance mode: no principal can delete recovery points before "
                           "their retention ends", region, arn, VAULT)
             continue
         with ctx.resource(name, region):
-            copies = _cross_account_copies(ctx, region, name)
+            copies = foreign_copies(ctx, region, name)
             if copies:
                 yield verdict(True, name, "recovery points are copied to " + "; ".join(copies), region, arn, VAULT)
                 continue
-            document = ctx.item(VAULT_POLICY, name, region)
-            try:
-                policy = compile_policy(document, "resource", f"access policy of vault {name}") if document else None
-            except PolicyError as error:
-                raise DataUnavailable(VAULT_POLICY, region, f"its policy could not be evaluated: {error}", name) from None
-            both = _source_and_backup_destroyers(ctx, vault, region, policy, mode in ("governance", "compliance-grace"))
+            both = _source_and_backup_destroyers(ctx, vault, _vault_policy(vault),
+                                                 mode in ("governance", "compliance-grace"))
             scps = _iam_account(ctx).organization.note
             note = f" ({scps})" if both and scps.startswith("SCPs not readable") else ""
             yield verdict(not both, name, "no principal of the account can both delete source data and destroy this "

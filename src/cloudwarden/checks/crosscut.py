@@ -10,13 +10,14 @@ from functools import partial
 from typing import Any
 
 from cloudwarden.checks._trails import bucket_exposure, trails
+from cloudwarden.checks.config_secrets import secret_verdicts
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.helpers import as_list, parse_policy, statements, verdict
+from cloudwarden.checks.helpers import ORG_ACCOUNTS, as_list, organization_members, parse_policy, statements, verdict
 from cloudwarden.checks.iam_engine import ORG as IAM_ORG
-from cloudwarden.checks.iam_engine import RCPS, _is_admin, analysis, describe_path, scp_gap
+from cloudwarden.checks.iam_engine import RCPS, analysis, describe_path, is_admin, scp_gap
 from cloudwarden.checks.incident_response import finding_sources
 from cloudwarden.checks.network_engine import MODEL, describe, networks, optional_except, unknown
-from cloudwarden.checks.org_policies import _ALLOW_ALL, PROBE_ROLE
+from cloudwarden.checks.org_policies import ALLOW_ALL, PROBE_ROLE
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.arn import account_of
 from cloudwarden.core.enums import Status
@@ -24,9 +25,17 @@ from cloudwarden.engines.iam import PolicyError, PolicySet, compile_policy, eval
 from cloudwarden.engines.iam.exposure import allowed, outsider_contexts, outsiders
 from cloudwarden.engines.iam.organization import Organization, load_organization
 from cloudwarden.engines.network import verdict_gap
-from cloudwarden.inventory.redacted import secrets_in
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+from cloudwarden.inventory.views.acm import AcmView
+from cloudwarden.inventory.views.cloudtrail import TrailView
+from cloudwarden.inventory.views.config import ConfigView
+from cloudwarden.inventory.views.ec2 import Ec2View
+from cloudwarden.inventory.views.elb import ElbView, LoadBalancer
+from cloudwarden.inventory.views.guardduty import GuardDutyView
+from cloudwarden.inventory.views.iam import IamView, Principal
+from cloudwarden.inventory.views.rds import RdsView
 from cloudwarden.inventory.views.s3 import S3View
+from cloudwarden.inventory.views.ssm import PatchState, SsmView
 
 LAKE, TRAILS = "cloudtrail.event_data_stores", "cloudtrail.trails"
 MANAGED, PATCHES = "ssm.managed_instances", "ssm.instance_patch_states"
@@ -59,8 +68,8 @@ def cloudtrail_lake_or_athena_ready(ctx: CheckContext) -> Iterator[Result]:
         return
     if unread:
         raise DataUnavailable(LAKE, unread[0].split(" ", 1)[0], "event data stores not read in " + "; ".join(unread))
-    trails = sum(len(t or []) for _r, t in ((r, ctx.get(TRAILS, r)) for r in ctx.regions))
-    if not trails:
+    listed = ctx.view(TrailView).listed
+    if not sum(len(listed(region)) for region in ctx.regions):
         yield verdict(False, ctx.account_id, "no CloudTrail Lake event data store and no trail: there are no "
                       "audit logs to query", resource_type="AWS::CloudTrail::EventDataStore")
         return
@@ -71,16 +80,16 @@ def cloudtrail_lake_or_athena_ready(ctx: CheckContext) -> Iterator[Result]:
 
 # -- patch compliance --
 
-def _patch_state(state: dict[str, Any]) -> tuple[bool, str]:
-    counts = {label: int(state.get(key) or 0) for key, label in (
+def _patch_state(state: PatchState) -> tuple[bool, str]:
+    counts = {label: state.counts.get(key, 0) for key, label in (
         ("MissingCount", "missing"), ("FailedCount", "failed"), ("CriticalNonCompliantCount", "critical non-compliant"),
         ("SecurityNonCompliantCount", "security non-compliant"),
         ("InstalledPendingRebootCount", "pending reboot"))}
     bad = {k: v for k, v in counts.items() if v}
-    when = str(state.get("OperationEndTime") or "?")
+    last = f"(last {state.operation} {state.ended})"
     if bad:
-        return False, ", ".join(f"{v} {k}" for k, v in bad.items()) + f" (last {state.get('Operation', 'scan')} {when})"
-    return True, f"compliant with baseline {state.get('BaselineId', '?')} (last {state.get('Operation', 'scan')} {when})"
+        return False, ", ".join(f"{v} {k}" for k, v in bad.items()) + f" {last}"
+    return True, f"compliant with baseline {state.baseline} {last}"
 
 
 @check("ec2.instance_patch_compliant", resource_type="AWS::SSM::ManagedInstanceInventory",
@@ -91,12 +100,12 @@ def _patch_state(state: dict[str, Any]) -> tuple[bool, str]:
            "--targets Key=InstanceIds,Values=<INSTANCE_ID>",
        doc="https://docs.aws.amazon.com/systems-manager/latest/userguide/patch-manager.html")
 def instance_patch_compliant(ctx: CheckContext) -> Iterator[Result]:
-    for region, info in ctx.each(MANAGED):
-        instance = str(info["InstanceId"])
+    for region, managed in ctx.over(ctx.view(SsmView).managed_instances):
+        instance = managed.id
         arn = ctx.arn("ec2", f"instance/{instance}", region) if instance.startswith("i-") else \
             ctx.arn("ssm", f"managed-instance/{instance}", region)
         with ctx.resource(instance, region):
-            states = ctx.item(PATCHES, instance, region) or []
+            states = managed.patch_states.get()
             if not states:
                 yield verdict(False, instance, "no patch state: Patch Manager has never scanned this instance",
                               region, arn)
@@ -139,11 +148,10 @@ def _open_to_other_accounts(ctx: CheckContext, role_arn: str, trust: Any, servic
        cli="aws iam update-assume-role-policy --role-name <ROLE> --policy-document file://trust-with-source.json",
        doc="https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html")
 def service_role_confused_deputy(ctx: CheckContext) -> Iterator[Result]:
-    for role in (ctx.get(DETAILS) or {}).get("RoleDetailList") or []:
-        if str(role.get("Path", "")).startswith("/aws-service-role/"):
+    for role in ctx.view(IamView).details().roles:
+        if ":role/aws-service-role/" in role.arn:  # the path /aws-service-role/: a service-linked role
             continue
-        name, arn = str(role.get("RoleName")), str(role.get("Arn", ""))
-        trust = role.get("AssumeRolePolicyDocument")
+        name, arn, trust = role.name, role.arn, role.trust
         services = [s for s in _service_principals(trust) if s not in PASSED_ROLE_SERVICES]
         if not services:
             continue
@@ -169,16 +177,17 @@ TRAIL_STATUS = "cloudtrail.trail_status"
 
 
 def _holdings(ctx: CheckContext, region: str) -> list[str]:
-    found = []
-    for dataset, label in HOLDINGS.items():
-        items = ctx.get(dataset, region) or []
-        if dataset == "ec2.instances":
-            items = [i for i in items if (i.get("State") or {}).get("Name") not in ("terminated", "shutting-down")]
-        elif dataset == "ec2.vpcs":
-            items = [v for v in items if not v.get("IsDefault")]
-        if items:
-            found.append(f"{len(items)} {label}")
-    return found
+    ec2 = ctx.view(Ec2View)
+    counts = {"ec2.instances": sum(not i.gone for i in ec2.instances(region)),
+              "rds.db_instances": len(ctx.view(RdsView).instances(region)),
+              "lambda.functions": len(ctx.get("lambda.functions", region) or []),  # no view of Lambda yet
+              "ec2.vpcs": sum(not v.is_default for v in ec2.vpcs(region))}
+    return [f"{counts[dataset]} {label}" for dataset, label in HOLDINGS.items() if counts[dataset]]
+
+
+def _guardduty_on(ctx: CheckContext, region: str) -> bool:
+    """An enabled detector in the region; raises DataUnavailable when the detectors were not read."""
+    return any(d.detail.get().enabled for d in ctx.view(GuardDutyView).detectors(region))
 
 
 def _trail_coverage(ctx: CheckContext) -> tuple[bool, set[str]]:
@@ -209,9 +218,8 @@ def regional_blind_spots(ctx: CheckContext) -> Iterator[Result]:
             held = _holdings(ctx, region)
             if not held:
                 continue
-            detectors = [ctx.item(GD_DETECTORS, str(d), region) or {} for d in ctx.get(GD_IDS, region) or []]
-            missing = [] if any(d.get("Status") == "ENABLED" for d in detectors) else ["GuardDuty"]
-            if not any(s.get("recording") for s in ctx.get(RECORDER_STATUS, region) or []):
+            missing = [] if _guardduty_on(ctx, region) else ["GuardDuty"]
+            if not any(s.recording for s in ctx.view(ConfigView).statuses(region)):
                 missing.append("Config recording")
             if not (everywhere or region in single):
                 missing.append("a logging CloudTrail trail")
@@ -223,14 +231,13 @@ def regional_blind_spots(ctx: CheckContext) -> Iterator[Result]:
 # -- internet-facing instances with privileged roles --
 
 def _instance_profiles(ctx: CheckContext, region: str) -> dict[str, str]:
-    return {str(i.get("InstanceId")): str((i.get("IamInstanceProfile") or {}).get("Arn") or "")
-            for i in ctx.get("ec2.instances", region) or []}
+    return {i.id: i.instance_profile_arn for i in ctx.view(Ec2View).instances(region)}
 
 
 def _privilege(ctx: CheckContext, role_arn: str) -> tuple[bool | None, str]:
     """(privileged, how) from the IAM engine: administrator, or a path to it; None: rests on unread SCPs."""
     found = analysis(ctx)
-    if _is_admin(found.graph, role_arn):
+    if is_admin(found.graph, role_arn):
         return True, "is administrator"
     steps = found.paths.get(role_arn)
     if steps:
@@ -295,57 +302,49 @@ MODERN_TLS = {"TLSv1.2", "TLSv1.3"}
 CERT_WARNING_DAYS = 30
 
 
-def _redirects(listener: dict[str, Any]) -> bool:
-    actions = listener.get("DefaultActions") or []
-    return bool(actions) and all(a.get("Type") == "redirect" and (a.get("RedirectConfig") or {}).get("Protocol")
-                                 == "HTTPS" for a in actions)
-
-
 def _certificate_problem(ctx: CheckContext, arn: str, region: str) -> str:
     if ":acm:" in arn:
-        detail = ctx.item(ACM_CERT, arn, region)
+        detail = ctx.view(AcmView).detail(region, arn)
         if not detail:
             raise DataUnavailable(ACM_CERT, region, f"certificate {arn} was not described", arn)
-        left = -(ctx.days_since(detail.get("NotAfter")) or 0) if detail.get("NotAfter") else None
+        left = -(ctx.days_since(detail.not_after) or 0) if detail.not_after else None
         problems = []
         if left is None or left <= CERT_WARNING_DAYS:
             problems.append("certificate " + ("has no expiry date" if left is None else f"expires in {left} day(s)"))
-        if detail.get("KeyAlgorithm") == "RSA_1024":
+        if detail.key_algorithm == "RSA_1024":
             problems.append("certificate key is RSA_1024")
         return "; ".join(problems)
-    listed = {str(c.get("Arn")): c for c in ctx.get(IAM_CERTS) or []}
+    listed = {c.arn: c for c in ctx.view(IamView).server_certificates()}
     if arn not in listed:
         raise DataUnavailable(IAM_CERTS, GLOBAL, f"server certificate {arn} is not listed", arn)
-    days = ctx.days_since(str(listed[arn].get("Expiration") or ""))
+    days = ctx.days_since(str(listed[arn].expiration or ""))
     left = -days if days is not None else None
     return "" if left is not None and left > CERT_WARNING_DAYS else \
         f"IAM server certificate {'has no expiry' if left is None else f'expires in {left} day(s)'}"
 
 
-def _front_door(ctx: CheckContext, lb: dict[str, Any], region: str) -> tuple[bool, str]:
-    lb_arn = str(lb["LoadBalancerArn"])
-    listeners = list(ctx.item(LISTENERS, lb_arn, region) or [])
+def _front_door(ctx: CheckContext, lb: LoadBalancer) -> tuple[bool, str]:
+    region, elb = lb.region, ctx.view(ElbView)
+    listeners = lb.listeners.get()
     problems: list[str] = []
-    secure = [li for li in listeners if li.get("Protocol") in ("HTTPS", "TLS")]
-    plain = [f"{li.get('Protocol')}:{li.get('Port')}" for li in listeners
-             if li.get("Protocol") not in ("HTTPS", "TLS") and not _redirects(li)]
+    secure = [li for li in listeners if li.protocol in ("HTTPS", "TLS")]
+    plain = [str(li) for li in listeners if li.protocol not in ("HTTPS", "TLS") and not li.redirects_to_https]
     if plain:
         problems.append("plaintext listener(s) " + ", ".join(plain) + " without a redirect to HTTPS")
-    policies = ctx.get(SSL_POLICIES, region) or {}
+    policies = elb.ssl_policies(region)
     for listener in secure:
-        name = str(listener.get("SslPolicy"))
+        name = listener.ssl_policy
         if name not in policies:
-            raise DataUnavailable(SSL_POLICIES, region, f"the TLS versions of policy {name} are not known", lb_arn)
+            raise DataUnavailable(SSL_POLICIES, region, f"the TLS versions of policy {name} are not known", lb.arn)
         old = sorted(set(policies[name]) - MODERN_TLS)
         if old:
-            problems.append(f"{listener.get('Port')}: policy {name} allows {', '.join(old)}")
-        for cert in listener.get("Certificates") or []:
-            problem = _certificate_problem(ctx, str(cert.get("CertificateArn")), region)
+            problems.append(f"{listener.port}: policy {name} allows {', '.join(old)}")
+        for cert in listener.certificates:
+            problem = _certificate_problem(ctx, cert, region)
             if problem:
-                problems.append(f"{listener.get('Port')}: {problem}")
-    groups = [g for g in ctx.get(TARGET_GROUPS, region) or [] if lb_arn in (g.get("LoadBalancerArns") or [])]
-    cleartext = sorted({f"{g.get('TargetGroupName')} ({g.get('Protocol')})" for g in groups
-                        if g.get("Protocol") in ("HTTP", "TCP", "UDP")})
+                problems.append(f"{listener.port}: {problem}")
+    groups = [g for g in elb.target_groups(region) if lb.arn in g.balancer_arns]
+    cleartext = sorted({f"{g.name} ({g.protocol})" for g in groups if g.protocol in ("HTTP", "TCP", "UDP")})
     if secure and cleartext:
         problems.append("forwards to cleartext target group(s) " + ", ".join(cleartext))
     if not listeners:
@@ -363,14 +362,12 @@ def _front_door(ctx: CheckContext, lb: dict[str, Any], region: str) -> tuple[boo
        cli="aws elbv2 modify-listener --listener-arn <LISTENER_ARN> --ssl-policy ELBSecurityPolicy-TLS13-1-2-2021-06",
        doc="https://docs.aws.amazon.com/elasticloadbalancing/latest/application/create-https-listener.html")
 def front_door_end_to_end(ctx: CheckContext) -> Iterator[Result]:
-    for region, lb in ctx.each(LBS):
-        if lb.get("Scheme") != "internet-facing" or lb.get("Type", "application") not in ("application", "network"):
+    for region, lb in ctx.over(ctx.view(ElbView).balancers):
+        if not lb.internet_facing or lb.type not in ("application", "network"):
             continue
-        name = str(lb["LoadBalancerName"])
-        with ctx.resource(name, region):
-            ok, message = _front_door(ctx, lb, region)
-            yield verdict(ok, name, message, region, str(lb["LoadBalancerArn"]),
-                          "AWS::ElasticLoadBalancingV2::LoadBalancer")
+        with ctx.resource(lb.name, region):
+            ok, message = _front_door(ctx, lb)
+            yield verdict(ok, lb.name, message, region, lb.arn, "AWS::ElasticLoadBalancingV2::LoadBalancer")
 
 
 # -- detection to notification --
@@ -383,8 +380,7 @@ def _sources_on(ctx: CheckContext, region: str) -> list[str]:
     """The finding sources enabled in the region; a gap only counts when nothing is known to be on."""
     on, gap = [], None
     try:
-        detectors = [ctx.item(GD_DETECTORS, str(d), region) or {} for d in ctx.get(GD_IDS, region) or []]
-        if any(d.get("Status") == "ENABLED" for d in detectors):
+        if _guardduty_on(ctx, region):
             on.append("GuardDuty")
     except DataUnavailable as missing:
         gap = missing
@@ -408,9 +404,8 @@ def _reaches_people(ctx: CheckContext, region: str, target: str) -> str:
 
 
 def _support_role(ctx: CheckContext) -> bool:
-    return any(str(p.get("PolicyArn", "")).endswith(":iam::aws:policy/AWSSupportAccess")
-               for r in (ctx.get(DETAILS) or {}).get("RoleDetailList") or []
-               for p in r.get("AttachedManagedPolicies") or [])
+    return any(p.arn.endswith(":iam::aws:policy/AWSSupportAccess")
+               for r in ctx.view(IamView).details().roles for p in r.attached)
 
 
 @check("ir.detect_to_notify_pipeline", resource_type="AWS::Events::EventBus",
@@ -456,28 +451,28 @@ def detect_to_notify_pipeline(ctx: CheckContext) -> Iterator[Result]:
 # -- CloudWatch cross-account sharing --
 
 SHARING_ROLE = "CloudWatch-CrossAccountSharingRole"
-OAM_LINKS, ORG_ACCOUNTS = "oam.links", "organizations.accounts"
+OAM_LINKS = "oam.links"
 
 
 def _members(ctx: CheckContext) -> tuple[frozenset[str], str]:
-    try:
-        return frozenset(str(a.get("Id")) for a in ctx.get(ORG_ACCOUNTS) or []), ""
-    except DataUnavailable:
+    members = organization_members(ctx)
+    if members is None:
         return frozenset(), " (organization accounts not read: every other account counts as outside)"
+    return members, ""
 
 
-def _role_assumers(ctx: CheckContext, role: dict[str, Any], members: frozenset[str]) -> list[str]:
+def _role_assumers(ctx: CheckContext, role: Principal, members: frozenset[str]) -> list[str]:
     """Principals outside the organization the role's trust policy lets assume it, per the evaluator."""
-    document = parse_policy(role.get("AssumeRolePolicyDocument"))
+    document = parse_policy(role.trust)
     try:
-        policy = compile_policy(document, "resource", f"trust of {role.get('RoleName')}")
+        policy = compile_policy(document, "resource", f"trust of {role.name}")
     except PolicyError as error:
         raise DataUnavailable(DETAILS, GLOBAL, f"the trust policy could not be evaluated: {error}",
-                              str(role.get("RoleName"))) from None
+                              role.name) from None
     found = []
     for outsider in outsiders(policy, ctx.account_id, Organization(members=members)):
         contexts = outsider_contexts(outsider, statements(document), ctx.snapshot.collected_at)
-        if allowed(policy, outsider, "sts:AssumeRole", [str(role.get("Arn"))], ctx.account_id, contexts):
+        if allowed(policy, outsider, "sts:AssumeRole", [role.arn], ctx.account_id, contexts):
             found.append(outsider.label)
     return found
 
@@ -492,7 +487,7 @@ def _role_assumers(ctx: CheckContext, role: dict[str, Any], members: frozenset[s
 def cross_account_sharing_reviewed(ctx: CheckContext) -> Iterator[Result]:
     members, note = _members(ctx)
     trusted = members | {ctx.account_id}
-    roles = [r for r in (ctx.get(DETAILS) or {}).get("RoleDetailList") or [] if r.get("RoleName") == SHARING_ROLE]
+    roles = [r for r in ctx.view(IamView).details().roles if r.name == SHARING_ROLE]
     problems, shared = [], []
     for role in roles:
         outside = _role_assumers(ctx, role, members)
@@ -539,7 +534,7 @@ def _admin_may(ctx: CheckContext, action: str, resource: str, region: str, resou
                "aws:SecureTransport": True, "aws:MultiFactorAuthPresent": False,
                "aws:CurrentTime": ctx.snapshot.collected_at}
     request = make_request(principal, action, resource, ctx.account_id, context)
-    return evaluate(request, PolicySet(identity=(_ALLOW_ALL,), resource=resource_policy, scps=org.scps)).allowed
+    return evaluate(request, PolicySet(identity=(ALLOW_ALL,), resource=resource_policy, scps=org.scps)).allowed
 
 
 def _compiled(document: Any, dataset: str, region: str, key: str) -> Any:
@@ -655,7 +650,7 @@ def _key_verdict(ctx: CheckContext, found: list[dict[str, Any]], where: str) -> 
             arn = next((p.arn for p in found_iam.account.principals.values()
                         if p.kind == "user" and p.name == user), f"arn:{ctx.partition}:iam::{ctx.account_id}:user/{user}")
             steps = found_iam.paths.get(arn)
-            if _is_admin(found_iam.graph, arn) or steps:
+            if is_admin(found_iam.graph, arn) or steps:
                 privileged.append(f"{label} is an active key of {user}, who "
                                   + ("is administrator" if not steps else f"reaches administrator: {describe_path(steps)}"))
             elif scp_gap(found_iam.account):
@@ -673,23 +668,5 @@ def _key_verdict(ctx: CheckContext, found: list[dict[str, Any]], where: str) -> 
        cli="aws iam update-access-key --user-name <USER> --access-key-id <KEY_ID> --status Inactive",
        doc="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html#rotating_access_keys")
 def secret_in_compute_with_privilege(ctx: CheckContext) -> Iterator[Result]:
-    for region, instance in ctx.each(INSTANCES):
-        instance_id = str(instance["InstanceId"])
-        with ctx.resource(instance_id, region):
-            found = secrets_in(ctx.item(USER_DATA, instance_id, region), "UserData")
-            ok, message = _key_verdict(ctx, found, "user data")
-            yield verdict(ok, instance_id, message, region, ctx.arn("ec2", f"instance/{instance_id}", region))
-    for region, version in ctx.each(TEMPLATE_VERSIONS):
-        template = str(version.get("LaunchTemplateId", "?"))
-        name = f"{template} v{version.get('VersionNumber', '?')}"
-        with ctx.resource(name, region):
-            ok, message = _key_verdict(ctx, secrets_in(version.get("LaunchTemplateData") or {}, "LaunchTemplateData"),
-                                       "the launch template")
-            yield verdict(ok, name, message, region, ctx.arn("ec2", f"launch-template/{template}", region),
-                          "AWS::EC2::LaunchTemplate")
-    for region, stack in ctx.each(STACKS):
-        name = str(stack.get("StackName", "?"))
-        with ctx.resource(name, region):
-            fields = {"Parameters": stack.get("Parameters") or [], "Outputs": stack.get("Outputs") or []}
-            ok, message = _key_verdict(ctx, secrets_in(fields), "parameters and outputs")
-            yield verdict(ok, name, message, region, str(stack.get("StackId", "")), "AWS::CloudFormation::Stack")
+    where = {"instance": "user data", "template": "the launch template", "stack": "parameters and outputs"}
+    yield from secret_verdicts(ctx, lambda place: _key_verdict(ctx, place.secrets, where[place.kind]))

@@ -17,33 +17,27 @@ read-only reach high.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import suppress
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
 
-from cloudwarden.checks._backup_coverage import BACKUP_DATASETS, PROTECTED, SELECTIONS, coverage, tag_dict
+from cloudwarden.checks._backup_coverage import BACKUP_DATASETS, PROTECTED, SELECTIONS, Tags, coverage
 from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.dynamodb_more import DDB_WRITE, outsiders_allowed
-from cloudwarden.checks.helpers import verdict
+from cloudwarden.checks.helpers import ORG_ACCOUNTS, trusted_accounts, verdict
 from cloudwarden.checks.iam_engine import exposure
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.enums import Severity, Status
 from cloudwarden.engines.iam.exposure import WRITE
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+from cloudwarden.inventory.views.dynamodb import DynamoDbView
+from cloudwarden.inventory.views.ebs import EbsView
+from cloudwarden.inventory.views.rds import Database, DbSnapshot, RdsView
+from cloudwarden.inventory.views.s3 import S3View
 
 VOLUMES, SNAPSHOTS, PERMISSIONS = "ec2.volumes", "ec2.snapshots", "ec2.snapshot_volume_permissions"
 INSTANCES, CLUSTERS = "rds.db_instances", "rds.db_clusters"
 DB_SNAPSHOTS, DB_ATTRIBUTES = "rds.db_snapshots", "rds.db_snapshot_attributes"
 CLUSTER_SNAPSHOTS, CLUSTER_ATTRIBUTES = "rds.db_cluster_snapshots", "rds.db_cluster_snapshot_attributes"
-ORG_ACCOUNTS = "organizations.accounts"
 DATA_DOC = "https://docs.aws.amazon.com/wellarchitected/latest/security-pillar/protecting-data-at-rest.html"
-
-
-def trusted_accounts(ctx: CheckContext) -> set[str]:
-    trusted = {ctx.account_id}
-    with suppress(DataUnavailable):  # unread: only this account is known to be trusted
-        trusted |= {str(a.get("Id")) for a in ctx.get(ORG_ACCOUNTS) or []}
-    return trusted
 
 
 def _leaks(copy_id: str, encrypted: bool, shared_with: list[str], trusted: set[str]) -> list[str]:
@@ -56,39 +50,34 @@ def _leaks(copy_id: str, encrypted: bool, shared_with: list[str], trusted: set[s
     return problems
 
 
-def _ebs_copies(ctx: CheckContext, region: str, trusted: set[str]) -> dict[str, tuple[int, list[str]]]:
+Copies = dict[str, tuple[int, list[str]]]  # source id -> (number of its snapshots, leak descriptions)
+
+
+def _count(found: Copies, source: str, leaks: list[str]) -> None:
+    count, known = found.get(source, (0, []))
+    found[source] = (count + 1, known + leaks)
+
+
+def _ebs_copies(ctx: CheckContext, region: str, trusted: set[str]) -> Copies:
     """volume id -> (number of its snapshots, leak descriptions); raises DataUnavailable when unread."""
-    found: dict[str, tuple[int, list[str]]] = {}
-    for snap in ctx.get(SNAPSHOTS, region) or []:
-        if snap.get("OwnerId") not in (None, ctx.account_id):
+    found: Copies = {}
+    for snap in ctx.view(EbsView).snapshots(region):
+        if snap.owner_id not in (None, ctx.account_id):
             continue
-        encrypted = bool(snap.get("Encrypted"))
         # the collector reads who may restore encrypted snapshots only: an unencrypted copy is a leak anyway
-        grants = (ctx.item(PERMISSIONS, str(snap["SnapshotId"]), region) or []) if encrypted else []
-        shared = [str(g.get("UserId") or g.get("Group")) for g in grants]
-        count, leaks = found.get(str(snap.get("VolumeId")), (0, []))
-        found[str(snap.get("VolumeId"))] = (count + 1, leaks + _leaks(str(snap["SnapshotId"]), encrypted, shared,
-                                                                      trusted))
+        shared = list(snap.shared_with.get()) if snap.encrypted else []
+        _count(found, snap.volume_id, _leaks(snap.id, snap.encrypted, shared, trusted))
     return found
 
 
-def _rds_copies(ctx: CheckContext, region: str, trusted: set[str], cluster: bool) -> dict[str, tuple[int, list[str]]]:
-    listing, attributes = (CLUSTER_SNAPSHOTS, CLUSTER_ATTRIBUTES) if cluster else (DB_SNAPSHOTS, DB_ATTRIBUTES)
-    id_key = "DBClusterSnapshotIdentifier" if cluster else "DBSnapshotIdentifier"
-    source_key = "DBClusterIdentifier" if cluster else "DBInstanceIdentifier"
-    found: dict[str, tuple[int, list[str]]] = {}
-    for snap in ctx.get(listing, region) or []:
-        ident = str(snap[id_key])
-        record = ctx.item(attributes, ident, region) or {}
-        entries = record.get("DBClusterSnapshotAttributes" if cluster else "DBSnapshotAttributes") or []
-        shared = [str(v) for a in entries if a.get("AttributeName") == "restore" for v in a.get("AttributeValues") or []]
-        encrypted = bool(snap.get("StorageEncrypted" if cluster else "Encrypted"))
-        count, leaks = found.get(str(snap.get(source_key)), (0, []))
-        found[str(snap.get(source_key))] = (count + 1, leaks + _leaks(ident, encrypted, shared, trusted))
+def _rds_copies(snapshots: tuple[DbSnapshot, ...], trusted: set[str]) -> Copies:
+    found: Copies = {}
+    for snap in snapshots:
+        _count(found, snap.source_id, _leaks(snap.id, snap.encrypted, snap.restore_accounts(), trusted))
     return found
 
 
-def _copy_verdict(name: str, what: str, copies: dict[str, tuple[int, list[str]]], region: str, arn: str,
+def _copy_verdict(name: str, what: str, copies: Copies, region: str, arn: str,
                   resource_type: str) -> Result:
     count, leaks = copies.get(name, (0, []))
     if leaks:
@@ -108,28 +97,27 @@ def _copy_verdict(name: str, what: str, copies: dict[str, tuple[int, list[str]]]
        doc=DATA_DOC)
 def encrypted_source_leaky_copy(ctx: CheckContext) -> Iterator[Result]:
     trusted = trusted_accounts(ctx)
-    for region, volumes in ctx.regional(VOLUMES):
-        encrypted = [v for v in volumes or [] if v.get("Encrypted")]
+    for region, volumes in ctx.regions_of(ctx.view(EbsView).volumes):
+        encrypted = [v for v in volumes if v.encrypted]
         if not encrypted:
             continue
         with ctx.resource(f"ec2/{region}", region):  # snapshots or their permissions unread: UNKNOWN
             copies = _ebs_copies(ctx, region, trusted)
             for volume in encrypted:
-                name = str(volume["VolumeId"])
-                yield _copy_verdict(name, "EBS volume", copies, region, ctx.arn("ec2", f"volume/{name}", region),
-                                    "AWS::EC2::Volume")
-    for dataset, cluster, id_key, arn_key, resource_type in (
-            (INSTANCES, False, "DBInstanceIdentifier", "DBInstanceArn", "AWS::RDS::DBInstance"),
-            (CLUSTERS, True, "DBClusterIdentifier", "DBClusterArn", "AWS::RDS::DBCluster")):
-        for region, databases in ctx.regional(dataset):
-            encrypted = [d for d in databases or [] if d.get("StorageEncrypted")]
-            if not encrypted:
+                yield _copy_verdict(volume.id, "EBS volume", copies, region,
+                                    ctx.arn("ec2", f"volume/{volume.id}", region), "AWS::EC2::Volume")
+    rds = ctx.view(RdsView)
+    for databases, snapshots, what, resource_type in (
+            (rds.instances, rds.snapshots, "DB instance", "AWS::RDS::DBInstance"),
+            (rds.clusters, rds.cluster_snapshots, "DB cluster", "AWS::RDS::DBCluster")):
+        for region, found in ctx.regions_of(databases):
+            encrypted_dbs = [d for d in found if d.storage_encrypted]
+            if not encrypted_dbs:
                 continue
             with ctx.resource(f"rds/{region}", region):
-                copies = _rds_copies(ctx, region, trusted, cluster)
-                for database in encrypted:
-                    yield _copy_verdict(str(database[id_key]), "DB cluster" if cluster else "DB instance", copies,
-                                        region, str(database.get(arn_key) or ""), resource_type)
+                copies = _rds_copies(snapshots(region), trusted)
+                for database in encrypted_dbs:
+                    yield _copy_verdict(database.id, what, copies, region, database.arn, resource_type)
 
 
 # -- exposed AND unrecoverable --
@@ -155,7 +143,7 @@ def _failed_or_passed(exposed: list[str], write: bool, recovery: str | None, nam
                   Severity.CRITICAL if write else Severity.HIGH)
 
 
-def _plan_recovery(ctx: CheckContext, region: str, arn: str, tags: Any) -> str | None:
+def _plan_recovery(ctx: CheckContext, region: str, arn: str, tags: Callable[[], Tags]) -> str | None:
     """'assigned to backup plan ...' or None; a plan whose tags cannot be decided raises DataUnavailable."""
     found = coverage(ctx, region, arn, tags)
     if found.yes is None:
@@ -165,10 +153,9 @@ def _plan_recovery(ctx: CheckContext, region: str, arn: str, tags: Any) -> str |
 
 def _buckets(ctx: CheckContext) -> Iterator[Result]:
     report = exposure(ctx)
-    try:
-        ctx.get("s3.buckets")
-    except DataUnavailable as missing:
-        ctx.skipped.append(Skipped(ctx.account_id, GLOBAL, missing.reason))
+    listed = ctx.view(S3View).buckets.part()
+    if not listed.known:
+        ctx.skipped.append(Skipped(ctx.account_id, GLOBAL, listed.reason))
     unreadable = {u.arn: u.reason for u in report.unreadable if u.service == "s3"}
     for bucket in (r for r in report.examined if r.service == "s3"):
         found = report.of(bucket.arn)
@@ -180,9 +167,9 @@ def _buckets(ctx: CheckContext) -> Iterator[Result]:
         with ctx.resource(bucket.name):
             recovery = None
             if exposed:
-                status = (ctx.item(VERSIONING, bucket.name) or {}).get("Status")
+                versioning = ctx.view(S3View).named(bucket.name, bucket.arn).versioning.get()
                 recovery = "versioning Enabled (overwritten and deleted objects keep their versions)" \
-                    if status == "Enabled" else None
+                    if versioning.enabled else None
             yield _failed_or_passed(exposed, write, recovery, bucket.name, GLOBAL, bucket.arn, "AWS::S3::Bucket")
     examined = {r.arn for r in report.examined}
     for arn, reason in unreadable.items():  # buckets whose policy itself was not read
@@ -190,59 +177,54 @@ def _buckets(ctx: CheckContext) -> Iterator[Result]:
             ctx.skipped.append(Skipped(arn.rsplit(":", 1)[-1], GLOBAL, reason))
 
 
-def _snapshot_shares(ctx: CheckContext, region: str, trusted: set[str]) -> dict[str, list[str]]:
+def _snapshot_shares(snapshots: Iterable[DbSnapshot], trusted: set[str]) -> dict[str, list[str]]:
     """DB instance id -> exposures of its manual snapshots (public or foreign restore)."""
     shares: dict[str, list[str]] = {}
-    for snap in ctx.get(DB_SNAPSHOTS, region) or []:
-        ident = str(snap["DBSnapshotIdentifier"])
-        record = ctx.item(DB_ATTRIBUTES, ident, region) or {}
-        accounts = [str(v) for a in record.get("DBSnapshotAttributes") or [] if a.get("AttributeName") == "restore"
-                    for v in a.get("AttributeValues") or []]
-        outside = [a for a in accounts if a == "all" or a not in trusted]
+    for snap in snapshots:
+        outside = [a for a in snap.restore_accounts() if a == "all" or a not in trusted]
         if outside:
             who = "anyone" if "all" in outside else ", ".join(outside)
-            shares.setdefault(str(snap.get("DBInstanceIdentifier")), []).append(f"snapshot {ident} restorable by {who}")
+            shares.setdefault(snap.source_id, []).append(f"snapshot {snap.id} restorable by {who}")
     return shares
 
 
+def _database(ctx: CheckContext, db: Database, shares: dict[str, list[str]]) -> Result:
+    exposed = (["publicly accessible endpoint"] if db.publicly_accessible else []) + shares.get(db.id, [])
+    recovery = None
+    if exposed:
+        days = db.backup_retention_days
+        recovery = (f"automated backups kept {days} days" if days else
+                    _plan_recovery(ctx, db.region, db.arn, lambda: db.tags))
+    if exposed and not recovery and db.deletion_protection:
+        exposed.append("deletion protection on, but no backup")
+    return _failed_or_passed(exposed, db.publicly_accessible, recovery, db.id, db.region, db.arn,
+                             "AWS::RDS::DBInstance")
+
+
 def _databases(ctx: CheckContext, trusted: set[str]) -> Iterator[Result]:
-    for region, instances in ctx.regional(INSTANCES):
+    rds = ctx.view(RdsView)
+    for region, instances in ctx.regions_of(rds.instances):
         with ctx.resource(f"rds/{region}", region):
-            shares = _snapshot_shares(ctx, region, trusted)
-            for db in instances or []:
-                if db.get("DBClusterIdentifier"):
+            shares = _snapshot_shares(rds.snapshots(region), trusted)
+            for db in instances:
+                if not db.standalone:
                     continue  # a cluster member: its cluster's backups govern recovery
-                name, arn = str(db["DBInstanceIdentifier"]), str(db.get("DBInstanceArn") or "")
-                exposed = (["publicly accessible endpoint"] if db.get("PubliclyAccessible") else []) + shares.get(name, [])
-                with ctx.resource(name, region):
-                    recovery = None
-                    if exposed:
-                        days = int(db.get("BackupRetentionPeriod") or 0)
-                        recovery = (f"automated backups kept {days} days" if days else
-                                    _plan_recovery(ctx, region, arn, lambda d=db: tag_dict(d.get("TagList"))))
-                    if exposed and not recovery and db.get("DeletionProtection"):
-                        exposed.append("deletion protection on, but no backup")
-                    yield _failed_or_passed(exposed, bool(db.get("PubliclyAccessible")), recovery, name, region, arn,
-                                            "AWS::RDS::DBInstance")
+                with ctx.resource(db.id, region):
+                    yield _database(ctx, db, shares)
 
 
 def _tables(ctx: CheckContext) -> Iterator[Result]:
-    for region, names in ctx.regional("dynamodb.table_names"):
-        for name in names or []:
-            with ctx.resource(name, region):
-                table = ctx.item("dynamodb.tables", name, region) or {}
-                arn = str(table.get("TableArn") or ctx.arn("dynamodb", f"table/{name}", region))
-                document = ctx.item("dynamodb.resource_policy", name, region)
-                exposed = outsiders_allowed(ctx, document, arn, region) if document else []
-                write = any(action in entry for entry in exposed for action in DDB_WRITE)
-                recovery = None
-                if exposed:
-                    pitr = ((ctx.item("dynamodb.continuous_backups", name, region) or {})
-                            .get("PointInTimeRecoveryDescription") or {}).get("PointInTimeRecoveryStatus")
-                    recovery = "point-in-time recovery ENABLED" if pitr == "ENABLED" else _plan_recovery(
-                        ctx, region, arn, lambda n=name, r=region: tag_dict(ctx.item("dynamodb.table_tags", n, r)))
-                yield _failed_or_passed([f"resource policy lets in {e}" for e in exposed], write, recovery, name,
-                                        region, arn, "AWS::DynamoDB::Table")
+    for region, table in ctx.over(ctx.view(DynamoDbView).tables):
+        with ctx.resource(table.name, region):
+            arn, document = table.arn, table.policy.get()
+            exposed = outsiders_allowed(ctx, document, arn, region) if document else []
+            write = any(action in entry for entry in exposed for action in DDB_WRITE)
+            recovery = None
+            if exposed:
+                recovery = "point-in-time recovery ENABLED" if table.pitr.get() == "ENABLED" else _plan_recovery(
+                    ctx, region, arn, table.tags.get)
+            yield _failed_or_passed([f"resource policy lets in {e}" for e in exposed], write, recovery, table.name,
+                                    region, arn, "AWS::DynamoDB::Table")
 
 
 @check("data.public_and_unrecoverable", resource_type="AWS::S3::Bucket",

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.ebs import EBS_DOC
 from cloudwarden.checks.helpers import every_region, verdict
-from cloudwarden.checks.kinds import Kind, add_kind, flag, judge_each
+from cloudwarden.checks.kinds import Kind, add_kind, flag
 from cloudwarden.checks.kms import KEYS
 from cloudwarden.checks.registry import Result, check
-from cloudwarden.inventory.snapshot import DataUnavailable
+from cloudwarden.inventory.views.dynamodb import DaxCluster, DynamoDbView
+from cloudwarden.inventory.views.kms import KmsView
 
 ACCOUNT_TYPE = "AWS::::Account"
 EC2_DOC = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/"
@@ -46,15 +47,12 @@ def ami_block_public_access(ctx: CheckContext) -> Iterator[Result]:
     yield from every_region(ctx, "ec2.image_block_public_access", judge, "ec2")
 
 
-def _key_meta(ctx: CheckContext, region: str, key: str) -> dict[str, Any] | None:
-    """KeyMetadata of the key an id or ARN names, from kms.keys; None when not listed there."""
-    try:
-        keys = ctx.get(KEYS, region) or {}
-    except DataUnavailable:
-        return None
-    for key_id, meta in keys.items():
-        if key in (key_id, meta.get("Arn")) or key.endswith(f"key/{key_id}"):
-            return meta  # type: ignore[no-any-return]
+def _key_manager(ctx: CheckContext, region: str, key: str) -> str | None:
+    """KeyManager of the key an id or ARN names, from kms.keys; None when not listed there; raises
+    DataUnavailable when the keys were not described."""
+    for key_id, (arn, manager) in ctx.view(KmsView).managers(region).items():
+        if key in (key_id, arn) or key.endswith(f"key/{key_id}"):
+            return manager
     return None
 
 
@@ -70,24 +68,28 @@ def default_key_is_cmk(ctx: CheckContext) -> Iterator[Result]:
             yield verdict(False, resource, "the default EBS key is the AWS managed key alias/aws/ebs", region)
             continue
         with ctx.resource(resource, region):
-            ctx.get(KEYS, region)  # the key list unread: the key's manager is unknown
-            meta = _key_meta(ctx, region, key)
-            if meta is None:
+            manager = _key_manager(ctx, region, key)  # the keys unread: the key's manager is unknown
+            if manager is None:
                 ctx.skipped.append(Skipped(resource, region, f"the default EBS key {key} is not among this "
                                            "region's listed keys (another account's key, or deleted)"))
             else:
-                manager = meta.get("KeyManager", "?")
                 yield verdict(manager == "CUSTOMER", resource, f"the default EBS key {key} is managed by {manager}",
                               region)
 
 
-def _dax_sse(cluster: dict[str, Any]) -> tuple[bool, str]:
-    status = (cluster.get("SSEDescription") or {}).get("Status", "DISABLED")
+def _dax(ctx: CheckContext, judge: Callable[[DaxCluster], tuple[bool, str]]) -> Iterator[Result]:
+    for region, cluster in ctx.over(ctx.view(DynamoDbView).dax_clusters):
+        ok, message = judge(cluster)
+        yield verdict(ok, cluster.name, message, region, cluster.arn, DAX.resource_type)
+
+
+def _dax_sse(cluster: DaxCluster) -> tuple[bool, str]:
+    status = cluster.sse_status
     return flag(status == "ENABLED", "encryption at rest ENABLED", f"encryption at rest {status}")
 
 
-def _dax_tls(cluster: dict[str, Any]) -> tuple[bool, str]:
-    kind = cluster.get("ClusterEndpointEncryptionType") or "NONE"
+def _dax_tls(cluster: DaxCluster) -> tuple[bool, str]:
+    kind = cluster.endpoint_encryption
     return flag(kind == "TLS", "cluster endpoint encryption TLS", f"cluster endpoint encryption {kind} (cleartext)")
 
 
@@ -98,7 +100,7 @@ def _dax_tls(cluster: dict[str, Any]) -> tuple[bool, str]:
            "--iam-role-arn <ROLE_ARN> --sse-specification Enabled=true --cluster-endpoint-encryption-type TLS",
        doc=DAX_DOC + "DAXEncryptionAtRest.html")
 def dax_encrypted_at_rest(ctx: CheckContext) -> Iterator[Result]:
-    yield from judge_each(ctx, DAX, _dax_sse)
+    yield from _dax(ctx, _dax_sse)
 
 
 @check("dynamodb.dax_encrypted_in_transit", resource_type=DAX.resource_type, datasets=[DAX.dataset],
@@ -108,4 +110,4 @@ def dax_encrypted_at_rest(ctx: CheckContext) -> Iterator[Result]:
            "--iam-role-arn <ROLE_ARN> --sse-specification Enabled=true --cluster-endpoint-encryption-type TLS",
        doc=DAX_DOC + "DAXEncryptionInTransit.html")
 def dax_encrypted_in_transit(ctx: CheckContext) -> Iterator[Result]:
-    yield from judge_each(ctx, DAX, _dax_tls)
+    yield from _dax(ctx, _dax_tls)

@@ -154,7 +154,7 @@ def _feature_state(detector: DetectorDetail, feature: str, agents: tuple[str, ..
     return not off, f"{feature} is ENABLED" + (f" but {', '.join(off)} not enabled" if off else "")
 
 
-_FEATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
+FEATURES: dict[str, tuple[str, tuple[str, ...], str]] = {
     "guardduty.s3_protection": ("S3_DATA_EVENTS", (), "s3-protection.html"),
     "guardduty.rds_protection": ("RDS_LOGIN_EVENTS", (), "rds-protection.html"),
     "guardduty.ec2_malware_protection": ("EBS_MALWARE_PROTECTION", (), "malware-protection.html"),
@@ -184,7 +184,7 @@ def _register_feature(check_id: str, feature: str, agents: tuple[str, ...], page
                 yield verdict(ok, detector_id, message, region, arn)
 
 
-for _check_id, (_feature, _agents, _page) in _FEATURES.items():
+for _check_id, (_feature, _agents, _page) in FEATURES.items():
     _register_feature(_check_id, _feature, _agents, _page)
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 
-from cloudwarden.checks._backup_coverage import BACKUP_DATASETS, BACKUP_DOC, PROTECTED, plan_verdict, tag_dict
+from cloudwarden.checks._backup_coverage import BACKUP_DATASETS, BACKUP_DOC, PROTECTED, plan_verdicts
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.ebs import EBS_DOC, SNAPSHOTS, VOLUMES, judge_volume, owned_snapshots
 from cloudwarden.checks.registry import Result, check
@@ -38,10 +37,6 @@ def volume_has_snapshot(ctx: CheckContext) -> Iterator[Result]:
            "'{\"SelectionName\":\"ebs\",\"IamRoleArn\":\"<ROLE_ARN>\",\"Resources\":[\"arn:aws:ec2:*:*:volume/*\"]}'",
        doc=BACKUP_DOC)
 def volume_in_backup_plan(ctx: CheckContext) -> Iterator[Result]:
-    for region, volume in ctx.each(VOLUMES):
-        name = str(volume["VolumeId"])
-        arn = ctx.arn("ec2", f"volume/{name}", region)
-        with ctx.resource(name, region):
-            found = plan_verdict(ctx, region, name, arn, "AWS::EC2::Volume", partial(tag_dict, volume.get("Tags")))
-            if found is not None:
-                yield found
+    yield from plan_verdicts(ctx, "AWS::EC2::Volume", ctx.over(ctx.view(EbsView).volumes), lambda volume: volume.id,
+                             lambda volume: ctx.arn("ec2", f"volume/{volume.id}", volume.region),
+                             lambda volume: volume.tags)

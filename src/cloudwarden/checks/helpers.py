@@ -18,6 +18,7 @@ from cloudwarden.checks.registry import Result
 from cloudwarden.core.enums import Status
 from cloudwarden.inventory.snapshot import GLOBAL
 from cloudwarden.inventory.views import PerRegion, PerRegionValue
+from cloudwarden.inventory.views.organizations import ACCOUNTS, OrganizationsView
 
 V = TypeVar("V")
 
@@ -130,3 +131,19 @@ def has_narrowing_condition(statement: dict[str, Any]) -> bool:
         if any(key.lower() in _NARROWING_KEYS for key in keys):
             return True
     return False
+
+
+# -- the organization --
+
+ORG_ACCOUNTS = ACCOUNTS
+
+
+def organization_members(ctx: CheckContext) -> frozenset[str] | None:
+    """The account ids of the organization; None when organizations.accounts was not read."""
+    listed = ctx.view(OrganizationsView).accounts.part()
+    return frozenset(a.id for a in listed.value or ()) if listed.known else None
+
+
+def trusted_accounts(ctx: CheckContext) -> set[str]:
+    """This account and its organization's (unread, only this account is known to be trusted)."""
+    return {ctx.account_id} | set(organization_members(ctx) or ())

@@ -91,7 +91,7 @@ def _unknown_message(graph: nx.DiGraph, arn: str, unresolved: list[tuple[str, st
     return f"may reach administrator, but only through data that was not collected{chain} ({gaps})"
 
 
-def _is_admin(graph: nx.DiGraph, arn: str) -> bool:
+def is_admin(graph: nx.DiGraph, arn: str) -> bool:
     return bool(graph.has_edge(arn, ADMIN) and graph.edges[arn, ADMIN]["step"].kind == "is administrator")
 
 
@@ -104,7 +104,7 @@ def privilege_escalation_to_admin(ctx: CheckContext) -> Iterator[Result]:
     found = analysis(ctx)
     unread = scp_gap(found.account)
     for principal in found.account.principals.values():
-        if _is_admin(found.graph, principal.arn):
+        if is_admin(found.graph, principal.arn):
             continue
         steps = found.paths.get(principal.arn)
         kind = "AWS::IAM::User" if principal.kind == "user" else "AWS::IAM::Role"

@@ -3,7 +3,7 @@ also key users; disabled or deleted keys that still protect data. Policies are j
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from cloudwarden.checks._iam_eval import compiled_or_unknown
@@ -23,8 +23,16 @@ from cloudwarden.checks.kms import (
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.engines.iam import PolicyError, PolicySet, compile_policy, evaluate, make_request
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+from cloudwarden.inventory.views import PerRegion
+from cloudwarden.inventory.views.backup import BackupView
+from cloudwarden.inventory.views.cloudtrail import TrailView
+from cloudwarden.inventory.views.dynamodb import DynamoDbView
+from cloudwarden.inventory.views.ebs import EbsView
 from cloudwarden.inventory.views.iam import DETAILS
-from cloudwarden.inventory.views.kms import POLICY
+from cloudwarden.inventory.views.kms import POLICY, KmsView
+from cloudwarden.inventory.views.logs import LogsView
+from cloudwarden.inventory.views.rds import RdsView
+from cloudwarden.inventory.views.s3 import S3View
 
 
 @check("kms.cmk_single_region", resource_type=KEY, datasets=[KEY_IDS, KEYS, ALIASES], optional=[ALIASES],
@@ -133,29 +141,25 @@ def key_admin_user_separation(ctx: CheckContext) -> Iterator[Result]:
 
 # -- keys that cannot decrypt any more (disabled, pending deletion) but still protect data --
 
-# (dataset, what, id key, key-reference path) of regional lists whose items name their KMS key.
-DEPENDENT_LISTS = (("ec2.volumes", "EBS volume", "VolumeId", "KmsKeyId"),
-                   ("ec2.snapshots", "EBS snapshot", "SnapshotId", "KmsKeyId"),
-                   ("rds.db_instances", "RDS instance", "DBInstanceIdentifier", "KmsKeyId"),
-                   ("rds.db_clusters", "RDS cluster", "DBClusterIdentifier", "KmsKeyId"),
-                   ("cloudtrail.trails", "trail", "Name", "KmsKeyId"),
-                   ("logs.log_groups", "log group", "logGroupName", "kmsKeyId"),
-                   ("backup.vaults", "backup vault", "BackupVaultName", "EncryptionKeyArn"))
+# The regional lists whose items name their KMS key: (dataset, what).
+DEPENDENT_LISTS = (("ec2.volumes", "EBS volume"), ("ec2.snapshots", "EBS snapshot"),
+                   ("rds.db_instances", "RDS instance"), ("rds.db_clusters", "RDS cluster"),
+                   ("cloudtrail.trails", "trail"), ("logs.log_groups", "log group"), ("backup.vaults", "backup vault"))
 TABLES, BUCKETS, BUCKET_ENCRYPTION = "dynamodb.tables", "s3.buckets", "s3.bucket_encryption"
 DEPENDENT_DATASETS = [d[0] for d in DEPENDENT_LISTS] + [TABLES, BUCKETS, BUCKET_ENCRYPTION]
+Named = Callable[[Any], tuple[str, str]]  # an item -> (its name, its KMS key reference)
 
 
-def _aliases(ctx: CheckContext, region: str) -> dict[str, str]:
-    """Alias name and ARN -> target key id (an unread alias list only matches less)."""
-    try:
-        aliases = ctx.get(ALIASES, region) or []
-    except DataUnavailable:
-        return {}
-    found = {}
-    for alias in aliases:
-        if alias.get("TargetKeyId"):
-            found[str(alias.get("AliasName"))] = found[str(alias.get("AliasArn"))] = str(alias["TargetKeyId"])
-    return found
+def _dependent_lists(ctx: CheckContext) -> list[tuple[PerRegion[Any], str, Named]]:
+    """(view list, what, item -> (name, key reference)) for each entry of DEPENDENT_LISTS."""
+    ebs, rds = ctx.view(EbsView), ctx.view(RdsView)
+    named: list[tuple[PerRegion[Any], Named]] = [
+        (ebs.volumes, lambda v: (v.id, v.kms_key_id)), (ebs.snapshots, lambda s: (s.id, s.kms_key_id)),
+        (rds.instances, lambda d: (d.id, d.kms_key_id)), (rds.clusters, lambda d: (d.id, d.kms_key_id)),
+        (ctx.view(TrailView).listed, lambda t: (t.name, t.kms_key_id)),
+        (ctx.view(LogsView).groups, lambda g: (g.name, g.kms_key_id)),
+        (ctx.view(BackupView).vaults, lambda v: (v.name, v.encryption_key_arn))]
+    return [(listed, what, name) for (listed, name), (_dataset, what) in zip(named, DEPENDENT_LISTS, strict=True)]
 
 
 def _names_key(reference: str, key_id: str, aliases: dict[str, str]) -> bool:
@@ -165,41 +169,36 @@ def _names_key(reference: str, key_id: str, aliases: dict[str, str]) -> bool:
     return reference == key_id or reference.endswith(f"key/{key_id}")
 
 
-def _bucket_keys(config: Any) -> list[str]:
-    rules = (config or {}).get("Rules") or (config or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules") or []
-    return [str((r.get("ApplyServerSideEncryptionByDefault") or {}).get("KMSMasterKeyID") or "") for r in rules]
-
-
 def dependents(ctx: CheckContext, region: str, key_id: str) -> tuple[list[str], list[str]]:
     """(resources the key protects, the datasets that could not be read to tell) in the key's region."""
-    aliases = _aliases(ctx, region)
+    aliases = ctx.view(KmsView).alias_targets(region)
     found, unread = [], []
-    for dataset, what, id_key, path in DEPENDENT_LISTS:
-        try:
-            items = ctx.get(dataset, region) or []
-        except DataUnavailable as missing:
-            unread.append(f"{dataset} ({missing.reason})")
+    for listed, what, named in _dependent_lists(ctx):
+        part = listed.part(region)
+        if not part.known:
+            unread.append(f"{listed.dataset} ({part.reason})")
             continue
-        found += [f"{what} {item.get(id_key)}" for item in items if _names_key(str(item.get(path) or ""), key_id, aliases)]
+        found += [f"{what} {name}" for name, reference in map(named, part.value or ())
+                  if _names_key(reference, key_id, aliases)]
     try:
-        for name, table in (ctx.get(TABLES, region) or {}).items():
-            if _names_key(str(((table or {}).get("SSEDescription") or {}).get("KMSMasterKeyArn") or ""), key_id, aliases):
+        for name, table in ctx.view(DynamoDbView).descriptions(region).items():
+            if _names_key(table.kms_key_arn, key_id, aliases):
                 found.append(f"DynamoDB table {name}")
     except DataUnavailable as missing:
         unread.append(f"{TABLES} ({missing.reason})")
     try:
-        buckets = [str(b["Name"]) for b in ctx.get(BUCKETS) or []]
+        buckets = ctx.view(S3View).buckets()
     except DataUnavailable as missing:
         unread.append(f"{BUCKETS} ({missing.reason})")
-        buckets = []
+        buckets = ()
     for bucket in buckets:
         try:
-            config = ctx.item(BUCKET_ENCRYPTION, bucket)
+            rules = bucket.encryption.get().rules
         except DataUnavailable as missing:
-            unread.append(f"{BUCKET_ENCRYPTION} of {bucket} ({missing.reason})")
+            unread.append(f"{BUCKET_ENCRYPTION} of {bucket.name} ({missing.reason})")
             continue
-        if any(_names_key(ref, key_id, aliases) for ref in _bucket_keys(config)):
-            found.append(f"S3 bucket {bucket} (default encryption)")
+        if any(_names_key(reference, key_id, aliases) for _algorithm, reference in rules):
+            found.append(f"S3 bucket {bucket.name} (default encryption)")
     return found, unread
 
 

@@ -68,7 +68,7 @@ OTHER_GUARDRAILS = (("organizations:LeaveOrganization", "*", "leaving the organi
                     ("ec2:DisableEbsEncryptionByDefault", "*", "disabling EBS default encryption"),
                     ("ec2:DeleteFlowLogs", "*", "deleting VPC flow logs"))
 
-_ALLOW_ALL = compile_policy({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*",
+ALLOW_ALL = compile_policy({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*",
                                                                      "Resource": "*"}]},
                             "identity", "assumed: the member's own IAM policies allow")
 
@@ -145,7 +145,7 @@ def _denied(ctx: CheckContext, levels: tuple[tuple[CompiledPolicy, ...], ...], a
     context = {"aws:RequestedRegion": region, "aws:PrincipalArn": principal, "aws:PrincipalAccount": account,
                "aws:SecureTransport": True, "aws:CurrentTime": ctx.snapshot.collected_at}
     request = make_request(principal, action, arn, account, context)
-    return not evaluate(request, PolicySet(identity=(_ALLOW_ALL,), scps=levels)).allowed
+    return not evaluate(request, PolicySet(identity=(ALLOW_ALL,), scps=levels)).allowed
 
 
 def unprotected_services(ctx: CheckContext, levels: Any, account: str) -> list[str]:
@@ -319,7 +319,7 @@ def delegated_admin_for_policies(ctx: CheckContext, org: Organization) -> Iterat
         principal = f"arn:{ctx.partition}:iam::{member}:role/{PROBE_ROLE}"
         granted = [a.split(":", 1)[1] for a in POLICY_ACTIONS if evaluate(
             make_request(principal, a, resource, management, {"aws:PrincipalAccount": member}),
-            PolicySet(identity=(_ALLOW_ALL,), resource=compiled)).allowed]
+            PolicySet(identity=(ALLOW_ALL,), resource=compiled)).allowed]
         if granted:
             delegates[member] = granted
     yield verdict(bool(delegates), org_id, ("policy management is delegated to " + "; ".join(

@@ -28,25 +28,26 @@ MIN_BACKUP_DAYS = DEFAULT_THRESHOLDS.rds_min_backup_retention_days
 IAM_AUTH_ENGINES = ("mysql", "mariadb", "postgres", "aurora", "aurora-mysql", "aurora-postgresql")
 
 
-def _judge(ctx: CheckContext, resources: PerRegion[Database], judge: Callable[[Database], Outcome]) -> Iterator[Result]:
+def judge_databases(ctx: CheckContext, resources: PerRegion[Database], judge: Callable[[Database], Outcome]) -> Iterator[Result]:
     """One verdict per instance or cluster that `judge` does not skip."""
     resource_type = CLUSTER.resource_type if resources is ctx.view(RdsView).clusters else INSTANCE.resource_type
     for region, db in ctx.over(resources):
-        outcome = judge(db)
-        if outcome is not None:
-            yield verdict(outcome[0], db.id, outcome[1], region, db.arn, resource_type)
+        with ctx.resource(db.id, region):  # per-resource data the judge reads is missing: UNKNOWN
+            outcome = judge(db)
+            if outcome is not None:
+                yield verdict(outcome[0], db.id, outcome[1], region, db.arn, resource_type)
 
 
-def _instances(ctx: CheckContext, judge: Callable[[Database], Outcome]) -> Iterator[Result]:
-    yield from _judge(ctx, ctx.view(RdsView).instances, judge)
+def all_instances(ctx: CheckContext, judge: Callable[[Database], Outcome]) -> Iterator[Result]:
+    yield from judge_databases(ctx, ctx.view(RdsView).instances, judge)
 
 
 def instances_and_clusters(ctx: CheckContext, judge: Callable[[Database], Outcome],
                             members: bool = False) -> Iterator[Result]:
     """Judge standalone instances (all instances if `members`) and clusters with one judge."""
     view = ctx.view(RdsView)
-    yield from _judge(ctx, view.instances, lambda i: judge(i) if members or i.standalone else None)
-    yield from _judge(ctx, view.clusters, judge)
+    yield from judge_databases(ctx, view.instances, lambda i: judge(i) if members or i.standalone else None)
+    yield from judge_databases(ctx, view.clusters, judge)
 
 
 @check("rds.instance_not_public", resource_type=INSTANCE.resource_type, datasets=[INSTANCE.dataset],
@@ -55,7 +56,7 @@ def instances_and_clusters(ctx: CheckContext, judge: Callable[[Database], Outcom
            "--apply-immediately",
        doc=RDS_DOC + "USER_VPC.WorkingWithRDSInstanceinaVPC.html")
 def instance_not_public(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances(ctx, lambda i: flag(
+    yield from all_instances(ctx, lambda i: flag(
         not i.publicly_accessible, "not publicly accessible",
         f"publicly accessible: {i.endpoint or 'its endpoint'} resolves to a public address"))
 
@@ -71,7 +72,7 @@ def _encrypted(resource: Database | DbSnapshot) -> tuple[bool, str]:
            "--target-db-snapshot-identifier <SNAPSHOT>-encrypted --kms-key-id <KEY_ARN>",
        doc=RDS_DOC + "Overview.Encryption.html")
 def instance_storage_encrypted(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances(ctx, _encrypted)
+    yield from all_instances(ctx, _encrypted)
 
 
 @check("rds.cluster_storage_encrypted", resource_type=CLUSTER.resource_type, datasets=[CLUSTER.dataset],
@@ -80,7 +81,7 @@ def instance_storage_encrypted(ctx: CheckContext) -> Iterator[Result]:
            "--target-db-cluster-snapshot-identifier <SNAPSHOT>-encrypted --kms-key-id <KEY_ARN>",
        doc=AURORA_DOC + "Overview.Encryption.html")
 def cluster_storage_encrypted(ctx: CheckContext) -> Iterator[Result]:
-    yield from _judge(ctx, ctx.view(RdsView).clusters, _encrypted)
+    yield from judge_databases(ctx, ctx.view(RdsView).clusters, _encrypted)
 
 
 def _backups(resource: Database, minimum: int = MIN_BACKUP_DAYS) -> Outcome:
@@ -206,7 +207,7 @@ def snapshot_encrypted(ctx: CheckContext) -> Iterator[Result]:
            "--db-snapshot-identifier <SNAPSHOT> --db-subnet-group-name <SUBNET_GROUP>",
        doc=RDS_DOC + "USER_VPC.html")
 def in_vpc(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances(ctx, lambda i: flag(bool(i.vpc_id), f"in {i.vpc_id}", "not in a VPC (no DB subnet group)"))
+    yield from all_instances(ctx, lambda i: flag(bool(i.vpc_id), f"in {i.vpc_id}", "not in a VPC (no DB subnet group)"))
 
 
 @check("rds.enhanced_monitoring", resource_type=INSTANCE.resource_type, datasets=[INSTANCE.dataset],
@@ -215,7 +216,7 @@ def in_vpc(ctx: CheckContext) -> Iterator[Result]:
            "--monitoring-role-arn <ROLE_ARN>",
        doc=RDS_DOC + "USER_Monitoring.OS.html")
 def enhanced_monitoring(ctx: CheckContext) -> Iterator[Result]:
-    yield from _instances(ctx, lambda i: flag(
+    yield from all_instances(ctx, lambda i: flag(
         i.monitoring_interval > 0, f"Enhanced Monitoring every {i.monitoring_interval} s", "Enhanced Monitoring is off"))
 
 

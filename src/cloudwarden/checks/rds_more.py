@@ -4,16 +4,23 @@ TLS on proxies and in parameter groups, supported engine versions, AWS Backup pl
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
-from typing import Any
 
-from cloudwarden.checks._backup_coverage import BACKUP_DATASETS, BACKUP_DOC, PROTECTED, plan_verdict, tag_dict
+from cloudwarden.checks._backup_coverage import BACKUP_DATASETS, BACKUP_DOC, PROTECTED, plan_verdicts
 from cloudwarden.checks.context import CheckContext, Skipped, parse_time
 from cloudwarden.checks.helpers import verdict
-from cloudwarden.checks.kinds import KINDS, Kind, Outcome, add_kind, flag, judge_each
-from cloudwarden.checks.rds import AURORA_DOC, RDS_DOC, instances_and_clusters
+from cloudwarden.checks.kinds import KINDS, Kind, Outcome, add_kind, flag
+from cloudwarden.checks.rds import AURORA_DOC, RDS_DOC, all_instances, instances_and_clusters, judge_databases
 from cloudwarden.checks.registry import Result, check
-from cloudwarden.inventory.views.rds import Database
+from cloudwarden.inventory.views.rds import (
+    CLUSTER_ENGINE_VERSIONS,
+    CLUSTER_PARAMETERS,
+    ENGINE_VERSIONS,
+    PARAMETERS,
+    SUBSCRIPTIONS,
+    Database,
+    EventSubscription,
+    RdsView,
+)
 
 INSTANCE = KINDS["rds.instance"]
 CLUSTER = KINDS["rds.cluster"]
@@ -52,12 +59,12 @@ def non_default_port(ctx: CheckContext) -> Iterator[Result]:
     yield from instances_and_clusters(ctx, _non_default_port)
 
 
-def _backtracking(cluster: dict[str, Any]) -> Outcome:
-    if str(cluster.get("Engine")) not in ("aurora", "aurora-mysql"):
+def _backtracking(cluster: Database) -> Outcome:
+    if cluster.engine not in ("aurora", "aurora-mysql"):
         return None
-    if str(cluster.get("EngineMode") or "provisioned") not in ("provisioned", "parallelquery"):
+    if cluster.engine_mode not in ("provisioned", "parallelquery"):
         return None  # Aurora Serverless v1 and multi-master clusters cannot backtrack
-    window = int(cluster.get("BacktrackWindow") or 0)
+    window = cluster.backtrack_window
     return flag(window > 0, f"backtracking on, window {window} s", "backtracking is off (BacktrackWindow 0)")
 
 
@@ -67,7 +74,7 @@ def _backtracking(cluster: dict[str, Any]) -> Outcome:
            "--db-cluster-identifier <NEW> --use-latest-restorable-time --backtrack-window 86400",
        doc=AURORA_DOC + "AuroraMySQL.Managing.Backtrack.html")
 def aurora_backtracking(ctx: CheckContext) -> Iterator[Result]:
-    yield from judge_each(ctx, CLUSTER, _backtracking)
+    yield from judge_databases(ctx, ctx.view(RdsView).clusters, _backtracking)
 
 
 CA_WARNING_DAYS = 30  # as Security Hub warns about certificates (ACM.1)
@@ -79,23 +86,21 @@ CA_WARNING_DAYS = 30  # as Security Hub warns about certificates (ACM.1)
            "--apply-immediately",
        doc=RDS_DOC + "UsingWithRDS.SSL-certificate-rotation.html")
 def ca_certificate_valid(ctx: CheckContext) -> Iterator[Result]:
-    for region, instance in ctx.each(INSTANCE.dataset):
-        name = INSTANCE.ident(instance)
-        details = instance.get("CertificateDetails") or {}
-        valid_till = parse_time(str(details.get("ValidTill") or ""))
+    def judge(instance: Database) -> Outcome:
+        valid_till = parse_time(instance.certificate_valid_till)
         days = None if valid_till is None else (valid_till - ctx.now).days
         if days is None:
-            ctx.skipped.append(Skipped(name, region, "describe_db_instances returned no CertificateDetails.ValidTill "
-                                       f"for the CA {instance.get('CACertificateIdentifier') or '?'}"))
-            continue
-        ca = details.get("CAIdentifier") or instance.get("CACertificateIdentifier") or "?"
-        ok = days > CA_WARNING_DAYS
-        message = (f"server certificate from {ca} valid for {days} more days" if days >= 0
-                   else f"server certificate from {ca} expired {-days} days ago")
-        yield verdict(ok, name, message, region, INSTANCE.arn(instance), INSTANCE.resource_type)
+            ctx.skipped.append(Skipped(instance.id, instance.region, "describe_db_instances returned no "
+                                       "CertificateDetails.ValidTill for the CA "
+                                       f"{instance.ca_identifier or '?'}"))
+            return None
+        ca = instance.certificate_ca or instance.ca_identifier or "?"
+        return days > CA_WARNING_DAYS, (f"server certificate from {ca} valid for {days} more days" if days >= 0
+                                        else f"server certificate from {ca} expired {-days} days ago")
+
+    yield from all_instances(ctx, judge)
 
 
-SUBSCRIPTIONS = "rds.event_subscriptions"
 # The source types and event categories Security Hub RDS.19-RDS.22 expect a subscription for.
 CRITICAL_EVENTS = {"db-instance": ("maintenance", "configuration change", "failure"),
                    "db-cluster": ("maintenance", "failure"),
@@ -103,17 +108,15 @@ CRITICAL_EVENTS = {"db-instance": ("maintenance", "configuration change", "failu
                    "db-security-group": ("configuration change", "failure")}
 
 
-def uncovered_events(subscriptions: list[dict[str, Any]]) -> list[str]:
+def uncovered_events(subscriptions: tuple[EventSubscription, ...]) -> list[str]:
     """'source type: category' pairs no enabled, all-sources subscription covers."""
     covered: set[tuple[str, str]] = set()
-    for sub in subscriptions or []:
-        if not sub.get("Enabled") or sub.get("SourceIdsList"):
+    for sub in subscriptions:
+        if not sub.enabled or sub.limited:
             continue  # disabled, or limited to named sources
-        source = str(sub.get("SourceType") or "")
-        categories = [str(c) for c in sub.get("EventCategoriesList") or []]
         for kind, wanted in CRITICAL_EVENTS.items():
-            if source in ("", kind):  # no source type: every source type
-                covered.update((kind, c) for c in wanted if not categories or c in categories)
+            if sub.source_type in ("", kind):  # no source type: every source type
+                covered.update((kind, c) for c in wanted if not sub.categories or c in sub.categories)
     return [f"{kind}: {c}" for kind, wanted in CRITICAL_EVENTS.items() for c in wanted if (kind, c) not in covered]
 
 
@@ -124,7 +127,7 @@ def uncovered_events(subscriptions: list[dict[str, Any]]) -> list[str]:
            "--source-type db-instance --event-categories maintenance 'configuration change' failure",
        doc=RDS_DOC + "USER_Events.Subscribing.html")
 def event_subscriptions_critical(ctx: CheckContext) -> Iterator[Result]:
-    for region, subscriptions in ctx.regional(SUBSCRIPTIONS):
+    for region, subscriptions in ctx.regions_of(ctx.view(RdsView).event_subscriptions):
         missing = uncovered_events(subscriptions)
         yield verdict(not missing, f"rds/{region}",
                       "enabled subscriptions cover every critical RDS event" if not missing
@@ -141,12 +144,12 @@ PROXY = add_kind("rds.proxy", Kind("rds.db_proxies", "DBProxyName", "DBProxyArn"
        cli="aws rds modify-db-proxy --db-proxy-name <PROXY> --require-tls",
        doc=RDS_DOC + "rds-proxy.howitworks.html#rds-proxy-security.tls")
 def proxy_tls_required(ctx: CheckContext) -> Iterator[Result]:
-    yield from judge_each(ctx, PROXY, lambda proxy: flag(
-        bool(proxy.get("RequireTLS")), f"requires TLS ({proxy.get('EngineFamily', '?')})",
-        f"accepts plaintext connections ({proxy.get('EngineFamily', '?')}, RequireTLS off)"))
+    for region, proxy in ctx.over(ctx.view(RdsView).proxies):
+        yield verdict(proxy.require_tls, proxy.name, f"requires TLS ({proxy.engine_family})" if proxy.require_tls
+                      else f"accepts plaintext connections ({proxy.engine_family}, RequireTLS off)", region, proxy.arn,
+                      PROXY.resource_type)
 
 
-PARAMETERS, CLUSTER_PARAMETERS = "rds.db_parameters", "rds.db_cluster_parameters"
 # The parameter that forces TLS per engine family, and the values that mean "on".
 TLS_PARAMETER = (("aurora-postgresql", "rds.force_ssl"), ("postgres", "rds.force_ssl"), ("sqlserver", "rds.force_ssl"),
                  ("aurora-mysql", "require_secure_transport"), ("aurora", "require_secure_transport"),
@@ -160,8 +163,8 @@ def tls_parameter(engine: str) -> str:
     return next((name for prefix, name in TLS_PARAMETER if engine.startswith(prefix)), "")
 
 
-def _tls_verdict(ctx: CheckContext, region: str, name: str, engine: str, groups: list[str], dataset: str,
-                 ) -> Outcome:
+def _tls_verdict(ctx: CheckContext, database: Database) -> Outcome:
+    engine, name, region, groups = database.engine, database.id, database.region, database.parameter_groups
     parameter = tls_parameter(engine)
     if not parameter:
         if engine.startswith(TLS_BY_OPTION_GROUP):
@@ -172,17 +175,16 @@ def _tls_verdict(ctx: CheckContext, region: str, name: str, engine: str, groups:
         return False, f"{engine}: no parameter group is associated, so {parameter} is not set"
     values = []
     for group in groups:
-        record = (ctx.item(dataset, group, region) or {}).get(parameter)
-        if record is None:  # every supported engine version lists it; an emulator may list nothing
+        found = ctx.view(RdsView).parameter(database, group, parameter)
+        if not found.listed:  # every supported engine version lists it; an emulator may list nothing
             ctx.skipped.append(Skipped(name, region, f"describe_db_parameters lists no {parameter} for parameter "
                                        f"group {group}"))
             return None
-        value = record.get("ParameterValue")
-        if value is None:
+        if found.value is None:
             ctx.skipped.append(Skipped(name, region, f"parameter group {group} reports no value for {parameter} "
                                        "(the engine default applies and is not stated)"))
             return None
-        values.append((group, str(value)))
+        values.append((group, found.value))
     off = [f"{parameter}={value} in {group}" for group, value in values if value.lower() not in TLS_ON]
     return flag(not off, "TLS forced: " + ", ".join(f"{parameter}={v} in {g}" for g, v in values),
                 f"{engine} accepts plaintext clients: {'; '.join(off)}")
@@ -196,33 +198,14 @@ def _tls_verdict(ctx: CheckContext, region: str, name: str, engine: str, groups:
            "ParameterName=rds.force_ssl,ParameterValue=1,ApplyMethod=pending-reboot",
        doc=RDS_DOC + "UsingWithRDS.SSL.html")
 def transport_encryption_enforced(ctx: CheckContext) -> Iterator[Result]:
-    for region, instance in ctx.each(INSTANCE.dataset):
-        if instance.get("DBClusterIdentifier"):
-            continue  # a cluster member: the cluster parameter group governs it
-        name = INSTANCE.ident(instance)
-        groups = [str(g["DBParameterGroupName"]) for g in instance.get("DBParameterGroups") or []]
-        with ctx.resource(name, region):
-            outcome = _tls_verdict(ctx, region, name, str(instance.get("Engine", "")), groups, PARAMETERS)
-            if outcome is not None:
-                yield verdict(outcome[0], name, outcome[1], region, INSTANCE.arn(instance), INSTANCE.resource_type)
-    for region, cluster in ctx.each(CLUSTER.dataset):
-        name = CLUSTER.ident(cluster)
-        group = cluster.get("DBClusterParameterGroup")
-        with ctx.resource(name, region):
-            outcome = _tls_verdict(ctx, region, name, str(cluster.get("Engine", "")), [str(group)] if group else [],
-                                   CLUSTER_PARAMETERS)
-            if outcome is not None:
-                yield verdict(outcome[0], name, outcome[1], region, CLUSTER.arn(cluster), CLUSTER.resource_type)
+    yield from instances_and_clusters(ctx, lambda db: _tls_verdict(ctx, db))  # a member: its cluster's group governs
 
 
-ENGINE_VERSIONS, CLUSTER_ENGINE_VERSIONS = "rds.engine_versions", "rds.cluster_engine_versions"
-
-
-def _version_verdict(engine: str, version: str, listed: list[dict[str, Any]]) -> tuple[bool, str]:
-    record = next((v for v in listed or [] if str(v.get("EngineVersion")) == version), None)
-    if record is None:
+def _version_verdict(ctx: CheckContext, database: Database) -> Outcome:
+    engine, version = database.engine, database.engine_version
+    status = ctx.view(RdsView).version_status(database)
+    if status is None:
         return False, f"{engine} {version} is no longer offered by RDS (not listed, not even as deprecated)"
-    status = str(record.get("Status") or "available")
     return flag(status == "available", f"{engine} {version} is a supported version ({status})",
                 f"{engine} {version} is {status}: it no longer receives security patches")
 
@@ -234,15 +217,7 @@ def _version_verdict(engine: str, version: str, listed: list[dict[str, Any]]) ->
            "--allow-major-version-upgrade --apply-immediately",
        doc=RDS_DOC + "USER_UpgradeDBInstance.Upgrading.html")
 def engine_version_supported(ctx: CheckContext) -> Iterator[Result]:
-    for kind, dataset in ((INSTANCE, ENGINE_VERSIONS), (CLUSTER, CLUSTER_ENGINE_VERSIONS)):
-        for region, database in ctx.each(kind.dataset):
-            if kind is INSTANCE and database.get("DBClusterIdentifier"):
-                continue  # a cluster member runs its cluster's version
-            name = kind.ident(database)
-            engine, version = str(database.get("Engine")), str(database.get("EngineVersion"))
-            with ctx.resource(name, region):
-                ok, message = _version_verdict(engine, version, ctx.item(dataset, f"{engine}/{version}", region))
-                yield verdict(ok, name, message, region, kind.arn(database), kind.resource_type)
+    yield from instances_and_clusters(ctx, lambda db: _version_verdict(ctx, db))  # a member runs its cluster's
 
 
 @check("rds.in_backup_plan", resource_type=INSTANCE.resource_type,
@@ -254,13 +229,8 @@ def engine_version_supported(ctx: CheckContext) -> Iterator[Result]:
            "\"arn:aws:rds:*:*:cluster:*\"]}'",
        doc=BACKUP_DOC)
 def in_backup_plan(ctx: CheckContext) -> Iterator[Result]:
-    for kind in (INSTANCE, CLUSTER):
-        for region, database in ctx.each(kind.dataset):
-            if kind is INSTANCE and database.get("DBClusterIdentifier"):
-                continue  # AWS Backup protects a cluster member through its cluster
-            name = kind.ident(database)
-            with ctx.resource(name, region):
-                found = plan_verdict(ctx, region, name, kind.arn(database), kind.resource_type,
-                                     partial(tag_dict, database.get("TagList")))
-                if found is not None:
-                    yield found
+    view = ctx.view(RdsView)
+    instances = ((region, db) for region, db in ctx.over(view.instances) if db.standalone)  # members: via the cluster
+    for resources, kind in ((instances, INSTANCE), (ctx.over(view.clusters), CLUSTER)):
+        yield from plan_verdicts(ctx, kind.resource_type, resources, lambda db: db.id, lambda db: db.arn,
+                                 lambda db: db.tags)

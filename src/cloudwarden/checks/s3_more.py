@@ -9,18 +9,17 @@ and Macie are regional; Multi-Region Access Points are account-wide.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.helpers import verdict
+from cloudwarden.checks.helpers import ORG_ACCOUNTS, organization_members, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.checks.s3 import ALL_ON, BUCKET, S3_DOC, per_bucket
 from cloudwarden.engines.iam import PolicyError
 from cloudwarden.engines.iam.exposure import (
-    _probes,
     allowed,
     outsider_contexts,
     outsiders,
+    probe_resources,
     statements_of,
 )
 from cloudwarden.engines.iam.organization import Organization
@@ -28,21 +27,23 @@ from cloudwarden.engines.iam.policy import compile_policy
 from cloudwarden.engines.iam.resources import PolicyResource
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
 from cloudwarden.inventory.views.s3 import (
-    BPA_SETTINGS,
+    ACCESS_POINT,
+    ACCESS_POINTS,
     BUCKETS,
     LOCATION,
+    MACIE,
+    MACIE_DISCOVERY,
+    MRAPS,
     NOTIFICATIONS,
     OBJECT_LOCK,
     POLICY,
     REPLICATION,
     Bucket,
+    MacieSession,
+    PublicAccessBlock,
     S3View,
 )
 
-ORG_ACCOUNTS = "organizations.accounts"
-ACCESS_POINTS, ACCESS_POINT = "s3control.access_points", "s3control.access_point"
-MRAPS = "s3control.multi_region_access_points"
-MACIE, MACIE_DISCOVERY = "macie2.session", "macie2.automated_discovery"
 MACIE_DOC = "https://docs.aws.amazon.com/macie/latest/user/"
 
 # Actions that hand control of the bucket or its data to whoever holds them (FSBP S3.6's list, plus
@@ -56,11 +57,10 @@ BROAD_ACTIONS = ("s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:PutBucketPolicy
 
 def _organization(ctx: CheckContext) -> tuple[Organization, str]:
     """Organization members count as trusted; unread, every other account is treated as foreign."""
-    try:
-        accounts = ctx.get(ORG_ACCOUNTS) or []
-    except DataUnavailable:
+    members = organization_members(ctx)
+    if members is None:
         return Organization(), " (organization accounts not read: members count as outside)"
-    return Organization(members=frozenset(str(a.get("Id", "")) for a in accounts)), ""
+    return Organization(members=members), ""
 
 
 def _cross_account(ctx: CheckContext, bucket: Bucket) -> tuple[bool, str]:
@@ -79,7 +79,7 @@ def _cross_account(ctx: CheckContext, bucket: Bucket) -> tuple[bool, str]:
     for outsider in outsiders(policy, ctx.account_id, org):
         contexts = outsider_contexts(outsider, statements, ctx.snapshot.collected_at)
         hits = [a for a in BROAD_ACTIONS
-                if allowed(policy, outsider, a, _probes(resource, a, statements), ctx.account_id, contexts)]
+                if allowed(policy, outsider, a, probe_resources(resource, a, statements), ctx.account_id, contexts)]
         if hits:
             grants.append(f"{outsider.label} may {', '.join(hits)}")
     if not grants:
@@ -173,8 +173,9 @@ def bucket_object_lock(ctx: CheckContext) -> Iterator[Result]:
 
 # -- access points --
 
-def _bpa_off(config: dict[str, Any] | None) -> list[str]:
-    return [name for name in BPA_SETTINGS if not (config or {}).get(name)]
+def _bpa(config: PublicAccessBlock) -> str:
+    off = config.off
+    return f"Block Public Access has {', '.join(off)} off" if off else "Block Public Access has all four settings on"
 
 
 @check("s3.access_point_public_access_block", resource_type="AWS::S3::AccessPoint",
@@ -185,18 +186,15 @@ def _bpa_off(config: dict[str, Any] | None) -> list[str]:
            f"--public-access-block-configuration {ALL_ON}",
        doc=S3_DOC + "access-points-bpa-settings.html")
 def access_point_public_access_block(ctx: CheckContext) -> Iterator[Result]:
-    for region, listed in ctx.each(ACCESS_POINTS):
-        name = str(listed["Name"])
-        with ctx.resource(name, region):
-            detail = ctx.item(ACCESS_POINT, name, region)
+    for region, point in ctx.over(ctx.view(S3View).access_points):
+        with ctx.resource(point.name, region):
+            detail = point.details.get()
             if detail is None:
                 continue  # deleted between the list and the read
-            off = _bpa_off(detail.get("PublicAccessBlockConfiguration"))
-            origin = detail.get("NetworkOrigin") or listed.get("NetworkOrigin") or "?"
-            yield verdict(not off, name, (f"Block Public Access has {', '.join(off)} off" if off else
-                                          "Block Public Access has all four settings on")
-                          + f" (network origin {origin}, bucket {listed.get('Bucket', '?')})", region,
-                          str(listed.get("AccessPointArn") or ctx.arn("s3", f"accesspoint/{name}", region)))
+            origin = detail.network_origin or point.network_origin or "?"
+            yield verdict(not detail.public_access_block.off, point.name, _bpa(detail.public_access_block)
+                          + f" (network origin {origin}, bucket {point.bucket})", region,
+                          point.arn or ctx.arn("s3", f"accesspoint/{point.name}", region))
 
 
 @check("s3.mrap_public_access_block", resource_type="AWS::S3::MultiRegionAccessPoint", datasets=[MRAPS],
@@ -206,23 +204,26 @@ def access_point_public_access_block(ctx: CheckContext) -> Iterator[Result]:
            "--details file://mrap.json",
        doc=S3_DOC + "multi-region-access-point-block-public-access.html")
 def mrap_public_access_block(ctx: CheckContext) -> Iterator[Result]:
-    for mrap in ctx.get(MRAPS) or []:
-        name = str(mrap.get("Name"))
-        off = _bpa_off(mrap.get("PublicAccessBlock"))
-        regions = ", ".join(str(r.get("Region") or r.get("Bucket")) for r in mrap.get("Regions") or [])
-        yield verdict(not off, name, (f"Block Public Access has {', '.join(off)} off" if off else
-                                      "Block Public Access has all four settings on") + f" (fronts {regions or '?'})",
-                      arn=ctx.arn("s3", f"accesspoint/{mrap.get('Alias', name)}"),
+    for mrap in ctx.view(S3View).multi_region_access_points():
+        regions = ", ".join(mrap.regions)
+        yield verdict(not mrap.public_access_block.off, mrap.name, _bpa(mrap.public_access_block)
+                      + f" (fronts {regions or '?'})", arn=ctx.arn("s3", f"accesspoint/{mrap.alias}"),
                       resource_type="AWS::S3::MultiRegionAccessPoint")
 
 
 # -- Macie --
 
-def _macie_on(session: dict[str, Any] | None) -> tuple[bool, str]:
-    if not session:
+def _macie_on(session: MacieSession) -> tuple[bool, str]:
+    if not session.enabled:
         return False, "Amazon Macie is not enabled"
-    status = str(session.get("status") or "?")
-    return status == "ENABLED", f"Amazon Macie is {status}"
+    return session.status == "ENABLED", f"Amazon Macie is {session.status}"
+
+
+def _macie_regions(ctx: CheckContext) -> Iterator[tuple[str, MacieSession]]:
+    """(region, Macie session) for every scanned region read; the others become UNKNOWN."""
+    for region in ctx.regions:
+        with ctx.resource(region, region):
+            yield region, ctx.view(S3View).macie_session(region)
 
 
 @check("s3.macie_enabled", resource_type="AWS::Macie::Session", datasets=[MACIE],
@@ -230,7 +231,7 @@ def _macie_on(session: dict[str, Any] | None) -> tuple[bool, str]:
            "in an organization).",
        cli="aws macie2 enable-macie --region <REGION>", doc=MACIE_DOC + "getting-started.html")
 def macie_enabled(ctx: CheckContext) -> Iterator[Result]:
-    for region, session in ctx.regional(MACIE):
+    for region, session in _macie_regions(ctx):
         ok, message = _macie_on(session)
         yield verdict(ok, f"macie/{region}", message, region, ctx.arn("macie2", "session", region))
 
@@ -241,15 +242,14 @@ def macie_enabled(ctx: CheckContext) -> Iterator[Result]:
        cli="aws macie2 update-automated-discovery-configuration --status ENABLED --region <REGION>",
        doc=MACIE_DOC + "discovery-asdd-account-enable.html")
 def macie_automated_discovery(ctx: CheckContext) -> Iterator[Result]:
-    for region, session in ctx.regional(MACIE):
+    for region, session in _macie_regions(ctx):
         resource, arn = f"macie/{region}", ctx.arn("macie2", "session", region)
         on, message = _macie_on(session)
         if not on:
             yield verdict(False, resource, message + ": no automated discovery", region, arn)
             continue
         with ctx.resource(resource, region):
-            config = ctx.get(MACIE_DISCOVERY, region) or {}
-            status = str(config.get("status") or "DISABLED")
+            status = ctx.view(S3View).macie_discovery(region)
             yield verdict(status == "ENABLED", resource, f"automated sensitive data discovery is {status}",
                           region, arn)
 

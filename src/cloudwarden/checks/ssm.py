@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
+from cloudwarden.inventory.views.ssm import DOCUMENTS, PERMISSIONS, SHARING, SsmView
 
-DOCUMENTS, PERMISSIONS = "ssm.documents", "ssm.document_permissions"
-SHARING = "ssm.public_sharing_setting"
 SSM_DOC = "https://docs.aws.amazon.com/systems-manager/latest/userguide/"
 
 
@@ -23,11 +22,10 @@ SSM_DOC = "https://docs.aws.amazon.com/systems-manager/latest/userguide/"
            "--account-ids-to-remove all",
        doc=SSM_DOC + "documents-ssm-sharing.html")
 def documents_not_public(ctx: CheckContext) -> Iterator[Result]:
-    for region, document in ctx.each(DOCUMENTS):
-        name = str(document["Name"])
+    for region, document in ctx.over(ctx.view(SsmView).documents):
+        name = document.name
         with ctx.resource(name, region):
-            shared = ctx.item(PERMISSIONS, name, region) or {}
-            accounts = [str(a) for a in shared.get("AccountIds") or []]
+            accounts = list(document.shared_with.get())
             public = "all" in (a.lower() for a in accounts)
             others = [a for a in accounts if a.lower() != "all"]
             message = "shared with everyone (AccountIds includes 'all')" if public else (
@@ -41,9 +39,10 @@ def documents_not_public(ctx: CheckContext) -> Iterator[Result]:
            "--setting-value Disable --region <REGION>",
        doc=SSM_DOC + "documents-ssm-sharing.html#block-public-access")
 def document_public_sharing_blocked(ctx: CheckContext) -> Iterator[Result]:
-    for region, setting in ctx.regional(SHARING):
-        value = str((setting or {}).get("SettingValue") or "Enable")
-        yield verdict(value == "Disable", f"ssm/{region}",
-                      f"public sharing permission is {value}" + ("" if value == "Disable" else
-                                                                 ": documents can still be shared publicly"),
-                      region, ctx.arn("ssm", "servicesetting/ssm/documents/console/public-sharing-permission", region))
+    for region in ctx.regions:
+        with ctx.resource(region, region):
+            value = ctx.view(SsmView).public_sharing(region)
+            yield verdict(value == "Disable", f"ssm/{region}",
+                          f"public sharing permission is {value}" + ("" if value == "Disable" else
+                                                                     ": documents can still be shared publicly"),
+                          region, ctx.arn("ssm", "servicesetting/ssm/documents/console/public-sharing-permission", region))

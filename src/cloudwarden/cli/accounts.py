@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cloudwarden.cli._weekly import print_json, view_console
+from cloudwarden.cli.weekly import print_json, view_console
 
 STYLE = {"follows": "green", "partly": "yellow", "no": "red", "unknown": "dim", "present": "green",
          "missing": "red"}

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from cloudwarden.cli._weekly import print_json, view_console
+from cloudwarden.cli.weekly import print_json, view_console
 from cloudwarden.core.enums import Severity
 from cloudwarden.core.errors import UsageError
 

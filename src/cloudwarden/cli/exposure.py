@@ -31,14 +31,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--format", choices=("terminal", "json"), default="terminal", help="output format")
     parser.add_argument("--explain", metavar="RESOURCE_ID",
                         help="why this instance, interface, DB instance or load balancer is (not) reachable")
-    parser.add_argument("--regions", type=_region_list, metavar="REGIONS",
+    parser.add_argument("--regions", type=region_list, metavar="REGIONS",
                         help="comma-separated regions, as `scan` takes (default: every region in the snapshot)")
     parser.add_argument("--region", action="append", metavar="REGION",
                         help="only this region (repeatable; same as --regions)")
     parser.set_defaults(handler=run)
 
 
-def _region_list(text: str) -> list[str]:
+def region_list(text: str) -> list[str]:
     regions = [part.strip() for part in text.split(",") if part.strip()]
     if not regions:
         raise argparse.ArgumentTypeError("give at least one region, e.g. us-east-1,eu-west-1")

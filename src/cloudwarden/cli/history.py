@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.table import Table
 
-from cloudwarden.cli._weekly import print_json, view_console
+from cloudwarden.cli.weekly import print_json, view_console
 from cloudwarden.core.enums import Area, Severity
 
 

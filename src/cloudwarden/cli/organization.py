@@ -21,7 +21,7 @@ from typing import Any
 
 from cloudwarden.assess import assess, select_checks
 from cloudwarden.cli.output import SNAPSHOT_FILE, ensure_writable_folder
-from cloudwarden.cli.scan import _csv, _region_list
+from cloudwarden.cli.scan import comma_list, region_list
 from cloudwarden.core.errors import CloudwardenError, UsageError
 from cloudwarden.inventory.snapshot import load_snapshot, save_snapshot
 from cloudwarden.report import write_reports
@@ -40,18 +40,18 @@ def register(sub: Any) -> None:
     parser.add_argument("--role-name", default="OrganizationAccountAccessRole",
                         help="role to assume in each member account (default OrganizationAccountAccessRole)")
     parser.add_argument("--external-id", help="external id the role's trust policy requires")
-    parser.add_argument("--accounts", type=_csv, metavar="IDS", help="only these account ids or names")
-    parser.add_argument("--exclude", type=_csv, metavar="IDS", help="leave out these account ids or names")
-    parser.add_argument("--ous", type=_csv, metavar="OUS",
+    parser.add_argument("--accounts", type=comma_list, metavar="IDS", help="only these account ids or names")
+    parser.add_argument("--exclude", type=comma_list, metavar="IDS", help="leave out these account ids or names")
+    parser.add_argument("--ous", type=comma_list, metavar="OUS",
                         help="only accounts under these OUs, nested ones included (ids, names or paths)")
-    parser.add_argument("--regions", type=_region_list,
+    parser.add_argument("--regions", type=region_list,
                         help="comma-separated regions (default: every region enabled for each account)")
     parser.add_argument("--parallel", type=int, default=4, help="accounts scanned at once (default 4)")
     parser.add_argument("--workers", type=int, default=8, help="concurrent API calls per account (default 8)")
     parser.add_argument("--max-rps", type=float, default=0.0,
                         help="API requests per second across all accounts (default: no global limit)")
-    parser.add_argument("--checks", type=_csv, metavar="IDS", help="only these check ids or services")
-    parser.add_argument("--skip-checks", type=_csv, metavar="IDS", help="check ids or services to leave out")
+    parser.add_argument("--checks", type=comma_list, metavar="IDS", help="only these check ids or services")
+    parser.add_argument("--skip-checks", type=comma_list, metavar="IDS", help="check ids or services to leave out")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the organization scan")
     parser.add_argument("--resume", action="store_true",
                         help="continue a scan in DIR: accounts whose snapshot is written are not collected again")

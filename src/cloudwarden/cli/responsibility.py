@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
-from cloudwarden.cli._weekly import print_json, view_console
+from cloudwarden.cli.weekly import print_json, view_console
 
 STATUS_STYLE = {"FAIL": "red", "UNKNOWN": "yellow", "MUTED": "dim", "PASS": "green", "not covered": "magenta",
                 "not run": "dim", "nothing to evaluate": "dim"}

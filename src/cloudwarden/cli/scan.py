@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cloudwarden.assess import assess, select_checks
-from cloudwarden.cli import _weekly
+from cloudwarden.cli import weekly
 from cloudwarden.cli.compliance import compliance_reports, write_reports
 from cloudwarden.cli.exit_codes import assessment_exit_code
 from cloudwarden.cli.output import SNAPSHOT_FILE, report_folder, save_or_rescue, snapshot_target
@@ -56,7 +56,7 @@ def register(sub: Any) -> None:
 
 def _collect_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
-    parser.add_argument("--regions", type=_region_list,
+    parser.add_argument("--regions", type=region_list,
                         help="comma-separated regions (default: every region enabled for the account)")
     parser.add_argument("--endpoint-url", help="an AWS-compatible endpoint (moto, LocalStack)")
     parser.add_argument("--workers", type=int, default=24, help="concurrent API calls (default 24)")
@@ -77,12 +77,12 @@ def _assess_options(parser: argparse.ArgumentParser) -> None:
                         help="mask account ids, ARNs, access-key ids and IP addresses in every report written or "
                              "printed, for sharing outside the team (scan keeps its unmasked snapshot in "
                              "OUT-private/, not in the report folder)")
-    _weekly.add_options(parser)
+    weekly.add_options(parser)
 
 
 def _selection_options(parser: argparse.ArgumentParser, only_help: str) -> None:
-    parser.add_argument("--checks", type=_csv, metavar="IDS", help=only_help)
-    parser.add_argument("--skip-checks", type=_csv, metavar="IDS", help="check ids or services to leave out")
+    parser.add_argument("--checks", type=comma_list, metavar="IDS", help=only_help)
+    parser.add_argument("--skip-checks", type=comma_list, metavar="IDS", help="check ids or services to leave out")
     parser.add_argument("--compliance", action="append", metavar="ID",
                         help="also report a compliance framework's controls (cis-aws-7.0, aws-fsbp, wa-security)")
 
@@ -94,12 +94,12 @@ def _severity(text: str) -> Severity:
         raise argparse.ArgumentTypeError(f"{error.message} ({error.hint})") from None
 
 
-def _csv(text: str) -> list[str]:
+def comma_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _region_list(text: str) -> list[str]:
-    regions = _csv(text)
+def region_list(text: str) -> list[str]:
+    regions = comma_list(text)
     if not regions:
         raise argparse.ArgumentTypeError("give at least one region, e.g. us-east-1,eu-west-1")
     return regions
@@ -133,7 +133,7 @@ def run_collect(args: argparse.Namespace) -> int:
 
 
 def run_scan(args: argparse.Namespace) -> int:
-    args.rule_set = _weekly.load_suppressions(args)  # validated before any API call
+    args.rule_set = weekly.load_suppressions(args)  # validated before any API call
     out = report_folder(args.out)
     checks = select_checks(args.checks, args.skip_checks)  # unknown ids fail before any API call
     snapshot = collect_from_args(args, checks)
@@ -161,7 +161,7 @@ def _snapshot_path(out: Path, redact: bool) -> Path:
 
 def run_assess(args: argparse.Namespace) -> int:
     report_folder(args.out)
-    args.rule_set = _weekly.load_suppressions(args)
+    args.rule_set = weekly.load_suppressions(args)
     checks = select_checks(args.checks, args.skip_checks)
     return report(load_snapshot(args.snapshot), args, checks)
 
@@ -172,8 +172,8 @@ def report(snapshot: Snapshot, args: argparse.Namespace, checks: list[Any] | Non
                         thresholds=getattr(args, "thresholds", None))  # from a config file (cli/_config.py)
     if getattr(args, "settings", None):
         assessment.sections["settings"] = args.settings  # the file read and the non-default settings
-    _weekly.add_views(assessment, snapshot)
-    _weekly.record_history(args, assessment)
+    weekly.add_views(assessment, snapshot)
+    weekly.record_history(args, assessment)
     redactor = IdentifierRedactor() if getattr(args, "redact", False) else None
     frameworks = compliance_reports(assessment, getattr(args, "compliance", None), args.out, transform=redactor)
     if frameworks:
@@ -208,7 +208,7 @@ def run_demo(args: argparse.Namespace) -> int:
     with collection_progress(enabled=not args.quiet) as progress:
         result = demo.run(progress=progress)
     save_snapshot(result.snapshot, Path(args.out) / SNAPSHOT_FILE)
-    _weekly.add_views(result.assessment, result.snapshot)  # shared responsibility, account strategy
+    weekly.add_views(result.assessment, result.snapshot)  # shared responsibility, account strategy
     written = emit(result.assessment, Path(args.out), ALL)
     weak_ok = sum(v.ok for v in result.weaknesses)
     good_ok = sum(v.ok for v in result.counterparts)

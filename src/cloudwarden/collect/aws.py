@@ -92,7 +92,7 @@ def _no_retry_when_unimplemented(response: Any = None, caught_exception: Any = N
                                  **_: Any) -> bool | None:
     """A `needs-retry` hook run before botocore's own: stop at once on an HTML error page."""
     if isinstance(caught_exception, ResponseParserError):
-        raise _Unimplemented()
+        raise Unimplemented()
     if not response:
         return None
     http, _parsed = response
@@ -101,11 +101,11 @@ def _no_retry_when_unimplemented(response: Any = None, caught_exception: Any = N
     if getattr(http, "status_code", None) in (500, 501):
         body = (getattr(http, "content", b"") or b"")[:200].lower()
         if body.startswith(b"<!doctype html") or b"not yet implemented" in body or b"<html" in body:
-            raise _Unimplemented()
+            raise Unimplemented()
     return None
 
 
-class _Unimplemented(Exception):
+class Unimplemented(Exception):
     """Raised inside botocore's retry hook to stop retries; caught by the runner."""
 
 
@@ -210,7 +210,7 @@ class AwsClients:
             ) from None
         except bex.ClientError as error:
             raise self._identity_refusal(error) from None
-        except _Unimplemented:
+        except Unimplemented:
             raise CollectionError("the endpoint does not implement sts:GetCallerIdentity",
                                   hint="point --endpoint-url at an AWS-compatible endpoint") from None
         except MalformedResponse as error:
@@ -259,7 +259,7 @@ class AwsClients:
         """ec2:DescribeRegions (all regions); an answer that is not AWS's is a one-line error."""
         try:
             answer = self.client("ec2", region).describe_regions(AllRegions=True)
-        except (_Unimplemented, ResponseParserError, MalformedResponse):
+        except (Unimplemented, ResponseParserError, MalformedResponse):
             raise CollectionError("the endpoint's answer to ec2:DescribeRegions is not an AWS answer",
                                   hint="check that --endpoint-url points at an AWS-compatible endpoint") from None
         regions = answer.get("Regions") if isinstance(answer, dict) else None

@@ -20,7 +20,7 @@ from cloudwarden.collect.aws import (
     NOT_IMPLEMENTED,
     REGION_DISABLED_CODES,
     AwsClients,
-    _Unimplemented,
+    Unimplemented,
     classify,
 )
 from cloudwarden.collect.guard import ReadOnlyViolation
@@ -161,7 +161,7 @@ class Collector:
             return redact(_normalise(value)), None
         except ReadOnlyViolation:
             raise  # a bug in a spec: stop loudly, never file it as a gap
-        except _Unimplemented:
+        except Unimplemented:
             return None, self._gap(task, NOT_IMPLEMENTED, "the endpoint does not implement this operation")
         except MalformedResponse as error:
             # An answer that cannot be the operation's result is not "nothing there".

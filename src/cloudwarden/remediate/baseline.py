@@ -81,10 +81,10 @@ BLOCK_ALL = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPoli
 
 def _addressed() -> dict[str, str]:
     from cloudwarden.checks._cis_detections import DETECTIONS
-    from cloudwarden.remediate.fixes_detect import _FEATURES
+    from cloudwarden.remediate.fixes_detect import FEATURES
 
     alarms = dict.fromkeys(DETECTIONS, "TrailLogGroup, Filter/Alarm pair, AlarmTopic")
-    features = dict.fromkeys(_FEATURES, "Detector (Features)")
+    features = dict.fromkeys(FEATURES, "Detector (Features)")
     return {**ADDRESSED, **alarms, **features}
 
 
@@ -259,10 +259,10 @@ def _people_resources() -> dict[str, Any]:
 def _regional_resources(bucket: Any, home: str | None) -> dict[str, Any]:
     """Config, GuardDuty, Security Hub and Access Analyzer for one region; `home` names the condition
     that is true in the home region (None: this template is the home region's)."""
-    from cloudwarden.remediate.fixes_detect import _FEATURES
+    from cloudwarden.remediate.fixes_detect import FEATURES
 
     features = []
-    for feature, agents in _FEATURES.values():
+    for feature, agents in FEATURES.values():
         entry: dict[str, Any] = {"Name": feature, "Status": "ENABLED"}
         if agents:
             entry["AdditionalConfiguration"] = [{"Name": a, "Status": "ENABLED"} for a in agents]

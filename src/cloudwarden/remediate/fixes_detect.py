@@ -193,7 +193,7 @@ def guardduty_detector(reader: Reader, target: Target) -> Plan | None:
         [Step("guardduty", region, "update_detector", {"DetectorId": ids[0], "Enable": False})]
 
 
-_FEATURES = {
+FEATURES = {
     "guardduty.s3_protection": ("S3_DATA_EVENTS", ()),
     "guardduty.rds_protection": ("RDS_LOGIN_EVENTS", ()),
     "guardduty.ec2_malware_protection": ("EBS_MALWARE_PROTECTION", ()),
@@ -229,7 +229,7 @@ def _feature_fix(check_id: str, feature: str, agents: tuple[str, ...]) -> None:
             [Step("guardduty", region, "update_detector", {**base, "Features": [old]})]
 
 
-for _check_id, (_feature, _agents) in _FEATURES.items():
+for _check_id, (_feature, _agents) in FEATURES.items():
     _feature_fix(_check_id, _feature, _agents)
 
 

@@ -32,7 +32,7 @@ def _location(value: Any) -> str:
     return "eu-west-1" if value == "EU" else str(value)
 
 
-def _per_bucket(dataset: str, operation: str, key: str | tuple[str, ...] | None,
+def per_bucket(dataset: str, operation: str, key: str | tuple[str, ...] | None,
                 absent: tuple[str, ...] = ()) -> Call:
     return Call(dataset, "s3", operation, key, scope="global", per="s3.buckets",
                 after=("s3.bucket_location",), per_params=_bucket, per_key=_name,
@@ -45,16 +45,16 @@ SPECS = [
     Call("s3.bucket_location", "s3", "get_bucket_location", "LocationConstraint", scope="global",
          per="s3.buckets", per_params=_bucket, per_key=_name,
          per_filter=lambda item, _region: not item.get("BucketRegion"), transform=_location),
-    _per_bucket("s3.bucket_policy", "get_bucket_policy", "Policy", ("NoSuchBucketPolicy",)),
-    _per_bucket("s3.bucket_acl", "get_bucket_acl", ("Owner", "Grants")),
-    _per_bucket("s3.bucket_public_access_block", "get_public_access_block",
+    per_bucket("s3.bucket_policy", "get_bucket_policy", "Policy", ("NoSuchBucketPolicy",)),
+    per_bucket("s3.bucket_acl", "get_bucket_acl", ("Owner", "Grants")),
+    per_bucket("s3.bucket_public_access_block", "get_public_access_block",
                 "PublicAccessBlockConfiguration", ("NoSuchPublicAccessBlockConfiguration",)),
-    _per_bucket("s3.bucket_encryption", "get_bucket_encryption", "ServerSideEncryptionConfiguration",
+    per_bucket("s3.bucket_encryption", "get_bucket_encryption", "ServerSideEncryptionConfiguration",
                 ("ServerSideEncryptionConfigurationNotFoundError",)),
-    _per_bucket("s3.bucket_versioning", "get_bucket_versioning", ("Status", "MFADelete")),
-    _per_bucket("s3.bucket_logging", "get_bucket_logging", "LoggingEnabled"),
-    _per_bucket("s3.bucket_lifecycle", "get_bucket_lifecycle_configuration", "Rules",
+    per_bucket("s3.bucket_versioning", "get_bucket_versioning", ("Status", "MFADelete")),
+    per_bucket("s3.bucket_logging", "get_bucket_logging", "LoggingEnabled"),
+    per_bucket("s3.bucket_lifecycle", "get_bucket_lifecycle_configuration", "Rules",
                 ("NoSuchLifecycleConfiguration",)),
-    _per_bucket("s3.bucket_ownership_controls", "get_bucket_ownership_controls", "OwnershipControls",
+    per_bucket("s3.bucket_ownership_controls", "get_bucket_ownership_controls", "OwnershipControls",
                 ("OwnershipControlsNotFoundError",)),
 ]

@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from cloudwarden.collect.services.s3 import _per_bucket
+from cloudwarden.collect.services.s3 import per_bucket
 from cloudwarden.collect.spec import Call
 
 PUBLIC_SHARING_SETTING = "/ssm/documents/console/public-sharing-permission"
@@ -74,12 +74,12 @@ def _doc_name(document: Any) -> str:
 
 
 SPECS = [
-    _per_bucket("s3.bucket_replication", "get_bucket_replication", "ReplicationConfiguration",
+    per_bucket("s3.bucket_replication", "get_bucket_replication", "ReplicationConfiguration",
                 ("ReplicationConfigurationNotFoundError",)),
-    _per_bucket("s3.bucket_notifications", "get_bucket_notification_configuration",
+    per_bucket("s3.bucket_notifications", "get_bucket_notification_configuration",
                 ("TopicConfigurations", "QueueConfigurations", "LambdaFunctionConfigurations",
                  "EventBridgeConfiguration")),
-    _per_bucket("s3.bucket_object_lock", "get_object_lock_configuration", "ObjectLockConfiguration",
+    per_bucket("s3.bucket_object_lock", "get_object_lock_configuration", "ObjectLockConfiguration",
                 ("ObjectLockConfigurationNotFoundError",)),
     Call("s3control.access_points", "s3control", "list_access_points", fetch=fetch_access_points),
     Call("s3control.access_point", "s3control", "get_access_point", fetch=fetch_access_point,

@@ -188,7 +188,7 @@ def _caller_chosen_values(statements: list[dict[str, Any]], known: tuple[str, ..
     return found
 
 
-def _probes(resource: PolicyResource, action: str, statements: list[dict[str, Any]]) -> list[str]:
+def probe_resources(resource: PolicyResource, action: str, statements: list[dict[str, Any]]) -> list[str]:
     """Resources to ask about: an object of a bucket for object actions (one per object pattern the
     policy names, so that a prefix-only grant is found), else the resource itself."""
     if resource.service != "s3" or not _S3_OBJECT_ACTION.match(action):
@@ -229,7 +229,7 @@ def _policy_exposure(resource: PolicyResource, statements: list[dict[str, Any]],
         for access, actions in ACTIONS[resource.service].items():
             granted, evidence, via = [], "", "resource policy"
             for action in actions:
-                decision = allowed(policy, outsider, action, _probes(resource, action, statements), account, contexts,
+                decision = allowed(policy, outsider, action, probe_resources(resource, action, statements), account, contexts,
                                    organization.rcps_for(action, account, account))
                 if decision is not None:
                     granted.append(action)
@@ -341,7 +341,7 @@ def publicly_allowed_actions(document: Any, resource_arn: str, actions: Iterable
     found = []
     for action in actions:
         for outsider in outsiders(policy, account)[:2]:
-            probes = _probes(resource, action, statements)
+            probes = probe_resources(resource, action, statements)
             if allowed(policy, outsider, action, probes, account, outsider_contexts(outsider, statements, when)):
                 found.append(action)
                 break

@@ -20,7 +20,7 @@ _IP_LITERAL = r"^([0-9]{1,3}\.){3}[0-9]{1,3}$|^[0-9a-fA-F:]+:[0-9a-fA-F:]*$"
 _CALLER_NAME = "coalesce(user_name, regexp_extract(user_arn, '[^/]+$'))"
 _TARGET_USER = "json_extract_string(request_parameters, '$.userName')"
 # Calls that carry a resource policy in their request (S3, ECR, KMS, SQS, SNS, Secrets, OpenSearch...).
-_POLICY_EVENTS = ("PutBucketPolicy", "SetRepositoryPolicy", "PutKeyPolicy", "CreateKey", "SetQueueAttributes",
+POLICY_EVENTS = ("PutBucketPolicy", "SetRepositoryPolicy", "PutKeyPolicy", "CreateKey", "SetQueueAttributes",
                   "CreateQueue", "SetTopicAttributes", "CreateTopic", "PutResourcePolicy", "AddPermission",
                   "CreateElasticsearchDomain", "UpdateElasticsearchDomainConfig", "CreateDomain",
                   "UpdateDomainConfig", "PutRepositoryPolicy", "PutFileSystemPolicy", "PutAccessPointPolicy",
@@ -33,12 +33,12 @@ def _names(*names: str) -> str:
     return any_of("event_name", names)
 
 
-def _rule(rule_id: str, title: str, severity: Severity, technique: str, where: str, **extra: object) -> Rule:
+def rule(rule_id: str, title: str, severity: Severity, technique: str, where: str, **extra: object) -> Rule:
     return Rule(id=f"cw.{rule_id}", title=title, severity=severity, technique=technique, where=where,
                 family="builtin", **extra)  # type: ignore[arg-type]
 
 
-def _policy_json() -> str:
+def policy_json() -> str:
     """The resource policy of a request, whether sent as an object or as a JSON string."""
     candidates = []
     for path in _POLICY_PATHS:
@@ -51,7 +51,7 @@ def _policy_json() -> str:
 
 def _public_statement() -> str:
     """True when some Allow statement has a wildcard principal and no Condition."""
-    policy = _policy_json()
+    policy = policy_json()
     statements = (f"CASE WHEN json_type({policy}, '$.Statement') = 'OBJECT' THEN [json_extract({policy},"
                   f" '$.Statement')] ELSE json_extract({policy}, '$.Statement[*]') END")
     wildcard = r"""regexp_matches(json_extract(s, '$.Principal')::VARCHAR, '^"\*"$|"AWS":\s*(\[[^\]]*)?"\*"')"""
@@ -81,13 +81,13 @@ def _trust_opened() -> str:
 def credential_access() -> list[Rule]:
     instance_session = matches("coalesce(user_arn, '')", ":assumed-role/[^/]+/i-[0-9a-f]{8,17}$")
     return [
-        _rule("credential_access.get_password_data", "EC2 Windows password data retrieved", Severity.MEDIUM,
+        rule("credential_access.get_password_data", "EC2 Windows password data retrieved", Severity.MEDIUM,
               "T1552", all_of(equals("event_name", "GetPasswordData"), HUMAN)),
-        _rule("credential_access.secret_read_burst", "Many secrets read in a short time", Severity.HIGH,
+        rule("credential_access.secret_read_burst", "Many secrets read in a short time", Severity.HIGH,
               "T1555.006", all_of(_names("GetSecretValue", "BatchGetSecretValue"), OK),
               threshold=10, window_seconds=TEN_MINUTES,
               distinct="coalesce(json_extract_string(request_parameters, '$.secretId'), event_id)"),
-        _rule("credential_access.instance_credentials_outside", "EC2 instance credentials used from outside AWS",
+        rule("credential_access.instance_credentials_outside", "EC2 instance credentials used from outside AWS",
               Severity.HIGH, "T1552.005", all_of(
                   instance_session, "user_invoked_by IS NULL",
                   f"coalesce(regexp_matches(source_ip, '{_IP_LITERAL}'), false)",
@@ -101,17 +101,17 @@ def credential_access() -> list[Rule]:
 def persistence() -> list[Rule]:
     other_user = f"coalesce({_TARGET_USER} <> {_CALLER_NAME}, false)"
     return [
-        _rule("persistence.access_key_for_other_user", "Access key created for another IAM user",
+        rule("persistence.access_key_for_other_user", "Access key created for another IAM user",
               Severity.HIGH, "T1098.001", all_of(equals("event_name", "CreateAccessKey"), OK, other_user)),
-        _rule("persistence.login_profile_for_other_user", "Console password set for another IAM user",
+        rule("persistence.login_profile_for_other_user", "Console password set for another IAM user",
               Severity.HIGH, "T1098", all_of(
                   _names("CreateLoginProfile", "UpdateLoginProfile"), OK, other_user,
                   "coalesce(json_extract_string(request_parameters, '$.passwordResetRequired'), 'false')"
                   " <> 'true'")),
-        _rule("persistence.trust_policy_opened", "Role trust policy opened to another account or anyone",
+        rule("persistence.trust_policy_opened", "Role trust policy opened to another account or anyone",
               Severity.HIGH, "T1098.003", all_of(_names("UpdateAssumeRolePolicy", "CreateRole"), OK,
                                                   _trust_opened())),
-        _rule("persistence.iam_user_created", "IAM user created", Severity.LOW, "T1136.003",
+        rule("persistence.iam_user_created", "IAM user created", Severity.LOW, "T1136.003",
               all_of(equals("event_name", "CreateUser"), equals("event_source", "iam.amazonaws.com"), OK)),
     ]
 
@@ -125,19 +125,19 @@ def defence_evasion() -> list[Rule]:
                            all_of(equals("event_name", "UpdateDetector"),
                                   "coalesce(json_extract_string(request_parameters, '$.enable') = 'false', false)"))
     return [
-        _rule("defence_evasion.trail_stopped_or_deleted", "CloudTrail logging stopped or trail deleted",
+        rule("defence_evasion.trail_stopped_or_deleted", "CloudTrail logging stopped or trail deleted",
               Severity.HIGH, "T1562.008", all_of(_names("StopLogging", "DeleteTrail"), OK)),
-        _rule("defence_evasion.event_selectors_reduced", "CloudTrail event selectors changed to log less",
+        rule("defence_evasion.event_selectors_reduced", "CloudTrail event selectors changed to log less",
               Severity.MEDIUM, "T1562.008", all_of(_names("PutEventSelectors"), OK, f"({selectors_off})")),
-        _rule("defence_evasion.guardduty_disabled", "GuardDuty detector disabled or deleted", Severity.HIGH,
+        rule("defence_evasion.guardduty_disabled", "GuardDuty detector disabled or deleted", Severity.HIGH,
               "T1562.001", all_of(equals("event_source", "guardduty.amazonaws.com"), OK, guardduty_off)),
-        _rule("defence_evasion.config_disabled", "AWS Config recording stopped or deleted", Severity.HIGH,
+        rule("defence_evasion.config_disabled", "AWS Config recording stopped or deleted", Severity.HIGH,
               "T1562.001", all_of(equals("event_source", "config.amazonaws.com"), OK, _names(
                   "StopConfigurationRecorder", "DeleteConfigurationRecorder", "DeleteDeliveryChannel"))),
-        _rule("defence_evasion.securityhub_disabled", "Security Hub disabled", Severity.HIGH, "T1562.001",
+        rule("defence_evasion.securityhub_disabled", "Security Hub disabled", Severity.HIGH, "T1562.001",
               all_of(equals("event_source", "securityhub.amazonaws.com"), OK, _names(
                   "DisableSecurityHub", "BatchDisableStandards", "DisableImportFindingsForProduct"))),
-        _rule("defence_evasion.flow_logs_deleted", "VPC flow logs deleted", Severity.MEDIUM, "T1562.008",
+        rule("defence_evasion.flow_logs_deleted", "VPC flow logs deleted", Severity.MEDIUM, "T1562.008",
               all_of(equals("event_name", "DeleteFlowLogs"), OK)),
     ]
 
@@ -146,7 +146,7 @@ def discovery() -> list[Rule]:
     readonly = "coalesce(regexp_matches(event_name, '^(List|Describe|Get)'), false)"
     from_console = "coalesce(contains(user_agent, 'console.') OR session_credential_from_console = 'true', false)"
     return [
-        _rule("discovery.api_burst", "Burst of discovery calls across many APIs", Severity.LOW, "T1580",
+        rule("discovery.api_burst", "Burst of discovery calls across many APIs", Severity.LOW, "T1580",
               all_of(readonly, HUMAN, f"NOT {from_console}"), threshold=15, window_seconds=TEN_MINUTES,
               distinct="event_name"),
     ]
@@ -154,35 +154,35 @@ def discovery() -> list[Rule]:
 
 def exfiltration() -> list[Rule]:
     return [
-        _rule("exfiltration.snapshot_shared", "EBS snapshot shared outside the account", Severity.HIGH,
+        rule("exfiltration.snapshot_shared", "EBS snapshot shared outside the account", Severity.HIGH,
               "T1537", all_of(equals("event_name", "ModifySnapshotAttribute"), OK,
                               _shared_outside("createVolumePermission"))),
-        _rule("exfiltration.ami_shared", "AMI shared outside the account", Severity.HIGH, "T1537",
+        rule("exfiltration.ami_shared", "AMI shared outside the account", Severity.HIGH, "T1537",
               all_of(equals("event_name", "ModifyImageAttribute"), OK, _shared_outside("launchPermission"))),
-        _rule("exfiltration.rds_snapshot_shared", "RDS snapshot shared outside the account", Severity.HIGH,
+        rule("exfiltration.rds_snapshot_shared", "RDS snapshot shared outside the account", Severity.HIGH,
               "T1537", all_of(_names("ModifyDBSnapshotAttribute", "ModifyDBClusterSnapshotAttribute"), OK,
                               "coalesce(json_extract_string(request_parameters, '$.attributeName') = 'restore'"
                               " AND json_extract(request_parameters, '$.valuesToAdd[0]') IS NOT NULL, false)")),
-        _rule("exfiltration.resource_made_public", "Resource policy grants access to anyone", Severity.HIGH,
-              "T1530", all_of(_names(*_POLICY_EVENTS), OK, _public_statement())),
-        _rule("exfiltration.bucket_acl_public", "Bucket ACL grants access to all users", Severity.HIGH,
+        rule("exfiltration.resource_made_public", "Resource policy grants access to anyone", Severity.HIGH,
+              "T1530", all_of(_names(*POLICY_EVENTS), OK, _public_statement())),
+        rule("exfiltration.bucket_acl_public", "Bucket ACL grants access to all users", Severity.HIGH,
               "T1530", all_of(equals("event_name", "PutBucketAcl"), OK,
                               "coalesce(regexp_matches(request_parameters, 'acs.amazonaws.com/groups/global/"
                               "(AllUsers|AuthenticatedUsers)'), false)")),
-        _rule("exfiltration.public_access_block_removed", "S3 public access block removed", Severity.MEDIUM,
+        rule("exfiltration.public_access_block_removed", "S3 public access block removed", Severity.MEDIUM,
               "T1530", all_of(_names("DeleteBucketPublicAccessBlock", "DeleteAccountPublicAccessBlock"), OK,
                               equals("event_source", "s3.amazonaws.com"))),
-        _rule("exfiltration.object_read_burst", "Burst of S3 object downloads", Severity.MEDIUM, "T1530",
+        rule("exfiltration.object_read_burst", "Burst of S3 object downloads", Severity.MEDIUM, "T1530",
               all_of(equals("event_name", "GetObject"), OK, HUMAN), threshold=100, window_seconds=TEN_MINUTES),
     ]
 
 
 def impact() -> list[Rule]:
     return [
-        _rule("impact.kms_key_deletion", "KMS key scheduled for deletion or disabled", Severity.HIGH, "T1485",
+        rule("impact.kms_key_deletion", "KMS key scheduled for deletion or disabled", Severity.HIGH, "T1485",
               all_of(equals("event_source", "kms.amazonaws.com"), _names("ScheduleKeyDeletion", "DisableKey"),
                      OK)),
-        _rule("impact.mass_deletion", "Mass deletion of resources", Severity.HIGH, "T1485", all_of(
+        rule("impact.mass_deletion", "Mass deletion of resources", Severity.HIGH, "T1485", all_of(
             OK, HUMAN, "coalesce(regexp_matches(event_name, '^(Delete|Terminate)'), false)"),
             threshold=25, window_seconds=TEN_MINUTES),
     ]
@@ -194,13 +194,13 @@ def initial_access() -> list[Rule]:
     # A SAML sign-in authenticates (and checks MFA) at the identity provider, not in AWS.
     not_saml = "json_extract_string(additional_event_data, '$.SamlProviderArn') IS NULL"
     return [
-        _rule("initial_access.console_login_without_mfa", "Console login without MFA", Severity.MEDIUM,
+        rule("initial_access.console_login_without_mfa", "Console login without MFA", Severity.MEDIUM,
               "T1078.004", all_of(equals("event_name", "ConsoleLogin"), success, no_mfa, not_saml,
                                   "user_type IN ('IAMUser', 'Root')")),
-        _rule("initial_access.console_login_new_place", "Console login from a source IP new for the user",
+        rule("initial_access.console_login_new_place", "Console login from a source IP new for the user",
               Severity.LOW, "T1078.004", all_of(equals("event_name", "ConsoleLogin"), success),
               first_seen="source_ip"),
-        _rule("initial_access.root_console_login", "Root user signed in to the console", Severity.HIGH,
+        rule("initial_access.root_console_login", "Root user signed in to the console", Severity.HIGH,
               "T1078.004", all_of(equals("event_name", "ConsoleLogin"), success, equals("user_type", "Root"))),
     ]
 

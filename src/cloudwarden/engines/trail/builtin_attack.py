@@ -12,7 +12,7 @@ CloudFormation, Auto Scaling). The technique catalogue itself is ``coverage.py``
 from __future__ import annotations
 
 from cloudwarden.core.enums import Severity
-from cloudwarden.engines.trail.builtin import _POLICY_EVENTS, HUMAN, OK, TEN_MINUTES, _policy_json, _rule
+from cloudwarden.engines.trail.builtin import HUMAN, OK, POLICY_EVENTS, TEN_MINUTES, policy_json, rule
 from cloudwarden.engines.trail.rules import Rule, all_of, any_of, either, equals, matches
 
 THIRTY_MINUTES = 1800
@@ -52,13 +52,13 @@ def credential_access() -> list[Rule]:
     batch_by_filter = "coalesce(json_extract(request_parameters, '$.filters') IS NOT NULL, false)"
     batch_many = "coalesce(json_array_length(json_extract(request_parameters, '$.secretIdList')) >= 5, false)"
     return [
-        _rule("credential_access.password_data_burst", "EC2 Windows passwords requested for many instances",
+        rule("credential_access.password_data_burst", "EC2 Windows passwords requested for many instances",
               Severity.HIGH, "T1552", all_of(equals("event_name", "GetPasswordData"), HUMAN),
               threshold=5, window_seconds=TEN_MINUTES, distinct=_param("instanceId")),
-        _rule("credential_access.secrets_batch_retrieved", "Secrets retrieved in bulk with BatchGetSecretValue",
+        rule("credential_access.secrets_batch_retrieved", "Secrets retrieved in bulk with BatchGetSecretValue",
               Severity.HIGH, "T1555.006", all_of(equals("event_name", "BatchGetSecretValue"), HUMAN,
                                                  either(batch_by_filter, batch_many))),
-        _rule("credential_access.ssm_parameters_decrypted_burst", "Many SSM parameters read with decryption",
+        rule("credential_access.ssm_parameters_decrypted_burst", "Many SSM parameters read with decryption",
               Severity.HIGH, "T1555.006", all_of(
                   _names("GetParameter", "GetParameters", "GetParametersByPath"),
                   equals("event_source", "ssm.amazonaws.com"), HUMAN, decrypted),
@@ -70,17 +70,17 @@ def defence_evasion() -> list[Rule]:
     days = r"""regexp_extract_all(request_parameters, '"Expiration"\s*:\s*\{[^{}]*"Days"\s*:\s*"?([0-9]+)', 1)"""
     short = f"coalesce(list_min(list_transform({days}, lambda d: d::INTEGER)) <= 7, false)"
     return [
-        _rule("defence_evasion.bucket_short_expiration", "S3 lifecycle rule expires objects within a week",
+        rule("defence_evasion.bucket_short_expiration", "S3 lifecycle rule expires objects within a week",
               Severity.MEDIUM, "T1485.001", all_of(equals("event_name", "PutBucketLifecycle"), OK,
                                                    equals("event_source", "s3.amazonaws.com"), short)),
-        _rule("defence_evasion.dns_query_logging_deleted", "Route 53 Resolver query logging deleted",
+        rule("defence_evasion.dns_query_logging_deleted", "Route 53 Resolver query logging deleted",
               Severity.MEDIUM, "T1562.008", all_of(
                   _names("DeleteResolverQueryLogConfig", "DisassociateResolverQueryLogConfig"), OK,
                   equals("event_source", "route53resolver.amazonaws.com"))),
-        _rule("defence_evasion.leave_organization", "Account attempted to leave its AWS Organization",
+        rule("defence_evasion.leave_organization", "Account attempted to leave its AWS Organization",
               Severity.HIGH, "T1666", all_of(equals("event_name", "LeaveOrganization"),
                                              equals("event_source", "organizations.amazonaws.com"))),
-        _rule("defence_evasion.admin_port_opened", "Security group opens SSH, RDP or all ports to the Internet",
+        rule("defence_evasion.admin_port_opened", "Security group opens SSH, RDP or all ports to the Internet",
               Severity.HIGH, "T1562.007", all_of(
                   _names("AuthorizeSecurityGroupIngress"), OK, equals("event_source", "ec2.amazonaws.com"),
                   _world_admin_port())),
@@ -114,14 +114,14 @@ def discovery() -> list[Rule]:
     ses = ("GetAccountSendingEnabled", "GetSendQuota", "ListIdentities", "GetIdentityVerificationAttributes",
            "ListEmailIdentities", "GetSendStatistics", "GetAccount")
     return [
-        _rule("discovery.user_data_download_burst", "EC2 user data read for many instances", Severity.MEDIUM,
+        rule("discovery.user_data_download_burst", "EC2 user data read for many instances", Severity.MEDIUM,
               "T1580", all_of(equals("event_name", "DescribeInstanceAttribute"), HUMAN,
                               f"coalesce({_param('attribute')} = 'userData', false)"),
               threshold=5, window_seconds=TEN_MINUTES, distinct=_param("instanceId")),
-        _rule("discovery.instance_role_enumeration", "Account enumeration with an EC2 instance's credentials",
+        rule("discovery.instance_role_enumeration", "Account enumeration with an EC2 instance's credentials",
               Severity.MEDIUM, "T1580", all_of(_names(*enumeration), instance_session, "user_invoked_by IS NULL"),
               threshold=4, window_seconds=TEN_MINUTES, distinct="event_name"),
-        _rule("discovery.ses_enumeration", "SES sending limits and identities enumerated", Severity.MEDIUM, "T1526",
+        rule("discovery.ses_enumeration", "SES sending limits and identities enumerated", Severity.MEDIUM, "T1526",
               all_of(_names(*ses), equals("event_source", "ses.amazonaws.com"), HUMAN),
               threshold=1, window_seconds=TEN_MINUTES, distinct="event_name"),
     ]
@@ -136,27 +136,27 @@ def execution() -> list[Rule]:
                     " lambda t: json_extract_string(t, '$.key') = 'InstanceIds'),"
                     " lambda t: json_extract_string(t, '$.values[*]'))))")
     return [
-        _rule("execution.unusual_instance_type", "GPU or other unusual EC2 instance type launched or attempted",
+        rule("execution.unusual_instance_type", "GPU or other unusual EC2 instance type launched or attempted",
               Severity.MEDIUM, "T1496.001", all_of(equals("event_name", "RunInstances"),
                                                equals("event_source", "ec2.amazonaws.com"), unusual)),
-        _rule("execution.user_data_modified", "EC2 instance user data replaced", Severity.HIGH, "T1059",
+        rule("execution.user_data_modified", "EC2 instance user data replaced", Severity.HIGH, "T1059",
               all_of(equals("event_name", "ModifyInstanceAttribute"), OK, user_data)),
-        _rule("execution.sagemaker_lifecycle_attached", "SageMaker notebook lifecycle script attached or changed",
+        rule("execution.sagemaker_lifecycle_attached", "SageMaker notebook lifecycle script attached or changed",
               Severity.HIGH, "T1059", all_of(
                   equals("event_source", "sagemaker.amazonaws.com"), OK, either(
                       all_of(equals("event_name", "UpdateNotebookInstance"),
                              _present("lifecycleConfigName", "LifecycleConfigName")),
                       equals("event_name", "UpdateNotebookInstanceLifecycleConfig")))),
-        _rule("execution.ssm_command_many_instances", "SSM commands sent to many instances", Severity.MEDIUM,
+        rule("execution.ssm_command_many_instances", "SSM commands sent to many instances", Severity.MEDIUM,
               "T1651", all_of(equals("event_name", "SendCommand"), equals("event_source", "ssm.amazonaws.com"),
                               HUMAN), threshold=2, window_seconds=TEN_MINUTES, targets=instance_ids),
-        _rule("execution.ssm_sessions_many_instances", "SSM sessions started on many instances", Severity.MEDIUM,
+        rule("execution.ssm_sessions_many_instances", "SSM sessions started on many instances", Severity.MEDIUM,
               "T1651", all_of(equals("event_name", "StartSession"), equals("event_source", "ssm.amazonaws.com"),
                               HUMAN), threshold=2, window_seconds=TEN_MINUTES, distinct=_param("target")),
-        _rule("execution.lambda_code_overwritten", "Lambda function code replaced by a person", Severity.MEDIUM,
+        rule("execution.lambda_code_overwritten", "Lambda function code replaced by a person", Severity.MEDIUM,
               "T1648", all_of(matches("coalesce(event_name, '')", "^UpdateFunctionCode"),
                               equals("event_source", "lambda.amazonaws.com"), OK, HUMAN)),
-        _rule("execution.lambda_layer_added", "Lambda layer attached to a function", Severity.MEDIUM, "T1648",
+        rule("execution.lambda_layer_added", "Lambda layer attached to a function", Severity.MEDIUM, "T1648",
               all_of(matches("coalesce(event_name, '')", "^UpdateFunctionConfiguration"),
                      equals("event_source", "lambda.amazonaws.com"), OK,
                      "coalesce(json_array_length(json_extract(request_parameters, '$.layers')) > 0, false)")),
@@ -172,21 +172,21 @@ def persistence() -> list[Rule]:
     foreign = (f"coalesce({principal} = '*' OR (regexp_matches({principal}, '^[0-9]{{12}}$|^arn:aws[a-z-]*:iam::')"
                f" AND NOT contains({principal}, coalesce(recipient_account_id, user_account_id))), false)")
     return [
-        _rule("persistence.admin_policy_attached", "Administrator permissions granted to an IAM identity",
+        rule("persistence.admin_policy_attached", "Administrator permissions granted to an IAM identity",
               Severity.HIGH, "T1098.003", all_of(
                   equals("event_source", "iam.amazonaws.com"), OK, either(
                       all_of(_names("AttachUserPolicy", "AttachRolePolicy", "AttachGroupPolicy"), admin_arn),
                       all_of(_names("PutUserPolicy", "PutRolePolicy", "PutGroupPolicy"), f"coalesce({star}, false)")))),
-        _rule("persistence.lambda_permission_external", "Lambda function opened to another account or anyone",
+        rule("persistence.lambda_permission_external", "Lambda function opened to another account or anyone",
               Severity.HIGH, "T1098", all_of(matches("coalesce(event_name, '')", "^AddPermission"),
                                              equals("event_source", "lambda.amazonaws.com"), OK, foreign)),
-        _rule("persistence.resource_policy_other_account", "Resource policy grants access to another account",
-              Severity.MEDIUM, "T1537", all_of(_names(*_POLICY_EVENTS), OK,
-                                               _foreign_accounts(f"({_policy_json()})::VARCHAR"))),
-        _rule("persistence.roles_anywhere_trust_anchor", "IAM Roles Anywhere trust anchor created or changed",
+        rule("persistence.resource_policy_other_account", "Resource policy grants access to another account",
+              Severity.MEDIUM, "T1537", all_of(_names(*POLICY_EVENTS), OK,
+                                               _foreign_accounts(f"({policy_json()})::VARCHAR"))),
+        rule("persistence.roles_anywhere_trust_anchor", "IAM Roles Anywhere trust anchor created or changed",
               Severity.HIGH, "T1098", all_of(_names("CreateTrustAnchor", "UpdateTrustAnchor"), OK,
                                              equals("event_source", "rolesanywhere.amazonaws.com"))),
-        _rule("persistence.federation_token", "Temporary credentials minted with GetFederationToken",
+        rule("persistence.federation_token", "Temporary credentials minted with GetFederationToken",
               Severity.MEDIUM, "T1550.001", all_of(equals("event_name", "GetFederationToken"), OK,
                                                    equals("event_source", "sts.amazonaws.com"))),
     ]
@@ -194,10 +194,10 @@ def persistence() -> list[Rule]:
 
 def lateral_movement() -> list[Rule]:
     return [
-        _rule("lateral_movement.instance_connect_many", "SSH keys pushed to many instances with EC2 Instance Connect",
+        rule("lateral_movement.instance_connect_many", "SSH keys pushed to many instances with EC2 Instance Connect",
               Severity.MEDIUM, "T1021.008", all_of(equals("event_name", "SendSSHPublicKey"), HUMAN),
               threshold=2, window_seconds=TEN_MINUTES, distinct=_param("instanceId")),
-        _rule("lateral_movement.serial_console_key", "SSH key pushed to an EC2 serial console", Severity.HIGH,
+        rule("lateral_movement.serial_console_key", "SSH key pushed to an EC2 serial console", Severity.HIGH,
               "T1021.008", all_of(equals("event_name", "SendSerialConsoleSSHPublicKey"), HUMAN)),
     ]
 
@@ -206,19 +206,19 @@ def impact() -> list[Rule]:
     # one JSON parse for both parts (a window's pre-check computes this for every candidate event)
     object_key = "array_to_string(json_extract_string(request_parameters, ['$.bucketName', '$.key']), '/')"
     return [
-        _rule("impact.ami_deregistered", "AMI deregistered by a person", Severity.MEDIUM, "T1485",
+        rule("impact.ami_deregistered", "AMI deregistered by a person", Severity.MEDIUM, "T1485",
               all_of(equals("event_name", "DeregisterImage"), equals("event_source", "ec2.amazonaws.com"), OK, HUMAN)),
-        _rule("impact.bucket_versions_deleted", "Object versions listed, then deleted in bulk", Severity.HIGH,
+        rule("impact.bucket_versions_deleted", "Object versions listed, then deleted in bulk", Severity.HIGH,
               "T1485", all_of(equals("event_name", "DeleteObjects"), OK, HUMAN), window_seconds=THIRTY_MINUTES,
               near=all_of(equals("event_name", "ListObjectVersions"), OK, HUMAN)),
-        _rule("impact.object_deletion_burst", "Many S3 objects deleted one by one", Severity.HIGH, "T1485",
+        rule("impact.object_deletion_burst", "Many S3 objects deleted one by one", Severity.HIGH, "T1485",
               all_of(equals("event_name", "DeleteObject"), equals("event_source", "s3.amazonaws.com"), OK, HUMAN),
               threshold=50, window_seconds=TEN_MINUTES, distinct=object_key),
-        _rule("impact.object_overwrite_burst", "Many S3 objects read and rewritten (client-side encryption)",
+        rule("impact.object_overwrite_burst", "Many S3 objects read and rewritten (client-side encryption)",
               Severity.HIGH, "T1486", all_of(equals("event_name", "PutObject"),
                                              equals("event_source", "s3.amazonaws.com"), OK, HUMAN),
               threshold=50, window_seconds=TEN_MINUTES, distinct=object_key),
-        _rule("impact.bedrock_model_access_enabled", "Bedrock model access enabled or agreement accepted",
+        rule("impact.bedrock_model_access_enabled", "Bedrock model access enabled or agreement accepted",
               Severity.MEDIUM, "T1496.004", all_of(_names("PutUseCaseForModelAccess", "CreateFoundationModelAgreement",
                                                       "PutFoundationModelEntitlement"), HUMAN)),
     ]
@@ -229,20 +229,20 @@ def new_behaviour() -> list[Rule]:
     people = "user_type IN ('IAMUser', 'Root') AND user_invoked_by IS NULL"
     bedrock = _names("InvokeModel", "InvokeModelWithResponseStream", "Converse", "ConverseStream")
     return [
-        _rule("baseline.new_bedrock_user", "Bedrock model invoked by a principal for the first time",
+        rule("baseline.new_bedrock_user", "Bedrock model invoked by a principal for the first time",
               Severity.MEDIUM, "T1496.004", all_of(bedrock, equals("event_source", "bedrock.amazonaws.com"), HUMAN),
               baseline="action"),
-        _rule("baseline.new_region", "Principal active in a region for the first time", Severity.LOW, "T1535",
+        rule("baseline.new_region", "Principal active in a region for the first time", Severity.LOW, "T1535",
               all_of(HUMAN, "aws_region IS NOT NULL"), baseline="region"),
-        _rule("baseline.new_source_ip", "IAM user or root signed requests from a new IP", Severity.LOW,
+        rule("baseline.new_source_ip", "IAM user or root signed requests from a new IP", Severity.LOW,
               "T1078.004", all_of(people, matches("coalesce(source_ip, '')", r"^[0-9a-fA-F.:]+$")),
               baseline="source_ip"),
-        _rule("baseline.new_user_agent", "IAM user or root used a new client (user agent)", Severity.LOW,
+        rule("baseline.new_user_agent", "IAM user or root used a new client (user agent)", Severity.LOW,
               "T1078.004", people, baseline="user_agent"),
-        _rule("baseline.new_access_key", "Long-term access key used for the first time", Severity.LOW,
+        rule("baseline.new_access_key", "Long-term access key used for the first time", Severity.LOW,
               "T1098.001", all_of(equals("user_type", "IAMUser"), "starts_with(user_access_key_id, 'AKIA')"),
               baseline="access_key"),
-        _rule("baseline.new_principal", "Principal seen for the first time in the account", Severity.LOW,
+        rule("baseline.new_principal", "Principal seen for the first time in the account", Severity.LOW,
               "T1078.004", all_of(HUMAN, "user_type <> 'AWSService'"), baseline="principal"),
     ]
 

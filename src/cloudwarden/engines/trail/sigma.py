@@ -39,12 +39,12 @@ from cloudwarden.engines.trail.rules import matches, quote
 from cloudwarden.engines.trail.schema import ALL_COLUMNS, field_expression
 
 DEFAULT_NEAR_SECONDS = 3600
-_AGGREGATION = re.compile(
+AGGREGATION = re.compile(
     r"^count\(\s*(?P<field>[\w.]*)\s*\)\s*(?:by\s+(?P<by>[\w.]+)\s*)?(?P<op>>=|>)\s*(?P<n>\d+)$")
-_NEAR = re.compile(r"^near\s+(?P<other>.+)$")
-_DURATION = re.compile(r"^(?P<n>\d+)\s*(?P<unit>[smhd])$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_TECHNIQUE = re.compile(r"^t(\d{4})(?:\.(\d{3}))?$")
+NEAR = re.compile(r"^near\s+(?P<other>.+)$")
+DURATION = re.compile(r"^(?P<n>\d+)\s*(?P<unit>[smhd])$")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+TECHNIQUE = re.compile(r"^t(\d{4})(?:\.(\d{3}))?$")
 _LIKE_SPECIAL = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 _KEYWORD_TEXT = "lower(concat_ws(' ', " + ", ".join(c for c in ALL_COLUMNS if c != "event_time") + "))"
 

@@ -23,12 +23,12 @@ from cloudwarden.core.errors import InputError
 from cloudwarden.engines.trail.rules import ACTOR_SQL, SIGMA, Rule
 from cloudwarden.engines.trail.schema import field_expression
 from cloudwarden.engines.trail.sigma import (
-    _AGGREGATION,
-    _DURATION,
-    _NEAR,
-    _TECHNIQUE,
-    _UNIT_SECONDS,
+    AGGREGATION,
     DEFAULT_NEAR_SECONDS,
+    DURATION,
+    NEAR,
+    TECHNIQUE,
+    UNIT_SECONDS,
     SigmaCompileError,
     compile_condition,
 )
@@ -43,15 +43,15 @@ def default_rules_dir() -> Path:
 
 
 def _duration(text: Any, name: str) -> int:
-    match = _DURATION.match(str(text).strip())
+    match = DURATION.match(str(text).strip())
     if not match:
         raise SigmaCompileError(f"{name}: cannot read timeframe {text!r}", hint="write it as 5m, 1h or 1d")
-    return int(match["n"]) * _UNIT_SECONDS[match["unit"]]
+    return int(match["n"]) * UNIT_SECONDS[match["unit"]]
 
 
 def _technique(rule: SigmaRule) -> str:
     for tag in rule.tags:
-        match = _TECHNIQUE.match(f"{tag.name}".lower()) if tag.namespace == "attack" else None
+        match = TECHNIQUE.match(f"{tag.name}".lower()) if tag.namespace == "attack" else None
         if match:
             return "T" + match[1] + (f".{match[2]}" if match[2] else "")
     return ""
@@ -73,7 +73,7 @@ def _parse_where(document: dict[str, Any], condition: str, name: str) -> str:
 def _aggregation(tail: str, document: dict[str, Any], name: str) -> dict[str, Any]:
     """Rule keyword arguments for the part of a condition after ``|``."""
     window = _duration(document["detection"].get("timeframe", "1h"), name)
-    count = _AGGREGATION.match(tail)
+    count = AGGREGATION.match(tail)
     if count:
         group_by = ACTOR_SQL
         if count["by"]:
@@ -81,7 +81,7 @@ def _aggregation(tail: str, document: dict[str, Any], name: str) -> dict[str, An
         threshold = int(count["n"]) - (1 if count["op"] == ">=" else 0)
         distinct = field_expression(count["field"]) if count["field"] else None
         return {"threshold": threshold, "window_seconds": window, "group_by": group_by, "distinct": distinct}
-    near = _NEAR.match(tail)
+    near = NEAR.match(tail)
     if near:
         seconds = window if "timeframe" in document["detection"] else DEFAULT_NEAR_SECONDS
         return {"near": _parse_where(document, near["other"], name), "window_seconds": seconds}

@@ -209,4 +209,20 @@ def tags(raw: dict[str, Any]) -> dict[str, str]:
     return {str(t.get("Key", "")): str(t.get("Value", "")) for t in raw.get("Tags") or []}
 
 
-__all__ = ["DataUnavailable", "Deferred", "Global", "Part", "PerRegion", "PerRegionValue", "deferred_item", "item_part", "required", "tags"]
+def strings(raw: dict[str, Any], key: str) -> tuple[str, ...]:
+    """The list of strings at ``raw[key]`` (none when absent)."""
+    return tuple(str(value) for value in raw.get(key) or [])
+
+
+def values_of(items: Any, key: str) -> tuple[str, ...]:
+    """``item[key]`` of every item (of a list of dicts, None for none) that has one."""
+    return tuple(str(item[key]) for item in items or [] if item.get(key))
+
+
+def label(ident: str, raw: dict[str, Any]) -> str:
+    """How a finding names a resource: "id (Name tag)", or the id when it has no Name tag."""
+    name = tags(raw).get("Name")
+    return f"{ident} ({name})" if name else ident
+
+
+__all__ = ["DataUnavailable", "Deferred", "Global", "Part", "PerRegion", "PerRegionValue", "deferred_item", "item_part", "label", "required", "strings", "tags", "values_of"]

@@ -55,5 +55,10 @@ class AcmView:
 
         self.certificates: PerRegion[Certificate] = PerRegion(snapshot, CERTS, certificate)
 
+    def detail(self, region: str, arn: str) -> CertificateDetail | None:
+        """A certificate's detail by ARN, without the list (None: nothing described); raises DataUnavailable
+        when it was not read."""
+        return CertificateDetail.of(self.snapshot.item(CERT, region, arn))
+
 
 __all__ = ["AcmView", "Certificate", "CertificateDetail"]

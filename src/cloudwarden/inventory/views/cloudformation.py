@@ -1,8 +1,10 @@
-"""CloudFormation as typed views: each region's stacks with their protection, notifications and drift."""
+"""CloudFormation as typed views: each region's stacks with their protection, notifications and drift, and their
+parameters and outputs (as collected: the collector has replaced any secret in them by a redaction marker, which
+the secret checks read)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cloudwarden.inventory.snapshot import Snapshot
@@ -22,6 +24,13 @@ class Stack:
     notification_arns: tuple[str, ...]
     drift_status: str  # DriftInformation.StackDriftStatus ("" when not reported)
     drift_checked: str  # DriftInformation.LastCheckTimestamp ("" when never)
+    parameters: list[Any] = field(default_factory=list, compare=False)
+    outputs: list[Any] = field(default_factory=list, compare=False)
+
+    @property
+    def fields(self) -> dict[str, list[Any]]:
+        """Parameters and outputs, the places a secret may be left in a stack."""
+        return {"Parameters": self.parameters, "Outputs": self.outputs}
 
     @property
     def live_root(self) -> bool:
@@ -35,7 +44,8 @@ def _stack(region: str, raw: dict[str, Any]) -> Stack:
     return Stack(region, str(raw.get("StackName")), str(raw.get("StackId") or ""), str(raw.get("ParentId") or ""),
                  str(raw.get("StackStatus") or ""), bool(raw.get("EnableTerminationProtection")),
                  tuple(str(arn) for arn in raw.get("NotificationARNs") or []),
-                 str(drift.get("StackDriftStatus") or ""), str(checked) if checked else "")
+                 str(drift.get("StackDriftStatus") or ""), str(checked) if checked else "",
+                 list(raw.get("Parameters") or []), list(raw.get("Outputs") or []))
 
 
 class CloudFormationView:

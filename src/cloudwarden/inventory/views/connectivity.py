@@ -12,16 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudwarden.inventory.snapshot import Snapshot
-from cloudwarden.inventory.views import Deferred, PerRegion, deferred_item, tags
+from cloudwarden.inventory.views import Deferred, PerRegion, deferred_item, label
 
 ENDPOINTS, SERVICES, PERMISSIONS = "ec2.vpc_endpoints", "ec2.vpc_endpoint_services", "ec2.vpc_endpoint_service_permissions"
 PEERINGS, TGWS, VPNS, CLIENT_VPNS = ("ec2.vpc_peering_connections", "ec2.transit_gateways", "ec2.vpn_connections",
                                      "ec2.client_vpn_endpoints")
-
-
-def _label(ident: str, raw: dict[str, Any]) -> str:
-    name = tags(raw).get("Name")
-    return f"{ident} ({name})" if name else ident
 
 
 @dataclass(frozen=True)
@@ -84,7 +79,7 @@ class TransitGateway:
 
 def _transit_gateway(region: str, raw: dict[str, Any]) -> TransitGateway:
     ident = str(raw["TransitGatewayId"])
-    return TransitGateway(region, ident, _label(ident, raw), str(raw.get("TransitGatewayArn") or ""),
+    return TransitGateway(region, ident, label(ident, raw), str(raw.get("TransitGatewayArn") or ""),
                           str(raw.get("State") or ""),
                           (raw.get("Options") or {}).get("AutoAcceptSharedAttachments") == "enable")
 
@@ -103,7 +98,7 @@ def _vpn(region: str, raw: dict[str, Any]) -> VpnConnection:
     ident = str(raw["VpnConnectionId"])
     tunnels = (raw.get("Options") or {}).get("TunnelOptions") or []
     return VpnConnection(
-        region, ident, _label(ident, raw), str(raw.get("State") or ""),
+        region, ident, label(ident, raw), str(raw.get("State") or ""),
         tuple((str(t.get("OutsideIpAddress")), str(t.get("Status"))) for t in raw.get("VgwTelemetry") or []),
         tuple((str(t.get("OutsideIpAddress")),
                bool(((t.get("LogOptions") or {}).get("CloudWatchLogOptions") or {}).get("LogEnabled")))

@@ -18,7 +18,7 @@ from typing import Any
 from cloudwarden.core.net import OPEN_TO_ALL, protocol_name
 from cloudwarden.core.ports import EMPTY, MAX_PORT, PortSet, ports_from_aws
 from cloudwarden.inventory.snapshot import DataUnavailable, Snapshot
-from cloudwarden.inventory.views import Deferred, Part, PerRegion, item_part, tags
+from cloudwarden.inventory.views import Deferred, Part, PerRegion, item_part, label, tags, values_of
 
 SG = "ec2.security_groups"
 ENIS = "ec2.network_interfaces"
@@ -36,11 +36,6 @@ FLOW_LOGS = "ec2.flow_logs"
 IMAGES = "ec2.images"
 TEMPLATE_VERSIONS = "ec2.launch_template_versions"
 INTERNET = OPEN_TO_ALL
-
-
-def _label(ident: str, raw: dict[str, Any]) -> str:
-    name = tags(raw).get("Name")
-    return f"{ident} ({name})" if name else ident
 
 
 # -- security groups --
@@ -99,8 +94,8 @@ class Permission:
         ranges = [(r.get("CidrIp", ""), r.get("Description", "")) for r in raw.get("IpRanges") or []]
         ranges += [(r.get("CidrIpv6", ""), r.get("Description", "")) for r in raw.get("Ipv6Ranges") or []]
         return cls(protocol, low, high, tuple(str(c) for c, _ in ranges if c),
-                   tuple(str(p["PrefixListId"]) for p in raw.get("PrefixListIds") or [] if p.get("PrefixListId")),
-                   tuple(str(p["GroupId"]) for p in raw.get("UserIdGroupPairs") or [] if p.get("GroupId")),
+                   values_of(raw.get("PrefixListIds"), "PrefixListId"),
+                   values_of(raw.get("UserIdGroupPairs"), "GroupId"),
                    "; ".join(str(d) for _, d in ranges if d))
 
     @cached_property
@@ -168,7 +163,7 @@ class SecurityGroup:
 
 def _entry_cidrs(entries: Any) -> tuple[str, ...]:
     """The CIDRs of GetManagedPrefixListEntries' answer."""
-    return tuple(str(e["Cidr"]) for e in entries or [] if e.get("Cidr"))
+    return values_of(entries, "Cidr")
 
 
 class PrefixLists:
@@ -242,7 +237,7 @@ def _interface(region: str, raw: dict[str, Any]) -> NetworkInterface:
         raw.get("SourceDestCheck", True) is not False,
         tuple((str(t.get("Key", "")), str(t.get("Value", ""))) for t in raw.get("TagSet") or []), private_ip,
         tuple(a for a in associations if a[0]),
-        tuple(str(a["Ipv6Address"]) for a in raw.get("Ipv6Addresses") or [] if a.get("Ipv6Address")),
+        values_of(raw.get("Ipv6Addresses"), "Ipv6Address"),
         str(raw.get("RequesterId") or ""))
 
 
@@ -298,13 +293,13 @@ class Instance:
 def _instance(region: str, raw: dict[str, Any]) -> Instance:
     ident = str(raw["InstanceId"])
     return Instance(
-        region, ident, _label(ident, raw), str((raw.get("State") or {}).get("Name") or ""),
+        region, ident, label(ident, raw), str((raw.get("State") or {}).get("Name") or ""),
         str(raw.get("PublicIpAddress") or ""), str(raw.get("PrivateIpAddress") or ""),
         str(raw.get("SubnetId") or ""), str(raw.get("VpcId") or ""),
         tuple(str(g.get("GroupId", "")) for g in raw.get("SecurityGroups") or []),
         str((raw.get("IamInstanceProfile") or {}).get("Arn") or ""), MetadataOptions.of(raw.get("MetadataOptions")),
         str(raw.get("StateTransitionReason") or ""), tags(raw),
-        tuple(str(n["NetworkInterfaceId"]) for n in raw.get("NetworkInterfaces") or [] if n.get("NetworkInterfaceId")),
+        values_of(raw.get("NetworkInterfaces"), "NetworkInterfaceId"),
         tuple(str(n.get("SubnetId") or "") for n in raw.get("NetworkInterfaces") or []),
         str(raw.get("VirtualizationType") or ""))
 
@@ -443,7 +438,7 @@ def first_match(entries: Iterable[NaclEntry], protocol: str, wanted: PortSet,
 
 def _nacl(region: str, raw: dict[str, Any]) -> NetworkAcl:
     return NetworkAcl(region, str(raw["NetworkAclId"]), str(raw.get("VpcId", "?")), bool(raw.get("IsDefault")),
-                      tuple(str(a["SubnetId"]) for a in raw.get("Associations") or [] if a.get("SubnetId")),
+                      values_of(raw.get("Associations"), "SubnetId"),
                       tuple(_nacl_entry(e) for e in raw.get("Entries") or []))
 
 
@@ -477,7 +472,7 @@ def _route_table(region: str, raw: dict[str, Any]) -> RouteTable:
         for r in raw.get("Routes") or [])
     return RouteTable(region, str(raw.get("RouteTableId", "")), str(raw.get("VpcId") or ""),
                       any(a.get("Main") for a in associations),
-                      tuple(str(a["SubnetId"]) for a in associations if a.get("SubnetId")), routes)
+                      values_of(associations, "SubnetId"), routes)
 
 
 # -- VPCs, subnets, flow logs --
@@ -493,7 +488,7 @@ class Vpc:
 
 def _vpc(region: str, raw: dict[str, Any]) -> Vpc:
     ident = str(raw["VpcId"])
-    return Vpc(region, ident, _label(ident, raw), str(raw.get("CidrBlock") or ""), bool(raw.get("IsDefault")))
+    return Vpc(region, ident, label(ident, raw), str(raw.get("CidrBlock") or ""), bool(raw.get("IsDefault")))
 
 
 @dataclass(frozen=True)
@@ -510,7 +505,7 @@ class Subnet:
 
 def _subnet(region: str, raw: dict[str, Any]) -> Subnet:
     ident = str(raw["SubnetId"])
-    return Subnet(region, ident, _label(ident, raw), str(raw.get("VpcId") or ""), str(raw.get("CidrBlock") or ""),
+    return Subnet(region, ident, label(ident, raw), str(raw.get("VpcId") or ""), str(raw.get("CidrBlock") or ""),
                   bool(raw.get("MapPublicIpOnLaunch")), bool(raw.get("DefaultForAz")),
                   str(raw.get("AvailabilityZone") or ""))
 
@@ -587,7 +582,7 @@ class Image:
 def _image(region: str, raw: dict[str, Any]) -> Image:
     ident = str(raw["ImageId"])
     owner = raw.get("OwnerId")
-    return Image(region, ident, _label(ident, raw), str(owner) if owner is not None else None, bool(raw.get("Public")))
+    return Image(region, ident, label(ident, raw), str(owner) if owner is not None else None, bool(raw.get("Public")))
 
 
 @dataclass(frozen=True)

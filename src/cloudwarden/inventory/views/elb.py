@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudwarden.inventory.snapshot import Snapshot
-from cloudwarden.inventory.views import Deferred, PerRegion, deferred_item
+from cloudwarden.inventory.views import Deferred, PerRegion, deferred_item, strings, values_of
 
 LBS = "elbv2.load_balancers"
 LISTENERS = "elbv2.listeners"
 ATTRS = "elbv2.load_balancer_attributes"
 TARGET_GROUPS = "elbv2.target_groups"
 TARGET_HEALTH = "elbv2.target_health"
+SSL_POLICIES = "elbv2.ssl_policies"
 CLBS = "elb.load_balancers"
 CLB_ATTRS = "elb.load_balancer_attributes"
 CLB_POLICIES = "elb.load_balancer_policies"
@@ -48,6 +49,7 @@ class Listener:
     ssl_policy: str
     redirects_to_https: bool  # every default action redirects to HTTPS
     forward_targets: tuple[str, ...]  # target group ARNs of its forward actions
+    certificates: tuple[str, ...] = ()  # the ARNs of its certificates (ACM or IAM)
 
     @classmethod
     def of(cls, raw: dict[str, Any]) -> Listener:
@@ -56,7 +58,8 @@ class Listener:
                                           and (a.get("RedirectConfig") or {}).get("Protocol") == "HTTPS"
                                           for a in actions)
         return cls(int(raw.get("Port") or 0), str(raw.get("Protocol") or ""), str(raw.get("SslPolicy")),
-                   redirects, _forward_targets(actions))
+                   redirects, _forward_targets(actions),
+                   tuple(str(c.get("CertificateArn")) for c in raw.get("Certificates") or []))
 
     def __str__(self) -> str:
         return f"{self.protocol}:{self.port}"
@@ -156,7 +159,7 @@ class ElbView:
             return LoadBalancer(
                 region, str(raw.get("LoadBalancerName") or arn), arn, str(raw.get("Type") or "application"),
                 str(raw.get("Scheme") or ""), str(raw.get("VpcId") or ""),
-                tuple(str(z.get("ZoneName")) for z in zones), tuple(str(z["SubnetId"]) for z in zones if z.get("SubnetId")),
+                tuple(str(z.get("ZoneName")) for z in zones), values_of(zones, "SubnetId"),
                 None if groups is None else tuple(str(g) for g in groups), str(raw.get("IpAddressType") or "ipv4"),
                 deferred_item(snapshot, LISTENERS, region, arn,
                               lambda found: tuple(Listener.of(x) for x in found or [])),
@@ -169,23 +172,28 @@ class ElbView:
                 return tuple(Target(str(d["Target"]["Id"]), int(d["Target"].get("Port") or port))
                              for d in found or [] if (d.get("Target") or {}).get("Id"))
             return TargetGroup(region, arn, str(raw.get("TargetGroupName") or ""), port, str(raw.get("Protocol") or ""),
-                               tuple(str(a) for a in raw.get("LoadBalancerArns") or []),
+                               strings(raw, "LoadBalancerArns"),
                                deferred_item(snapshot, TARGET_HEALTH, region, arn, targets))
 
         def classic(region: str, raw: dict[str, Any]) -> ClassicLoadBalancer:
             name = str(raw["LoadBalancerName"])
             return ClassicLoadBalancer(
                 region, name, str(raw.get("Scheme") or ""), str(raw.get("VPCId") or ""),
-                tuple(str(z) for z in raw.get("AvailabilityZones") or []),
-                tuple(str(s) for s in raw.get("Subnets") or []), tuple(str(g) for g in raw.get("SecurityGroups") or []),
+                strings(raw, "AvailabilityZones"),
+                strings(raw, "Subnets"), strings(raw, "SecurityGroups"),
                 tuple(_classic_listener(d["Listener"]) for d in raw.get("ListenerDescriptions") or [] if d.get("Listener")),
-                tuple(str(i["InstanceId"]) for i in raw.get("Instances") or [] if i.get("InstanceId")),
+                values_of(raw.get("Instances"), "InstanceId"),
                 deferred_item(snapshot, CLB_ATTRS, region, name, lambda found: dict(found or {})),
                 deferred_item(snapshot, CLB_POLICIES, region, name, lambda found: list(found or [])))
 
         self.balancers: PerRegion[LoadBalancer] = PerRegion(snapshot, LBS, balancer)
         self.target_groups: PerRegion[TargetGroup] = PerRegion(snapshot, TARGET_GROUPS, target_group)
         self.classic: PerRegion[ClassicLoadBalancer] = PerRegion(snapshot, CLBS, classic)
+
+    def ssl_policies(self, region: str) -> dict[str, tuple[str, ...]]:
+        """TLS security policy name -> the protocol versions it allows; raises DataUnavailable when unread."""
+        return {str(name): tuple(str(v) for v in versions or [])
+                for name, versions in (self.snapshot.get(SSL_POLICIES, region) or {}).items()}
 
 
 __all__ = ["ClassicListener", "ClassicLoadBalancer", "ElbView", "Listener", "LoadBalancer", "Target", "TargetGroup"]

@@ -72,6 +72,7 @@ class KmsView:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         self._aws_aliased: dict[str, set[str]] = {}
+        self._alias_targets: dict[str, dict[str, str]] = {}
 
         def build(region: str, raw: dict[str, Any]) -> KeyRef:
             key_id = str(raw["KeyId"])
@@ -81,17 +82,35 @@ class KmsView:
 
         self.keys: PerRegion[KeyRef] = PerRegion(snapshot, KEY_IDS, build)
 
+    def _aliases(self, region: str) -> list[dict[str, Any]]:
+        try:
+            return list(self.snapshot.get(ALIASES, region) or [])
+        except DataUnavailable:
+            return []
+
     def aws_aliased(self, region: str) -> set[str]:
         """Key ids behind alias/aws/... aliases; an unreadable alias list only skips less."""
         if region not in self._aws_aliased:
-            try:
-                aliases = self.snapshot.get(ALIASES, region) or []
-            except DataUnavailable:
-                aliases = []
-            self._aws_aliased[region] = {str(a["TargetKeyId"]) for a in aliases
+            self._aws_aliased[region] = {str(a["TargetKeyId"]) for a in self._aliases(region)
                                          if str(a.get("AliasName", "")).startswith("alias/aws/")
                                          and a.get("TargetKeyId")}
         return self._aws_aliased[region]
+
+    def managers(self, region: str) -> dict[str, tuple[str, str]]:
+        """Key id -> (key ARN, KeyManager: "?" when not reported) of every described key of the region, without
+        the key list; raises DataUnavailable when the descriptions were not read."""
+        return {str(key_id): (str(meta.get("Arn", "")), str(meta.get("KeyManager", "?")))
+                for key_id, meta in (self.snapshot.get(KEYS, region) or {}).items()}
+
+    def alias_targets(self, region: str) -> dict[str, str]:
+        """Alias name and alias ARN -> the key id it points at; an unreadable alias list only matches less."""
+        if region not in self._alias_targets:
+            found: dict[str, str] = {}
+            for alias in self._aliases(region):
+                if alias.get("TargetKeyId"):
+                    found[str(alias.get("AliasName"))] = found[str(alias.get("AliasArn"))] = str(alias["TargetKeyId"])
+            self._alias_targets[region] = found
+        return self._alias_targets[region]
 
     def _key(self, region: str, key_id: str, meta: dict[str, Any], aliased: bool) -> KmsKey:
         return KmsKey(

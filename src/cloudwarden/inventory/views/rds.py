@@ -7,11 +7,11 @@ same fields on both. A snapshot's restore attributes are an optional per-snapsho
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cloudwarden.inventory.snapshot import Snapshot
-from cloudwarden.inventory.views import Deferred, PerRegion, item_part
+from cloudwarden.inventory.views import Deferred, PerRegion, item_part, strings, tags, values_of
 
 INSTANCES = "rds.db_instances"
 CLUSTERS = "rds.db_clusters"
@@ -20,6 +20,9 @@ CLUSTER_SNAPSHOTS = "rds.db_cluster_snapshots"
 SNAPSHOT_ATTRIBUTES = "rds.db_snapshot_attributes"
 SUBNET_GROUPS = "rds.db_subnet_groups"
 CLUSTER_SNAPSHOT_ATTRIBUTES = "rds.db_cluster_snapshot_attributes"
+PROXIES, SUBSCRIPTIONS = "rds.db_proxies", "rds.event_subscriptions"
+PARAMETERS, CLUSTER_PARAMETERS = "rds.db_parameters", "rds.db_cluster_parameters"
+ENGINE_VERSIONS, CLUSTER_ENGINE_VERSIONS = "rds.engine_versions", "rds.cluster_engine_versions"
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,13 @@ class Database:
     port: int = 0  # the port it listens on (0: not known yet)
     subnet_group_name: str = ""
     active_security_group_ids: tuple[str, ...] = ()  # VPC security groups in force (active or being added)
+    tags: dict[str, str] = field(default_factory=dict, compare=False)
+    parameter_groups: tuple[str, ...] = ()  # DB parameter groups (an instance) or the DB cluster parameter group
+    engine_mode: str = "provisioned"
+    backtrack_window: int = 0  # seconds (Aurora MySQL)
+    ca_identifier: str = ""  # CACertificateIdentifier
+    certificate_ca: str = ""  # CertificateDetails.CAIdentifier
+    certificate_valid_till: str = ""  # CertificateDetails.ValidTill ("" when not reported)
 
     @property
     def standalone(self) -> bool:
@@ -84,10 +94,22 @@ def _database(region: str, raw: dict[str, Any], cluster: bool) -> Database:
         tuple(str(s.get("SubnetIdentifier", "")) for s in subnet_group.get("Subnets") or []),
         tuple(str(g.get("VpcSecurityGroupId", "")) for g in raw.get("VpcSecurityGroups") or []),
         int(raw.get("MonitoringInterval") or 0), bool(raw.get("CopyTagsToSnapshot")),
-        str(raw.get("MasterUsername", "")), tuple(str(x) for x in raw.get("EnabledCloudwatchLogsExports") or []),
+        str(raw.get("MasterUsername", "")), strings(raw, "EnabledCloudwatchLogsExports"),
         _port(raw), group_name,
         tuple(str(g["VpcSecurityGroupId"]) for g in raw.get("VpcSecurityGroups") or []
-              if g.get("VpcSecurityGroupId") and g.get("Status", "active") in ("active", "adding")))
+              if g.get("VpcSecurityGroupId") and g.get("Status", "active") in ("active", "adding")),
+        tags=tags({"Tags": raw.get("TagList")}), parameter_groups=_parameter_groups(raw, cluster),
+        engine_mode=str(raw.get("EngineMode") or "provisioned"), backtrack_window=int(raw.get("BacktrackWindow") or 0),
+        ca_identifier=str(raw.get("CACertificateIdentifier") or ""),
+        certificate_ca=str((raw.get("CertificateDetails") or {}).get("CAIdentifier") or ""),
+        certificate_valid_till=str((raw.get("CertificateDetails") or {}).get("ValidTill") or ""))
+
+
+def _parameter_groups(raw: dict[str, Any], cluster: bool) -> tuple[str, ...]:
+    if cluster:
+        group = raw.get("DBClusterParameterGroup")
+        return (str(group),) if group else ()
+    return tuple(str(g["DBParameterGroupName"]) for g in raw.get("DBParameterGroups") or [])
 
 
 @dataclass(frozen=True)
@@ -100,7 +122,7 @@ class DbSubnetGroup:
 
 def _subnet_group(region: str, raw: dict[str, Any]) -> DbSubnetGroup:
     return DbSubnetGroup(region, str(raw["DBSubnetGroupName"]), str(raw.get("VpcId") or ""),
-                         tuple(str(s["SubnetIdentifier"]) for s in raw.get("Subnets") or [] if s.get("SubnetIdentifier")))
+                         values_of(raw.get("Subnets"), "SubnetIdentifier"))
 
 
 def _port(raw: dict[str, Any]) -> int:
@@ -121,12 +143,46 @@ class DbSnapshot:
     encrypted: bool
     kms_key_id: str
     attributes: Deferred[Any]  # DescribeDB(Cluster)SnapshotAttributes' result; missing when unread
+    source_id: str = ""  # the DB instance (or cluster) it is a snapshot of
 
     def restore_accounts(self) -> list[str]:
         """Accounts the snapshot is shared with ("all" = public); raises DataUnavailable when unread."""
         attributes = self.attributes.get() or {}
         results = attributes.get("DBSnapshotAttributes") or attributes.get("DBClusterSnapshotAttributes") or []
         return [str(v) for a in results if a.get("AttributeName") == "restore" for v in a.get("AttributeValues") or []]
+
+
+@dataclass(frozen=True)
+class DbProxy:
+    region: str
+    name: str
+    arn: str
+    require_tls: bool
+    engine_family: str  # "?" when not reported
+
+
+def _proxy(region: str, raw: dict[str, Any]) -> DbProxy:
+    return DbProxy(region, str(raw["DBProxyName"]), str(raw.get("DBProxyArn") or ""), bool(raw.get("RequireTLS")),
+                   str(raw.get("EngineFamily", "?")))
+
+
+@dataclass(frozen=True)
+class EventSubscription:
+    enabled: bool
+    limited: bool  # limited to named sources (SourceIdsList)
+    source_type: str  # "" = every source type
+    categories: tuple[str, ...]  # () = every category
+
+
+def _subscription(_region: str, raw: dict[str, Any]) -> EventSubscription:
+    return EventSubscription(bool(raw.get("Enabled")), bool(raw.get("SourceIdsList")), str(raw.get("SourceType") or ""),
+                             strings(raw, "EventCategoriesList"))
+
+
+@dataclass(frozen=True)
+class Parameter:
+    listed: bool  # DescribeDBParameters listed it for the group
+    value: str | None  # None: no value reported (the engine default applies)
 
 
 class RdsView:
@@ -145,11 +201,32 @@ class RdsView:
                 ident = str(raw[id_key])
                 return DbSnapshot(region, cluster, ident, str(raw.get(arn_key) or ""),
                                   bool(raw.get("StorageEncrypted" if cluster else "Encrypted")),
-                                  str(raw.get("KmsKeyId") or ""), Deferred(lambda: item_part(snapshot, dataset, region, ident)))
+                                  str(raw.get("KmsKeyId") or ""), Deferred(lambda: item_part(snapshot, dataset, region, ident)),
+                                  str(raw.get("DBClusterIdentifier" if cluster else "DBInstanceIdentifier")))
             return build
 
         self.snapshots: PerRegion[DbSnapshot] = PerRegion(snapshot, SNAPSHOTS, snapshot_of(False))
         self.cluster_snapshots: PerRegion[DbSnapshot] = PerRegion(snapshot, CLUSTER_SNAPSHOTS, snapshot_of(True))
+        self.proxies: PerRegion[DbProxy] = PerRegion(snapshot, PROXIES, _proxy)
+        self.event_subscriptions: PerRegion[EventSubscription] = PerRegion(snapshot, SUBSCRIPTIONS, _subscription)
+
+    def parameter(self, database: Database, group: str, name: str) -> Parameter:
+        """A parameter of one of the database's parameter groups; raises DataUnavailable when the group's
+        parameters were not read."""
+        found = (self.snapshot.item(CLUSTER_PARAMETERS if database.cluster else PARAMETERS, database.region, group)
+                 or {}).get(name)
+        if found is None:
+            return Parameter(False, None)
+        value = found.get("ParameterValue")
+        return Parameter(True, None if value is None else str(value))
+
+    def version_status(self, database: Database) -> str | None:
+        """The status RDS gives the database's engine version ("available", "deprecated"...), None when the
+        version is not offered at all; raises DataUnavailable when the versions were not read."""
+        dataset = CLUSTER_ENGINE_VERSIONS if database.cluster else ENGINE_VERSIONS
+        listed = self.snapshot.item(dataset, database.region, f"{database.engine}/{database.engine_version}")
+        record = next((v for v in listed or [] if str(v.get("EngineVersion")) == database.engine_version), None)
+        return None if record is None else str(record.get("Status") or "available")
 
 
-__all__ = ["Database", "DbSnapshot", "DbSubnetGroup", "RdsView"]
+__all__ = ["Database", "DbProxy", "DbSnapshot", "DbSubnetGroup", "EventSubscription", "Parameter", "RdsView"]

@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
-from cloudwarden.inventory.views import Deferred, Global, deferred_item
+from cloudwarden.inventory.views import Deferred, Global, Part, PerRegion, deferred_item
 
 BUCKETS = "s3.buckets"
 LOCATION = "s3.bucket_location"
@@ -30,6 +30,9 @@ LIFECYCLE = "s3.bucket_lifecycle"
 REPLICATION = "s3.bucket_replication"
 NOTIFICATIONS = "s3.bucket_notifications"
 OBJECT_LOCK = "s3.bucket_object_lock"
+ACCESS_POINTS, ACCESS_POINT = "s3control.access_points", "s3control.access_point"
+MRAPS = "s3control.multi_region_access_points"
+MACIE, MACIE_DISCOVERY = "macie2.session", "macie2.automated_discovery"
 BPA_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
 
@@ -221,20 +224,90 @@ class Bucket:
         return self._setting(OBJECT_LOCK, ObjectLock.of)
 
 
+@dataclass(frozen=True)
+class AccessPointDetails:
+    public_access_block: PublicAccessBlock
+    network_origin: str  # "" when GetAccessPoint gave none
+
+
+@dataclass(frozen=True)
+class AccessPoint:
+    region: str
+    name: str
+    arn: str  # "" when the listing gives none
+    bucket: str  # "?" when not reported
+    network_origin: str  # the listing's ("" when none)
+    details: Deferred[AccessPointDetails | None] = field(repr=False, compare=False)  # None: deleted meanwhile
+
+
+@dataclass(frozen=True)
+class MultiRegionAccessPoint:
+    name: str
+    alias: str
+    public_access_block: PublicAccessBlock
+    regions: tuple[str, ...]  # the region (else bucket) of each place it fronts
+
+
+def _mrap(raw: dict[str, Any]) -> MultiRegionAccessPoint:
+    name = str(raw.get("Name"))
+    return MultiRegionAccessPoint(name, str(raw.get("Alias", name)), PublicAccessBlock.of(raw.get("PublicAccessBlock")),
+                                  tuple(str(r.get("Region") or r.get("Bucket")) for r in raw.get("Regions") or []))
+
+
+@dataclass(frozen=True)
+class MacieSession:
+    enabled: bool  # a session exists (Macie was enabled at some point)
+    status: str  # ENABLED, PAUSED ... ("?" when not reported; "" without a session)
+
+
 class S3View:
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
         partition = snapshot.partition
+        self._macie: dict[tuple[str, str], Part[Any]] = {}
+
+        def access_point(region: str, raw: dict[str, Any]) -> AccessPoint:
+            name = str(raw["Name"])
+            return AccessPoint(region, name, str(raw.get("AccessPointArn") or ""), str(raw.get("Bucket", "?")),
+                               str(raw.get("NetworkOrigin") or ""),
+                               deferred_item(snapshot, ACCESS_POINT, region, name, lambda found: None if found is None
+                                             else AccessPointDetails(PublicAccessBlock.of(
+                                                 found.get("PublicAccessBlockConfiguration")),
+                                                 str(found.get("NetworkOrigin") or ""))))
+
+        self.access_points: PerRegion[AccessPoint] = PerRegion(snapshot, ACCESS_POINTS, access_point)
+        self.multi_region_access_points: Global[tuple[MultiRegionAccessPoint, ...]] = Global(
+            snapshot, MRAPS, lambda raw: tuple(_mrap(m) for m in raw or []))
         self.buckets: Global[tuple[Bucket, ...]] = Global(snapshot, BUCKETS, lambda raw: tuple(
             Bucket(str(b["Name"]), f"arn:{partition}:s3:::{b['Name']}", str(b.get("BucketRegion") or ""), snapshot)
             for b in raw or []))
         self.account_public_access_block: Global[PublicAccessBlock] = Global(
             snapshot, ACCOUNT_BPA, PublicAccessBlock.of)
 
+    def named(self, name: str, arn: str) -> Bucket:
+        """A bucket known by name (from another source than the list, which need not have been read)."""
+        return Bucket(name, arn, "", self.snapshot)
+
+    def _regional(self, dataset: str, region: str) -> Any:
+        key = (dataset, region)
+        if key not in self._macie:
+            self._macie[key] = Part.of(lambda: self.snapshot.get(dataset, region))
+        return self._macie[key].get()
+
+    def macie_session(self, region: str) -> MacieSession:
+        """The region's Macie session; raises DataUnavailable when it was not read."""
+        session = self._regional(MACIE, region)
+        return MacieSession(True, str(session.get("status") or "?")) if session else MacieSession(False, "")
+
+    def macie_discovery(self, region: str) -> str:
+        """The automated sensitive data discovery status ("DISABLED" when not configured); raises
+        DataUnavailable when it was not read."""
+        return str((self._regional(MACIE_DISCOVERY, region) or {}).get("status") or "DISABLED")
+
     def bucket(self, name: str) -> Bucket | None:
         """A bucket of this account by name; None when it is not in the list (raises if the list is unread)."""
         return next((b for b in self.buckets() if b.name == name), None)
 
 
-__all__ = ["AccessLogging", "Bucket", "DefaultEncryption", "LifecycleRule", "ObjectLock", "PublicAccessBlock",
+__all__ = ["AccessLogging", "AccessPoint", "AccessPointDetails", "Bucket", "MacieSession", "MultiRegionAccessPoint", "DefaultEncryption", "LifecycleRule", "ObjectLock", "PublicAccessBlock",
            "ReplicationRule", "S3View", "Versioning"]
