@@ -355,7 +355,11 @@ def _explain(analysis: Any, who: str, target: str, action: str | None) -> int:
     if not steps:
         sys.stdout.write(f"{principal} already has {goal} (no escalation needed)\n")
         return EXIT_OK
-    sys.stdout.write(f"{principal} reaches {goal} in {len(steps)} step(s):\n")
+    if any(step.gap for step in steps):  # a step rests on data that was not collected: not certain
+        sys.stdout.write(f"{principal} may reach {goal} in {len(steps)} step(s), if what was not collected "
+                         f"holds (see 'assumes'):\n")
+    else:
+        sys.stdout.write(f"{principal} reaches {goal} in {len(steps)} step(s):\n")
     for number, step in enumerate(steps, 1):
         sys.stdout.write(f"{number}. [{step.kind}] {step.permission}: {step.source} -> {step.target}\n")
         if step.via:

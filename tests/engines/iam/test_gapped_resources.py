@@ -256,6 +256,17 @@ def test_explain_and_reach_say_the_chain_is_uncertain() -> None:
     assert not found[HOLDER].unknown  # the admin role itself is allowed directly
 
 
+def test_explain_on_the_command_line_says_may_reach(tmp_path: Any, capsys: Any) -> None:
+    from cloudwarden.cli import main
+    from cloudwarden.inventory.snapshot import save_snapshot
+
+    path = tmp_path / "gapped.snapshot"
+    save_snapshot(_snapshot("codebuild-002", gapped="codebuild.projects"), path)
+    assert main(["iam", "escalation", str(path), "--explain", ACTOR]) == 0
+    out = capsys.readouterr().out
+    assert "may reach administrator in 2 step(s), if what was not collected holds" in out and "assumes:" in out
+
+
 def test_an_outsiders_role_that_reaches_admin_only_through_a_gap_is_unknown() -> None:
     """iam.external_assume_role_chain: a vendor role allowed codebuild:StartBuild, projects not read."""
     def vendor_snapshot(gapped: bool) -> Snapshot:
