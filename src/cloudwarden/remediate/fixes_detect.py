@@ -164,7 +164,7 @@ for _check_id in DETECTIONS:
 def protection_plans() -> list[dict[str, Any]]:
     """Every protection plan the guardduty.* plan checks ask for, enabled (as the baseline template has them)."""
     features = []
-    for feature, agents in _FEATURES.values():
+    for feature, agents in FEATURES.values():
         entry: dict[str, Any] = {"Name": feature, "Status": "ENABLED"}
         if agents:
             entry["AdditionalConfiguration"] = [{"Name": a, "Status": "ENABLED"} for a in agents]
