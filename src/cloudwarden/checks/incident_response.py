@@ -14,8 +14,10 @@ from cloudwarden.checks.helpers import every_region, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.arn import parse_arn
 from cloudwarden.inventory.snapshot import DataUnavailable
+from cloudwarden.inventory.views.backup import BackupView, Plan
 from cloudwarden.inventory.views.cloudformation import STACKS, CloudFormationView, Stack
 from cloudwarden.inventory.views.events import RULES, TARGETS, EventsView, Rule, matches_source, source_matchers
+from cloudwarden.inventory.views.kms import KmsView
 
 PLANS, VAULTS, KEYS = "backup.plans", "backup.vaults", "kms.keys"
 FINDING_SOURCES = {"aws.guardduty": "GuardDuty", "aws.securityhub": "Security Hub"}
@@ -83,11 +85,11 @@ def findings_routed_to_responders(ctx: CheckContext) -> Iterator[Result]:
        cli="aws backup create-backup-plan --backup-plan file://plan.json",
        doc=BACKUP_DOC + "creating-a-backup-plan.html")
 def plan_exists(ctx: CheckContext) -> Iterator[Result]:
-    def judge(_region: str, plans: Any) -> tuple[bool, str]:
-        names = [str(p.get("BackupPlanName") or p.get("BackupPlanId")) for p in plans or []]
+    def judge(_region: str, plans: tuple[Plan, ...]) -> tuple[bool, str]:
+        names = [plan.name for plan in plans]
         # A plan cannot be saved without at least one rule, so a listed plan has a schedule.
         return bool(names), f"backup plans: {', '.join(names)}" if names else "no backup plan"
-    yield from every_region(ctx, PLANS, judge, "backup")
+    yield from every_region(ctx, ctx.view(BackupView).plans, judge, "backup")
 
 
 def _vault_key(ctx: CheckContext, region: str, key_arn: str) -> tuple[bool, str]:
@@ -98,7 +100,11 @@ def _vault_key(ctx: CheckContext, region: str, key_arn: str) -> tuple[bool, str]
     if arn is not None and arn.account != ctx.account_id:
         return True, f"encrypted with {key_arn}, a key of account {arn.account} (customer managed)"
     key_region = arn.region if arn is not None and arn.region else region
-    manager = ctx.item(KEYS, key_arn.rsplit("/", 1)[-1], key_region).get("KeyManager")
+    key_id = key_arn.rsplit("/", 1)[-1]
+    described = ctx.view(KmsView).managers(key_region)  # DataUnavailable when the region's keys were not read
+    if key_id not in described:  # its description failed (a per-key gap) or it was not listed:
+        ctx.item(KEYS, key_id, key_region)  # raises DataUnavailable with the gap's own reason
+    manager = described[key_id][1]
     return manager == "CUSTOMER", f"encrypted with {key_arn} (KeyManager {manager})"
 
 
@@ -108,11 +114,10 @@ def _vault_key(ctx: CheckContext, region: str, key_arn: str) -> tuple[bool, str]
        cli="aws backup create-backup-vault --backup-vault-name <NAME> --encryption-key-arn <KMS_KEY_ARN>",
        doc=BACKUP_DOC + "encryption.html")
 def vault_encrypted_cmk(ctx: CheckContext) -> Iterator[Result]:
-    for region, vault in ctx.each(VAULTS):
-        name = str(vault["BackupVaultName"])
-        with ctx.resource(name, region):
-            ok, evidence = _vault_key(ctx, region, str(vault.get("EncryptionKeyArn") or ""))
-            yield verdict(ok, name, evidence, region, str(vault.get("BackupVaultArn", "")))
+    for region, vault in ctx.over(ctx.view(BackupView).vaults):
+        with ctx.resource(vault.name, region):
+            ok, evidence = _vault_key(ctx, region, vault.encryption_key_arn)
+            yield verdict(ok, vault.name, evidence, region, vault.arn)
 
 
 def top_level_stacks(ctx: CheckContext) -> Iterator[tuple[str, Stack]]:
