@@ -19,7 +19,15 @@ from cloudwarden.checks._backup_coverage import foreign_copies
 from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
-from cloudwarden.engines.iam import EXPLICIT_DENY, PolicyError, PolicySet, compile_policy, evaluate, make_request
+from cloudwarden.engines.iam import (
+    EXPLICIT_DENY,
+    PolicyError,
+    PolicySet,
+    allow_all,
+    compile_policy,
+    evaluate,
+    make_request,
+)
 from cloudwarden.engines.iam.account import can, load_account
 from cloudwarden.inventory.snapshot import DataUnavailable
 from cloudwarden.inventory.views.backup import (
@@ -37,8 +45,7 @@ BACKUP_DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/"
 PROBE_ROLE = "cloudwarden-probe-ordinary"
 # What destroys backups: deleting a recovery point, or shortening its retention until it expires.
 DESTRUCTIVE = ("backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle")
-_ALLOW_ALL = compile_policy({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}},
-                            "identity", "assumed: the principal's own IAM policies allow")
+_ALLOW_ALL = allow_all("the principal's own")
 
 
 def lock_mode(vault: Vault, ctx: CheckContext) -> str:

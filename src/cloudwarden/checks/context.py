@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from cloudwarden.core.arn import build_arn
 from cloudwarden.core.settings import DEFAULT_THRESHOLDS, Thresholds
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
-from cloudwarden.inventory.views import PerRegion
+from cloudwarden.inventory.views import Part, PerRegion, PerRegionValue
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -96,8 +96,16 @@ class CheckContext:
 
     def regions_of(self, per_region: PerRegion[T]) -> Iterator[tuple[str, tuple[T, ...]]]:
         """(region, items) for every scanned region read; the others become UNKNOWN results."""
+        return self.region_parts(per_region.part)
+
+    def region_values(self, values: PerRegionValue[T]) -> Iterator[tuple[str, T]]:
+        """(region, value) of a one-value-per-region part (a hub, a setting) for every scanned region
+        read; the others become UNKNOWN results."""
+        return self.region_parts(values.part)
+
+    def region_parts(self, part_of: Callable[[str], Part[V]]) -> Iterator[tuple[str, V]]:
         for region in self.regions:
-            part = per_region.part(region)
+            part = part_of(region)
             if part.known:
                 yield region, part.value  # type: ignore[misc]
             else:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from cloudwarden.checks._trails import ACCOUNT_RESOURCE
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.helpers import every_region, region_values, verdict
+from cloudwarden.checks.helpers import every_region, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.enums import Status
 from cloudwarden.inventory.views.config import (
@@ -214,7 +214,7 @@ _WANTED_STANDARDS = {"aws-foundational-security-best-practices": "AWS FSBP",
        doc=SH_DOC + "enable-standards.html")
 def standards_enabled(ctx: CheckContext) -> Iterator[Result]:
     hubs = ctx.view(SecurityHubView)
-    for region, hub in region_values(ctx, hubs.hub):
+    for region, hub in ctx.region_values(hubs.hub):
         resource = f"securityhub/{region}"
         with ctx.resource(resource, region):
             if hub is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cloudwarden.checks.context import CheckContext
-from cloudwarden.checks.helpers import region_values, verdict
+from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.core.enums import Status
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
@@ -43,7 +43,7 @@ UNUSED_DAYS = 90
        doc="https://docs.aws.amazon.com/securityhub/latest/userguide/designate-orgs-admin-account.html")
 def securityhub_delegated_admin_all_regions(ctx: CheckContext) -> Iterator[Result]:
     hubs = ctx.view(SecurityHubView)
-    for region, hub in region_values(ctx, hubs.hub):
+    for region, hub in ctx.region_values(hubs.hub):
         resource, arn = f"securityhub/{region}", ctx.arn("securityhub", "hub/default", region)
         if hub is None:
             yield verdict(False, resource, "Security Hub is not enabled", region, arn)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
-from cloudwarden.checks.context import CheckContext, Skipped
+from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.registry import Result
 from cloudwarden.core.enums import Status
 from cloudwarden.inventory.snapshot import GLOBAL
@@ -44,21 +44,10 @@ def every_region(ctx: CheckContext, dataset: str | PerRegion[Any] | PerRegionVal
     a dataset name (the raw value) or a view's regional part (its typed value)."""
     values: Iterator[tuple[str, Any]] = (ctx.regional(dataset) if isinstance(dataset, str) else
                                          ctx.regions_of(dataset) if isinstance(dataset, PerRegion) else
-                                         region_values(ctx, dataset))
+                                         ctx.region_values(dataset))
     for region, value in values:
         ok, message = judge(region, value)
         yield verdict(ok, f"{service}/{region}", message, region, ctx.arn(service, "account", region))
-
-
-def region_values(ctx: CheckContext, values: PerRegionValue[V]) -> Iterator[tuple[str, V]]:
-    """(region, value) of a view's one-value-per-region part for every scanned region read; the others
-    become UNKNOWN (``ctx.regions_of`` is the same for a regional list)."""
-    for region in ctx.regions:
-        part = values.part(region)
-        if part.known:
-            yield region, part.value  # type: ignore[misc]
-        else:
-            ctx.skipped.append(Skipped(region, region, part.reason))
 
 
 def tags_of(resource: dict[str, Any]) -> dict[str, str]:

@@ -19,7 +19,7 @@ from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.org_guardrails import ORG_DOC, ORG_RESOURCE, in_organization
 from cloudwarden.checks.registry import Result, check
-from cloudwarden.engines.iam import PolicyError, PolicySet, compile_policy, evaluate, make_request
+from cloudwarden.engines.iam import PolicyError, PolicySet, allow_all, compile_policy, evaluate, make_request
 from cloudwarden.engines.iam.policy import CompiledPolicy
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
 from cloudwarden.inventory.views.ec2 import INSTANCES, Ec2View
@@ -68,9 +68,7 @@ OTHER_GUARDRAILS = (("organizations:LeaveOrganization", "*", "leaving the organi
                     ("ec2:DisableEbsEncryptionByDefault", "*", "disabling EBS default encryption"),
                     ("ec2:DeleteFlowLogs", "*", "deleting VPC flow logs"))
 
-ALLOW_ALL = compile_policy({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*",
-                                                                     "Resource": "*"}]},
-                            "identity", "assumed: the member's own IAM policies allow")
+ALLOW_ALL = allow_all("the member's own")
 
 
 @dataclass

@@ -21,7 +21,7 @@ from cloudwarden.engines.iam.model import (
     Request,
     make_request,
 )
-from cloudwarden.engines.iam.policy import CompiledPolicy, compile_policy, load_document
+from cloudwarden.engines.iam.policy import CompiledPolicy, allow_all, compile_policy, load_document
 
 __all__ = [
     "ALLOW",
@@ -33,6 +33,7 @@ __all__ = [
     "PolicySet",
     "Reason",
     "Request",
+    "allow_all",
     "compile_policy",
     "evaluate",
     "load_document",

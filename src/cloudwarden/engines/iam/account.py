@@ -16,7 +16,7 @@ from cloudwarden.engines.iam.errors import PolicyError
 from cloudwarden.engines.iam.evaluator import evaluate
 from cloudwarden.engines.iam.model import Decision, PolicySet, Request, make_request
 from cloudwarden.engines.iam.organization import Organization, load_organization
-from cloudwarden.engines.iam.policy import CompiledPolicy, compile_policy
+from cloudwarden.engines.iam.policy import CompiledPolicy, allow_all, compile_policy
 from cloudwarden.engines.iam.resources import PolicyResource, Unreadable, policy_key, policy_resources
 from cloudwarden.inventory.snapshot import Snapshot
 from cloudwarden.inventory.views.iam import Attached, IamView, InlinePolicy, ManagedPolicy
@@ -278,11 +278,7 @@ def who_can(account: Account, action: str, resource: str) -> list[tuple[str, Dec
     return allowed
 
 
-_ALLOW_ALL = compile_policy(
-    {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}},
-    "identity",
-    "assumed: the other account's IAM policies allow",
-)
+_ALLOW_ALL = allow_all("the other account's")
 
 
 def outside_principals(account_id: str, partition: str, policy: CompiledPolicy | None) -> list[str]:

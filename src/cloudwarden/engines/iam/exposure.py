@@ -24,7 +24,7 @@ from cloudwarden.engines.iam.errors import PolicyError
 from cloudwarden.engines.iam.evaluator import evaluate
 from cloudwarden.engines.iam.model import Decision, PolicySet, make_request
 from cloudwarden.engines.iam.organization import Organization, load_organization
-from cloudwarden.engines.iam.policy import CompiledPolicy, compile_policy, load_document
+from cloudwarden.engines.iam.policy import CompiledPolicy, allow_all, compile_policy, load_document
 from cloudwarden.engines.iam.resources import PolicyResource, Unreadable, policy_resources
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
 
@@ -59,11 +59,7 @@ _ACL_ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 _ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 _AUTHENTICATED = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
-_ALLOW_ALL = compile_policy(
-    {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}},
-    "identity",
-    "assumed: the outsider's own IAM policies allow",
-)
+_ALLOW_ALL = allow_all("the outsider's own")
 
 
 @dataclass(frozen=True)

@@ -487,3 +487,11 @@ def _compile_principal(statement: Statement, raw: dict[str, Any], kind: str, pat
         raise PolicyError('the Principal of an RCP must be "*"', f"{path}.{key}")
     statement.principal = compile_principal(raw[key], f"{path}.{key}")
     statement.not_principal = key == "NotPrincipal"
+
+
+def allow_all(whose: str) -> CompiledPolicy:
+    """An identity policy that allows every action on every resource: the stand-in for IAM policies
+    the snapshot does not hold (another account's, a member's own), so that only the policies that
+    are held (a resource policy, SCPs, RCPs) decide. ``whose`` names them in explanations."""
+    return compile_policy({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+                          "identity", f"assumed: {whose} IAM policies allow")
