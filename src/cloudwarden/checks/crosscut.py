@@ -28,13 +28,16 @@ from cloudwarden.engines.network import verdict_gap
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
 from cloudwarden.inventory.views.acm import AcmView
 from cloudwarden.inventory.views.cloudtrail import TrailView
+from cloudwarden.inventory.views.cloudwatch import CloudWatchView
 from cloudwarden.inventory.views.config import ConfigView
 from cloudwarden.inventory.views.ec2 import Ec2View
 from cloudwarden.inventory.views.elb import ElbView, LoadBalancer
+from cloudwarden.inventory.views.events import EventsView
 from cloudwarden.inventory.views.guardduty import GuardDutyView
 from cloudwarden.inventory.views.iam import IamView, Principal
 from cloudwarden.inventory.views.rds import RdsView
 from cloudwarden.inventory.views.s3 import S3View
+from cloudwarden.inventory.views.securityhub import SecurityHubView
 from cloudwarden.inventory.views.ssm import PatchState, SsmView
 
 LAKE, TRAILS = "cloudtrail.event_data_stores", "cloudtrail.trails"
@@ -385,7 +388,7 @@ def _sources_on(ctx: CheckContext, region: str) -> list[str]:
     except DataUnavailable as missing:
         gap = missing
     try:
-        if ctx.get(HUB, region):
+        if ctx.view(SecurityHubView).hub(region) is not None:
             on.append("Security Hub")
     except DataUnavailable as missing:
         gap = gap or missing
@@ -398,8 +401,7 @@ def _reaches_people(ctx: CheckContext, region: str, target: str) -> str:
     """'' when the target delivers to someone; else why not (an SNS topic without confirmed subscribers)."""
     if ":sns:" not in target:
         return ""  # Lambda, SQS, chat or ticketing integrations: delivery beyond them is not visible
-    confirmed = [s for s in ctx.get(SUBSCRIPTIONS, region) or []
-                 if s.get("TopicArn") == target and str(s.get("SubscriptionArn", "")).startswith("arn:")]
+    confirmed = [s for s in ctx.view(CloudWatchView).subscriptions(region) if s.topic_arn == target and s.confirmed]
     return "" if confirmed else f"topic {target.rsplit(':', 1)[-1]} has no confirmed subscription"
 
 
@@ -431,15 +433,15 @@ def detect_to_notify_pipeline(ctx: CheckContext) -> Iterator[Result]:
             if not sources:
                 broken.insert(0, "neither GuardDuty nor Security Hub is on")
             else:
-                for rule in ctx.get(EV_RULES, region) or []:
-                    if not finding_sources(rule) or rule.get("State", "ENABLED") != "ENABLED":
+                for rule in ctx.view(EventsView).rules(region):
+                    if not finding_sources(rule) or not rule.enabled:
                         continue
-                    for target in ctx.item(EV_TARGETS, str(rule["Name"]), region) or []:
-                        why = _reaches_people(ctx, region, str(target.get("Arn")))
+                    for target in rule.targets.get():
+                        why = _reaches_people(ctx, region, target)
                         if why:
-                            broken.append(f"rule {rule['Name']}: {why}")
+                            broken.append(f"rule {rule.name}: {why}")
                         else:
-                            delivered.append(f"{rule['Name']} -> {str(target.get('Arn')).rsplit(':', 1)[-1]}")
+                            delivered.append(f"{rule.name} -> {target.rsplit(':', 1)[-1]}")
                 if not delivered:
                     broken.insert(0, "no enabled rule delivers findings to a subscribed target")
             ok = bool(sources) and bool(delivered) and not account_gaps

@@ -7,7 +7,6 @@ to tell a customer managed key from an AWS managed one, `kms.keys`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import every_region, verdict
@@ -16,7 +15,7 @@ from cloudwarden.core.arn import parse_arn
 from cloudwarden.inventory.snapshot import DataUnavailable
 from cloudwarden.inventory.views.backup import BackupView, Plan
 from cloudwarden.inventory.views.cloudformation import STACKS, CloudFormationView, Stack
-from cloudwarden.inventory.views.events import RULES, TARGETS, EventsView, Rule, matches_source, source_matchers
+from cloudwarden.inventory.views.events import RULES, TARGETS, EventsView, Rule, matches_source
 from cloudwarden.inventory.views.kms import KmsView
 
 PLANS, VAULTS, KEYS = "backup.plans", "backup.vaults", "kms.keys"
@@ -26,11 +25,9 @@ BACKUP_DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/"
 CFN_DOC = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
 
 
-def finding_sources(rule: Rule | dict[str, Any]) -> list[str]:
-    """The finding sources (GuardDuty, Security Hub) whose events the rule's pattern matches (a typed
-    rule, or a raw ListRules entry for callers not yet on the view)."""
-    matchers = rule.sources if isinstance(rule, Rule) else source_matchers(rule.get("EventPattern"))
-    return [name for source, name in FINDING_SOURCES.items() if matches_source(matchers, source)]
+def finding_sources(rule: Rule) -> list[str]:
+    """The finding sources (GuardDuty, Security Hub) whose events the rule's pattern matches."""
+    return [name for source, name in FINDING_SOURCES.items() if matches_source(rule.sources, source)]
 
 
 def _routes(rules: tuple[Rule, ...]) -> tuple[list[str], list[str], DataUnavailable | None]:
