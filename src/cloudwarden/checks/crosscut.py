@@ -33,8 +33,10 @@ from cloudwarden.inventory.views.config import ConfigView
 from cloudwarden.inventory.views.ec2 import Ec2View
 from cloudwarden.inventory.views.elb import ElbView, LoadBalancer
 from cloudwarden.inventory.views.events import EventsView
+from cloudwarden.inventory.views.functions import LambdaView
 from cloudwarden.inventory.views.guardduty import GuardDutyView
 from cloudwarden.inventory.views.iam import IamView, Principal
+from cloudwarden.inventory.views.oam import OamView
 from cloudwarden.inventory.views.rds import RdsView
 from cloudwarden.inventory.views.s3 import S3View
 from cloudwarden.inventory.views.securityhub import SecurityHubView
@@ -57,14 +59,13 @@ FOREIGN = "999988887777"  # an account no policy names: "another customer"
 def cloudtrail_lake_or_athena_ready(ctx: CheckContext) -> Iterator[Result]:
     stores: list[str] = []
     unread: list[str] = []
+    lake = ctx.view(TrailView).event_data_stores
     for region in ctx.regions:
-        try:
-            found = ctx.get(LAKE, region) or []
-        except DataUnavailable as gap:
-            unread.append(f"{region} ({gap.reason})")
+        part = lake.part(region)
+        if not part.known:
+            unread.append(f"{region} ({part.reason})")
             continue
-        stores += [f"{s.get('Name') or s.get('EventDataStoreArn')} in {region}" for s in found
-                   if s.get("Status", "ENABLED") in ("ENABLED", "CREATED", "STARTING_INGESTION")]
+        stores += [f"{s.name} in {region}" for s in part.get() if s.live]
     if stores:
         yield verdict(True, ctx.account_id, "CloudTrail Lake event data store(s): " + ", ".join(stores),
                       resource_type="AWS::CloudTrail::EventDataStore")
@@ -183,7 +184,7 @@ def _holdings(ctx: CheckContext, region: str) -> list[str]:
     ec2 = ctx.view(Ec2View)
     counts = {"ec2.instances": sum(not i.gone for i in ec2.instances(region)),
               "rds.db_instances": len(ctx.view(RdsView).instances(region)),
-              "lambda.functions": len(ctx.get("lambda.functions", region) or []),  # no view of Lambda yet
+              "lambda.functions": len(ctx.view(LambdaView).functions(region)),
               "ec2.vpcs": sum(not v.is_default for v in ec2.vpcs(region))}
     return [f"{counts[dataset]} {label}" for dataset, label in HOLDINGS.items() if counts[dataset]]
 
@@ -497,12 +498,12 @@ def cross_account_sharing_reviewed(ctx: CheckContext) -> Iterator[Result]:
         if outside:
             problems.append(f"{SHARING_ROLE} can be assumed by {', '.join(outside)}")
     for region in ctx.regions:
-        for link in ctx.get(OAM_LINKS, region) or []:
-            sink = account_of(str(link.get("SinkArn", "")), "")
+        for link in ctx.view(OamView).links(region):
+            sink = link.sink_account
             shared.append(f"OAM link to {sink or '?'} in {region}")
             if sink not in trusted:
-                problems.append(f"OAM link {link.get('Label') or link.get('Id')} in {region} shares "
-                                f"{', '.join(link.get('ResourceTypes') or [])} with account {sink or '?'}")
+                problems.append(f"OAM link {link.label} in {region} shares "
+                                f"{', '.join(link.resource_types)} with account {sink or '?'}")
     message = ("; ".join(problems) if problems else
                ("sharing only within the organization: " + ", ".join(shared)) if shared else
                "no CloudWatch cross-account sharing role and no OAM link") + note
@@ -626,8 +627,7 @@ TEMPLATE_VERSIONS, STACKS, ACCESS_KEYS = "ec2.launch_template_versions", "cloudf
 
 def _key_owners(ctx: CheckContext) -> dict[str, tuple[str, str]]:
     """key fingerprint -> (user name, status) for every listed access key."""
-    return {str(k.get("key_id_sha256")): (user, str(k.get("Status")))
-            for user, keys in (ctx.get(ACCESS_KEYS) or {}).items() for k in keys or []}
+    return ctx.view(IamView).access_key_owners()
 
 
 def _key_verdict(ctx: CheckContext, found: list[dict[str, Any]], where: str) -> tuple[bool, str]:

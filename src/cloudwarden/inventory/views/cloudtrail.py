@@ -16,6 +16,21 @@ from cloudwarden.inventory.views import Deferred, PerRegion, deferred_item
 TRAILS = "cloudtrail.trails"
 STATUS = "cloudtrail.trail_status"
 SELECTORS = "cloudtrail.event_selectors"
+LAKE = "cloudtrail.event_data_stores"
+# the states in which a CloudTrail Lake event data store holds (or is about to hold) events
+LAKE_LIVE = ("ENABLED", "CREATED", "STARTING_INGESTION")
+
+
+@dataclass(frozen=True)
+class EventDataStore:
+    region: str
+    name: str  # the ARN when unnamed
+    arn: str
+    status: str  # ENABLED when not reported
+
+    @property
+    def live(self) -> bool:
+        return self.status in LAKE_LIVE
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -167,6 +182,9 @@ class TrailView:
                          bool(raw.get("IsOrganizationTrail")))
 
         self.listed: PerRegion[Trail] = PerRegion(snapshot, TRAILS, build)
+        self.event_data_stores: PerRegion[EventDataStore] = PerRegion(snapshot, LAKE, lambda region, raw: EventDataStore(
+            region, str(raw.get("Name") or raw.get("EventDataStoreArn")), str(raw.get("EventDataStoreArn", "")),
+            str(raw.get("Status", "ENABLED"))))
 
     def multi_region(self) -> list[Trail]:
         """Every multi-region trail, for account-wide verdicts. Such a trail shows in every region, so
@@ -187,4 +205,4 @@ class TrailView:
         return list(seen.values())
 
 
-__all__ = ["Coverage", "DataUnavailable", "Selectors", "Trail", "TrailStatus", "TrailView"]
+__all__ = ["EventDataStore", "Coverage", "DataUnavailable", "Selectors", "Trail", "TrailStatus", "TrailView"]

@@ -19,6 +19,7 @@ SUMMARY = "iam.account_summary"
 PASSWORD_POLICY = "iam.password_policy"
 VIRTUAL_MFA = "iam.virtual_mfa_devices"
 SERVER_CERTIFICATES = "iam.server_certificates"
+ACCESS_KEYS = "iam.access_keys"
 ROOT = "<root_account>"
 AWS_MANAGED = ":iam::aws:policy/"
 
@@ -250,6 +251,10 @@ class IamView:
             snapshot, VIRTUAL_MFA, lambda devices: tuple(
                 VirtualMfaDevice(str(d.get("SerialNumber", "")), str((d.get("User") or {}).get("Arn", "")))
                 for d in devices or []))
+        # key fingerprint (sha256 of the key id, which stays out of the snapshot) -> (user, status)
+        self.access_key_owners: Global[dict[str, tuple[str, str]]] = Global(snapshot, ACCESS_KEYS, lambda by_user: {
+            str(k.get("key_id_sha256")): (str(user), str(k.get("Status"))) for user, keys in (by_user or {}).items()
+            for k in keys or []})
         self.server_certificates: Global[tuple[ServerCertificate, ...]] = Global(
             snapshot, SERVER_CERTIFICATES, lambda certs: tuple(
                 ServerCertificate(str(c["ServerCertificateName"]), str(c.get("Arn", "")), c.get("Expiration"))
