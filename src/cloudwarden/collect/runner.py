@@ -1,16 +1,19 @@
 """Runs the call specs concurrently across services and regions and fills a Snapshot.
 
-Calls run level by level: top-level calls first, then the per-item calls whose parent dataset is
-complete. Every failure becomes a Gap (data), never an exception that stops the collection.
+Each call runs as soon as the datasets it depends on are complete: top-level calls first, a per-item
+call once its parent dataset (and its `after` datasets) is. Every failure becomes a Gap (data), never
+an exception that stops the collection.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import logging
 import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -79,21 +82,6 @@ class Collector:
         self.account_id = ""
 
     # -- planning --
-    def _levels(self) -> list[list[Call]]:
-        by_dataset = {call.dataset: call for call in self.calls}
-        depth: dict[str, int] = {}
-
-        def level_of(call: Call) -> int:
-            if call.dataset not in depth:
-                needs = [by_dataset[name] for name in (call.per, *call.after) if name in by_dataset]
-                depth[call.dataset] = max((level_of(parent) + 1 for parent in needs), default=0)
-            return depth[call.dataset]
-
-        levels: dict[int, list[Call]] = {}
-        for call in self.calls:
-            levels.setdefault(level_of(call), []).append(call)
-        return [levels[i] for i in sorted(levels)]
-
     def _tasks_for(self, call: Call, snapshot: Snapshot) -> list[Task]:
         regions = [GLOBAL] if call.scope == "global" else self.regions
         tasks: list[Task] = []
@@ -122,20 +110,68 @@ class Collector:
 
     # -- running --
     def collect(self, snapshot: Snapshot) -> Snapshot:
+        """Run every call, each as soon as the datasets it needs are complete (no level barriers).
+
+        A per-item call is planned when its parent (`per`) and its `after` datasets are complete, so a
+        slow call (a long pagination) holds up only the calls that need its data. Identical requests
+        of one call (several items naming the same parameters) are made once and stored for each item.
+        """
         self.account_id = snapshot.account_id
-        planned = 0
-        done = 0
+        by_dataset = {call.dataset: call for call in self.calls}
+        needs = {call.dataset: {d for d in (call.per, *call.after) if d and d in by_dataset} for call in self.calls}
+        dependents: dict[str, list[Call]] = {}
+        for call in self.calls:
+            for parent in needs[call.dataset]:
+                dependents.setdefault(parent, []).append(call)
+        waiting = {name: set(parents) for name, parents in needs.items()}
+        remaining: dict[str, int] = {}
+        futures: dict[Future[tuple[Any, Gap | None]], tuple[Task, list[Task]]] = {}
+        planned = done = 0
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="collect") as pool:
-            for level in self._levels():
-                tasks = [t for call in level for t in self._tasks_for(call, snapshot)]
-                planned += len(tasks)
-                futures = {pool.submit(self._run, task): task for task in tasks}
-                for future in as_completed(futures):
-                    task = futures[future]
-                    self._store(snapshot, task, *future.result())
-                    done += 1
-                    if self.progress:
-                        self.progress(f"{task.call.service} {task.region}", done, planned)
+
+            def start(calls: list[Call]) -> list[str]:
+                """Submit the calls' tasks; returns the datasets complete at once (nothing to read)."""
+                nonlocal planned
+                finished = []
+                for call in calls:
+                    groups = _same_request(self._tasks_for(call, snapshot))
+                    remaining[call.dataset] = len(groups)
+                    planned += sum(len(group) for group in groups)
+                    for first, *others in groups:
+                        futures[pool.submit(self._run, first)] = (first, others)
+                    if not groups:
+                        finished.append(call.dataset)
+                return finished
+
+            def complete(names: list[str]) -> None:
+                while names:
+                    name = names.pop()
+                    ready = []
+                    for child in dependents.get(name, ()):
+                        waiting[child.dataset].discard(name)
+                        if not waiting[child.dataset]:
+                            ready.append(child)
+                    names.extend(start(ready))
+
+            # The calls in spec order, as the level-by-level runner had them.
+            complete(start([call for call in self.calls if not waiting[call.dataset]]))
+            while futures:
+                finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    first, others = futures.pop(future)
+                    value, gap = future.result()
+                    for task in (first, *others):
+                        self._store(snapshot, task, value if task is first else copy.deepcopy(value),
+                                    _for_task(gap, task))
+                        done += 1
+                        if self.progress:
+                            self.progress(f"{task.call.service} {task.region}", done, planned)
+                    remaining[first.call.dataset] -= 1
+                    if not remaining[first.call.dataset]:
+                        complete([first.call.dataset])
+        unstarted = [name for name, parents in waiting.items() if parents]
+        if unstarted:  # a dependency cycle among the specs: a bug, never a silent omission
+            raise RuntimeError(f"collection specs wait on each other: {', '.join(sorted(unstarted))}")
         snapshot.stats.update({
             "api_requests": self.clients.request_count,
             "tasks": planned,
@@ -196,6 +232,23 @@ class Collector:
             snapshot.put_item(task.call.dataset, task.region, task.item_key, value)
         else:
             snapshot.put(task.call.dataset, task.region, value)
+
+
+def _same_request(tasks: list[Task]) -> list[list[Task]]:
+    """Tasks grouped by the request they make (call, regions, parameters), in their first one's order."""
+    groups: dict[tuple[str, str, str, str], list[Task]] = {}
+    for task in tasks:
+        key = (task.call.dataset, task.region, task.client_region,
+               json.dumps(task.params, sort_keys=True, default=repr))
+        groups.setdefault(key, []).append(task)
+    return list(groups.values())
+
+
+def _for_task(gap: Gap | None, task: Task) -> Gap | None:
+    """The gap of a shared request, filed under each task's own item."""
+    if gap is None or gap.resource == (task.item_key or ""):
+        return gap
+    return dataclasses.replace(gap, resource=task.item_key or "")
 
 
 def _items(parent_value: Any) -> list[Any]:
