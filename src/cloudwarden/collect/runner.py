@@ -12,8 +12,9 @@ import dataclasses
 import json
 import logging
 import os
+import queue
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -103,6 +104,11 @@ class Collector:
                 items = [items[i:i + call.per_batch] for i in range(0, len(items), call.per_batch)]
             for item in items:
                 assert call.per_key and call.per_params
+                if call.per_known_absent and not call.per_batch and call.per_known_absent(item, snapshot):
+                    snapshot.put_item(call.dataset, region, call.per_key(item), None)
+                    known = snapshot.stats.setdefault("known_absent_without_request", {})
+                    known[call.dataset] = known.get(call.dataset, 0) + 1
+                    continue
                 item_region = call.per_region(item, snapshot) if call.per_region else client_region
                 params = tuple(sorted(call.per_params(item).items()))
                 tasks.append(Task(call, region, item_region or client_region, call.per_key(item), params))
@@ -125,23 +131,27 @@ class Collector:
                 dependents.setdefault(parent, []).append(call)
         waiting = {name: set(parents) for name, parents in needs.items()}
         remaining: dict[str, int] = {}
-        futures: dict[Future[tuple[Any, Gap | None]], tuple[Task, list[Task]]] = {}
+        # Finished requests arrive on a queue (waiting on thousands of futures at once costs O(n) a wake-up).
+        finished: queue.SimpleQueue[tuple[Future[tuple[Any, Gap | None]], Task, list[Task]]] = queue.SimpleQueue()
+        pending = 0
         planned = done = 0
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="collect") as pool:
 
             def start(calls: list[Call]) -> list[str]:
                 """Submit the calls' tasks; returns the datasets complete at once (nothing to read)."""
-                nonlocal planned
-                finished = []
+                nonlocal planned, pending
+                empty = []
                 for call in calls:
                     groups = _same_request(self._tasks_for(call, snapshot))
                     remaining[call.dataset] = len(groups)
                     planned += sum(len(group) for group in groups)
                     for first, *others in groups:
-                        futures[pool.submit(self._run, first)] = (first, others)
+                        future = pool.submit(self._run, first)
+                        pending += 1
+                        future.add_done_callback(lambda f, t=first, o=others: finished.put((f, t, o)))
                     if not groups:
-                        finished.append(call.dataset)
-                return finished
+                        empty.append(call.dataset)
+                return empty
 
             def complete(names: list[str]) -> None:
                 while names:
@@ -155,20 +165,19 @@ class Collector:
 
             # The calls in spec order, as the level-by-level runner had them.
             complete(start([call for call in self.calls if not waiting[call.dataset]]))
-            while futures:
-                finished, _ = wait(futures, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    first, others = futures.pop(future)
-                    value, gap = future.result()
-                    for task in (first, *others):
-                        self._store(snapshot, task, value if task is first else copy.deepcopy(value),
-                                    _for_task(gap, task))
-                        done += 1
-                        if self.progress:
-                            self.progress(f"{task.call.service} {task.region}", done, planned)
-                    remaining[first.call.dataset] -= 1
-                    if not remaining[first.call.dataset]:
-                        complete([first.call.dataset])
+            while pending:
+                future, first, others = finished.get()
+                pending -= 1
+                value, gap = future.result()
+                for task in (first, *others):
+                    self._store(snapshot, task, value if task is first else copy.deepcopy(value),
+                                _for_task(gap, task))
+                    done += 1
+                    if self.progress:
+                        self.progress(f"{task.call.service} {task.region}", done, planned)
+                remaining[first.call.dataset] -= 1
+                if not remaining[first.call.dataset]:
+                    complete([first.call.dataset])
         unstarted = [name for name, parents in waiting.items() if parents]
         if unstarted:  # a dependency cycle among the specs: a bug, never a silent omission
             raise RuntimeError(f"collection specs wait on each other: {', '.join(sorted(unstarted))}")
