@@ -225,3 +225,21 @@ def test_s3_versioning_unread_means_replication_and_object_lock_are_asked() -> N
     assert all(c.per_known_absent and c.per_known_absent({"Name": "b2"}, snapshot) for c in never_versioned)
     snapshot.put_item("s3.bucket_versioning", GLOBAL, "b3", {"Status": "Suspended", "MFADelete": None})
     assert not any(c.per_known_absent and c.per_known_absent({"Name": "b3"}, snapshot) for c in never_versioned)
+
+
+def test_the_gc_threshold_is_raised_while_collecting_and_restored_after() -> None:
+    import gc
+
+    from cloudwarden.collect.runner import GC_THRESHOLD, fewer_gc_passes
+
+    before = gc.get_threshold()
+    seen: list[int] = []
+    calls = [Call("probe", "svc", "get_probe", fetch=lambda _c, _p: seen.append(gc.get_threshold()[0]))]
+    _collect(calls)
+    assert seen == [max(GC_THRESHOLD, before[0])]
+    assert gc.get_threshold() == before
+    with fewer_gc_passes():  # two collections at once (an organization scan): the last one out restores
+        with fewer_gc_passes():
+            assert gc.get_threshold()[0] == max(GC_THRESHOLD, before[0])
+        assert gc.get_threshold()[0] == max(GC_THRESHOLD, before[0])
+    assert gc.get_threshold() == before
