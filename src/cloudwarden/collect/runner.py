@@ -87,9 +87,10 @@ def fewer_gc_passes() -> Iterator[None]:
     """Run the cyclic GC less often while collecting; restored when the last collection ends.
 
     Parsing answers allocates millions of short-lived objects that reference counting frees; at the
-    default threshold they trigger ~1,500 GC passes in a scale-50 scan, a dozen of them over the whole
-    heap (service models, the snapshot), each with every thread stopped: 2.3 s CPU of a 12.7 s scan,
-    0.6 s at this threshold (bench/scan.py). Cycles are still collected, in fewer, larger passes.
+    default threshold they trigger ~1,400 GC passes in bench/scan.py's scale-50 scan, a dozen of them
+    over the whole heap (service models, the snapshot), each with every thread stopped (2.3 s CPU of
+    the scan's 12.7 s; about 0.6 s with the whole scan at this threshold). Cycles are still
+    collected, in fewer and larger passes.
     """
     global _gc_users, _gc_saved
     with _gc_lock:
