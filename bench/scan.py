@@ -2,11 +2,16 @@
 """Benchmark a full `cloudwarden scan` against moto's server at a given scale.
 
     python bench/scan.py --scale 10
+    python bench/scan.py --scale 50 --runs 3 --compare base=../cloudwarden-6d62b61/src
 
 Seeds moto's server (a child process on 127.0.0.1) with N copies of a resource set of about 60
 resources over two regions, then runs `cloudwarden scan` as a user would (a child process, real
-boto3 over HTTP) and prints its wall time, peak memory (RSS of the scan process), API requests
-made, and findings. Seeding is not timed.
+boto3 over HTTP) and prints its wall time, CPU time (user+sys of the scan process, and of moto's
+server while it answered), peak memory (RSS of the scan process), API requests made, and findings.
+Seeding is not timed. A scan only reads, so with --runs and --compare every scan reads the same
+seeded account (after one untimed warm-up scan): the trees compared take turns (this tree, then
+each other, N rounds), so a shared machine's load weighs on each alike; medians and the ratios of
+side-by-side runs are printed.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -147,15 +153,35 @@ def seed_shape(endpoint: str, shape: dict[str, int], workers: int = 8) -> int:
     return shape["users"] + shape["roles"] + shape["buckets"] + shape["groups"] * (1 + shape["rules_per_group"])
 
 
-def run_scan(endpoint: str, out: Path, formats: str = "json") -> dict[str, Any]:
+def server_cpu_seconds() -> float | None:
+    """CPU seconds (user+sys) used so far by moto's server, our child process (Linux /proc; else None)."""
+    try:
+        children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+        tick = os.sysconf("SC_CLK_TCK")
+        for pid in children:
+            if b"moto.server" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def run_scan(endpoint: str, out: Path, formats: str = "json", src: str | None = None) -> dict[str, Any]:
+    """One `cloudwarden scan` in a child process; `src`: the source tree to run (PYTHONPATH), else this one."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(DEMO_CREDENTIALS)
+    if src:
+        env["PYTHONPATH"] = src
     command = [sys.executable, "-m", "cloudwarden", "scan", "--endpoint-url", endpoint,
                "--regions", ",".join(REGIONS), "--out", str(out), "--quiet", "--format", formats]
+    load = os.getloadavg()[0]
+    server_before = server_cpu_seconds()
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
+    server_after = server_cpu_seconds()
     stderr = process.stderr.read().decode() if process.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"scan failed:\n{stderr}")
@@ -163,10 +189,38 @@ def run_scan(endpoint: str, out: Path, formats: str = "json") -> dict[str, Any]:
     from cloudwarden.inventory import load_snapshot
 
     snapshot = load_snapshot(out / "account.snapshot")
-    return {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "api_requests": snapshot.stats["api_requests"],
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "server_cpu_s": None if server_before is None or server_after is None else server_after - server_before,
+            "load": (load + os.getloadavg()[0]) / 2,
+            "peak_rss_mb": usage.ru_maxrss / 1024, "api_requests": snapshot.stats["api_requests"],
             "findings": len(findings["findings"]), "by_status": findings["summary"]["by_status"],
             "gaps": len(snapshot.gaps),
             "files": {p.name: p.stat().st_size for p in sorted(out.iterdir())}}
+
+
+def _tree(text: str) -> tuple[str, str]:
+    name, sep, src = text.partition("=")
+    if not sep or not name or not Path(src, "cloudwarden").is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r}: give NAME=SRC, SRC a folder holding the cloudwarden package")
+    return name, str(Path(src).resolve())
+
+
+def _median(rows: list[dict[str, Any]], key: str) -> float | None:
+    values = [row[key] for row in rows if row[key] is not None]
+    return statistics.median(values) if values else None
+
+
+def _summary(name: str, rows: list[dict[str, Any]], reference: list[dict[str, Any]] | None) -> str:
+    wall, cpu, server = (_median(rows, k) for k in ("wall_s", "cpu_s", "server_cpu_s"))
+    text = (f"{name:>10}: wall median {wall:.2f} s (min {min(r['wall_s'] for r in rows):.2f}), "
+            f"CPU {cpu:.2f} s" + (f" + server {server:.2f} s" if server is not None else "") +
+            f", peak {max(r['peak_rss_mb'] for r in rows):.0f} MB, {rows[0]['api_requests']} requests")
+    if reference is not None and reference is not rows:
+        # Ratios of the runs made side by side (round i of each tree), then their median.
+        wall_ratio = statistics.median(ref["wall_s"] / r["wall_s"] for r, ref in zip(rows, reference, strict=False))
+        cpu_ratio = statistics.median(ref["cpu_s"] / r["cpu_s"] for r, ref in zip(rows, reference, strict=False))
+        text += f"; this tree / {name}, median of the rounds: wall {wall_ratio:.3f}, CPU {cpu_ratio:.3f}"
+    return text
 
 
 def main() -> int:
@@ -178,10 +232,19 @@ def main() -> int:
     parser.add_argument("--format", default="json", help="report formats the scan writes (e.g. all); sizes printed")
     parser.add_argument("--keep", type=Path, help="write the report and snapshot into this folder and keep them "
                         "(to profile `cloudwarden assess` on them afterwards)")
+    parser.add_argument("--runs", type=int, default=1, help="scans of the seeded account, each tree (default 1)")
+    parser.add_argument("--compare", type=_tree, action="append", default=[], metavar="NAME=SRC",
+                        help="also scan with another source tree (e.g. a `git worktree` of an older commit: "
+                             "base=/path/to/it/src), taking turns with this tree")
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
     os.environ.update(DEMO_CREDENTIALS)
     # The seed attaches no AWS-managed policy; loading moto's 1,500 of them would only add payload.
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "false"
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    trees = [("this", here), *args.compare]
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in trees}
     with moto_server_process() as endpoint, tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         if args.shape:
@@ -190,16 +253,34 @@ def main() -> int:
             resources = sum(seed_iam(endpoint, c) + sum(seed_region(endpoint, r, c) for r in REGIONS)
                             for c in range(args.scale))
         seeded = time.perf_counter() - started
-        result = run_scan(endpoint, args.keep or Path(tmp) / "report", args.format)
+        if args.runs > 1 or args.compare:
+            # moto loads each service's backend on its first request: one untimed scan first, so that
+            # no tree's first run pays for it (a single run, as before, is timed on a fresh server).
+            run_scan(endpoint, Path(tmp) / "warm-up", "json")
+        for round_ in range(args.runs):
+            for name, src in trees:
+                out = args.keep if args.keep and name == "this" and round_ == 0 else Path(tmp) / f"{name}-{round_}"
+                row = run_scan(endpoint, out, args.format, src)
+                runs[name].append(row)
+                if args.runs > 1 or args.compare:
+                    server = f" + server {row['server_cpu_s']:.2f}" if row["server_cpu_s"] is not None else ""
+                    print(f"  round {round_ + 1} {name:>10}: wall {row['wall_s']:6.2f} s, CPU {row['cpu_s']:.2f} s"
+                          f"{server}, {row['peak_rss_mb']:.0f} MB, load {row['load']:.1f}", flush=True)
+    result = runs["this"][0]
     label = f"shape {args.shape}" if args.shape else f"scale {args.scale}"
     print(f"load average     {os.getloadavg()[0]:.2f} (1 min) at the end of the scan")
     print(f"{label}: {resources} resources seeded in {seeded:.1f} s (not timed below)")
-    print(f"scan wall time   {result['wall_s']:.2f} s")
+    print(f"scan wall time   {result['wall_s']:.2f} s" + (" (first run)" if len(runs["this"]) > 1 else ""))
+    print(f"scan CPU time    {result['cpu_s']:.2f} s (user+sys of the scan process)" +
+          (f"; moto's server {result['server_cpu_s']:.2f} s" if result["server_cpu_s"] is not None else ""))
     print(f"peak memory      {result['peak_rss_mb']:.0f} MB (RSS of the scan process)")
     print(f"API requests     {result['api_requests']}")
     print("files written    " + ", ".join(f"{name} {size / 1e6:.2f} MB" for name, size in result["files"].items()))
     print(f"findings         {result['findings']} {json.dumps(result['by_status'], sort_keys=True)}; "
           f"{result['gaps']} gaps")
+    if len(runs["this"]) > 1 or args.compare:
+        for name, _ in trees:
+            print(_summary(name, runs[name], runs["this"]))
     print(PEERS)
     return 0
 

@@ -20,6 +20,7 @@ from botocore.parsers import ResponseParserError
 from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
 from cloudwarden.collect.responses import MalformedResponse, check_response
+from cloudwarden.collect.spec import remember_api_names
 from cloudwarden.core.errors import CollectionError, CredentialsError, UsageError
 
 # Real AWS throttles; adaptive mode paces the client. Not-implemented answers are cut short below.
@@ -158,6 +159,7 @@ class AwsClients:
                 if service == "s3control" and self.endpoint_url:
                     events.register("before-sign.s3-control", self._strip_account_host_prefix)
                 self._clients[key] = client
+                remember_api_names(service, client.meta.method_to_api_mapping)
             return client
 
     def _count_request(self, **_: Any) -> None:

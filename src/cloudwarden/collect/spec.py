@@ -41,6 +41,12 @@ class Call:
     per_batch: int = 0
     # Region to send a per-item call to, from the item and the snapshot so far (S3 buckets).
     per_region: Callable[[Any, Any], str] | None = None
+    # (parent item, snapshot so far) -> True when AWS's rules settle the answer without asking: the item
+    # cannot have the setting (S3 allows no replication or Object Lock on a bucket whose versioning was
+    # never enabled). The call is then not made and the item's value is None, as the API's "not
+    # configured" answer (an `absent_codes` error) would give. It may only read datasets named in `after`,
+    # and must answer False when what it reads is a gap (then the call is made as usual).
+    per_known_absent: Callable[[Any, Any], bool] | None = None
     # Datasets that must be complete before this call runs (besides `per`).
     after: tuple[str, ...] = ()
     # Custom fetch for calls that are not one plain operation (credential report polling, ...).
@@ -82,11 +88,21 @@ def _operation_name(service: str, method: str) -> str:
 _NAMES_LOCK = threading.Lock()
 
 
+_CLIENT_NAMES: dict[str, dict[str, str]] = {}
+
+
+def remember_api_names(service: str, method_to_api: dict[str, str]) -> None:
+    """A client's own method -> operation mapping, so a gap's name costs no second model load."""
+    with _NAMES_LOCK:
+        _CLIENT_NAMES.setdefault(service, dict(method_to_api))
+
+
 def _api_names(service: str) -> dict[str, str]:
     # functools.cache does not stop concurrent misses: without the lock, every collector thread that
     # records a gap at once loads its own copy of the service model (hundreds of MB for RDS or EC2).
     with _NAMES_LOCK:
-        return _load_api_names(service)
+        known = _CLIENT_NAMES.get(service)
+        return known if known is not None else _load_api_names(service)
 
 
 @cache

@@ -8,12 +8,16 @@ SSM GetServiceSetting: against moto those reads are gaps and their checks say UN
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from cloudwarden.collect.services.s3 import per_bucket
 from cloudwarden.collect.spec import Call
+from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable, Snapshot
+
+VERSIONING = "s3.bucket_versioning"
 
 PUBLIC_SHARING_SETTING = "/ssm/documents/console/public-sharing-permission"
 
@@ -73,14 +77,32 @@ def _doc_name(document: Any) -> str:
     return str(document["Name"])
 
 
+def _never_versioned(bucket: Any, snapshot: Snapshot) -> bool:
+    """True when GetBucketVersioning said the bucket's versioning was never enabled (no Status).
+
+    S3 refuses a replication configuration, and Object Lock, on such a bucket (both need versioning
+    Enabled; Object Lock also forbids suspending it), so their reads would answer "not configured".
+    A suspended bucket, or one whose versioning could not be read, is asked as usual.
+    """
+    try:
+        versioning = snapshot.item(VERSIONING, GLOBAL, str(bucket["Name"]))
+    except DataUnavailable:
+        return False
+    return isinstance(versioning, dict) and not versioning.get("Status")
+
+
+def _versioned_only(call: Call) -> Call:
+    return replace(call, after=(*call.after, VERSIONING), per_known_absent=_never_versioned)
+
+
 SPECS = [
-    per_bucket("s3.bucket_replication", "get_bucket_replication", "ReplicationConfiguration",
-                ("ReplicationConfigurationNotFoundError",)),
+    _versioned_only(per_bucket("s3.bucket_replication", "get_bucket_replication", "ReplicationConfiguration",
+                                ("ReplicationConfigurationNotFoundError",))),
     per_bucket("s3.bucket_notifications", "get_bucket_notification_configuration",
                 ("TopicConfigurations", "QueueConfigurations", "LambdaFunctionConfigurations",
                  "EventBridgeConfiguration")),
-    per_bucket("s3.bucket_object_lock", "get_object_lock_configuration", "ObjectLockConfiguration",
-                ("ObjectLockConfigurationNotFoundError",)),
+    _versioned_only(per_bucket("s3.bucket_object_lock", "get_object_lock_configuration", "ObjectLockConfiguration",
+                                ("ObjectLockConfigurationNotFoundError",))),
     Call("s3control.access_points", "s3control", "list_access_points", fetch=fetch_access_points),
     Call("s3control.access_point", "s3control", "get_access_point", fetch=fetch_access_point,
          per="s3control.access_points", per_params=lambda ap: {"Name": ap["Name"]}, per_key=lambda ap: ap["Name"],
