@@ -22,6 +22,7 @@ for Spark). Reads the store; writes nothing.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -29,16 +30,17 @@ from pathlib import Path
 from typing import Any
 
 from cloudwarden.core.errors import InputError
-from cloudwarden.engines.trail import baseline
-from cloudwarden.engines.trail.detect import Detection, run_rules
+from cloudwarden.engines.trail import baseline, spark_detect
 from cloudwarden.engines.trail.hunt import HuntResult, rule_set
 from cloudwarden.engines.trail.incidents import DEFAULT_WINDOW, group_incidents
 from cloudwarden.engines.trail.rules import Rule
+from cloudwarden.engines.trail.spark_detect import SparkDetections
 from cloudwarden.engines.trail.spark_session import get_session
 from cloudwarden.engines.trail.spark_sql import to_spark
-from cloudwarden.engines.trail.store import EVENTS_DIR, Store, connect
+from cloudwarden.engines.trail.store import EVENTS_DIR, Store
 
 EVENTS_VIEW = "cloudwarden_events"
+HISTORY_VIEW = "cloudwarden_history"  # the whole store, for the baselines
 HIT_PREFIX = "trail_h"  # scan(): one boolean column per condition
 
 
@@ -132,34 +134,25 @@ def rule_matches(table: Any) -> list[tuple[int, str | None]]:
     return found
 
 
-def summarise(table: Any, rules: Sequence[Rule], store: str | Path, spark: Any) -> list[Detection]:
-    """detect.run_rules over the matches of a ``scan`` (every condition of ``rules`` included)."""
-    connection = connect()
-    try:
-        connection.register("trail_spark_matches", table)
-        columns = ", ".join(c for c in table.column_names if not c.startswith(("trail_h", "trail_part")))
-        connection.execute(f"CREATE OR REPLACE TEMP VIEW events AS SELECT {columns} FROM trail_spark_matches")
-        _baselines(spark, store, connection, rules)
-        return run_rules(connection, rules)
-    finally:
-        connection.close()
-
-
-def _baselines(spark: Any, store: str | Path, connection: Any, rules: Sequence[Rule]) -> None:
-    """The DuckDB view (or table) ``baselines`` the baseline rules read."""
+def baselines_frame(spark: Any, store: str | Path) -> Any:
+    """The store's baselines (baseline.COLUMNS) as a DataFrame: ``baselines.parquet`` when it covers
+    every event file (a folder store), else computed by Spark over the whole history."""
     local = _local(store)
     if local is not None:
-        baseline.attach(local, connection)
-        return
-    if not any(rule.kind == "baseline" for rule in rules):
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE baselines ({baseline.COLUMNS})")
-        return
-    events_frame(spark, store).createOrReplaceTempView(EVENTS_VIEW)
-    query = to_spark_baseline(baseline.summary_sql(EVENTS_VIEW))
-    connection.register("trail_spark_baselines", spark.sql(query).toArrow())
-    connection.execute("CREATE OR REPLACE TEMP TABLE baselines AS SELECT dimension, grp, value,"
-                       " first_seen::TIMESTAMP AS first_seen, last_seen::TIMESTAMP AS last_seen,"
-                       " events::BIGINT AS events FROM trail_spark_baselines")
+        path = local / baseline.BASELINE_FILE
+        files = {str(p.relative_to(local)) for p in (local / EVENTS_DIR).rglob("*.parquet")}
+        if path.is_file() and files <= _folded(local):
+            return spark.read.parquet(str(path.resolve()))
+    events_frame(spark, store).createOrReplaceTempView(HISTORY_VIEW)
+    return spark.sql(to_spark_baseline(baseline.summary_sql(HISTORY_VIEW)))
+
+
+def _folded(root: Path) -> set[str]:
+    """The event files folded into ``baselines.parquet`` (baseline.FOLDED_FILE), or none if unreadable."""
+    try:
+        return set(json.loads((root / baseline.FOLDED_FILE).read_text()).get("files", []))
+    except (OSError, ValueError, AttributeError):
+        return set()
 
 
 def to_spark_baseline(duckdb_sql: str) -> str:
@@ -170,6 +163,12 @@ def to_spark_baseline(duckdb_sql: str) -> str:
     for node in list(tree.find_all(sqlglot.exp.Grouping)):
         node.replace(sqlglot.exp.Anonymous(this="grouping_id", expressions=list(node.expressions)))
     return tree.sql(dialect="spark")
+
+
+def detections(spark: Any, frame: Any, rules: Sequence[Rule], store: str | Path) -> SparkDetections:
+    """Every rule's detections over ``frame`` (events of ``store``), computed on the executors."""
+    history = baselines_frame(spark, store) if any(rule.kind == "baseline" for rule in rules) else None
+    return spark_detect.run_rules(spark, frame, rules, history)
 
 
 def hunt(store: str | Path, since: datetime | None = None, until: datetime | None = None,
@@ -186,9 +185,9 @@ def hunt(store: str | Path, since: datetime | None = None, until: datetime | Non
     started = time.perf_counter()
     frame = events_frame(session, store, since, until)
     total = frame.count()
-    detections = summarise(scan(frame, conditions_of(chosen)), chosen, store, session)
+    found = detections(session, frame, chosen, store).detections
     seconds = time.perf_counter() - started
-    return HuntResult(int(total), len(chosen), seconds, detections, group_incidents(detections, window))
+    return HuntResult(int(total), len(chosen), seconds, found, group_incidents(found, window))
 
 
 def is_store_uri(text: str) -> bool:
@@ -196,4 +195,5 @@ def is_store_uri(text: str) -> bool:
     return "://" in text and not text.startswith("file://")
 
 
-__all__ = ["conditions_of", "events_frame", "hunt", "is_store_uri", "rule_matches", "scan", "spark_uri", "summarise"]
+__all__ = ["baselines_frame", "conditions_of", "detections", "events_frame", "hunt", "is_store_uri", "rule_matches",
+           "scan", "spark_uri"]
