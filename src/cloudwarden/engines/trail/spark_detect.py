@@ -156,7 +156,8 @@ class _Plan:
         indexes = [i for i in chosen if self.rules[i].kind == "window"]
         if not indexes:
             return []
-        structs, lengths = [], {}
+        structs: list[str] = []
+        lengths: dict[int, list[int]] = {}
         for index in indexes:
             rule, need = self.rules[index], self.needs[index]
             if "targets" in need:
