@@ -4,20 +4,16 @@ The store's layout does not change (``events/account=A/region=R/day=D/*.parquet`
 a store written by either engine is read by both, from a folder or from ``s3://`` (read as
 ``s3a://``; the cluster needs Hadoop's S3A connector). The work is split where the data shrinks:
 
-1. Spark reads the whole store (or the [since, until) slice) and keeps the events that match at
-   least one rule's condition (``Rule.where`` or ``Rule.near``), each condition compiled once to
-   DuckDB SQL and written for Spark by spark_sql.to_spark. This is the part that grows with the
-   store: one parallel scan, every condition evaluated once per event, on as many executors as the
-   cluster has.
-2. The matching events (on most stores a small fraction: the rules look for rare calls) come back
-   to the driver as Arrow and are summarised by detect.run_rules (the DuckDB code behind the
-   default engine: detections per actor and hour, windows, near and first-seen pairs, baselines)
-   and grouped into incidents by the same code. Every rule reads only its own matches there, so the
-   result is the one DuckDB gives on the whole store.
+1. Spark reads the whole store (or the [since, until) slice); spark_detect tests every condition
+   once per event (each compiled once to DuckDB SQL and written for Spark by spark_sql.to_spark).
+2. spark_detect computes the detections on the executors: each rule's members, then one aggregate
+   per detection with the same counts and samples detect.run_rules gives. Only those rows reach
+   the driver, where detect's code turns them into Detection objects and incidents, so the result
+   is the one DuckDB gives on the whole store.
 
 Baselines (first appearances, for ``Rule.baseline``) come from the store's ``baselines.parquet``
 when it is current, else Spark computes them over the whole history (baseline.summary_sql, written
-for Spark). Reads the store; writes nothing.
+for Spark); either stays a DataFrame. Reads the store; writes nothing.
 """
 
 from __future__ import annotations
@@ -41,6 +37,7 @@ from cloudwarden.engines.trail.store import EVENTS_DIR, Store
 
 EVENTS_VIEW = "cloudwarden_events"
 HISTORY_VIEW = "cloudwarden_history"  # the whole store, for the baselines
+LAST_RUN: SparkDetections | None = None  # the last hunt's figures (rows that reached the driver), for bench/trail.py
 HIT_PREFIX = "trail_h"  # scan(): one boolean column per condition
 
 
@@ -104,7 +101,9 @@ def conditions_of(rules: Sequence[Rule]) -> list[str]:
 
 
 def scan(frame: Any, conditions: Sequence[str]) -> Any:
-    """The events of ``frame`` matching at least one of ``conditions``, as a pyarrow Table.
+    """The events of ``frame`` matching at least one of ``conditions``, as a pyarrow Table on the driver.
+
+    A diagnostic (the tests compare each condition's matches with DuckDB's); a hunt does not use it.
 
     Every store column is kept, plus one boolean column per condition (``trail_h0``, ``trail_h1``...:
     whether the event matched it) and ``trail_part``. Each condition is a projected column of its
@@ -185,7 +184,9 @@ def hunt(store: str | Path, since: datetime | None = None, until: datetime | Non
     started = time.perf_counter()
     frame = events_frame(session, store, since, until)
     total = frame.count()
-    found = detections(session, frame, chosen, store).detections
+    global LAST_RUN
+    LAST_RUN = detections(session, frame, chosen, store)
+    found = LAST_RUN.detections
     seconds = time.perf_counter() - started
     return HuntResult(int(total), len(chosen), seconds, found, group_incidents(found, window))
 
