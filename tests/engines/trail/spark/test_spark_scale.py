@@ -65,18 +65,17 @@ def noisy_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_rules_matching_every_event_bring_back_only_detections(spark: Any, noisy_store: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from pyspark.sql import DataFrame
-
+    frame_class = type(spark.range(0))  # pyspark 4: the classic DataFrame, not pyspark.sql's abstract base
     received: list[tuple[str, int]] = []
     for name in ("collect", "toArrow", "toPandas", "toLocalIterator", "take", "tail"):
-        original = getattr(DataFrame, name)
+        original = getattr(frame_class, name)
 
         def counted(self: Any, *args: Any, __original: Any = original, __name: str = name, **kwargs: Any) -> Any:
             result = __original(self, *args, **kwargs)
             received.append((__name, len(result) if hasattr(result, "__len__") else -1))
             return result
 
-        monkeypatch.setattr(DataFrame, name, counted)
+        monkeypatch.setattr(frame_class, name, counted)
     rules = NOISY + rule_set()
     on_spark = spark_engine.hunt(noisy_store, rules=rules, spark=spark)
     monkeypatch.undo()
