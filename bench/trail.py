@@ -202,6 +202,9 @@ def _spark(logs: Path, root: Path, master: str | None, events: int, duckdb_resul
     print(f"detection: {result.rules} rules over {result.events_scanned:,} events in {result.seconds:.2f} s ="
           f" {result.events_scanned / result.seconds:,.0f} events/s on Spark; {len(result.detections)} detections,"
           f" {len(result.incidents)} incidents (same as DuckDB: {same}); load average {_load()}")
+    if spark_engine.LAST_RUN is not None:
+        print(f"driver:    {spark_engine.LAST_RUN.collected_rows:,} rows reached the driver (detection summaries;"
+              " the events stay on the executors)")
 
 
 if __name__ == "__main__":

@@ -4,24 +4,21 @@ The store's layout does not change (``events/account=A/region=R/day=D/*.parquet`
 a store written by either engine is read by both, from a folder or from ``s3://`` (read as
 ``s3a://``; the cluster needs Hadoop's S3A connector). The work is split where the data shrinks:
 
-1. Spark reads the whole store (or the [since, until) slice) and keeps the events that match at
-   least one rule's condition (``Rule.where`` or ``Rule.near``), each condition compiled once to
-   DuckDB SQL and written for Spark by spark_sql.to_spark. This is the part that grows with the
-   store: one parallel scan, every condition evaluated once per event, on as many executors as the
-   cluster has.
-2. The matching events (on most stores a small fraction: the rules look for rare calls) come back
-   to the driver as Arrow and are summarised by detect.run_rules (the DuckDB code behind the
-   default engine: detections per actor and hour, windows, near and first-seen pairs, baselines)
-   and grouped into incidents by the same code. Every rule reads only its own matches there, so the
-   result is the one DuckDB gives on the whole store.
+1. Spark reads the whole store (or the [since, until) slice); spark_detect tests every condition
+   once per event (each compiled once to DuckDB SQL and written for Spark by spark_sql.to_spark).
+2. spark_detect computes the detections on the executors: each rule's members, then one aggregate
+   per detection with the same counts and samples detect.run_rules gives. Only those rows reach
+   the driver, where detect's code turns them into Detection objects and incidents, so the result
+   is the one DuckDB gives on the whole store.
 
 Baselines (first appearances, for ``Rule.baseline``) come from the store's ``baselines.parquet``
 when it is current, else Spark computes them over the whole history (baseline.summary_sql, written
-for Spark). Reads the store; writes nothing.
+for Spark); either stays a DataFrame. Reads the store; writes nothing.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -29,16 +26,18 @@ from pathlib import Path
 from typing import Any
 
 from cloudwarden.core.errors import InputError
-from cloudwarden.engines.trail import baseline
-from cloudwarden.engines.trail.detect import Detection, run_rules
+from cloudwarden.engines.trail import baseline, spark_detect
 from cloudwarden.engines.trail.hunt import HuntResult, rule_set
 from cloudwarden.engines.trail.incidents import DEFAULT_WINDOW, group_incidents
 from cloudwarden.engines.trail.rules import Rule
+from cloudwarden.engines.trail.spark_detect import SparkDetections
 from cloudwarden.engines.trail.spark_session import get_session
 from cloudwarden.engines.trail.spark_sql import to_spark
-from cloudwarden.engines.trail.store import EVENTS_DIR, Store, connect
+from cloudwarden.engines.trail.store import EVENTS_DIR, Store
 
 EVENTS_VIEW = "cloudwarden_events"
+HISTORY_VIEW = "cloudwarden_history"  # the whole store, for the baselines
+LAST_RUN: SparkDetections | None = None  # the last hunt's figures (rows that reached the driver), for bench/trail.py
 HIT_PREFIX = "trail_h"  # scan(): one boolean column per condition
 
 
@@ -102,7 +101,9 @@ def conditions_of(rules: Sequence[Rule]) -> list[str]:
 
 
 def scan(frame: Any, conditions: Sequence[str]) -> Any:
-    """The events of ``frame`` matching at least one of ``conditions``, as a pyarrow Table.
+    """The events of ``frame`` matching at least one of ``conditions``, as a pyarrow Table on the driver.
+
+    A diagnostic (the tests compare each condition's matches with DuckDB's); a hunt does not use it.
 
     Every store column is kept, plus one boolean column per condition (``trail_h0``, ``trail_h1``...:
     whether the event matched it) and ``trail_part``. Each condition is a projected column of its
@@ -132,34 +133,25 @@ def rule_matches(table: Any) -> list[tuple[int, str | None]]:
     return found
 
 
-def summarise(table: Any, rules: Sequence[Rule], store: str | Path, spark: Any) -> list[Detection]:
-    """detect.run_rules over the matches of a ``scan`` (every condition of ``rules`` included)."""
-    connection = connect()
-    try:
-        connection.register("trail_spark_matches", table)
-        columns = ", ".join(c for c in table.column_names if not c.startswith(("trail_h", "trail_part")))
-        connection.execute(f"CREATE OR REPLACE TEMP VIEW events AS SELECT {columns} FROM trail_spark_matches")
-        _baselines(spark, store, connection, rules)
-        return run_rules(connection, rules)
-    finally:
-        connection.close()
-
-
-def _baselines(spark: Any, store: str | Path, connection: Any, rules: Sequence[Rule]) -> None:
-    """The DuckDB view (or table) ``baselines`` the baseline rules read."""
+def baselines_frame(spark: Any, store: str | Path) -> Any:
+    """The store's baselines (baseline.COLUMNS) as a DataFrame: ``baselines.parquet`` when it covers
+    every event file (a folder store), else computed by Spark over the whole history."""
     local = _local(store)
     if local is not None:
-        baseline.attach(local, connection)
-        return
-    if not any(rule.kind == "baseline" for rule in rules):
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE baselines ({baseline.COLUMNS})")
-        return
-    events_frame(spark, store).createOrReplaceTempView(EVENTS_VIEW)
-    query = to_spark_baseline(baseline.summary_sql(EVENTS_VIEW))
-    connection.register("trail_spark_baselines", spark.sql(query).toArrow())
-    connection.execute("CREATE OR REPLACE TEMP TABLE baselines AS SELECT dimension, grp, value,"
-                       " first_seen::TIMESTAMP AS first_seen, last_seen::TIMESTAMP AS last_seen,"
-                       " events::BIGINT AS events FROM trail_spark_baselines")
+        path = local / baseline.BASELINE_FILE
+        files = {str(p.relative_to(local)) for p in (local / EVENTS_DIR).rglob("*.parquet")}
+        if path.is_file() and files <= _folded(local):
+            return spark.read.parquet(str(path.resolve()))
+    events_frame(spark, store).createOrReplaceTempView(HISTORY_VIEW)
+    return spark.sql(to_spark_baseline(baseline.summary_sql(HISTORY_VIEW)))
+
+
+def _folded(root: Path) -> set[str]:
+    """The event files folded into ``baselines.parquet`` (baseline.FOLDED_FILE), or none if unreadable."""
+    try:
+        return set(json.loads((root / baseline.FOLDED_FILE).read_text()).get("files", []))
+    except (OSError, ValueError, AttributeError):
+        return set()
 
 
 def to_spark_baseline(duckdb_sql: str) -> str:
@@ -170,6 +162,12 @@ def to_spark_baseline(duckdb_sql: str) -> str:
     for node in list(tree.find_all(sqlglot.exp.Grouping)):
         node.replace(sqlglot.exp.Anonymous(this="grouping_id", expressions=list(node.expressions)))
     return tree.sql(dialect="spark")
+
+
+def detections(spark: Any, frame: Any, rules: Sequence[Rule], store: str | Path) -> SparkDetections:
+    """Every rule's detections over ``frame`` (events of ``store``), computed on the executors."""
+    history = baselines_frame(spark, store) if any(rule.kind == "baseline" for rule in rules) else None
+    return spark_detect.run_rules(spark, frame, rules, history)
 
 
 def hunt(store: str | Path, since: datetime | None = None, until: datetime | None = None,
@@ -186,9 +184,11 @@ def hunt(store: str | Path, since: datetime | None = None, until: datetime | Non
     started = time.perf_counter()
     frame = events_frame(session, store, since, until)
     total = frame.count()
-    detections = summarise(scan(frame, conditions_of(chosen)), chosen, store, session)
+    global LAST_RUN
+    LAST_RUN = detections(session, frame, chosen, store)
+    found = LAST_RUN.detections
     seconds = time.perf_counter() - started
-    return HuntResult(int(total), len(chosen), seconds, detections, group_incidents(detections, window))
+    return HuntResult(int(total), len(chosen), seconds, found, group_incidents(found, window))
 
 
 def is_store_uri(text: str) -> bool:
@@ -196,4 +196,5 @@ def is_store_uri(text: str) -> bool:
     return "://" in text and not text.startswith("file://")
 
 
-__all__ = ["conditions_of", "events_frame", "hunt", "is_store_uri", "rule_matches", "scan", "spark_uri", "summarise"]
+__all__ = ["baselines_frame", "conditions_of", "detections", "events_frame", "hunt", "is_store_uri", "rule_matches",
+           "scan", "spark_uri"]
