@@ -26,6 +26,7 @@ from cloudwarden.engines.iam.exposure import allowed, outsider_contexts, outside
 from cloudwarden.engines.iam.organization import Organization, load_organization
 from cloudwarden.engines.network import verdict_gap
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+from cloudwarden.inventory.views.account import AccountView
 from cloudwarden.inventory.views.acm import AcmView
 from cloudwarden.inventory.views.cloudtrail import TrailView
 from cloudwarden.inventory.views.cloudwatch import CloudWatchView
@@ -421,7 +422,7 @@ def _support_role(ctx: CheckContext) -> bool:
        doc="https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_eventbridge.html")
 def detect_to_notify_pipeline(ctx: CheckContext) -> Iterator[Result]:
     account_gaps = []
-    if not ctx.get(CONTACT):
+    if not ctx.view(AccountView).security_contact():
         account_gaps.append("no security contact is registered")
     if not _support_role(ctx):
         account_gaps.append("no role has AWSSupportAccess")

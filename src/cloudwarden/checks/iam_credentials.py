@@ -8,7 +8,10 @@ from cloudwarden.checks.context import CheckContext
 from cloudwarden.checks.helpers import failed, verdict
 from cloudwarden.checks.registry import Result, check
 from cloudwarden.inventory.snapshot import GLOBAL, DataUnavailable
+from cloudwarden.inventory.views.accessanalyzer import AccessAnalyzerView
+from cloudwarden.inventory.views.account import AccountView
 from cloudwarden.inventory.views.iam import REPORT, ROOT, CredentialRow, IamView, PasswordPolicy
+from cloudwarden.inventory.views.organizations import OrganizationsView
 
 IAM_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
 __all__ = ["REPORT", "ROOT"]
@@ -232,7 +235,8 @@ def expired_server_certificates_removed(ctx: CheckContext) -> Iterator[Result]:
        cli="aws iam create-saml-provider --name IDP --saml-metadata-document file://metadata.xml",
        doc="https://docs.aws.amazon.com/singlesignon/latest/userguide/what-is.html")
 def identity_federation_used(ctx: CheckContext) -> Iterator[Result]:
-    providers = len(ctx.get("iam.saml_providers")) + len(ctx.get("iam.oidc_providers"))
+    iam = ctx.view(IamView)
+    providers = len(iam.saml_providers()) + len(iam.oidc_providers())
     yield verdict(providers > 0, ctx.account_id, f"{providers} identity provider(s) configured")
 
 
@@ -243,9 +247,8 @@ def identity_federation_used(ctx: CheckContext) -> Iterator[Result]:
            "--email-address E --phone-number P --title T",
        doc="https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-update-contact-alternate.html")
 def security_contact_registered(ctx: CheckContext) -> Iterator[Result]:
-    contact = ctx.get("account.security_contact")
-    yield verdict(bool(contact and contact.get("EmailAddress")), ctx.account_id,
-                  f"security contact: {contact.get('EmailAddress')}" if contact else "no security contact")
+    email = ctx.view(AccountView).security_contact()
+    yield verdict(bool(email), ctx.account_id, f"security contact: {email}" if email else "no security contact")
 
 
 @check("org.account_in_organization", resource_type="AWS::Organizations::Account",
@@ -254,9 +257,9 @@ def security_contact_registered(ctx: CheckContext) -> Iterator[Result]:
        cli="aws organizations accept-handshake --handshake-id HANDSHAKE_ID",
        doc="https://docs.aws.amazon.com/organizations/latest/userguide/orgs_introduction.html")
 def account_in_organization(ctx: CheckContext) -> Iterator[Result]:
-    org = ctx.get("organizations.organization")
+    org = ctx.view(OrganizationsView).organization()
     yield verdict(org is not None, ctx.account_id,
-                  f"member of organization {org.get('Id')}" if org else "standalone account, no organization")
+                  f"member of organization {org.id}" if org else "standalone account, no organization")
 
 
 @check("iam.access_analyzer_enabled", resource_type="AWS::AccessAnalyzer::Analyzer",
@@ -265,9 +268,8 @@ def account_in_organization(ctx: CheckContext) -> Iterator[Result]:
        cli="aws accessanalyzer create-analyzer --analyzer-name external --type ACCOUNT --region REGION",
        doc=IAM_DOC + "what-is-access-analyzer.html")
 def access_analyzer_enabled(ctx: CheckContext) -> Iterator[Result]:
-    for region, analyzers in ctx.regional("accessanalyzer.analyzers"):
-        active = [a["name"] for a in analyzers if a.get("status") == "ACTIVE"
-                  and a.get("type") in ("ACCOUNT", "ORGANIZATION")]
+    for region, analyzers in ctx.regions_of(ctx.view(AccessAnalyzerView).analyzers):
+        active = [a.name for a in analyzers if a.status == "ACTIVE" and a.external]
         yield verdict(bool(active), f"access-analyzer/{region}",
                       f"active analyzer(s): {', '.join(active)}" if active else "no active external-access analyzer",
                       region)

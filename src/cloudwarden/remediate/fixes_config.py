@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloudwarden.remediate.fixes_trail import _BUCKET_WRITES, account_of, home_region, log_bucket_steps
+from cloudwarden.remediate.fixes_trail import BUCKET_WRITES, account_of, home_region, log_bucket_steps
 from cloudwarden.remediate.model import CannotFix, Plan, Reader, Step, Target, fix
 
 LINKED_ROLE_PATH = "/aws-service-role/config.amazonaws.com/"
@@ -89,7 +89,7 @@ def config_plan(reader: Reader, target: Target, use_linked_role: bool) -> Plan |
     return current, steps, undo
 
 
-_WRITES = [*_BUCKET_WRITES, "iam:CreateServiceLinkedRole", "config:PutConfigurationRecorder",
+_WRITES = [*BUCKET_WRITES, "iam:CreateServiceLinkedRole", "config:PutConfigurationRecorder",
            "config:PutDeliveryChannel", "config:StartConfigurationRecorder", "config:StopConfigurationRecorder",
            "config:DeleteDeliveryChannel", "config:DeleteConfigurationRecorder"]
 

@@ -28,7 +28,7 @@ LOG_GROUP = "/cloudwarden/cloudtrail"
 LOG_ROLE = "cloudwarden-cloudtrail-to-logs"
 RETENTION_DAYS = 365
 GLACIER_AFTER_DAYS = 90
-_BUCKET_WRITES = ["s3:CreateBucket", "s3:PutPublicAccessBlock", "s3:PutBucketOwnershipControls",
+BUCKET_WRITES = ["s3:CreateBucket", "s3:PutPublicAccessBlock", "s3:PutBucketOwnershipControls",
                   "s3:PutBucketVersioning", "s3:PutBucketEncryption", "s3:PutBucketLifecycleConfiguration",
                   "s3:PutBucketPolicy", "s3:PutBucketLogging"]
 _KEY_WRITES = ["kms:CreateKey", "kms:CreateAlias", "kms:EnableKeyRotation"]
@@ -200,7 +200,7 @@ def _trails(reader: Reader) -> list[dict[str, Any]]:
              "access-logged bucket with a lifecycle to Glacier, and to a KMS-encrypted CloudWatch Logs group. "
              "Undo stops and removes the trail and its delivery role; the buckets, key and log group are kept.",
      risk="low: CloudTrail, S3, KMS and CloudWatch Logs charges; nothing existing changes",
-     writes=[*_BUCKET_WRITES, *_KEY_WRITES, *_LOGS_WRITES, "cloudtrail:CreateTrail", "cloudtrail:StartLogging",
+     writes=[*BUCKET_WRITES, *_KEY_WRITES, *_LOGS_WRITES, "cloudtrail:CreateTrail", "cloudtrail:StartLogging",
              "cloudtrail:StopLogging", "cloudtrail:DeleteTrail"])
 def multi_region_trail(reader: Reader, target: Target) -> Plan | None:
     multi = [t for t in _trails(reader) if t.get("IsMultiRegionTrail")]
@@ -299,7 +299,7 @@ def trail_to_logs(reader: Reader, target: Target) -> Plan | None:
              "(made if missing: versioned, TLS-only, non-public, lifecycle to Glacier). Undo turns the logging "
              "off; the access-log bucket is kept.",
      risk="low: S3 storage for the access logs",
-     writes=[*_BUCKET_WRITES])
+     writes=[*BUCKET_WRITES])
 def trail_bucket_logging(reader: Reader, target: Target) -> Plan | None:
     from cloudwarden.remediate.fixes_s3 import bucket_region
 

@@ -93,7 +93,7 @@ class Detection:
         return data
 
 
-def _dedupe(values: Sequence[Any] | None) -> list[Any]:
+def dedupe(values: Sequence[Any] | None) -> list[Any]:
     return list(dict.fromkeys(values or ()))
 
 
@@ -118,7 +118,7 @@ def _summary_sql(prefix: str, groups: Sequence[str], by_actor: bool, sample: int
 
 def _summarise(connection: duckdb.DuckDBPyConnection, chunks: Sequence[str], groups: Sequence[str],
                index: int | str, by_actor: bool, whole: str | None = None) -> list[tuple[Any, ...]]:
-    """One result row per detection (read by _detection) from the matching rows, per ``groups``.
+    """One result row per detection (read by detection_from_row) from the matching rows, per ``groups``.
 
     Each item of ``chunks`` is a SQL prefix defining the common table expression ``s`` (the matching
     rows with the groups and event_time, event_id, actor, user_arn, access_key, source_ip); together
@@ -179,9 +179,9 @@ def _summarise(connection: duckdb.DuckDBPyConnection, chunks: Sequence[str], gro
             ids, arns, arn_count, keys, key_count, ips, ip_count = rest
             if more:
                 ids, arns, keys, ips = more
-            principals = (_dedupe(arns), int(arn_count))
-        result.append((rule_of(row), count, first, last, ids, *principals, _dedupe(keys), key_count,
-                       _dedupe(ips), ip_count))
+            principals = (dedupe(arns), int(arn_count))
+        result.append((rule_of(row), count, first, last, ids, *principals, dedupe(keys), key_count,
+                       dedupe(ips), ip_count))
     return result
 
 
@@ -550,7 +550,7 @@ def _window_can_fire(plan: _Plan, rule: Rule) -> bool:
     return not (rule.distinct == "event_name" and names is not None and len(names) <= rule.threshold)
 
 
-def _detection(rule: Rule, row: tuple[Any, ...]) -> Detection:
+def detection_from_row(rule: Rule, row: tuple[Any, ...]) -> Detection:
     _, count, first, last, ids, arns, arn_count, keys, key_count, ips, ip_count = row
     return Detection(rule, first, last, int(count), tuple(ids or ()), tuple(sorted(arns or ())),
                      tuple(sorted(keys or ())), tuple(sorted(ips or ())), int(arn_count or 0),
@@ -573,7 +573,7 @@ def narrowed(sql: str | None) -> str | None:
     return _IDENTITY_EXTRACT.sub(lambda match: _IDENTITY_PATHS.get(match.group(1), match.group(0)), sql)
 
 
-def _narrowed_rule(rule: Rule) -> Rule:
+def narrowed_rule(rule: Rule) -> Rule:
     narrow = replace(rule, where=str(narrowed(rule.where)), group_by=str(narrowed(rule.group_by)),
                      distinct=narrowed(rule.distinct), targets=narrowed(rule.targets), near=narrowed(rule.near),
                      first_seen=narrowed(rule.first_seen))
@@ -585,7 +585,7 @@ def run_rules(connection: duckdb.DuckDBPyConnection, rules: Sequence[Rule]) -> l
     if not rules:
         return []
     given = list(rules)  # detections name the rules as given; the queries read the narrowed SQL
-    rules = [_narrowed_rule(rule) for rule in given]
+    rules = [narrowed_rule(rule) for rule in given]
     conditions = [rule.where for rule in rules] + [rule.near for rule in rules if rule.near is not None]
     plan = _Plan(connection, conditions)
     rows = _event_rules(connection, plan, [(i, r) for i, r in enumerate(rules) if r.kind == "event"])
@@ -605,6 +605,6 @@ def run_rules(connection: duckdb.DuckDBPyConnection, rules: Sequence[Rule]) -> l
             rows += _first_seen_rule(connection, index, rule, where)
         elif rule.kind == "baseline":
             rows += _baseline_rule(connection, index, rule, where)
-    detections = [_detection(given[row[0]], row) for row in rows]
+    detections = [detection_from_row(given[row[0]], row) for row in rows]
     detections.sort(key=lambda d: (-d.rule.severity.rank, d.first_seen or datetime.max, d.rule.id))
     return detections

@@ -21,7 +21,7 @@ shuffle, and costs the driver one row per detection. The steps:
    detections then get more samples (detect.SAMPLE_MORE..EVENT_ID_CAP, RULE_SAMPLE_CAP per rule) in
    a second, smaller aggregate, exactly as detect._summarise does.
 
-The rows that come back are the ones detect._summarise returns, so detect._detection turns them into
+The rows that come back are the ones detect._summarise returns, so detect.detection_from_row turns them into
 the same Detection objects. ``collected_rows`` in the result says how many rows reached the driver.
 """
 
@@ -77,7 +77,7 @@ def _string(sql: str) -> str:
 
 
 def _narrow(rule: Rule) -> Rule:
-    return detect._narrowed_rule(rule)
+    return detect.narrowed_rule(rule)
 
 
 class _Plan:
@@ -341,11 +341,11 @@ def run_rules(spark: Any, frame: Any, rules: Sequence[Rule], baselines: Any = No
         if by_actor:
             principals: tuple[Any, int] = ([row["arn"]], 1) if row["arn_rows"] else (None, 0)
         else:
-            principals = (detect._dedupe(sampled["arns"]), int(row["arn_count"]))
+            principals = (detect.dedupe(sampled["arns"]), int(row["arn_count"]))
         summary = (row["rule_index"], row["n"], row["first_seen"], row["last_seen"], list(sampled["ids"]),
-                   *principals, detect._dedupe(sampled["access_keys"]), row["key_count"],
-                   detect._dedupe(sampled["ips"]), row["ip_count"])
-        found.append(detect._detection(rules[row["rule_index"]], summary))
+                   *principals, detect.dedupe(sampled["access_keys"]), row["key_count"],
+                   detect.dedupe(sampled["ips"]), row["ip_count"])
+        found.append(detect.detection_from_row(rules[row["rule_index"]], summary))
     found.sort(key=lambda d: (-d.rule.severity.rank, d.first_seen or datetime.max, d.rule.id))
     out.detections = found
     return out

@@ -19,6 +19,7 @@ class Analyzer:
     name: str
     arn: str
     type: str
+    status: str  # ACTIVE, CREATING, DISABLED, FAILED
     findings: Deferred[tuple[str, ...]] = field(repr=False, compare=False)  # each active finding's resource type
 
     @property
@@ -32,7 +33,7 @@ class AccessAnalyzerView:
 
         def analyzer(region: str, raw: dict[str, Any]) -> Analyzer:
             arn = str(raw.get("arn"))
-            return Analyzer(region, str(raw.get("name")), arn, str(raw.get("type")), deferred_item(
+            return Analyzer(region, str(raw.get("name")), arn, str(raw.get("type")), str(raw.get("status")), deferred_item(
                 snapshot, FINDINGS, region, arn, lambda found: tuple(str(f.get("resourceType")) for f in found or [])))
 
         self.analyzers: PerRegion[Analyzer] = PerRegion(snapshot, ANALYZERS, analyzer)

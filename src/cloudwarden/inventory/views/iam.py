@@ -20,6 +20,7 @@ PASSWORD_POLICY = "iam.password_policy"
 VIRTUAL_MFA = "iam.virtual_mfa_devices"
 SERVER_CERTIFICATES = "iam.server_certificates"
 ACCESS_KEYS = "iam.access_keys"
+SAML_PROVIDERS, OIDC_PROVIDERS = "iam.saml_providers", "iam.oidc_providers"
 ROOT = "<root_account>"
 AWS_MANAGED = ":iam::aws:policy/"
 
@@ -251,6 +252,10 @@ class IamView:
             snapshot, VIRTUAL_MFA, lambda devices: tuple(
                 VirtualMfaDevice(str(d.get("SerialNumber", "")), str((d.get("User") or {}).get("Arn", "")))
                 for d in devices or []))
+        self.saml_providers: Global[tuple[str, ...]] = Global(
+            snapshot, SAML_PROVIDERS, lambda raw: tuple(str(p.get("Arn", "")) for p in raw or []))
+        self.oidc_providers: Global[tuple[str, ...]] = Global(
+            snapshot, OIDC_PROVIDERS, lambda raw: tuple(str(p.get("Arn", "")) for p in raw or []))
         # key fingerprint (sha256 of the key id, which stays out of the snapshot) -> (user, status)
         self.access_key_owners: Global[dict[str, tuple[str, str]]] = Global(snapshot, ACCESS_KEYS, lambda by_user: {
             str(k.get("key_id_sha256")): (str(user), str(k.get("Status"))) for user, keys in (by_user or {}).items()
