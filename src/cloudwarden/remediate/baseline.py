@@ -259,14 +259,9 @@ def _people_resources() -> dict[str, Any]:
 def _regional_resources(bucket: Any, home: str | None) -> dict[str, Any]:
     """Config, GuardDuty, Security Hub and Access Analyzer for one region; `home` names the condition
     that is true in the home region (None: this template is the home region's)."""
-    from cloudwarden.remediate.fixes_detect import FEATURES
+    from cloudwarden.remediate.fixes_detect import protection_plans
 
-    features = []
-    for feature, agents in FEATURES.values():
-        entry: dict[str, Any] = {"Name": feature, "Status": "ENABLED"}
-        if agents:
-            entry["AdditionalConfiguration"] = [{"Name": a, "Status": "ENABLED"} for a in agents]
-        features.append(entry)
+    features = protection_plans()  # the same plans the GuardDuty fix enables
     linked_role = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/config.amazonaws.com/"
     slr: dict[str, Any] = {"Type": "AWS::IAM::ServiceLinkedRole", "Condition": "CreateConfigRole",
                            "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
