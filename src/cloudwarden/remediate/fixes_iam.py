@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cloudwarden.core.arn import partition_of
+from cloudwarden.inventory.views.accessanalyzer import EXTERNAL
 from cloudwarden.remediate.model import CannotFix, Plan, Reader, Step, Target, fix
 
 HOME = "us-east-1"
@@ -175,7 +176,7 @@ def audit_role(reader: Reader, target: Target) -> Plan | None:
 def access_analyzer(reader: Reader, target: Target) -> Plan | None:
     region = target.region if target.region and target.region != "global" else HOME
     analyzers = (reader.call("accessanalyzer", region, "list_analyzers") or {}).get("analyzers") or []
-    active = [a for a in analyzers if a.get("status") == "ACTIVE" and a.get("type") in ("ACCOUNT", "ORGANIZATION")]
+    active = [a for a in analyzers if a.get("status") == "ACTIVE" and a.get("type") in EXTERNAL]
     if active:
         return None
     name = "cloudwarden-external"

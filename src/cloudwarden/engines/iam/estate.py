@@ -285,15 +285,16 @@ def reach_across(estate: Estate, action: str, resource: str) -> list[tuple[str, 
     escalation or cross-account steps (the chain is empty for the holders themselves)."""
     holders = {who for who, _ in who_can_across(estate, action, resource) if who in estate.graph}
     found: list[tuple[str, list[Step], str]] = [(h, [], h) for h in sorted(holders)]
+    admins = estate.admins  # derived from every member's graph: once, not per node below
     # reaching an account's administrator counts where one of its administrators holds the action
-    sources = holders | {admin_node(account_of(h, "")) for h in holders & estate.admins}
+    sources = holders | {admin_node(account_of(h, "")) for h in holders & admins}
     if not holders:
         return found
     reverse = estate.graph.reverse(copy=False)
     # a chain without a step resting on uncollected data first (such a step has ``gap``)
     lengths = nx.multi_source_dijkstra_path(reverse, sources, weight=lambda _a, _b, d: 1000.0 if d.get("gap") else 1.0)
     for node in sorted(lengths):
-        if node in sources or node.startswith(f"{ADMIN}@") or node in estate.admins:
+        if node in sources or node.startswith(f"{ADMIN}@") or node in admins:
             continue
         path = list(reversed(lengths[node]))
         steps = [estate.graph.edges[a, b]["step"] for a, b in itertools.pairwise(path)]
