@@ -90,6 +90,16 @@ OPEN: dict[tuple[str, str], str] = {
     ("iam.secret_in_compute_with_privilege", "iam.authorization_details"): "independent: an inactive key, or one of no user of this account, is not a working privileged key whatever the user may do",
     ("iam.secret_in_compute_with_privilege", "organizations.organization"): "independent: an inactive key, or one of no user of this account, is not a working privileged key whatever the user may do",
     ("ec2.user_data_no_secrets", "ec2.launch_template_versions"): "independent: the instance's user data does not rest on launch templates; the templates are UNKNOWN",
+    ("iam.sensitive_data_reachable_by_escalation", "organizations.roots"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'no chain' UNKNOWN)",
+    ("iam.sensitive_data_reachable_by_escalation", "organizations.account_chain"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'no chain' UNKNOWN)",
+    ("iam.sensitive_data_reachable_by_escalation", "organizations.scps_for_target"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'no chain' UNKNOWN)",
+    ("iam.sensitive_data_reachable_by_escalation", "organizations.scp_content"): "independent: the pass-cases' account is in no organization, so no SCP level is read (unread SCPs of a member make 'no chain' UNKNOWN)",
+    ("iam.sensitive_data_reachable_by_escalation", "s3.buckets"): "independent: the bucket's own policy was read; the missing list is UNKNOWN",
+    ("iam.sensitive_data_reachable_by_escalation", "kms.keys"): "independent: the gapped kind is UNKNOWN; the judged bucket does not rest on it",
+    ("iam.sensitive_data_reachable_by_escalation", "kms.key_policy"): "independent: the gapped kind is UNKNOWN; the judged bucket does not rest on it",
+    ("iam.sensitive_data_reachable_by_escalation", "secretsmanager.secrets"): "independent: the gapped kind is UNKNOWN; the judged bucket does not rest on it",
+    ("iam.sensitive_data_reachable_by_escalation", "secretsmanager.resource_policy"): "independent: the gapped kind is UNKNOWN; the judged bucket does not rest on it",
+    ("iam.sensitive_data_reachable_by_escalation", "s3.bucket_policy"): "independent: the gapped kind is UNKNOWN; the judged key does not rest on it",
     ("dynamodb.in_backup_plan", "dynamodb.table_tags"): "independent: the pass-case's assignment names the table by ARN pattern; tags are read only for tag-based assignments (unread, those are UNKNOWN)",
 }
 

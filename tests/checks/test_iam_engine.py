@@ -69,6 +69,14 @@ ESCALATION = [
          resource="user/dev", message="no path"),
     Case("pass-read-only", "iam.privilege_escalation_to_admin",
          iam_data([ADMIN_USER, user("reader", allow("s3:GetObject"))]), resource="user/reader"),
+    # In the same account a trust naming everyone allows by itself: no sts:AssumeRole of one's own needed.
+    Case("fail-anyone-may-assume-an-admin-role", "iam.privilege_escalation_to_admin",
+         iam_data([user("intern", allow("s3:ListAllMyBuckets"))], [role("open", {"AWS": "*"}, managed=(ADMIN_POLICY,))]),
+         resource="user/intern", message="-[sts:AssumeRole]-> role/open"),
+    Case("pass-open-trust-narrowed-to-mfa", "iam.privilege_escalation_to_admin",
+         iam_data([user("intern", allow("s3:ListAllMyBuckets"))],
+                  [role("open", {"AWS": "*"}, managed=(ADMIN_POLICY,), condition=MFA)]),
+         resource="user/intern"),
 ]
 
 VENDOR_TRUST = {"AWS": f"arn:aws:iam::{FOREIGN}:root"}

@@ -29,6 +29,7 @@ THEMED_MODULES: dict[str, set[str]] = {
     "iam_credentials": {"account", "iam", "org"},
     "iam_more": {"iam"},
     "iam_engine": {"iam", "s3"},
+    "iam_data_reach": {"iam"},
     "iam_policies": {"iam"},
     "incident_response": {"backup", "cloudformation", "ir"},
     "network_engine": {"net"},

@@ -10,18 +10,23 @@ from __future__ import annotations
 from cloudwarden.checks.registry import catalog, load_all_checks
 from cloudwarden.compliance import frameworks
 
-CATALOGUE_SIZE = 265
+CATALOGUE_SIZE = 265  # the shared catalogue's ids
+# Entries cloudwarden adds beside them (``origin: cloudwarden``): checks an issue asked for that the
+# shared catalogue has no id for.
+OWN_ENTRIES = {"iam.sensitive_data_reachable_by_escalation"}
 
 NOT_YET_IMPLEMENTED: set[str] = set()  # every catalogue id has its check (stop 22)
 
 
 def test_every_catalogue_id_is_implemented_or_listed_as_missing() -> None:
     implemented, listed = set(load_all_checks()), set(catalog())
-    assert len(listed) == CATALOGUE_SIZE
+    own = {check_id for check_id, entry in catalog().items() if entry.get("origin") == "cloudwarden"}
+    assert own == OWN_ENTRIES
+    assert len(listed - own) == CATALOGUE_SIZE
     assert not (NOT_YET_IMPLEMENTED & implemented), f"implemented, drop from the list: {NOT_YET_IMPLEMENTED & implemented}"
     unaccounted = listed - implemented - NOT_YET_IMPLEMENTED
     assert not unaccounted, f"catalogue ids neither implemented nor listed as missing: {unaccounted}"
-    assert len(implemented) == CATALOGUE_SIZE - len(NOT_YET_IMPLEMENTED) == 265
+    assert len(implemented) == CATALOGUE_SIZE + len(OWN_ENTRIES) - len(NOT_YET_IMPLEMENTED) == 266
 
 
 def test_every_framework_control_names_only_catalogue_checks() -> None:

@@ -107,6 +107,23 @@ def _roles(plan: Plan, client: Any) -> None:
     plan.weak("iam.role_cross_account_trust_conditioned", "demo-vendor-no-external-id",
               "third-party trust without ExternalId")
     plan.good("iam.role_cross_account_trust_conditioned", "demo-vendor-external-id", "trust pinned by ExternalId")
+    _escalation_to_data(plan, c)
+
+
+def _escalation_to_data(plan: Plan, c: Any) -> None:
+    """An analyst who may not read the private bucket, but may assume a role that may."""
+    c.create_role(RoleName="demo-data-reader", AssumeRolePolicyDocument=policy_json(
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}))
+    c.put_role_policy(RoleName="demo-data-reader", PolicyName="read-data", PolicyDocument=policy_json(READ_ONE_BUCKET))
+    c.create_group(GroupName="demo-analysts")
+    c.put_group_policy(GroupName="demo-analysts", PolicyName="assume-data-reader", PolicyDocument=policy_json(
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::123456789012:role/demo-data-reader"}))
+    c.create_user(UserName="demo-analyst")
+    c.add_user_to_group(GroupName="demo-analysts", UserName="demo-analyst")
+    # No compliant twin: demo-open-trust (an administrator anyone may assume) lets every principal reach
+    # every private bucket and key of this account.
+    plan.weak("iam.sensitive_data_reachable_by_escalation", "demo-private-data",
+              "an analyst reaches the bucket through a role it may assume")
 
 
 def response(plan: Plan) -> None:

@@ -42,8 +42,12 @@ def test_default_actions_for_data_targets() -> None:
     assert reach.default_action("arn:aws:s3:::bucket") == ("s3:GetObject", "arn:aws:s3:::bucket/*")
     assert reach.default_action("arn:aws:kms:eu-west-1:1:key/k")[0] == "kms:Decrypt"
     assert reach.default_action("arn:aws:secretsmanager:eu-west-1:1:secret:s")[0] == "secretsmanager:GetSecretValue"
+    assert reach.default_action("arn:aws-cn:s3:::bucket") == ("s3:GetObject", "arn:aws-cn:s3:::bucket/*")
+    assert reach.default_action("arn:aws-us-gov:kms:us-gov-west-1:1:key/k")[0] == "kms:Decrypt"
     with pytest.raises(ValueError):
         reach.default_action("arn:aws:foo:::x")
+    with pytest.raises(ValueError):
+        reach.default_action("not-an-arn")
 
 
 @pytest.fixture

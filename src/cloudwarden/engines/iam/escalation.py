@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -335,11 +335,14 @@ class _Builder:
         users = [p for p in principals if p.kind == "user"]
         roles = [p for p in principals if p.kind == "role"]
         self._trusted_by = self._service_trusts(roles)
+        open_to = _roles_open_to(roles)
         for actor in principals:
             if actor.arn in admins:
                 continue
             capable = self.capable(actor)
-            if not capable:
+            if not capable:  # no permission of its own; a trust naming it (or everyone) still lets it in
+                for step in self._role_edges(actor, capable, open_to(actor.arn)):
+                    self.add(step)
                 continue
             for step in itertools.chain(
                 self._self_edges(actor, capable),
@@ -711,8 +714,27 @@ def _a(noun: str) -> str:
     return ("an " if noun[:1] in "AEIOUaeiou" else "a ") + noun
 
 
+def _roles_open_to(roles: list[Principal]) -> Callable[[str], list[Principal]]:
+    """The roles whose trust names a principal exactly, or everyone: those it may assume with no
+    sts:AssumeRole of its own (same account). One pass over the trusts, then a lookup per actor."""
+    everyone: list[Principal] = []
+    named: dict[str, list[Principal]] = {}
+    for role in roles:
+        allows = role.trust.allows if role.trust is not None else ()
+        if any(s.principal is not None and s.principal.wildcard for s in allows):
+            everyone.append(role)
+            continue
+        for arn in {a for s in allows if s.principal is not None for a in s.principal.exact}:
+            named.setdefault(arn, []).append(role)
+    return lambda arn: everyone + named.get(arn, [])
+
+
 def _names_exactly(trust: CompiledPolicy, arn: str) -> bool:
-    return any(s.principal is not None and arn in s.principal.exact for s in trust.allows)
+    """Does some Allow of the trust name the actor itself, or everyone (``"*"``)? In the same account
+    such a trust allows by itself, so the actor needs no sts:AssumeRole of its own; the evaluator
+    decides (conditions, boundaries, SCPs)."""
+    return any(s.principal is not None and (s.principal.wildcard or arn in s.principal.exact)
+               for s in trust.allows)
 
 
 def _allow_reasons(decision: Decision, action: str) -> tuple[Reason, ...]:

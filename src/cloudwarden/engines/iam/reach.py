@@ -99,23 +99,25 @@ def explain(analysis: Analysis, principal: str) -> list[Step] | None:
     return [certain.edges[a, b]["step"] for a, b in itertools.pairwise(path)]
 
 
-_DEFAULT_ACTIONS = (
-    ("arn:aws:s3:::", "s3:GetObject"),
-    ("arn:aws:kms:", "kms:Decrypt"),
-    ("arn:aws:secretsmanager:", "secretsmanager:GetSecretValue"),
-    ("arn:aws:dynamodb:", "dynamodb:GetItem"),
-    ("arn:aws:ssm:", "ssm:GetParameter"),
-)
+_DEFAULT_ACTIONS = {
+    "s3": "s3:GetObject",
+    "kms": "kms:Decrypt",
+    "secretsmanager": "secretsmanager:GetSecretValue",
+    "dynamodb": "dynamodb:GetItem",
+    "ssm": "ssm:GetParameter",
+}
 
 
 def default_action(resource: str) -> tuple[str, str]:
-    """(action, resource) that "reading" a data resource means: a bucket's objects, a key's Decrypt..."""
-    for prefix, action in _DEFAULT_ACTIONS:
-        if resource.startswith(prefix):
-            if action == "s3:GetObject" and "/" not in resource[len(prefix):]:
-                return action, resource + "/*"
-            return action, resource
-    raise ValueError(f"{resource}: no default action for this resource; give one with --action")
+    """(action, resource) that "reading" a data resource means: a bucket's objects, a key's Decrypt...
+    in any partition (``arn:aws:``, ``arn:aws-cn:``, ``arn:aws-us-gov:``)."""
+    parts = resource.split(":", 5)
+    action = _DEFAULT_ACTIONS.get(parts[2]) if len(parts) == 6 and parts[0] == "arn" else None
+    if action is None:
+        raise ValueError(f"{resource}: no default action for this resource; give one with --action")
+    if action == "s3:GetObject" and "/" not in parts[5]:
+        return action, resource + "/*"
+    return action, resource
 
 
 def reach(analysis: Analysis, action: str, resource: str) -> list[Reach]:
