@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from cloudwarden.core.errors import InputError, UsageError
 from cloudwarden.engines.iam.errors import PolicyError
-from cloudwarden.engines.iam.requestfile import evaluate_document
+from cloudwarden.engines.iam.requestfile import BatchEvaluator, evaluate_document
 
 if TYPE_CHECKING:  # the account and snapshot modules load in the handlers that use them (start-up)
     from cloudwarden.engines.iam.account import Account
@@ -132,9 +132,15 @@ def _jobs(asked: int, count: int) -> int:
 
 def _evaluate_items(items: list[Item]) -> Iterator[Result]:
     loads, dumps = json.loads, json.dumps
+    batch = BatchEvaluator() if any(line for _, _, line in items) else None
     for label, document, line in items:
         try:
             if line:  # a line of JSON Lines, decoded here (in the worker, when there are several)
+                assert batch is not None
+                output = batch.evaluate_line(document, label)
+                if output is not None:
+                    yield True, dumps(output)
+                    continue
                 try:
                     document = loads(document)
                 except ValueError as error:

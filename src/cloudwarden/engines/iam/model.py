@@ -98,10 +98,9 @@ class Reason:
 
     @classmethod
     def of(cls, layer: str, statement: Statement, detail: str = "") -> Reason:
-        policy = statement.policy
         return cls(
             layer,
-            policy.source if policy else "",
+            statement.source,
             statement.index,
             statement.sid,
             "Allow" if statement.allow else "Deny",

@@ -12,7 +12,7 @@ from typing import Any
 from cloudwarden.engines.iam.errors import PolicyError
 from cloudwarden.engines.iam.evaluator import evaluate
 from cloudwarden.engines.iam.model import Level, PolicySet, Request, make_request
-from cloudwarden.engines.iam.policy import CompiledPolicy, compile_policy
+from cloudwarden.engines.iam.policy import CompiledPolicy, compile_policy, compile_shaped
 
 _TOP_KEYS = frozenset({"name", "policies", "request"})
 _POLICY_KEYS = frozenset({"identity", "resource", "boundary", "scps", "rcps", "session"})
@@ -112,3 +112,110 @@ def evaluate_document(data: Any, label: str) -> dict[str, Any]:
     loaded = load_request(data)
     decision = evaluate(loaded.request, loaded.policies)
     return {"name": loaded.name if loaded.name is not None else label, **decision.to_dict()}
+
+
+# -- batches of JSON Lines -------------------------------------------------------------------------
+# A line is decoded by msgspec (when installed) into the request and the raw JSON text of each
+# policy document; a document whose text was compiled before (for the same kind and place) is not
+# decoded or validated again. Anything the fast path does not accept as it is, the standard path
+# decides (json.loads and load_request), so that errors read exactly as they always have.
+
+
+class BatchEvaluator:
+    """Evaluates request lines one after the other, compiling each distinct policy text once.
+
+    ``evaluate_line(text, label)`` returns the output object, or None for a line it leaves to the
+    standard path (json.loads and evaluate_document): one it cannot decode or that holds a fault,
+    or every line when msgspec is not installed. Compiled policies are kept by (kind, place, JSON text) up to ``limit``
+    of them; past it the cache starts again empty (batches reuse a few policies many times).
+    """
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._cache: dict[tuple[str, str, bytes], CompiledPolicy] = {}
+        self._decoder = _line_decoder()
+
+    def evaluate_line(self, text: str, label: str) -> dict[str, Any] | None:
+        if self._decoder is None:
+            return None
+        try:
+            loaded = self._fast(text)
+        except (PolicyError, ValueError, RecursionError):
+            return None  # the standard path finds the fault again and words it as it always has
+        decision = evaluate(loaded.request, loaded.policies)
+        return {"name": loaded.name if loaded.name is not None else label, **decision.to_dict()}
+
+    def _fast(self, text: str) -> LoadedRequest:
+        decoder = self._decoder
+        assert decoder is not None
+        top = decoder.decode(text)  # msgspec's errors are ValueErrors
+        body = top.request
+        request = make_request(body.principal, body.action, body.resource, body.resourceAccount,
+                               body.context, "$.request")
+        policies = top.policies
+        compiled = self._compiled
+        identity = tuple([compiled(doc, "identity", f"identity[{i}]") for i, doc in enumerate(policies.identity)])
+        return LoadedRequest(top.name, request, PolicySet(
+            identity=identity,
+            resource=self._single(policies.resource, "resource"),
+            boundary=self._single(policies.boundary, "boundary"),
+            session=self._single(policies.session, "session"),
+            scps=self._levels(policies.scps, "scps", "scp"),
+            rcps=self._levels(policies.rcps, "rcps", "rcp"),
+        ))
+
+    def _compiled(self, raw: Any, kind: str, source: str) -> CompiledPolicy:
+        key = (kind, source, bytes(raw))
+        found = self._cache.get(key)
+        if found is None:
+            text = key[2]
+            try:
+                found = compile_shaped(_decode_shape(text), kind, source) if text[:1] == b"{" else None
+            except ValueError:  # not of the shape msgspec checks (or not JSON): compile_policy decides
+                found = None
+            if found is None:  # a fault raises PolicyError: the standard path then reports it
+                found = compile_policy(_decode_any(text), kind, source, "$")
+            if len(self._cache) >= self.limit:
+                self._cache.clear()
+            self._cache[key] = found
+        return found
+
+    def _single(self, raw: Any, key: str) -> CompiledPolicy | None:
+        if raw is _UNSET:
+            return None
+        text = bytes(raw)
+        return None if text == b"null" else self._compiled(text, key, key)
+
+    def _levels(self, raw: Any, key: str, kind: str) -> tuple[Level, ...] | None:
+        if raw is _UNSET:
+            return None
+        levels: list[Level] = []
+        for number, level in enumerate(raw):
+            text = bytes(level)
+            documents = _decode_raws(text) if text[:1] == b"[" else (text,)
+            levels.append(tuple([self._compiled(doc, kind, f"{key}[{number}][{i}]")
+                                 for i, doc in enumerate(documents)]))
+        return tuple(levels)
+
+
+_UNSET: Any = object()
+_decode_any: Any = None
+_decode_raws: Any = None
+_decode_shape: Any = None
+
+
+def _line_decoder() -> Any:
+    """msgspec's decoder for a request line (None without msgspec): the request's fields as JSON
+    values, each policy document as its raw text. Loaded on first use (start-up stays small)."""
+    global _UNSET, _decode_any, _decode_raws, _decode_shape
+    try:
+        import msgspec
+    except ImportError:
+        return None
+    from cloudwarden.engines.iam import _lines
+
+    _UNSET = msgspec.UNSET
+    _decode_any = msgspec.json.Decoder().decode
+    _decode_raws = msgspec.json.Decoder(list[msgspec.Raw]).decode
+    _decode_shape = msgspec.json.Decoder(_lines.PolicyShape).decode
+    return msgspec.json.Decoder(_lines.RequestLine)
