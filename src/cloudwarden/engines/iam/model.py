@@ -15,7 +15,12 @@ from cloudwarden.engines.iam.principals import RequestPrincipal, parse_principal
 ALLOW, EXPLICIT_DENY, IMPLICIT_DENY = "Allow", "ExplicitDeny", "ImplicitDeny"
 
 
-@dataclass(frozen=True)
+# The frozen dataclasses below that are made once or more per evaluated request set their fields
+# at once in __init__ (the generated one sets them one by one through object.__setattr__, which
+# cost more than some evaluations); they stay frozen, compared and hashed by value.
+
+
+@dataclass(frozen=True, init=False)
 class Request:
     principal: RequestPrincipal
     action: str
@@ -23,6 +28,11 @@ class Request:
     resource_account: str
     context: Mapping[str, ContextValue]
     action_key: str = ""  # the action lower-cased (actions match without regard to case)
+
+    def __init__(self, principal: RequestPrincipal, action: str, resource: str, resource_account: str,
+                 context: Mapping[str, ContextValue], action_key: str = "") -> None:
+        self.__dict__.update(principal=principal, action=action, resource=resource,
+                             resource_account=resource_account, context=context, action_key=action_key)
 
 
 def make_request(
@@ -32,10 +42,21 @@ def make_request(
     resource_account: str | None = None,
     context: Mapping[str, Any] | None = None,
     path: str = "$",
+    principals: dict[tuple[str, Any], RequestPrincipal] | None = None,
 ) -> Request:
-    """Build a request; context keys are lower-cased, values become strings or lists of strings."""
+    """Build a request; context keys are lower-cased, values become strings or lists of strings.
+    ``principals``: parsed principals kept by (principal, aws:PrincipalArn) for the next requests."""
     normalised = normalise_context(context or {}, f"{path}.context")
-    parsed = parse_principal(principal, normalised, f"{path}.principal")
+    if principals is None or type(principal) is not str:
+        parsed = parse_principal(principal, normalised, f"{path}.principal")
+    else:  # a session's role is read from aws:PrincipalArn: the only context that parsing reads
+        key = (principal, normalised.get("aws:principalarn"))
+        found = principals.get(key)
+        if found is None:
+            found = parse_principal(principal, normalised, f"{path}.principal")
+            if len(principals) < 4096:
+                principals[key] = found
+        parsed = found
     if not isinstance(action, str) or (action != "*" and ":" not in action):
         raise PolicyError("action must be a string of the form service:Action", f"{path}.action")
     if not isinstance(resource, str) or not resource:
@@ -73,7 +94,7 @@ def _scalar(value: Any, path: str) -> str:
 Level = tuple[CompiledPolicy, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class PolicySet:
     """The policies that apply to one request. ``scps``/``rcps`` None = not governed by an organization."""
 
@@ -84,8 +105,14 @@ class PolicySet:
     scps: tuple[Level, ...] | None = None
     rcps: tuple[Level, ...] | None = None
 
+    def __init__(self, identity: tuple[CompiledPolicy, ...] = (), resource: CompiledPolicy | None = None,
+                 boundary: CompiledPolicy | None = None, session: CompiledPolicy | None = None,
+                 scps: tuple[Level, ...] | None = None, rcps: tuple[Level, ...] | None = None) -> None:
+        self.__dict__.update(identity=identity, resource=resource, boundary=boundary, session=session,
+                             scps=scps, rcps=rcps)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class Reason:
     """One line of an explanation: a decisive statement, or a layer that gave no Allow."""
 
@@ -95,6 +122,11 @@ class Reason:
     sid: str | None = None
     effect: str = ""
     detail: str = ""
+
+    def __init__(self, layer: str, policy: str = "", statement: int | None = None, sid: str | None = None,
+                 effect: str = "", detail: str = "") -> None:
+        self.__dict__.update(layer=layer, policy=policy, statement=statement, sid=sid, effect=effect,
+                             detail=detail)
 
     @classmethod
     def of(cls, layer: str, statement: Statement, detail: str = "") -> Reason:
@@ -122,10 +154,13 @@ class Reason:
         return data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Decision:
     decision: str
     explain: tuple[Reason, ...] = field(default_factory=tuple)
+
+    def __init__(self, decision: str, explain: tuple[Reason, ...] = ()) -> None:
+        self.__dict__.update(decision=decision, explain=explain)
 
     @property
     def allowed(self) -> bool:

@@ -13,6 +13,7 @@ from cloudwarden.engines.iam.errors import PolicyError
 from cloudwarden.engines.iam.evaluator import evaluate
 from cloudwarden.engines.iam.model import Level, PolicySet, Request, make_request
 from cloudwarden.engines.iam.policy import CompiledPolicy, compile_policy, compile_shaped
+from cloudwarden.engines.iam.principals import RequestPrincipal
 
 _TOP_KEYS = frozenset({"name", "policies", "request"})
 _POLICY_KEYS = frozenset({"identity", "resource", "boundary", "scps", "rcps", "session"})
@@ -133,36 +134,38 @@ class BatchEvaluator:
     def __init__(self, limit: int = 4096) -> None:
         self.limit = limit
         self._cache: dict[tuple[str, str, bytes], CompiledPolicy] = {}
+        self._principals: dict[tuple[str, Any], RequestPrincipal] = {}
         self._decoder = _line_decoder()
 
     def evaluate_line(self, text: str, label: str) -> dict[str, Any] | None:
         if self._decoder is None:
             return None
         try:
-            loaded = self._fast(text)
+            name, request, policies = self._fast(text)
         except (PolicyError, ValueError, RecursionError):
             return None  # the standard path finds the fault again and words it as it always has
-        decision = evaluate(loaded.request, loaded.policies)
-        return {"name": loaded.name if loaded.name is not None else label, **decision.to_dict()}
+        decision = evaluate(request, policies)
+        return {"name": name if name is not None else label, **decision.to_dict()}
 
-    def _fast(self, text: str) -> LoadedRequest:
+    def _fast(self, text: str) -> tuple[str | None, Request, PolicySet]:
         decoder = self._decoder
         assert decoder is not None
         top = decoder.decode(text)  # msgspec's errors are ValueErrors
         body = top.request
         request = make_request(body.principal, body.action, body.resource, body.resourceAccount,
-                               body.context, "$.request")
+                               body.context, "$.request", self._principals)
         policies = top.policies
         compiled = self._compiled
         identity = tuple([compiled(doc, "identity", f"identity[{i}]") for i, doc in enumerate(policies.identity)])
-        return LoadedRequest(top.name, request, PolicySet(
-            identity=identity,
-            resource=self._single(policies.resource, "resource"),
-            boundary=self._single(policies.boundary, "boundary"),
-            session=self._single(policies.session, "session"),
-            scps=self._levels(policies.scps, "scps", "scp"),
-            rcps=self._levels(policies.rcps, "rcps", "rcp"),
-        ))
+        single, levels, unset = self._single, self._levels, _UNSET
+        return top.name, request, PolicySet(
+            identity,
+            None if policies.resource is unset else single(policies.resource, "resource"),
+            None if policies.boundary is unset else single(policies.boundary, "boundary"),
+            None if policies.session is unset else single(policies.session, "session"),
+            None if policies.scps is unset else levels(policies.scps, "scps", "scp"),
+            None if policies.rcps is unset else levels(policies.rcps, "rcps", "rcp"),
+        )
 
     def _compiled(self, raw: Any, kind: str, source: str) -> CompiledPolicy:
         key = (kind, source, bytes(raw))
@@ -181,14 +184,10 @@ class BatchEvaluator:
         return found
 
     def _single(self, raw: Any, key: str) -> CompiledPolicy | None:
-        if raw is _UNSET:
-            return None
         text = bytes(raw)
         return None if text == b"null" else self._compiled(text, key, key)
 
-    def _levels(self, raw: Any, key: str, kind: str) -> tuple[Level, ...] | None:
-        if raw is _UNSET:
-            return None
+    def _levels(self, raw: Any, key: str, kind: str) -> tuple[Level, ...]:
         levels: list[Level] = []
         for number, level in enumerate(raw):
             text = bytes(level)
