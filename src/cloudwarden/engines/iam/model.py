@@ -71,6 +71,11 @@ def make_request(
 def normalise_context(context: Mapping[str, Any], path: str) -> dict[str, ContextValue]:
     if not isinstance(context, Mapping):
         raise PolicyError("context must be an object of condition keys", path)
+    for value in context.values():
+        if type(value) is not str:
+            break
+    else:  # strings only (the common case): nothing to convert
+        return {key.lower(): value for key, value in context.items()}
     normalised: dict[str, ContextValue] = {}
     for key, value in context.items():
         if type(value) is str:  # the common case first; paths are only built for an error

@@ -7,6 +7,7 @@ path of the first fault; ``evaluate_document`` adds the evaluation and returns t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cloudwarden.engines.iam.errors import PolicyError
@@ -156,7 +157,7 @@ class BatchEvaluator:
                                body.context, "$.request", self._principals)
         policies = top.policies
         compiled = self._compiled
-        identity = tuple([compiled(doc, "identity", f"identity[{i}]") for i, doc in enumerate(policies.identity)])
+        identity = tuple([compiled(doc, "identity", _source("identity", i)) for i, doc in enumerate(policies.identity)])
         single, levels, unset = self._single, self._levels, _UNSET
         return top.name, request, PolicySet(
             identity,
@@ -192,9 +193,15 @@ class BatchEvaluator:
         for number, level in enumerate(raw):
             text = bytes(level)
             documents = _decode_raws(text) if text[:1] == b"[" else (text,)
-            levels.append(tuple([self._compiled(doc, kind, f"{key}[{number}][{i}]")
+            levels.append(tuple([self._compiled(doc, kind, _source(key, number, i))
                                  for i, doc in enumerate(documents)]))
         return tuple(levels)
+
+
+@lru_cache(maxsize=1024)
+def _source(key: str, number: int, index: int | None = None) -> str:
+    """A policy's name in explanations: identity[0], scps[1][0]... (made once each)."""
+    return f"{key}[{number}]" if index is None else f"{key}[{number}][{index}]"
 
 
 _UNSET: Any = object()
