@@ -137,11 +137,12 @@ def _jobs(asked: int, count: int) -> int:
 COLLECT_EVERY = 20000
 
 
-def _evaluate_items(items: list[Item]) -> Iterator[Result]:
+def _evaluate_items(items: list[Item], batch: BatchEvaluator | None = None) -> Iterator[Result]:
+    """The result of each item, in order; ``batch`` keeps its compiled policies for later calls."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        for number, result in enumerate(_evaluate_each(items), 1):
+        for number, result in enumerate(_evaluate_each(items, batch), 1):
             if number % COLLECT_EVERY == 0:
                 gc.collect()
             yield result
@@ -150,9 +151,10 @@ def _evaluate_items(items: list[Item]) -> Iterator[Result]:
             gc.enable()
 
 
-def _evaluate_each(items: list[Item]) -> Iterator[Result]:
+def _evaluate_each(items: list[Item], batch: BatchEvaluator | None) -> Iterator[Result]:
     loads, dumps = json.loads, json.JSONEncoder().encode  # json.dumps's output, one encoder for all
-    batch = BatchEvaluator() if any(line for _, _, line in items) else None
+    if batch is None and any(line for _, _, line in items):
+        batch = BatchEvaluator()
     for label, document, line in items:
         try:
             if line:  # a line of JSON Lines, decoded here (in the worker, when there are several)
@@ -177,8 +179,13 @@ def _evaluate_each(items: list[Item]) -> Iterator[Result]:
 _BATCH: list[Item] = []  # the items the forked workers read (inherited, never pickled)
 
 
+_WORKER: list[BatchEvaluator] = []  # a worker's evaluator, kept from one chunk to the next
+
+
 def _evaluate_chunk(bounds: tuple[int, int]) -> list[Result]:
-    return list(_evaluate_items(_BATCH[bounds[0] : bounds[1]]))
+    if not _WORKER:
+        _WORKER.append(BatchEvaluator())
+    return list(_evaluate_items(_BATCH[bounds[0] : bounds[1]], _WORKER[0]))
 
 
 def _worker_signals() -> None:

@@ -50,7 +50,8 @@ def make_request(
     if principals is None or type(principal) is not str:
         parsed = parse_principal(principal, normalised, f"{path}.principal")
     else:  # a session's role is read from aws:PrincipalArn: the only context that parsing reads
-        key = (principal, normalised.get("aws:principalarn"))
+        given = normalised.get("aws:principalarn")
+        key = (principal, given if type(given) is str else None)  # parsing reads it only as a string
         found = principals.get(key)
         if found is None:
             found = parse_principal(principal, normalised, f"{path}.principal")

@@ -173,10 +173,9 @@ class PrincipalMatcher:
 
 
 def compile_principal(element: Any, path: str) -> PrincipalMatcher:
-    matcher = PrincipalMatcher()
     if element == "*":
-        matcher.wildcard = True
-        return matcher
+        return _EVERYONE  # matchers are read, never changed, once compiled: one serves every "*"
+    matcher = PrincipalMatcher()
     if not isinstance(element, dict) or not element:
         raise PolicyError('Principal must be "*" or an object such as {"AWS": [...]}', path)
     for key, raw in element.items():
@@ -187,6 +186,10 @@ def compile_principal(element: Any, path: str) -> PrincipalMatcher:
                 raise PolicyError("principal entries must be strings", where)
             _add_entry(matcher, key, entry, where)
     return matcher
+
+
+_EVERYONE = PrincipalMatcher()
+_EVERYONE.wildcard = True
 
 
 def _add_entry(matcher: PrincipalMatcher, key: str, entry: str, path: str) -> None:
