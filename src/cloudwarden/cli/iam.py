@@ -161,7 +161,7 @@ def _evaluate_each(items: list[Item], batch: BatchEvaluator | None) -> Iterator[
                 assert batch is not None
                 output = batch.evaluate_line(document, label)
                 if output is not None:
-                    yield True, dumps(output)
+                    yield True, output
                     continue
                 try:
                     document = loads(document)
@@ -206,6 +206,7 @@ def _evaluate_parallel(items: list[Item], jobs: int) -> Iterator[Result]:
     size = -(-len(items) // (jobs * 4))  # a few chunks per process, so that none waits long at the end
     chunks = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     _BATCH[:] = items
+    _WORKER[:] = [BatchEvaluator()]  # its decoder made (msgspec imported) once, before the fork
     gc.freeze()  # the workers' collections then leave the inherited objects (and their pages) alone
     try:
         with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_signals) as pool:
@@ -215,6 +216,7 @@ def _evaluate_parallel(items: list[Item], jobs: int) -> Iterator[Result]:
             pool.join()
     finally:
         _BATCH.clear()
+        _WORKER.clear()
 
 
 def _write_lines(lines: list[str]) -> None:

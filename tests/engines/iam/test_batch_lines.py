@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cloudwarden.engines.iam import PolicyError
+from cloudwarden.engines.iam import Decision, PolicyError, Reason
 from cloudwarden.engines.iam.policy import REUSE, compile_policy, compile_shaped
 from cloudwarden.engines.iam.requestfile import BatchEvaluator, evaluate_document
 
@@ -42,7 +42,7 @@ def _agrees(line: dict[str, Any], batch: BatchEvaluator = SHARED) -> Any:
     if isinstance(standard, str):
         assert fast is None, standard
     elif fast is not None:
-        assert fast == standard
+        assert fast == json.dumps(standard)  # the same line, character for character
     return standard
 
 
@@ -63,7 +63,7 @@ policy_docs = documents() | odd_documents
 lines = st.fixed_dictionaries(
     {"request": bodies},
     optional={
-        "name": st.sampled_from(["n", None]),
+        "name": st.sampled_from(["n", None, "é \" \\ \n \u2028 😀"]) | st.text(max_size=5),
         "policies": st.fixed_dictionaries({}, optional={
             "identity": st.lists(policy_docs | policy_docs.map(json.dumps), max_size=3),
             "resource": st.none() | documents(with_principal=True) | odd_documents,
@@ -190,10 +190,10 @@ def test_parsed_principals_are_kept_by_their_role_arn() -> None:
     session = "arn:aws:sts::111111111111:assumed-role/app/s"
     trust = doc(allow(Principal={"AWS": "arn:aws:iam::111111111111:role/team/app"}))
     # the role's path known from aws:PrincipalArn (matching, then not), or unknown (the name decides)
-    for given, decision in (("arn:aws:iam::111111111111:role/team/app", "Allow"), (["x"], "Allow"),
+    for role_arn, decision in (("arn:aws:iam::111111111111:role/team/app", "Allow"), (["x"], "Allow"),
                             (None, "Allow"), ("arn:aws:iam::111111111111:role/app", "ImplicitDeny"),
                             (["x"], "Allow")):
-        context = {} if given is None else {"aws:PrincipalArn": given}
+        context = {} if role_arn is None else {"aws:PrincipalArn": role_arn}
         line = {"request": {"principal": session, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k",
                             "resourceAccount": "222222222222", "context": context},
                 "policies": {"identity": [doc(allow())], "resource": trust}}
@@ -206,3 +206,14 @@ def test_version_and_id_as_the_standard_path_reads_them() -> None:
                      {"Statement": allow(resource="arn:aws:s3:::b/${aws:username}")}):
         _agrees({"request": {**REQUEST, "resource": "arn:aws:s3:::b/alice", "context": {"aws:username": "alice"}},
                  "policies": {"identity": [document]}})
+
+
+@SETTINGS
+@given(texts=st.lists(st.text(max_size=8), min_size=5, max_size=5), statement=st.none() | st.integers(0, 99),
+       name=st.text(max_size=8))
+def test_output_lines_are_json_dumps_character_for_character(texts: list[str], statement: int | None,
+                                                             name: str) -> None:
+    layer, policy, sid, effect, detail = texts
+    reasons = (Reason(layer, policy, statement, sid or None, effect, detail), Reason("identity"))
+    decision = Decision("Allow", reasons)
+    assert decision.to_json(name) == json.dumps({"name": name, **decision.to_dict()})

@@ -126,8 +126,8 @@ def evaluate_document(data: Any, label: str) -> dict[str, Any]:
 class BatchEvaluator:
     """Evaluates request lines one after the other, compiling each distinct policy text once.
 
-    ``evaluate_line(text, label)`` returns the output object, or None for a line it leaves to the
-    standard path (json.loads and evaluate_document): one it cannot decode or that holds a fault,
+    ``evaluate_line(text, label)`` returns the output line (the JSON text of evaluate_document's
+    object, as json.dumps writes it), or None for a line it leaves to the standard path (json.loads and evaluate_document): one it cannot decode or that holds a fault,
     or every line when msgspec is not installed. Compiled policies are kept by (kind, place, JSON text) up to ``limit``
     of them; past it the cache starts again empty (batches reuse a few policies many times).
     """
@@ -138,15 +138,14 @@ class BatchEvaluator:
         self._principals: dict[tuple[str, Any], RequestPrincipal] = {}
         self._decoder = _line_decoder()
 
-    def evaluate_line(self, text: str, label: str) -> dict[str, Any] | None:
+    def evaluate_line(self, text: str, label: str) -> str | None:
         if self._decoder is None:
             return None
         try:
             name, request, policies = self._fast(text)
         except (PolicyError, ValueError, RecursionError):
             return None  # the standard path finds the fault again and words it as it always has
-        decision = evaluate(request, policies)
-        return {"name": name if name is not None else label, **decision.to_dict()}
+        return evaluate(request, policies).to_json(name if name is not None else label)
 
     def _fast(self, text: str) -> tuple[str | None, Request, PolicySet]:
         decoder = self._decoder
