@@ -22,7 +22,7 @@ from .test_quick_path import KINDS, odd_documents
 
 msgspec = pytest.importorskip("msgspec")
 
-from cloudwarden.engines.iam import _lines  # noqa: E402 - needs msgspec
+from cloudwarden.engines.iam import shapes  # noqa: E402 - needs msgspec
 
 SHARED = BatchEvaluator(limit=64)  # kept across examples: statements are reused, the cache refills
 
@@ -94,7 +94,7 @@ def test_lines_the_standard_path_refuses_are_left_to_it(line: Any) -> None:
 @SETTINGS
 @given(document=odd_documents | documents() | documents(with_principal=True) | json_values)
 def test_shaped_documents_compile_only_where_compile_policy_accepts(document: Any) -> None:
-    decode = msgspec.json.Decoder(_lines.PolicyShape).decode
+    decode = msgspec.json.Decoder(shapes.PolicyShape).decode
     for kind in KINDS:
         try:
             shaped = compile_shaped(decode(json.dumps(document)), kind, "p")

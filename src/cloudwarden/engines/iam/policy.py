@@ -222,7 +222,7 @@ _VALUE_TYPES = frozenset({str, int, float, bool})
 
 
 def compile_shaped(shape: Any, kind: str, source: str, path: str = "$") -> CompiledPolicy | None:
-    """A policy document decoded by msgspec into engines/iam/_lines.py's PolicyShape (its keys and
+    """A policy document decoded by msgspec into engines/iam/shapes.py's PolicyShape (its keys and
     JSON types already checked): compiled as compile_policy compiles it, or None where the quick
     checks do not vouch for it (compile_policy on the decoded document then decides)."""
     version = shape.Version
@@ -392,7 +392,7 @@ def _quick_fields(
 
 
 _ABSENT: Any = object()
-ABSENT = _ABSENT  # an element that is not there (the default of engines/iam/_lines.py's shapes)
+ABSENT = _ABSENT  # an element that is not there (the default of engines/iam/shapes.py's shapes)
 _PLAIN_KEYS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"})
 
 

@@ -217,10 +217,10 @@ def _line_decoder() -> Any:
         import msgspec
     except ImportError:
         return None
-    from cloudwarden.engines.iam import _lines
+    from cloudwarden.engines.iam import shapes
 
     _UNSET = msgspec.UNSET
     _decode_any = msgspec.json.Decoder().decode
     _decode_raws = msgspec.json.Decoder(list[msgspec.Raw]).decode
-    _decode_shape = msgspec.json.Decoder(_lines.PolicyShape).decode
-    return msgspec.json.Decoder(_lines.RequestLine)
+    _decode_shape = msgspec.json.Decoder(shapes.PolicyShape).decode
+    return msgspec.json.Decoder(shapes.RequestLine)
