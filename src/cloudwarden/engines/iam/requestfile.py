@@ -170,17 +170,19 @@ class BatchEvaluator:
     def _compiled(self, raw: Any, kind: str, source: str) -> CompiledPolicy:
         key = (kind, source, bytes(raw))
         found = self._cache.get(key)
-        if found is None:
-            text = key[2]
-            try:
-                found = compile_shaped(_decode_shape(text), kind, source) if text[:1] == b"{" else None
-            except ValueError:  # not of the shape msgspec checks (or not JSON): compile_policy decides
-                found = None
-            if found is None:  # a fault raises PolicyError: the standard path then reports it
-                found = compile_policy(_decode_any(text), kind, source, "$")
-            if len(self._cache) >= self.limit:
-                self._cache.clear()
-            self._cache[key] = found
+        return found if found is not None else self._compile_new(key)
+
+    def _compile_new(self, key: tuple[str, str, bytes]) -> CompiledPolicy:
+        kind, source, text = key
+        try:
+            found = compile_shaped(_decode_shape(text), kind, source) if text[:1] == b"{" else None
+        except ValueError:  # not of the shape msgspec checks (or not JSON): compile_policy decides
+            found = None
+        if found is None:  # a fault raises PolicyError: the standard path then reports it
+            found = compile_policy(_decode_any(text), kind, source, "$")
+        if len(self._cache) >= self.limit:
+            self._cache.clear()
+        self._cache[key] = found
         return found
 
     def _single(self, raw: Any, key: str) -> CompiledPolicy | None:
