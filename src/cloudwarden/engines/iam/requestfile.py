@@ -126,10 +126,11 @@ def evaluate_document(data: Any, label: str) -> dict[str, Any]:
 class BatchEvaluator:
     """Evaluates request lines one after the other, compiling each distinct policy text once.
 
-    ``evaluate_line(text, label)`` returns the output line (the JSON text of evaluate_document's
-    object, as json.dumps writes it), or None for a line it leaves to the standard path (json.loads and evaluate_document): one it cannot decode or that holds a fault,
-    or every line when msgspec is not installed. Compiled policies are kept by (kind, place, JSON text) up to ``limit``
-    of them; past it the cache starts again empty (batches reuse a few policies many times).
+    ``evaluate_line(text, label)`` returns the output line (evaluate_document's object as json.dumps
+    writes it), or None for a line it leaves to the standard path (json.loads, evaluate_document):
+    one it cannot decode or that holds a fault, or every line when msgspec is not installed.
+    Compiled policies are kept by (kind, place, JSON text), up to ``limit`` of them; past it the
+    cache starts again empty (batches reuse a few policies many times).
     """
 
     def __init__(self, limit: int = 4096) -> None:
