@@ -281,3 +281,27 @@ def test_jobs_default_is_one_process_for_small_batches() -> None:
     assert iam_cli._jobs(0, 100_000) >= 1
     with pytest.raises(CloudwardenError):
         iam_cli._jobs(-1, 10)
+
+
+def test_batch_output_and_errors_alike_with_and_without_msgspec(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JSON Lines take the msgspec path when it is installed; the lines, errors and exit code are
+    those of the standard path (json.loads, load_request), which runs every line without it."""
+    from cloudwarden.engines.iam import requestfile
+
+    lines = []
+    for number in range(40):  # the same policies again and again (compiled once), and faults
+        request = json.loads(json.dumps([ALLOWING, DENYING, MALFORMED][number % 3]))
+        request["name"] = f"r{number}"
+        lines.append(json.dumps(request) if number % 9 else '{"request": {"principal": NaN}}')
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    default = run(["iam", "evaluate", "--jobs", "1", str(path)], capsys)
+    monkeypatch.setattr(requestfile, "_line_decoder", lambda: None)
+    standard = run(["iam", "evaluate", "--jobs", "1", str(path)], capsys)
+    assert default == standard
+    code, results, err = standard
+    assert code == 2 and len(results) == 22 and err.count("cloudwarden: error:") == 18
+    assert f"{path}:1: $.request: missing action" in err  # json.loads reads NaN, msgspec does not
+    assert f"{path}:3: $.policies.identity[0].Statement[0].Condition.NumericLessThan.k:" in err

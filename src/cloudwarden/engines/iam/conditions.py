@@ -235,10 +235,16 @@ def _bool_check(values: list[str], variables: bool) -> bool:
 def _parsed_check(parse: Callable[[str], Any]) -> QuickCheck:
     """A check for operators whose factory accepts the values exactly when ``parse`` returns no None."""
 
+    valid: set[str] = set()  # values already parsed (policies in a batch repeat their ranges and dates)
+
     def check(values: list[str], variables: bool) -> bool:
-        for value in values:  # noqa: SIM110 - a plain loop is faster on this hot path
-            if not (variables and "${" in value) and parse(value) is None:
+        for value in values:
+            if value in valid or (variables and "${" in value):
+                continue
+            if parse(value) is None:
                 return False
+            if len(valid) < 4096:
+                valid.add(value)
         return True
 
     return check
@@ -317,11 +323,17 @@ def evaluate_once(block: dict[str, Any], context: Context, variables: bool) -> b
                 if not (if_exists or negated):
                     return False
                 continue
-            predicate = factory(values) if values else _nothing
-            if isinstance(value, str):
-                hit = predicate(value)
+            if factory is ops.string_equals:  # the usual operators, without making a predicate
+                hit = value in values if type(value) is str else any(v in values for v in value)
+            elif factory is ops.boolean:
+                wanted = [v.lower() for v in values]
+                hit = value.lower() in wanted if type(value) is str else any(v.lower() in wanted for v in value)
             else:
-                hit = any(predicate(v) for v in value)
+                predicate = factory(values) if values else _nothing
+                if isinstance(value, str):
+                    hit = predicate(value)
+                else:
+                    hit = any(predicate(v) for v in value)
             if hit == negated:
                 return False
     return True

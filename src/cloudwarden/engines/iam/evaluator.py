@@ -131,14 +131,17 @@ def resource_policy_gates(request: Request) -> str:
 
 def _grant(request: Request, policies: PolicySet, granted: list[Reason]) -> Decision:
     principal = request.principal
-    by_how = _resource_allows(request, policies)
-    rbp_reasons = {how: Reason.of("resource", s, _naming(s, how)) for how, s in by_how.items()}
+    by_how = _resource_allows(request, policies) if policies.resource is not None else {}
+    rbp_reasons = {how: Reason.of("resource", s, _naming(s, how)) for how, s in by_how.items()} if by_how else {}
     if not principal.is_iam:
         if by_how:
             return Decision(ALLOW, (*granted, rbp_reasons[max(by_how)]))
         return Decision(IMPLICIT_DENY, (Reason("resource", detail="no resource policy statement allows"),))
     missing, layer_reasons = _principal_side(request, policies)
-    limits_ok = not any(r.layer in ("boundary", "session") for r in missing)
+    limits_ok = True
+    for reason in missing:
+        if reason.layer == "boundary" or reason.layer == "session":
+            limits_ok = False
     gate = resource_policy_gates(request)
     if principal.account == request.resource_account:
         if EXACT in by_how:
@@ -168,15 +171,16 @@ def _principal_side(request: Request, policies: PolicySet) -> tuple[list[Reason]
     allowed: list[Reason] = []
     if request.principal.kind is Kind.ROOT:
         return missing, allowed
-    layers: list[tuple[str, tuple[CompiledPolicy, ...]]] = [("identity", policies.identity)]
-    if policies.boundary is not None:
-        layers.append(("boundary", (policies.boundary,)))
-    if policies.session is not None:
-        layers.append(("session", (policies.session,)))
-    for layer, layer_policies in layers:
-        statement = _first_allow(layer_policies, request)
-        if statement is None:
-            missing.append(Reason(layer, detail=f"no {layer} policy statement allows"))
-        else:
-            allowed.append(Reason.of(layer, statement))
+    statement = _first_allow(policies.identity, request)
+    if statement is None:
+        missing.append(Reason("identity", detail="no identity policy statement allows"))
+    else:
+        allowed.append(Reason.of("identity", statement))
+    for layer, single in (("boundary", policies.boundary), ("session", policies.session)):
+        if single is not None:
+            statement = _first_allow((single,), request)
+            if statement is None:
+                missing.append(Reason(layer, detail=f"no {layer} policy statement allows"))
+            else:
+                allowed.append(Reason.of(layer, statement))
     return missing, allowed

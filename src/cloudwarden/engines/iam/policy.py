@@ -83,7 +83,7 @@ class Statement:
     _condition_path: tuple[str, bool] = ("$", True)  # (policy path, Statement was a list)
     principal: PrincipalMatcher | None = None
     not_principal = False
-    policy: CompiledPolicy | None = None
+    source = ""  # the name of its policy (CompiledPolicy.source), for explanations
     patterns: tuple[str, ...] = ()  # the Resource element as written (empty for NotResource)
 
     def __init__(self, index: int, sid: str | None, allow: bool) -> None:
@@ -211,13 +211,37 @@ def _policy(source: str, kind: str, version: str | None, statements: list[Statem
         allows=tuple([s for s in statements if s.allow]),
         denies=tuple([s for s in statements if not s.allow]),
     )
-    for statement in statements:
-        statement.policy = policy
+    if source:  # the name, not the policy itself: a statement that pointed back at its policy would
+        for statement in statements:  # make a reference cycle, left to the garbage collector to free
+            statement.source = source
     return policy
 
 
 _DOCUMENT_KEYS = frozenset({"Version", "Id", "Statement"})
 _VALUE_TYPES = frozenset({str, int, float, bool})
+
+
+def compile_shaped(shape: Any, kind: str, source: str, path: str = "$") -> CompiledPolicy | None:
+    """A policy document decoded by msgspec into engines/iam/shapes.py's PolicyShape (its keys and
+    JSON types already checked): compiled as compile_policy compiles it, or None where the quick
+    checks do not vouch for it (compile_policy on the decoded document then decides)."""
+    version = shape.Version
+    if version is not None and version not in VERSIONS:
+        return None
+    raw = shape.Statement
+    listed = type(raw) is list
+    variables = version == "2012-10-17"
+    where = (path, listed)
+    statements: list[Statement] = []
+    for index, item in enumerate(raw if listed else (raw,)):
+        statement = _quick_fields(
+            index, kind, variables, where, item.Effect, item.Sid, item.Action, item.NotAction, item.Resource,
+            item.NotResource, item.Principal, item.NotPrincipal, item.Condition, True,
+        )
+        if statement is None:
+            return None
+        statements.append(statement)
+    return _policy(source, kind, version, statements)
 
 
 def _quick_statements(document: Any, kind: str, path: str) -> list[Statement] | None:
@@ -247,17 +271,33 @@ def _quick_statement(
 ) -> Statement | None:
     if type(raw) is not dict:
         return None
-    plain = raw.keys() <= _PLAIN_KEYS  # no Principal or NotPrincipal
-    if not plain and not raw.keys() <= _STATEMENT_KEYS:
+    get = raw.get
+    if raw.keys() <= _PLAIN_KEYS:  # no Principal or NotPrincipal
+        principal = not_principal = _ABSENT
+    elif raw.keys() <= _STATEMENT_KEYS:
+        principal, not_principal = get("Principal", _ABSENT), get("NotPrincipal", _ABSENT)
+    else:
         return None
-    effect = raw.get("Effect")
+    return _quick_fields(
+        index, kind, variables, where, get("Effect"), get("Sid"), get("Action", _ABSENT),
+        get("NotAction", _ABSENT), get("Resource", _ABSENT), get("NotResource", _ABSENT), principal,
+        not_principal, get("Condition", _ABSENT), False,
+    )
+
+
+def _quick_fields(
+    index: int, kind: str, variables: bool, where: tuple[str, bool], effect: Any, sid: Any, actions: Any,
+    not_actions: Any, resources: Any, not_resources: Any, principal: Any, not_principal: Any, block: Any,
+    typed: bool,
+) -> Statement | None:
+    """The statement from its elements (ABSENT where the element is not there), or None where the
+    full validation must decide. ``typed``: msgspec has already checked the Condition block's types."""
     if effect == "Allow":
         statement = Statement(index, None, True)
     elif effect == "Deny":
         statement = Statement(index, None, False)
     else:
         return None
-    sid = raw.get("Sid")
     if sid is not None:
         if type(sid) is not str:
             return None
@@ -265,13 +305,12 @@ def _quick_statement(
     if variables:
         statement._variables = True
     # Action / NotAction: strings of the form service:Action (or *)
-    actions = raw.get("Action", _ABSENT)
     if actions is _ABSENT:
-        actions = raw.get("NotAction", _ABSENT)
+        actions = not_actions
         if actions is _ABSENT:
             return None
         statement._not_action = True
-    elif "NotAction" in raw:
+    elif not_actions is not _ABSENT:
         return None
     if type(actions) is str:
         if ":" not in actions and actions != "*":
@@ -299,14 +338,13 @@ def _quick_statement(
     else:
         return None
     # Resource / NotResource: strings
-    resources = raw.get("Resource", _ABSENT)
     if resources is _ABSENT:
-        resources = raw.get("NotResource", _ABSENT)
+        resources = not_resources
         if resources is not _ABSENT:
             statement._not_resource = True
         elif kind not in _RESOURCE_OPTIONAL:
             return None
-    elif "NotResource" in raw:
+    elif not_resources is not _ABSENT:
         return None
     if resources is not _ABSENT:
         if type(resources) is str:
@@ -327,14 +365,14 @@ def _quick_statement(
         if not statement._not_resource:
             statement.patterns = listed
     # Principal / NotPrincipal: only in resource policies and RCPs
-    if plain:
+    if principal is _ABSENT and not_principal is _ABSENT:
         if kind == "resource":
             return None
-    elif "Principal" in raw or "NotPrincipal" in raw:
-        if kind not in _PRINCIPAL_KINDS or ("Principal" in raw and "NotPrincipal" in raw):
+    else:
+        if kind not in _PRINCIPAL_KINDS or (principal is not _ABSENT and not_principal is not _ABSENT):
             return None
-        negated = "NotPrincipal" in raw
-        element = raw["NotPrincipal"] if negated else raw["Principal"]
+        negated = not_principal is not _ABSENT
+        element = not_principal if negated else principal
         if negated and (statement.allow or kind == "rcp"):
             return None
         if kind == "rcp" and element != "*" and element != {"AWS": "*"}:
@@ -344,11 +382,8 @@ def _quick_statement(
         except PolicyError:
             return None
         statement.not_principal = negated
-    elif kind == "resource":
-        return None
-    if "Condition" in raw:
-        block = raw["Condition"]
-        if not _quick_conditions(block, variables):
+    if block is not _ABSENT:
+        if not _quick_conditions(block, variables, typed):
             return None
         statement._condition_block = block
         statement._condition_path = where
@@ -357,24 +392,29 @@ def _quick_statement(
 
 
 _ABSENT: Any = object()
+ABSENT = _ABSENT  # an element that is not there (the default of engines/iam/shapes.py's shapes)
 _PLAIN_KEYS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"})
 
 
-def _quick_conditions(block: Any, variables: bool) -> bool:
-    """Every check of compile_condition_block, without making its predicates."""
+def _quick_conditions(block: Any, variables: bool, typed: bool = False) -> bool:
+    """Every check of compile_condition_block, without making its predicates (``typed``: the JSON
+    types of the block were checked by msgspec: only the operators and the values remain)."""
     if type(block) is not dict:
         return False
     for name, keys in block.items():
         if type(keys) is not dict or name not in QUICK_CHECKS:
             return False
         check = QUICK_CHECKS[name]
+        if typed and check is None:
+            continue
         for key, raw in keys.items():
-            if type(key) is not str:
-                return False
-            items = raw if type(raw) is list else (raw,)
-            for item in items:
-                if type(item) not in _VALUE_TYPES:
+            if not typed:
+                if type(key) is not str:
                     return False
+                items = raw if type(raw) is list else (raw,)
+                for item in items:
+                    if type(item) not in _VALUE_TYPES:
+                        return False
             if check is not None and not check([raw] if type(raw) is str else policy_values(raw, ""), variables):
                 return False
     return True

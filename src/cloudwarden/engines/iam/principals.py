@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -108,19 +109,29 @@ def _session(text: str, arn: Arn, context: Mapping[str, Any]) -> RequestPrincipa
     return RequestPrincipal(text, Kind.SESSION, arn.account, role_arn, role_name, linked, path_known)
 
 
+_NONE: frozenset[str] = frozenset()
+
+
+def _with(entries: AbstractSet[Any], entry: Any) -> set[Any]:
+    grown = entries if isinstance(entries, set) else set(entries)
+    grown.add(entry)
+    return grown
+
+
 class PrincipalMatcher:
     """A compiled Principal or NotPrincipal element."""
 
     __slots__ = ("accounts", "canonical", "exact", "role_arns", "role_names", "services", "wildcard")
 
     def __init__(self) -> None:
+        # one shared empty set until an entry is added (most elements fill one or two of them)
         self.wildcard = False
-        self.exact: set[str] = set()
-        self.accounts: set[str] = set()
-        self.role_arns: set[str] = set()
-        self.role_names: set[tuple[str, str]] = set()
-        self.services: set[str] = set()
-        self.canonical: set[str] = set()
+        self.exact: AbstractSet[str] = _NONE
+        self.accounts: AbstractSet[str] = _NONE
+        self.role_arns: AbstractSet[str] = _NONE
+        self.role_names: AbstractSet[tuple[str, str]] = frozenset()
+        self.services: AbstractSet[str] = _NONE
+        self.canonical: AbstractSet[str] = _NONE
 
     def how(self, principal: RequestPrincipal) -> int:
         """EXACT, ROLE or ACCOUNT when the element names the principal that way, else 0."""
@@ -162,10 +173,9 @@ class PrincipalMatcher:
 
 
 def compile_principal(element: Any, path: str) -> PrincipalMatcher:
-    matcher = PrincipalMatcher()
     if element == "*":
-        matcher.wildcard = True
-        return matcher
+        return _EVERYONE  # matchers are read, never changed, once compiled: one serves every "*"
+    matcher = PrincipalMatcher()
     if not isinstance(element, dict) or not element:
         raise PolicyError('Principal must be "*" or an object such as {"AWS": [...]}', path)
     for key, raw in element.items():
@@ -178,13 +188,17 @@ def compile_principal(element: Any, path: str) -> PrincipalMatcher:
     return matcher
 
 
+_EVERYONE = PrincipalMatcher()
+_EVERYONE.wildcard = True
+
+
 def _add_entry(matcher: PrincipalMatcher, key: str, entry: str, path: str) -> None:
     if key == "AWS":
         _add_aws(matcher, entry)
     elif key in ("Service", "Federated"):
-        matcher.services.add(entry)
+        matcher.services = _with(matcher.services, entry)
     elif key == "CanonicalUser":
-        matcher.canonical.add(entry)
+        matcher.canonical = _with(matcher.canonical, entry)
     else:
         raise PolicyError(f"unknown principal type {key!r} (AWS, Service, Federated, CanonicalUser)", path)
 
@@ -194,13 +208,13 @@ def _add_aws(matcher: PrincipalMatcher, entry: str) -> None:
         matcher.wildcard = True
         return
     if _ACCOUNT_ID.match(entry):
-        matcher.accounts.add(entry)
+        matcher.accounts = _with(matcher.accounts, entry)
         return
     arn = parse_arn(entry)
     if arn is not None and arn.service == "iam" and arn.resource == "root":
-        matcher.accounts.add(arn.account)
+        matcher.accounts = _with(matcher.accounts, arn.account)
     elif arn is not None and arn.service == "iam" and arn.resource.startswith("role/"):
-        matcher.role_arns.add(entry)
-        matcher.role_names.add((arn.account, arn.resource.rsplit("/", 1)[1]))
+        matcher.role_arns = _with(matcher.role_arns, entry)
+        matcher.role_names = _with(matcher.role_names, (arn.account, arn.resource.rsplit("/", 1)[1]))
     else:
-        matcher.exact.add(entry)  # users, sessions, federated users; partial wildcards match nothing
+        matcher.exact = _with(matcher.exact, entry)  # users, sessions, federated users; partial wildcards match nothing

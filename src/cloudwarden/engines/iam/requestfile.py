@@ -7,12 +7,14 @@ path of the first fault; ``evaluate_document`` adds the evaluation and returns t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cloudwarden.engines.iam.errors import PolicyError
 from cloudwarden.engines.iam.evaluator import evaluate
 from cloudwarden.engines.iam.model import Level, PolicySet, Request, make_request
-from cloudwarden.engines.iam.policy import CompiledPolicy, compile_policy
+from cloudwarden.engines.iam.policy import CompiledPolicy, compile_policy, compile_shaped
+from cloudwarden.engines.iam.principals import RequestPrincipal
 
 _TOP_KEYS = frozenset({"name", "policies", "request"})
 _POLICY_KEYS = frozenset({"identity", "resource", "boundary", "scps", "rcps", "session"})
@@ -112,3 +114,116 @@ def evaluate_document(data: Any, label: str) -> dict[str, Any]:
     loaded = load_request(data)
     decision = evaluate(loaded.request, loaded.policies)
     return {"name": loaded.name if loaded.name is not None else label, **decision.to_dict()}
+
+
+# -- batches of JSON Lines -------------------------------------------------------------------------
+# A line is decoded by msgspec (when installed) into the request and the raw JSON text of each
+# policy document; a document whose text was compiled before (for the same kind and place) is not
+# decoded or validated again. Anything the fast path does not accept as it is, the standard path
+# decides (json.loads and load_request), so that errors read exactly as they always have.
+
+
+class BatchEvaluator:
+    """Evaluates request lines one after the other, compiling each distinct policy text once.
+
+    ``evaluate_line(text, label)`` returns the output line (evaluate_document's object as json.dumps
+    writes it), or None for a line it leaves to the standard path (json.loads, evaluate_document):
+    one it cannot decode or that holds a fault, or every line when msgspec is not installed.
+    Compiled policies are kept by (kind, place, JSON text), up to ``limit`` of them; past it the
+    cache starts again empty (batches reuse a few policies many times).
+    """
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._cache: dict[tuple[str, str, bytes], CompiledPolicy] = {}
+        self._principals: dict[tuple[str, Any], RequestPrincipal] = {}
+        self._decoder = _line_decoder()
+
+    def evaluate_line(self, text: str, label: str) -> str | None:
+        if self._decoder is None:
+            return None
+        try:
+            name, request, policies = self._fast(text)
+        except (PolicyError, ValueError, RecursionError):
+            return None  # the standard path finds the fault again and words it as it always has
+        return evaluate(request, policies).to_json(name if name is not None else label)
+
+    def _fast(self, text: str) -> tuple[str | None, Request, PolicySet]:
+        decoder = self._decoder
+        assert decoder is not None
+        top = decoder.decode(text)  # msgspec's errors are ValueErrors
+        body = top.request
+        request = make_request(body.principal, body.action, body.resource, body.resourceAccount,
+                               body.context, "$.request", self._principals)
+        policies = top.policies
+        compiled = self._compiled
+        identity = tuple([compiled(doc, "identity", _source("identity", i)) for i, doc in enumerate(policies.identity)])
+        single, levels, unset = self._single, self._levels, _UNSET
+        return top.name, request, PolicySet(
+            identity,
+            None if policies.resource is unset else single(policies.resource, "resource"),
+            None if policies.boundary is unset else single(policies.boundary, "boundary"),
+            None if policies.session is unset else single(policies.session, "session"),
+            None if policies.scps is unset else levels(policies.scps, "scps", "scp"),
+            None if policies.rcps is unset else levels(policies.rcps, "rcps", "rcp"),
+        )
+
+    def _compiled(self, raw: Any, kind: str, source: str) -> CompiledPolicy:
+        key = (kind, source, bytes(raw))
+        found = self._cache.get(key)
+        return found if found is not None else self._compile_new(key)
+
+    def _compile_new(self, key: tuple[str, str, bytes]) -> CompiledPolicy:
+        kind, source, text = key
+        try:
+            found = compile_shaped(_decode_shape(text), kind, source) if text[:1] == b"{" else None
+        except ValueError:  # not of the shape msgspec checks (or not JSON): compile_policy decides
+            found = None
+        if found is None:  # a fault raises PolicyError: the standard path then reports it
+            found = compile_policy(_decode_any(text), kind, source, "$")
+        if len(self._cache) >= self.limit:
+            self._cache.clear()
+        self._cache[key] = found
+        return found
+
+    def _single(self, raw: Any, key: str) -> CompiledPolicy | None:
+        text = bytes(raw)
+        return None if text == b"null" else self._compiled(text, key, key)
+
+    def _levels(self, raw: Any, key: str, kind: str) -> tuple[Level, ...]:
+        levels: list[Level] = []
+        for number, level in enumerate(raw):
+            text = bytes(level)
+            documents = _decode_raws(text) if text[:1] == b"[" else (text,)
+            levels.append(tuple([self._compiled(doc, kind, _source(key, number, i))
+                                 for i, doc in enumerate(documents)]))
+        return tuple(levels)
+
+
+@lru_cache(maxsize=1024)
+def _source(key: str, number: int, index: int | None = None) -> str:
+    """A policy's name in explanations: identity[0], scps[1][0]... (made once each)."""
+    return f"{key}[{number}]" if index is None else f"{key}[{number}][{index}]"
+
+
+_UNSET: Any = object()
+_decode_any: Any = None
+_decode_raws: Any = None
+_decode_shape: Any = None
+
+
+def _line_decoder() -> Any:
+    """msgspec's decoder for a request line (None without msgspec): the request's fields as JSON
+    values, each policy document as its raw text. Loaded on first use (start-up stays small)."""
+    global _UNSET, _decode_any, _decode_raws, _decode_shape
+    try:
+        import msgspec
+    except ImportError:
+        return None
+    from cloudwarden.engines.iam import shapes
+
+    _UNSET = msgspec.UNSET
+    _decode_any = msgspec.json.Decoder().decode
+    _decode_raws = msgspec.json.Decoder(list[msgspec.Raw]).decode
+    _decode_shape = msgspec.json.Decoder(shapes.PolicyShape).decode
+    return msgspec.json.Decoder(shapes.RequestLine)
