@@ -110,20 +110,24 @@ def _summary_sql(prefix: str, groups: Sequence[str], by_actor: bool, sample: int
         if counts:
             parts.append(f"count(DISTINCT {column})")
     if by_actor and counts:
-        parts.append("count(user_arn), min(user_arn)")
+        # every row of the group has one actor, which is user_arn wherever user_arn is set: so the
+        # group's principal is its actor when any row has one (min(actor) is also the collision check)
+        parts.append("count(user_arn), min(actor)")
     if ACTOR_KEY in groups and counts:
         parts.append("min(actor) = max(actor)")  # false only if two actors' hashes collided
     return f"{prefix} SELECT {g}, {', '.join(parts)} FROM s{where} GROUP BY {g}"
 
 
 def _summarise(connection: duckdb.DuckDBPyConnection, chunks: Sequence[str], groups: Sequence[str],
-               index: int | str, by_actor: bool, whole: str | None = None) -> list[tuple[Any, ...]]:
+               index: int | str, by_actor: bool,
+               whole: str | Callable[[Sequence[int]], str] | None = None) -> list[tuple[Any, ...]]:
     """One result row per detection (read by detection_from_row) from the matching rows, per ``groups``.
 
     Each item of ``chunks`` is a SQL prefix defining the common table expression ``s`` (the matching
     rows with the groups and event_time, event_id, actor, user_arn, access_key, source_ip); together
     they hold every matching row, and no group spans two of them. ``whole`` defines ``s`` over all
-    of them (default: the only chunk). With ``index`` a column name, ``s`` holds several rules.
+    of them (default: the only chunk), or, given the rules needing it, over their rows at least. With
+    ``index`` a column name, ``s`` holds several rules.
 
     One aggregate per chunk gives what is exact (counts, time span, distinct principals, keys, IPs)
     and the SAMPLE_MIN earliest events' ids, keys, IPs (and principals unless ``by_actor``). A rule
@@ -161,7 +165,8 @@ def _summarise(connection: duckdb.DuckDBPyConnection, chunks: Sequence[str], gro
     samples: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for sample, rules in sorted(tiers.items()):
         where = f" WHERE {index} IN ({', '.join(map(str, sorted(rules)))})" if isinstance(index, str) else ""
-        query = _summary_sql(whole or chunks[0], groups, by_actor, sample, counts=False, where=where)
+        prefix = whole(sorted(rules)) if callable(whole) else whole or chunks[0]
+        query = _summary_sql(prefix, groups, by_actor, sample, counts=False, where=where)
         for row in connection.execute(query).fetchall():
             samples[tuple(row[:width])] = tuple(row[width:])
     result = []
@@ -277,49 +282,62 @@ def _event_rules(connection: duckdb.DuckDBPyConnection, plan: _Plan,
                  chosen: list[tuple[int, Rule]]) -> list[tuple[Any, ...]]:
     """Single-event rules, summarised per rule, actor and hour.
 
-    A rule that must read every event gets its own query (its condition is then evaluated once per
-    event, with no per-rule fan-out); the guarded rules share one scan of their few events. Either
-    is summarised in chunks of whole hours (_time_chunks), so memory does not grow with the store.
+    Two scans: the guarded rules share one of their few events (behind their event-name filters),
+    and the rules that must read every event share another, which keeps only the events matching
+    one of them (the wide columns are then read once, however many of those rules an event
+    matches). Either is summarised in chunks of whole hours (_time_chunks), so memory does not grow
+    with the store; the second aggregate of a few rules' extra samples reads only those rules.
     """
     groups = ("rule_index", ACTOR_KEY, "bucket")
     bucket = f"{ACTOR_HASH} AS {ACTOR_KEY}, time_bucket({EVENT_BUCKET}, event_time) AS bucket"
-    # SQL of the matches, given an extra " AND (...)" condition; the event names they can have (None: any)
-    sources: list[tuple[Callable[[str], str], list[str | None] | None]] = []
-    guarded = []
-
-    def single(index: int, where: str) -> Callable[[str], str]:
-        return lambda chunk: f"SELECT {index} AS rule_index, *, {bucket} FROM {_source(where + chunk)}"
-
-    chosen_rules = dict(chosen)
+    unguarded: list[tuple[int, str]] = []
+    guarded: list[tuple[int, str]] = []
+    prefilters: dict[int, str] = {}
+    names: list[str | None] = []
     for index, rule in chosen:
         where = plan.where(rule.where)
         if where is None:
             continue
         if plan.filters[rule.where] == "":
-            sources.append((single(index, where), None))
+            unguarded.append((index, where))
         else:
-            guarded.append((index, where, plan.filters[rule.where]))
-    if guarded:
-        scope = "(" + " OR ".join(sorted({prefilter for _, _, prefilter in guarded})) + ")"
-        tests = ", ".join(f"CASE WHEN {where} THEN {index} END" for index, where, _ in guarded)
-        names = list(dict.fromkeys(name for index, _, _ in guarded for name in plan.passing[chosen_rules[index].where]))
+            guarded.append((index, where))
+            prefilters[index] = plan.filters[rule.where]
+            names += plan.passing[rule.where]
 
-        def shared(chunk: str) -> str:
+    def scan(members: Sequence[tuple[int, str]], scope: Callable[[Sequence[tuple[int, str]]], str]
+             ) -> Callable[[str, Sequence[int] | None], str]:
+        """SQL of the matches of ``members`` (or of those of them named by ``only``), given an extra
+        " AND (...)" condition on the events; ``scope`` is the condition an event must meet to be read."""
+        def sql(chunk: str, only: Sequence[int] | None = None) -> str:
+            picked = [member for member in members if only is None or member[0] in only]
+            if len(picked) == 1:
+                index, where = picked[0]
+                return f"SELECT {index} AS rule_index, *, {bucket} FROM {_source(where + chunk)}"
+            tests = ", ".join(f"CASE WHEN {where} THEN {index} END" for index, where in picked)
             return f"""
             SELECT rule_index, event_time, event_id, actor, user_arn, access_key, source_ip, {bucket} FROM (
                 SELECT *, unnest(list_filter([{tests}], lambda x: x IS NOT NULL)) AS rule_index
                 FROM (SELECT {_BASE_COLUMNS}, * EXCLUDE (event_time, event_id, user_arn, source_ip) FROM events
-                      WHERE {scope}{chunk}) AS e) AS hits"""
+                      WHERE {scope(picked)}{chunk}) AS e) AS hits"""
+        return sql
 
-        sources.append((shared, names))
+    # SQL of the matches; the event names they can have (None: any)
+    sources: list[tuple[Callable[[str, Sequence[int] | None], str], list[str | None] | None]] = []
+    if guarded:
+        sources.append((scan(guarded, lambda picked: "(" + " OR ".join(
+            sorted({prefilters[index] for index, _ in picked})) + ")"), list(dict.fromkeys(names))))
+    if unguarded:
+        sources.append((scan(unguarded, lambda picked: "(" + " OR ".join(where for _, where in picked) + ")"), None))
     rows: list[tuple[Any, ...]] = []
     for source, possible in sources:
         # Chunks of whole hours bounded by the events that could match (plan.chunks), read straight
         # from the store: each condition is evaluated once per event and chunk, and memory does not
         # grow with the store.
-        chunks = [f"WITH s AS ({source(f' AND ({chunk})' if chunk else '')})" for chunk in plan.chunks(possible)]
+        chunks = [f"WITH s AS ({source(f' AND ({chunk})' if chunk else '', None)})" for chunk in plan.chunks(possible)]
         if chunks:
-            rows += _summarise(connection, chunks, groups, "rule_index", True, f"WITH s AS ({source('')})")
+            rows += _summarise(connection, chunks, groups, "rule_index", True,
+                               lambda only, source=source: f"WITH s AS ({source('', only)})")  # type: ignore[misc]
     return rows
 
 
@@ -364,7 +382,10 @@ def _window_rows_sql(scan: Sequence[tuple[int, Rule, str, int]]) -> str:
     """The candidate events of the window rules ``scan`` (index, rule, condition, slice seconds), read in
     one scan: each event gets (rule, group, slice) per rule it matches, only those in a candidate slice
     of their group are kept (trail_candidates), and only then are the counted values computed."""
-    hits = [f"CASE WHEN {where} THEN {{'r': {index}, 'grp': ({rule.group_by})::VARCHAR,"
+    def group(rule: Rule) -> str:  # the scan's actor column is ACTOR_SQL, computed once per event
+        return "actor" if rule.group_by == ACTOR_SQL else f"({rule.group_by})::VARCHAR"
+
+    hits = [f"CASE WHEN {where} THEN {{'r': {index}, 'grp': {group(rule)},"
             f" 'sb': floor(epoch(event_time) / {seconds})}} END" for index, rule, where, seconds in scan]
 
     def per_rule(name: str, cast: str, default: str) -> str:
