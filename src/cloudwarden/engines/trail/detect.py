@@ -627,5 +627,9 @@ def run_rules(connection: duckdb.DuckDBPyConnection, rules: Sequence[Rule]) -> l
         elif rule.kind == "baseline":
             rows += _baseline_rule(connection, index, rule, where)
     detections = [detection_from_row(given[row[0]], row) for row in rows]
-    detections.sort(key=lambda d: (-d.rule.severity.rank, d.first_seen or datetime.max, d.rule.id))
+    # ties (one rule, one first time, several actors) by the samples: the order, and so the incidents'
+    # numbers, do not depend on the order DuckDB's parallel aggregates return their rows in
+    detections.sort(key=lambda d: (-d.rule.severity.rank, d.first_seen or datetime.max, d.rule.id,
+                                   d.last_seen or datetime.max, d.event_count, d.event_ids, d.principals,
+                                   d.access_keys, d.source_ips))
     return detections
