@@ -380,34 +380,37 @@ def _ranges(buckets: Sequence[Any], seconds: int, span: float, most: int = 16) -
 
 def _window_rows_sql(scan: Sequence[tuple[int, Rule, str, int]]) -> str:
     """The candidate events of the window rules ``scan`` (index, rule, condition, slice seconds), read in
-    one scan: each event gets (rule, group, slice) per rule it matches, only those in a candidate slice
-    of their group are kept (trail_candidates), and only then are the counted values computed."""
-    def group(rule: Rule) -> str:  # the scan's actor column is ACTOR_SQL, computed once per event
-        return "actor" if rule.group_by == ACTOR_SQL else f"({rule.group_by})::VARCHAR"
-
-    hits = [f"CASE WHEN {where} THEN {{'r': {index}, 'grp': {group(rule)},"
-            f" 'sb': floor(epoch(event_time) / {seconds})}} END" for index, rule, where, seconds in scan]
-
-    def per_rule(name: str, cast: str, default: str) -> str:
-        values = [(index, getattr(rule, name)) for index, rule, _, _ in scan if getattr(rule, name)]
+    one scan: each event gets the index of every rule it matches (a list of integers, cheap to build),
+    then per rule its group and slice; only those in a candidate slice of their group are kept
+    (trail_candidates), and only then are the counted values computed."""
+    def per_rule(values: Sequence[tuple[int, str]], default: str) -> str:
+        """``CASE r WHEN index THEN value ...``, or the value itself when every rule has the same one."""
         if not values:
             return default
-        cases = " ".join(f"WHEN {index} THEN ({value}){cast}" for index, value in values)
-        return f"CASE hit.r {cases} END"
+        if len({value for _, value in values}) == 1 and len(values) == len(scan):
+            return values[0][1]
+        return f"CASE r {' '.join(f'WHEN {index} THEN {value}' for index, value in values)} END"
 
-    d = per_rule("distinct", "::VARCHAR", "NULL::VARCHAR")
-    dl = per_rule("targets", "::VARCHAR[]", "NULL::VARCHAR[]")
+    # the scan's actor column is ACTOR_SQL, computed once per event
+    grp = per_rule([(index, "actor" if rule.group_by == ACTOR_SQL else f"({rule.group_by})::VARCHAR")
+                    for index, rule, _, _ in scan], "NULL::VARCHAR")
+    sb = per_rule([(index, f"floor(epoch(event_time) / {seconds})") for index, _, _, seconds in scan], "NULL::DOUBLE")
+    d = per_rule([(index, f"({rule.distinct})::VARCHAR") for index, rule, _, _ in scan if rule.distinct],
+                 "NULL::VARCHAR")
+    dl = per_rule([(index, f"({rule.targets})::VARCHAR[]") for index, rule, _, _ in scan if rule.targets],
+                  "NULL::VARCHAR[]")
     scope = " OR ".join(f"({where})" for _, _, where, _ in scan)
-    unnest = (f"unnest(list_filter([{', '.join(hits)}], lambda x: x IS NOT NULL))" if len(hits) > 1
-              else hits[0])
+    tests = ", ".join(f"CASE WHEN {where} THEN {index} END" for index, _, where, _ in scan)
+    matched = f"unnest(list_filter([{tests}], lambda x: x IS NOT NULL))" if len(scan) > 1 else str(scan[0][0])
     return f"""
-        SELECT hit.r AS rule_index, hit.grp AS grp, hit.sb AS sb, {d} AS d, {dl} AS dl, event_time, event_id, actor,
+        SELECT r AS rule_index, grp, sb, {d} AS d, {dl} AS dl, event_time, event_id, actor,
                user_arn, access_key, source_ip FROM (
-            SELECT *, {unnest} AS hit
-            FROM (SELECT {_BASE_COLUMNS}, * EXCLUDE (event_time, event_id, user_arn, source_ip) FROM events
-                  WHERE {scope}) AS e) AS h
-        SEMI JOIN trail_candidates AS c ON hit.r = c.rule_index AND hit.grp IS NOT DISTINCT FROM c.grp
-                                        AND hit.sb IS NOT DISTINCT FROM c.sb"""
+            SELECT *, {grp} AS grp, {sb} AS sb FROM (
+                SELECT *, {matched} AS r
+                FROM (SELECT {_BASE_COLUMNS}, * EXCLUDE (event_time, event_id, user_arn, source_ip) FROM events
+                      WHERE {scope}) AS e) AS m) AS h
+        SEMI JOIN trail_candidates AS c ON h.r = c.rule_index AND h.grp IS NOT DISTINCT FROM c.grp
+                                        AND h.sb IS NOT DISTINCT FROM c.sb"""
 
 
 def _window_rules(connection: duckdb.DuckDBPyConnection, windows: Sequence[tuple[int, Rule, str]],
