@@ -3,8 +3,10 @@
 Most rules name their API calls. Their *guard* (guards.py: the part of the condition that reads
 ``event_name`` alone) is evaluated once over the store's distinct event names (one query that also
 counts events per name and hour): a rule none of whose events occur is not run at all, and the
-others get ``event_name IN (...)`` in front. Single-event rules that must read every event run one
-query each; the guarded ones share one scan. Their matches are summarised in one aggregate per rule,
+others get ``event_name IN (...)`` in front. Single-event rules that must read every event share
+one scan that keeps the events matching one of them (so an event's wide columns are read once, however
+many of those rules it matches); the guarded ones share another. Their matches are summarised in one
+aggregate per rule,
 actor and hour (_summarise): exact counts, time span and distinct principals, keys and IPs, plus
 samples (event ids, and the keys and IPs of those events) capped per detection and per rule.
 Summaries run in chunks of whole hours bounded by the name counts, so DuckDB's memory does not grow
@@ -12,8 +14,9 @@ with the store. Window rules are pre-checked on time slices by a narrow query, a
 fire share one scan of their candidate events (a window rule that reads every event has its own, so the
 guarded ones keep their event-name filter); near and first-seen rules read their own guarded
 events. Paths into the userIdentity JSON that the store also keeps as flat columns are read from
-those (narrowed). No per-event Python work. Reads the DuckDB view ``events`` (store.attach); writes temp
-tables only.
+those (narrowed). No per-event Python work. Detections come out in one order (ties broken by their
+own fields), so a hunt's output is the same from run to run. Reads the DuckDB view ``events``
+(store.attach); writes temp tables only.
 """
 
 from __future__ import annotations
