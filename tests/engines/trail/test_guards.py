@@ -92,3 +92,31 @@ def test_hour_chunks_give_the_same_detections(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(engine, "CHUNK_ROWS", 3)
     assert summary(_with_null(tmp_path, events + [nameless], rules, "event_time", "no-time")) == whole
     assert len(whole) == 2 * 2 * 3 + 1  # per rule, actor and hour; the event without a time alone
+
+
+def test_rules_reading_every_event_share_a_scan_and_find_what_each_finds_alone(
+        detect: Detect, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unguarded rules (no event-name filter) share one scan whose filter is the OR of their conditions;
+    overlapping matches, extra samples for rules with few detections and hour chunks change nothing."""
+    from cloudwarden.engines.trail import detect as engine
+
+    events = [event(name, source="cloudtrail.amazonaws.com", user=user, when=f"2024-05-01T{hour:02d}:{minute:02d}:00Z",
+                    eventID=f"{user}-{name}-{hour}-{minute}", sourceIPAddress=f"198.51.100.{minute + 1}")
+              for user in ("alice", "bob", "carol") for name in ("StopLogging", "GetUser")
+              for hour in (1, 2, 5) for minute in range(0, 60, 7)]
+    rules = [_rule("everything", "true"),
+             _rule("alice", "coalesce(user_arn LIKE '%/alice', false)"),
+             _rule("early", "coalesce(hour(event_time) < 3, false)"),
+             _rule("nobody", "coalesce(user_arn LIKE '%/nobody', false)")]
+
+    def summary(found: list[Any]) -> list[tuple[Any, ...]]:
+        return sorted((d.rule.id, str(d.first_seen), str(d.last_seen), d.event_count, d.event_ids, d.principals,
+                       d.access_keys, d.source_ips, d.source_ip_count) for d in found)
+
+    alone = summary([found for rule in rules for found in detect(events, [rule])])
+    assert summary(detect(events, rules)) == alone
+    assert {row[0] for row in alone} == {"everything", "alice", "early"}
+    monkeypatch.setattr(engine, "CHUNK_ROWS", 20)
+    assert summary(detect(events, rules)) == alone
+    monkeypatch.setattr(engine, "SAMPLE_MIN", 2)  # fewer samples for all: the extra-sample aggregate runs
+    assert summary(detect(events, rules)) == summary([found for rule in rules for found in detect(events, [rule])])
