@@ -56,6 +56,7 @@ CHUNK_ROWS = 1_000_000
 # checks min(actor) = max(actor), and on a collision the rows are summarised again by the text.
 ACTOR_KEY = "actor_key"
 ACTOR_HASH = "hash(actor)"
+FAN_OUT_MASK = 10  # scans shared by at most this many rules tell an event's rules by a bit mask (_fan_out)
 _BASE_COLUMNS = (f"event_time, event_id, {ACTOR_SQL} AS actor, user_arn, user_access_key_id AS access_key, "
                  "source_ip")
 
@@ -262,6 +263,23 @@ def _source(where: str, extra: str = "") -> str:
     return f"(SELECT {_BASE_COLUMNS}{extra} FROM events WHERE {where})"
 
 
+def _fan_out(rows: str, tests: Sequence[tuple[int, str]], name: str) -> str:
+    """``rows`` (SQL of a relation) with a column ``name``: one row per rule of ``tests`` (rule index,
+    condition) that the row matches; a row matching none is dropped.
+
+    Up to FAN_OUT_MASK rules: a bit mask of the matches joined to the (mask, rule) pairs, which costs
+    less than a list of CASEs filtered by a lambda and unnested (0.34 of 1.59 CPU-s over the 3M
+    matches of the rules reading every event at 5M); more rules: that list."""
+    if len(tests) > FAN_OUT_MASK:
+        cases = ", ".join(f"CASE WHEN {where} THEN {index} END" for index, where in tests)
+        return f"(SELECT *, unnest(list_filter([{cases}], lambda x: x IS NOT NULL)) AS {name} FROM {rows} AS f)"
+    bits = " + ".join(f"CASE WHEN {where} THEN {1 << bit} ELSE 0 END" for bit, (_, where) in enumerate(tests))
+    pairs = ", ".join(f"({mask}, {index})" for mask in range(1, 1 << len(tests))
+                      for bit, (index, _) in enumerate(tests) if mask >> bit & 1)
+    return (f"(SELECT * EXCLUDE (rule_mask) FROM (SELECT *, {bits} AS rule_mask FROM {rows} AS f) AS f"
+            f" JOIN (VALUES {pairs}) AS fan(rule_mask, {name}) USING (rule_mask))")
+
+
 def _time_chunks(counts: Sequence[tuple[Any, int]]) -> list[str]:
     """Conditions on event_time splitting events (``counts``: per hour bucket) into chunks of whole hours."""
     if sum(int(n) for _, n in counts) <= CHUNK_ROWS:
@@ -317,12 +335,11 @@ def _event_rules(connection: duckdb.DuckDBPyConnection, plan: _Plan,
             if len(picked) == 1:
                 index, where = picked[0]
                 return f"SELECT {index} AS rule_index, *, {bucket} FROM {_source(where + chunk)}"
-            tests = ", ".join(f"CASE WHEN {where} THEN {index} END" for index, where in picked)
+            events = (f"(SELECT {_BASE_COLUMNS}, * EXCLUDE (event_time, event_id, user_arn, source_ip) FROM events"
+                      f" WHERE {scope(picked)}{chunk})")
             return f"""
-            SELECT rule_index, event_time, event_id, actor, user_arn, access_key, source_ip, {bucket} FROM (
-                SELECT *, unnest(list_filter([{tests}], lambda x: x IS NOT NULL)) AS rule_index
-                FROM (SELECT {_BASE_COLUMNS}, * EXCLUDE (event_time, event_id, user_arn, source_ip) FROM events
-                      WHERE {scope(picked)}{chunk}) AS e) AS hits"""
+            SELECT rule_index, event_time, event_id, actor, user_arn, access_key, source_ip, {bucket}
+            FROM {_fan_out(events, picked, "rule_index")} AS hits"""
         return sql
 
     # SQL of the matches; the event names they can have (None: any)
@@ -403,15 +420,14 @@ def _window_rows_sql(scan: Sequence[tuple[int, Rule, str, int]]) -> str:
     dl = per_rule([(index, f"({rule.targets})::VARCHAR[]") for index, rule, _, _ in scan if rule.targets],
                   "NULL::VARCHAR[]")
     scope = " OR ".join(f"({where})" for _, _, where, _ in scan)
-    tests = ", ".join(f"CASE WHEN {where} THEN {index} END" for index, _, where, _ in scan)
-    matched = f"unnest(list_filter([{tests}], lambda x: x IS NOT NULL))" if len(scan) > 1 else str(scan[0][0])
+    events = (f"(SELECT {_BASE_COLUMNS}, * EXCLUDE (event_time, event_id, user_arn, source_ip) FROM events"
+              f" WHERE {scope})")
+    matched = (_fan_out(events, [(index, where) for index, _, where, _ in scan], "r") if len(scan) > 1
+               else f"(SELECT *, {scan[0][0]} AS r FROM {events} AS e)")
     return f"""
         SELECT r AS rule_index, grp, sb, {d} AS d, {dl} AS dl, event_time, event_id, actor,
                user_arn, access_key, source_ip FROM (
-            SELECT *, {grp} AS grp, {sb} AS sb FROM (
-                SELECT *, {matched} AS r
-                FROM (SELECT {_BASE_COLUMNS}, * EXCLUDE (event_time, event_id, user_arn, source_ip) FROM events
-                      WHERE {scope}) AS e) AS m) AS h
+            SELECT *, {grp} AS grp, {sb} AS sb FROM {matched} AS m) AS h
         SEMI JOIN trail_candidates AS c ON h.r = c.rule_index AND h.grp IS NOT DISTINCT FROM c.grp
                                         AND h.sb IS NOT DISTINCT FROM c.sb"""
 
