@@ -120,3 +120,16 @@ def test_rules_reading_every_event_share_a_scan_and_find_what_each_finds_alone(
     assert summary(detect(events, rules)) == alone
     monkeypatch.setattr(engine, "SAMPLE_MIN", 2)  # fewer samples for all: the extra-sample aggregate runs
     assert summary(detect(events, rules)) == summary([found for rule in rules for found in detect(events, [rule])])
+
+
+def test_guarded_rules_sharing_a_scan_pair_events_with_the_rules_their_names_pass(tmp_path: Path) -> None:
+    """The shared scan of guarded rules evaluates on an event only the rules whose filters pass its name,
+    an absent name included."""
+    events = [event("GetUser", eventID="nameless"), event("A", eventID="a"), event("B", eventID="b"),
+              event("GetUser", eventID="user")]
+    rules = [_rule("not_a", "(NOT coalesce(event_name = 'A', false))"),
+             _rule("b", "coalesce(event_name = 'B', false)"),
+             _rule("a_or_b", "coalesce(event_name IN ('A', 'B'), false)")]
+    found = _with_null(tmp_path, events, rules, "event_name", "nameless")
+    assert sorted((d.rule.id, d.event_ids) for d in found) == [
+        ("a_or_b", ("a", "b")), ("b", ("b",)), ("not_a", ("b", "nameless", "user"))]

@@ -314,6 +314,7 @@ def _event_rules(connection: duckdb.DuckDBPyConnection, plan: _Plan,
     unguarded: list[tuple[int, str]] = []
     guarded: list[tuple[int, str]] = []
     prefilters: dict[int, str] = {}
+    passing: dict[int, list[str | None]] = {}
     names: list[str | None] = []
     for index, rule in chosen:
         where = plan.where(rule.where)
@@ -324,10 +325,21 @@ def _event_rules(connection: duckdb.DuckDBPyConnection, plan: _Plan,
         else:
             guarded.append((index, where))
             prefilters[index] = plan.filters[rule.where]
+            passing[index] = plan.passing[rule.where]
             names += plan.passing[rule.where]
 
-    def scan(members: Sequence[tuple[int, str]], scope: Callable[[Sequence[tuple[int, str]]], str]
-             ) -> Callable[[str, Sequence[int] | None], str]:
+    def by_name(events: str, picked: Sequence[tuple[int, str]], name: str) -> str:
+        """_fan_out for guarded rules: an event is paired with the rules whose filters pass its event
+        name (a join with the (name, rule) pairs), and only those rules' conditions are evaluated on it
+        (a list of every guarded rule's CASE, filtered by a lambda, costs ~1 CPU-s at 5M)."""
+        pairs = ", ".join(f"({'NULL::VARCHAR' if event is None else quote(event)}, {index})"
+                          for index, _ in picked for event in passing[index])
+        test = " ".join(f"WHEN {index} THEN {where}" for index, where in picked)
+        return (f"(SELECT e.*, fan.{name} FROM {events} AS e JOIN (VALUES {pairs}) AS fan(fan_event_name, {name})"
+                f" ON e.event_name IS NOT DISTINCT FROM fan.fan_event_name WHERE CASE fan.{name} {test} END)")
+
+    def scan(members: Sequence[tuple[int, str]], scope: Callable[[Sequence[tuple[int, str]]], str],
+             fan_out: Callable[[str, Sequence[tuple[int, str]], str], str]) -> Callable[[str, Sequence[int] | None], str]:
         """SQL of the matches of ``members`` (or of those of them named by ``only``), given an extra
         " AND (...)" condition on the events; ``scope`` is the condition an event must meet to be read."""
         def sql(chunk: str, only: Sequence[int] | None = None) -> str:
@@ -339,16 +351,17 @@ def _event_rules(connection: duckdb.DuckDBPyConnection, plan: _Plan,
                       f" WHERE {scope(picked)}{chunk})")
             return f"""
             SELECT rule_index, event_time, event_id, actor, user_arn, access_key, source_ip, {bucket}
-            FROM {_fan_out(events, picked, "rule_index")} AS hits"""
+            FROM {fan_out(events, picked, "rule_index")} AS hits"""
         return sql
 
     # SQL of the matches; the event names they can have (None: any)
     sources: list[tuple[Callable[[str, Sequence[int] | None], str], list[str | None] | None]] = []
     if guarded:
         sources.append((scan(guarded, lambda picked: "(" + " OR ".join(
-            sorted({prefilters[index] for index, _ in picked})) + ")"), list(dict.fromkeys(names))))
+            sorted({prefilters[index] for index, _ in picked})) + ")", by_name), list(dict.fromkeys(names))))
     if unguarded:
-        sources.append((scan(unguarded, lambda picked: "(" + " OR ".join(where for _, where in picked) + ")"), None))
+        sources.append((scan(unguarded, lambda picked: "(" + " OR ".join(where for _, where in picked) + ")",
+                             _fan_out), None))
     rows: list[tuple[Any, ...]] = []
     for source, possible in sources:
         # Chunks of whole hours bounded by the events that could match (plan.chunks), read straight
