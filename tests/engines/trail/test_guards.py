@@ -92,3 +92,44 @@ def test_hour_chunks_give_the_same_detections(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(engine, "CHUNK_ROWS", 3)
     assert summary(_with_null(tmp_path, events + [nameless], rules, "event_time", "no-time")) == whole
     assert len(whole) == 2 * 2 * 3 + 1  # per rule, actor and hour; the event without a time alone
+
+
+def test_rules_reading_every_event_share_a_scan_and_find_what_each_finds_alone(
+        detect: Detect, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unguarded rules (no event-name filter) share one scan whose filter is the OR of their conditions;
+    overlapping matches, extra samples for rules with few detections and hour chunks change nothing."""
+    from cloudwarden.engines.trail import detect as engine
+
+    events = [event(name, source="cloudtrail.amazonaws.com", user=user, when=f"2024-05-01T{hour:02d}:{minute:02d}:00Z",
+                    eventID=f"{user}-{name}-{hour}-{minute}", sourceIPAddress=f"198.51.100.{minute + 1}")
+              for user in ("alice", "bob", "carol") for name in ("StopLogging", "GetUser")
+              for hour in (1, 2, 5) for minute in range(0, 60, 7)]
+    rules = [_rule("everything", "true"),
+             _rule("alice", "coalesce(user_arn LIKE '%/alice', false)"),
+             _rule("early", "coalesce(hour(event_time) < 3, false)"),
+             _rule("nobody", "coalesce(user_arn LIKE '%/nobody', false)")]
+
+    def summary(found: list[Any]) -> list[tuple[Any, ...]]:
+        return sorted((d.rule.id, str(d.first_seen), str(d.last_seen), d.event_count, d.event_ids, d.principals,
+                       d.access_keys, d.source_ips, d.source_ip_count) for d in found)
+
+    alone = summary([found for rule in rules for found in detect(events, [rule])])
+    assert summary(detect(events, rules)) == alone
+    assert {row[0] for row in alone} == {"everything", "alice", "early"}
+    monkeypatch.setattr(engine, "CHUNK_ROWS", 20)
+    assert summary(detect(events, rules)) == alone
+    monkeypatch.setattr(engine, "SAMPLE_MIN", 2)  # fewer samples for all: the extra-sample aggregate runs
+    assert summary(detect(events, rules)) == summary([found for rule in rules for found in detect(events, [rule])])
+
+
+def test_guarded_rules_sharing_a_scan_pair_events_with_the_rules_their_names_pass(tmp_path: Path) -> None:
+    """The shared scan of guarded rules evaluates on an event only the rules whose filters pass its name,
+    an absent name included."""
+    events = [event("GetUser", eventID="nameless"), event("A", eventID="a"), event("B", eventID="b"),
+              event("GetUser", eventID="user")]
+    rules = [_rule("not_a", "(NOT coalesce(event_name = 'A', false))"),
+             _rule("b", "coalesce(event_name = 'B', false)"),
+             _rule("a_or_b", "coalesce(event_name IN ('A', 'B'), false)")]
+    found = _with_null(tmp_path, events, rules, "event_name", "nameless")
+    assert sorted((d.rule.id, d.event_ids) for d in found) == [
+        ("a_or_b", ("a", "b")), ("b", ("b",)), ("not_a", ("b", "nameless", "user"))]
