@@ -48,23 +48,42 @@ def _starters(found: Analysis) -> list[str]:
                   if arn not in admins and arn in found.graph and found.graph.out_degree(arn))
 
 
-def _escalators(found: Analysis, reads: Callable[[str], bool], certain: nx.DiGraph,
+@dataclass
+class Reachable:
+    """What each starter reaches, computed once for all the resources judged."""
+
+    certain: nx.DiGraph
+    sure: dict[str, set[str]]  # starter -> nodes reached along certain edges
+    maybe: dict[str, set[str]]  # starter -> nodes reached only through uncertain edges
+    paths: dict[str, dict[str, list[str]]]  # starter -> shortest certain paths (filled when needed)
+
+
+def _reachable(found: Analysis, starters: list[str]) -> Reachable:
+    certain = certain_graph(found.graph)
+    sure = {start: nx.descendants(certain, start) for start in starters}
+    maybe = {start: nx.descendants(found.graph, start) - sure[start] for start in starters}
+    return Reachable(certain, sure, maybe, {})
+
+
+def _escalators(found: Analysis, reads: Callable[[str], bool], reach: Reachable,
                 starters: list[str]) -> list[Escalator]:
     """The starters that do not read the resource but reach a node that does, certain chains first."""
-    graph, out = found.graph, []
+    out = []
     for start in starters:
         if reads(start):
             continue  # reads it directly: not an escalation
-        holders = [n for n in nx.descendants(certain, start) if reads(n)]
+        holders = [n for n in reach.sure[start] if reads(n)]
         if holders:
-            paths = nx.single_source_shortest_path(certain, start)
+            if start not in reach.paths:
+                reach.paths[start] = nx.single_source_shortest_path(reach.certain, start)
+            paths = reach.paths[start]
             target = min(holders, key=lambda n: (len(paths[n]), n))
-            steps = [certain.edges[a, b]["step"] for a, b in zip(paths[target], paths[target][1:], strict=False)]
+            steps = [reach.certain.edges[a, b]["step"] for a, b in zip(paths[target], paths[target][1:], strict=False)]
             out.append(Escalator(start, steps, []))
             continue
-        uncertain = sorted(n for n in nx.descendants(graph, start) if reads(n))
+        uncertain = sorted(n for n in reach.maybe[start] if reads(n))
         if uncertain:
-            steps = gap_path(graph, start, uncertain[0], certain) or []
+            steps = gap_path(found.graph, start, uncertain[0], reach.certain) or []
             out.append(Escalator(start, steps, list(dict.fromkeys(s.gap for s in steps if s.gap))))
     return out
 
@@ -123,11 +142,12 @@ def _listed(ctx: CheckContext, found: Analysis) -> Iterator[PolicyResource]:
 def sensitive_data_reachable_by_escalation(ctx: CheckContext) -> Iterator[Result]:
     found = analysis(ctx)
     resources = list(_listed(ctx, found))
-    certain, starters, unread = certain_graph(found.graph), _starters(found), scp_gap(found.account)
+    starters, unread = _starters(found), scp_gap(found.account)
+    reachable = _reachable(found, starters)
     for resource in resources:
         kind = KINDS[resource.service][0]
         action, target = default_action(resource.arn)
-        found_escalators = _escalators(found, _reader(found, action, target), certain, starters)
+        found_escalators = _escalators(found, _reader(found, action, target), reachable, starters)
         sure = [e for e in found_escalators if not e.gaps]
         if sure:
             yield verdict(False, resource.name, _message(sure, action), resource.region, resource.arn, kind)
