@@ -1,8 +1,10 @@
 """Hunting on Apache Spark (``trail hunt --engine spark``): the same rules over the same store.
 
 The store's layout does not change (``events/account=A/region=R/day=D/*.parquet``, see store.py), so
-a store written by either engine is read by both, from a folder or from ``s3://`` (read as
-``s3a://``; the cluster needs Hadoop's S3A connector). The work is split where the data shrinks:
+a store written by either engine is read by both, from a folder or from ``s3://``: as ``s3a://`` when
+the cluster has Hadoop's S3A connector, else by pyarrow on the executors (spark_s3: the driver lists
+the objects with boto3, each task reads its objects into Arrow batches). The work is split where the
+data shrinks:
 
 1. Spark reads the whole store (or the [since, until) slice); spark_detect tests every condition
    once per event (each compiled once to DuckDB SQL and written for Spark by spark_sql.to_spark).
@@ -25,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cloudwarden.core.errors import InputError
+from cloudwarden.core.errors import CredentialsError, InputError
 from cloudwarden.engines.trail import baseline, spark_detect
 from cloudwarden.engines.trail.hunt import HuntResult, rule_set
 from cloudwarden.engines.trail.incidents import DEFAULT_WINDOW, group_incidents
@@ -39,6 +41,23 @@ EVENTS_VIEW = "cloudwarden_events"
 HISTORY_VIEW = "cloudwarden_history"  # the whole store, for the baselines
 LAST_RUN: SparkDetections | None = None  # the last hunt's figures (rows that reached the driver), for bench/trail.py
 HIT_PREFIX = "trail_h"  # scan(): one boolean column per condition
+S3A_CLASS = "org.apache.hadoop.fs.s3a.S3AFileSystem"
+UNREADABLE_SHOWN = 5  # unreadable event files named in the error (all are counted)
+
+
+def s3a_available(spark: Any) -> bool:
+    """True when the session can load Hadoop's S3A connector (hadoop-aws on the classpath)."""
+    try:
+        spark.sparkContext._jvm.org.apache.spark.util.Utils.classForName(S3A_CLASS, True, False)
+    except Exception:  # noqa: BLE001 - Py4J wraps ClassNotFoundException; any failure means no connector
+        return False
+    return True
+
+
+def reads_with_arrow(spark: Any, store: str | Path) -> bool:
+    """True when ``store`` is read by pyarrow on the executors: s3:// without the S3A connector.
+    (An s3a:// URI always goes to Hadoop's connector, as the user asked.)"""
+    return str(store).startswith("s3://") and not s3a_available(spark)
 
 
 def spark_uri(store: str | Path) -> str:
@@ -59,6 +78,8 @@ def _local(store: str | Path) -> Path | None:
 def events_frame(spark: Any, store: str | Path, since: datetime | None = None,
                  until: datetime | None = None) -> Any:
     """The store's events as a DataFrame (partition columns account, region, day as text), in [since, until)."""
+    if reads_with_arrow(spark, store):
+        return arrow_events(spark, str(store), since, until)[0]
     local = _local(store)
     if local is not None:
         Store.open(local)  # a clear error when the folder is not a store
@@ -80,12 +101,70 @@ def events_frame(spark: Any, store: str | Path, since: datetime | None = None,
             raise InputError(f"{store} is not a trail store (no {EVENTS_DIR}/ folder)",
                              hint="create one with `cloudwarden trail ingest SOURCE --store DIR`") from exc
         raise
+    return _limited(frame, since, until)
+
+
+def _limited(frame: Any, since: datetime | None, until: datetime | None) -> Any:
     frame = frame.withColumn("event_time", frame["event_time"].cast("timestamp_ntz"))
     if since is not None:
         frame = frame.where(f"event_time >= TIMESTAMP_NTZ '{since:%Y-%m-%d %H:%M:%S}' AND day >= '{since:%Y-%m-%d}'")
     if until is not None:
         frame = frame.where(f"event_time < TIMESTAMP_NTZ '{until:%Y-%m-%d %H:%M:%S}' AND day <= '{until:%Y-%m-%d}'")
     return frame
+
+
+def arrow_events(spark: Any, uri: str, since: datetime | None = None,
+                 until: datetime | None = None) -> tuple[Any, int]:
+    """(events frame, events in [since, until)) of an s3:// store read by pyarrow on the executors.
+
+    The driver lists the event files (day partitions outside the range are skipped); one small job
+    reads each file's footer (and its event_time column for a range), counting the events and naming
+    every unreadable object: as with DuckDB, a hunt does not run over part of a store, so those stop
+    it with one error that counts and names them."""
+    from cloudwarden.engines.trail import s3source, spark_s3
+
+    store = s3source.S3Store.open_at(uri)
+    access = s3source.access(uri, store.client)
+    events_prefix = store.key(EVENTS_DIR) + "/"
+    rows = []
+    for key, _size in store.event_objects():
+        values = spark_s3.partition_values(key[len(events_prefix):])
+        if values is None:
+            continue  # not a partition file (a stray object): a folder store's reader skips it too
+        day = values[2]
+        if (since is not None and day < f"{since:%Y-%m-%d}") or (until is not None and day > f"{until:%Y-%m-%d}"):
+            continue
+        rows.append((key, *values))
+    if not rows:
+        return _limited(_empty_frame(spark), since, until), 0
+    slices = max(1, min(len(rows), spark.sparkContext.defaultParallelism * 4))
+    keys = spark.createDataFrame(rows, spark_s3.KEYS_SCHEMA).repartition(slices)
+    surveyed = keys.mapInArrow(spark_s3.survey(access, store.bucket, since, until), spark_s3.SURVEY_SCHEMA).collect()
+    bad = sorted((row["key"], row["error"]) for row in surveyed if row["error"] is not None)
+    if bad:
+        shown = "; ".join(f"s3://{store.bucket}/{key}: {error}" for key, error in bad[:UNREADABLE_SHOWN])
+        more = f" (and {len(bad) - UNREADABLE_SHOWN} more)" if len(bad) > UNREADABLE_SHOWN else ""
+        error_type = CredentialsError if all(e.startswith("access denied") for _, e in bad) else InputError
+        raise error_type(f"{len(bad)} of {len(rows)} event files of {uri} cannot be read: {shown}{more}",
+                         hint="a hunt reads every event file of the range (as with --engine duckdb): grant "
+                              "s3:GetObject, or restore or delete these objects (re-ingest their sources), "
+                              "then hunt again")
+    total = sum(int(row["events"]) for row in surveyed)
+    frame = keys.mapInArrow(spark_s3.reader(access, store.bucket), spark_s3.spark_schema())
+    return _limited(frame, since, until), total
+
+
+def _task_error(error: Exception) -> InputError | None:
+    """An InputError for a Spark job that failed on one unreadable event file (spark_s3.reader)."""
+    from cloudwarden.engines.trail.spark_s3 import ERROR_PREFIX
+
+    text = str(error)
+    start = text.find(ERROR_PREFIX)
+    if start < 0:
+        return None
+    line = text[start + len(ERROR_PREFIX):].splitlines()[0].strip()
+    return InputError(f"an event file could not be read during the hunt: {line}",
+                      hint="the object changed while the hunt ran; check it and hunt again")
 
 
 def _empty_frame(spark: Any) -> Any:
@@ -155,12 +234,16 @@ def _folded(root: Path) -> set[str]:
 
 
 def to_spark_baseline(duckdb_sql: str) -> str:
-    """baseline.summary_sql for Spark: DuckDB's grouping(a, b) bit mask is Spark's grouping_id(a, b)."""
+    """baseline.summary_sql for Spark: DuckDB's grouping(a, b), a bit mask of the columns given, is
+    grouping(a) * 2 + grouping(b) (Spark's grouping_id takes every grouping column or none)."""
     import sqlglot
 
     tree = sqlglot.parse_one(duckdb_sql, read="duckdb")
     for node in list(tree.find_all(sqlglot.exp.Grouping)):
-        node.replace(sqlglot.exp.Anonymous(this="grouping_id", expressions=list(node.expressions)))
+        columns = list(node.expressions)
+        bits = " + ".join(f"grouping({c.sql(dialect='spark')}) * {1 << (len(columns) - 1 - n)}"
+                          for n, c in enumerate(columns))
+        node.replace(sqlglot.parse_one(f"({bits})", read="spark"))
     return tree.sql(dialect="spark")
 
 
@@ -182,10 +265,19 @@ def hunt(store: str | Path, since: datetime | None = None, until: datetime | Non
         raise InputError(f"unsupported store URI {store}", hint="give a folder or s3://bucket/prefix")
     session = spark or get_session(master)
     started = time.perf_counter()
-    frame = events_frame(session, store, since, until)
-    total = frame.count()
     global LAST_RUN
-    LAST_RUN = detections(session, frame, chosen, store)
+    try:
+        if reads_with_arrow(session, store):
+            frame, total = arrow_events(session, str(store), since, until)
+        else:
+            frame = events_frame(session, store, since, until)
+            total = frame.count()
+        LAST_RUN = detections(session, frame, chosen, store)
+    except Exception as error:
+        converted = _task_error(error)
+        if converted is None:
+            raise
+        raise converted from error
     found = LAST_RUN.detections
     seconds = time.perf_counter() - started
     return HuntResult(int(total), len(chosen), seconds, found, group_incidents(found, window))
@@ -196,5 +288,5 @@ def is_store_uri(text: str) -> bool:
     return "://" in text and not text.startswith("file://")
 
 
-__all__ = ["baselines_frame", "conditions_of", "detections", "events_frame", "hunt", "is_store_uri", "rule_matches",
-           "scan", "spark_uri"]
+__all__ = ["arrow_events", "baselines_frame", "conditions_of", "detections", "events_frame", "hunt", "is_store_uri", "reads_with_arrow",
+           "rule_matches", "s3a_available", "scan", "spark_uri"]
