@@ -202,11 +202,14 @@ class S3Store(Store):
 
     def save_manifest(self) -> None:
         # One PUT replaces the object whole: a reader sees the old manifest or the new one.
+        self.put_text(MANIFEST_NAME, self.manifest_text())
+
+    def put_text(self, relative: str, text: str) -> None:
         try:
-            self.client.put_object(Bucket=self.bucket, Key=self.key(MANIFEST_NAME), Body=self.manifest_text().encode(),
+            self.client.put_object(Bucket=self.bucket, Key=self.key(relative), Body=text.encode(),
                                    ContentType="application/json")
         except ClientError as error:
-            _writing(error, self.manifest_location)
+            _writing(error, f"{self.uri}/{relative}")
 
     def staging_prefix(self, batch: str) -> str:
         return self.key(f"{STAGING_DIR}/{batch}/")

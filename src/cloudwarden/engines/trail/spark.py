@@ -121,37 +121,83 @@ def arrow_events(spark: Any, uri: str, since: datetime | None = None,
     reads each file's footer (and its event_time column for a range), counting the events and naming
     every unreadable object: as with DuckDB, a hunt does not run over part of a store, so those stop
     it with one error that counts and names them."""
-    from cloudwarden.engines.trail import s3source, spark_s3
+    from cloudwarden.engines.trail import s3source
 
     store = s3source.S3Store.open_at(uri)
     access = s3source.access(uri, store.client)
-    events_prefix = store.key(EVENTS_DIR) + "/"
     rows = []
-    for key, _size in store.event_objects():
-        values = spark_s3.partition_values(key[len(events_prefix):])
-        if values is None:
-            continue  # not a partition file (a stray object): a folder store's reader skips it too
+    for key, values in event_files(store):
         day = values[2]
         if (since is not None and day < f"{since:%Y-%m-%d}") or (until is not None and day > f"{until:%Y-%m-%d}"):
             continue
         rows.append((key, *values))
     if not rows:
         return _limited(_empty_frame(spark), since, until), 0
+    frame, total = arrow_frame(spark, store.uri, access, rows, since, until)
+    return _limited(frame, since, until), total
+
+
+def event_files(store: Any) -> list[tuple[str, tuple[str, str, str]]]:
+    """(key, (account, region, day)) of an S3Store's event files; other objects under events/ are
+    skipped, as a folder store's reader skips files outside the partition folders."""
+    from cloudwarden.engines.trail import spark_s3
+
+    events_prefix = store.key(EVENTS_DIR) + "/"
+    found = []
+    for key, _size in store.event_objects():
+        values = spark_s3.partition_values(key[len(events_prefix):])
+        if values is not None:
+            found.append((key, values))
+    return found
+
+
+def arrow_frame(spark: Any, store_uri: str, access: Any, rows: Sequence[tuple[str, str, str, str]],
+                since: datetime | None = None, until: datetime | None = None) -> tuple[Any, int]:
+    """(frame, events in [since, until)) of the event files ``rows`` (key, account, region, day) of
+    the store at ``store_uri``, read by pyarrow on the executors after a survey of their footers
+    (see arrow_events)."""
+    from cloudwarden.engines.trail import spark_s3
+
+    bucket = store_uri[len("s3://"):].partition("/")[0]
     slices = max(1, min(len(rows), spark.sparkContext.defaultParallelism * 4))
-    keys = spark.createDataFrame(rows, spark_s3.KEYS_SCHEMA).repartition(slices)
-    surveyed = keys.mapInArrow(spark_s3.survey(access, store.bucket, since, until), spark_s3.SURVEY_SCHEMA).collect()
+    keys = spark.createDataFrame(list(rows), spark_s3.KEYS_SCHEMA).repartition(slices)
+    surveyed = keys.mapInArrow(spark_s3.survey(access, bucket, since, until), spark_s3.SURVEY_SCHEMA).collect()
     bad = sorted((row["key"], row["error"]) for row in surveyed if row["error"] is not None)
     if bad:
-        shown = "; ".join(f"s3://{store.bucket}/{key}: {error}" for key, error in bad[:UNREADABLE_SHOWN])
+        shown = "; ".join(f"s3://{bucket}/{key}: {error}" for key, error in bad[:UNREADABLE_SHOWN])
         more = f" (and {len(bad) - UNREADABLE_SHOWN} more)" if len(bad) > UNREADABLE_SHOWN else ""
         error_type = CredentialsError if all(e.startswith("access denied") for _, e in bad) else InputError
-        raise error_type(f"{len(bad)} of {len(rows)} event files of {uri} cannot be read: {shown}{more}",
+        raise error_type(f"{len(bad)} of {len(rows)} event files of {store_uri} cannot be read: {shown}{more}",
                          hint="a hunt reads every event file of the range (as with --engine duckdb): grant "
                               "s3:GetObject, or restore or delete these objects (re-ingest their sources), "
                               "then hunt again")
     total = sum(int(row["events"]) for row in surveyed)
-    frame = keys.mapInArrow(spark_s3.reader(access, store.bucket), spark_s3.spark_schema())
-    return _limited(frame, since, until), total
+    return keys.mapInArrow(spark_s3.reader(access, bucket), spark_s3.spark_schema()), total
+
+
+def s3_baselines(spark: Any, uri: str) -> Any:
+    """An s3:// store's ``baselines.parquet`` as a DataFrame when it covers every event file (read on
+    the driver with pyarrow: it holds one row per first appearance, not events), else None."""
+    from cloudwarden.engines.trail import s3source
+
+    store = s3source.S3Store.open_at(uri)
+    try:
+        folded = set(json.loads(s3source.read_text(f"{store.uri}/{baseline.FOLDED_FILE}", store.client) or "{}")
+                     .get("files", []))
+    except (ValueError, AttributeError):
+        return None
+    files = {key[len(store.prefix):] for key, _ in event_files(store)}
+    if not files <= folded:
+        return None
+    import pyarrow.parquet as pq
+
+    access = s3source.access(uri, store.client)
+    try:
+        with access.filesystem().open_input_file(f"{store.bucket}/{store.key(baseline.BASELINE_FILE)}") as handle:
+            table = pq.read_table(handle)
+    except (OSError, ValueError):  # missing or unreadable: computed from the events instead
+        return None
+    return spark.createDataFrame(table)
 
 
 def _task_error(error: Exception) -> InputError | None:
@@ -212,16 +258,26 @@ def rule_matches(table: Any) -> list[tuple[int, str | None]]:
     return found
 
 
-def baselines_frame(spark: Any, store: str | Path) -> Any:
+def baselines_frame(spark: Any, store: str | Path, history: Any = None) -> Any:
     """The store's baselines (baseline.COLUMNS) as a DataFrame: ``baselines.parquet`` when it covers
-    every event file (a folder store), else computed by Spark over the whole history."""
+    every event file (a folder, or s3:// read by pyarrow), else computed by Spark over the whole
+    history (``history``, the store's events when the caller has them already)."""
     local = _local(store)
     if local is not None:
         path = local / baseline.BASELINE_FILE
         files = {str(p.relative_to(local)) for p in (local / EVENTS_DIR).rglob("*.parquet")}
         if path.is_file() and files <= _folded(local):
             return spark.read.parquet(str(path.resolve()))
-    events_frame(spark, store).createOrReplaceTempView(HISTORY_VIEW)
+    elif reads_with_arrow(spark, store):
+        stored = s3_baselines(spark, str(store))
+        if stored is not None:
+            return stored
+    return summarise_history(spark, history if history is not None else events_frame(spark, store))
+
+
+def summarise_history(spark: Any, events: Any) -> Any:
+    """baseline.summary_sql over the events of ``events`` (a DataFrame), on the executors."""
+    events.createOrReplaceTempView(HISTORY_VIEW)
     return spark.sql(to_spark_baseline(baseline.summary_sql(HISTORY_VIEW)))
 
 
@@ -247,9 +303,12 @@ def to_spark_baseline(duckdb_sql: str) -> str:
     return tree.sql(dialect="spark")
 
 
-def detections(spark: Any, frame: Any, rules: Sequence[Rule], store: str | Path) -> SparkDetections:
-    """Every rule's detections over ``frame`` (events of ``store``), computed on the executors."""
-    history = baselines_frame(spark, store) if any(rule.kind == "baseline" for rule in rules) else None
+def detections(spark: Any, frame: Any, rules: Sequence[Rule], store: str | Path,
+               everything: bool = False) -> SparkDetections:
+    """Every rule's detections over ``frame`` (events of ``store``; ``everything``: all of them, so
+    that computed baselines need not read the store again), computed on the executors."""
+    needed = any(rule.kind == "baseline" for rule in rules)
+    history = baselines_frame(spark, store, frame if everything else None) if needed else None
     return spark_detect.run_rules(spark, frame, rules, history)
 
 
@@ -272,7 +331,7 @@ def hunt(store: str | Path, since: datetime | None = None, until: datetime | Non
         else:
             frame = events_frame(session, store, since, until)
             total = frame.count()
-        LAST_RUN = detections(session, frame, chosen, store)
+        LAST_RUN = detections(session, frame, chosen, store, everything=since is None and until is None)
     except Exception as error:
         converted = _task_error(error)
         if converted is None:
@@ -288,5 +347,5 @@ def is_store_uri(text: str) -> bool:
     return "://" in text and not text.startswith("file://")
 
 
-__all__ = ["arrow_events", "baselines_frame", "conditions_of", "detections", "events_frame", "hunt", "is_store_uri", "reads_with_arrow",
+__all__ = ["arrow_events", "arrow_frame", "baselines_frame", "event_files", "s3_baselines", "summarise_history", "conditions_of", "detections", "events_frame", "hunt", "is_store_uri", "reads_with_arrow",
            "rule_matches", "s3a_available", "scan", "spark_uri"]

@@ -301,6 +301,7 @@ def ingest(sources: Sequence[str], store_dir: str | Path, progress: Progress | N
     todo = [item for item in found if store.is_new(item)]
     report.files_already_ingested = len(found) - len(todo)
     spans: list[tuple[datetime, datetime]] = []
+    access: dict[str, S3Access] = {}
     if todo:
         session = spark or get_session(master)
         access = _access(todo, store)
@@ -316,6 +317,8 @@ def ingest(sources: Sequence[str], store_dir: str | Path, progress: Progress | N
     if isinstance(store, S3Store):
         if spans:
             report.first_event, report.last_event = min(s[0] for s in spans), max(s[1] for s in spans)
+        if todo:
+            fold_baselines(spark or get_session(master), store, access[store.bucket])
     else:
         connection = connect(INGEST_MEMORY_LIMIT)
         try:
@@ -326,6 +329,45 @@ def ingest(sources: Sequence[str], store_dir: str | Path, progress: Progress | N
             connection.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def fold_baselines(spark: Any, store: S3Store, access: S3Access) -> None:
+    """baseline.update for an s3:// store: the event files not yet in ``baselines.parquet`` are
+    summarised on the executors and merged with it; the file and its list of folded event files
+    (baselines.json) are written as a folder store has them."""
+    import pyarrow.parquet as pq
+
+    from cloudwarden.engines.trail import spark as spark_engine
+
+    try:
+        folded = set(json.loads(s3source.read_text(f"{store.uri}/{baseline.FOLDED_FILE}", store.client) or "{}")
+                     .get("files", []))
+    except (ValueError, AttributeError):
+        folded = set()  # unreadable bookkeeping: the baselines are rebuilt from every file
+    filesystem = access.filesystem()
+    path = f"{store.bucket}/{store.key(baseline.BASELINE_FILE)}"
+    old = None
+    if folded:
+        try:
+            with filesystem.open_input_file(path) as handle:
+                old = pq.read_table(handle)
+        except (OSError, ValueError):
+            folded = set()
+    new = [(key, *values) for key, values in spark_engine.event_files(store) if key[len(store.prefix):] not in folded]
+    if not new:
+        return
+    frame, _ = spark_engine.arrow_frame(spark, store.uri, access, new)
+    summary = spark_engine.summarise_history(spark, frame)
+    if old is not None:
+        summary.unionByName(spark.createDataFrame(old)).createOrReplaceTempView("cloudwarden_baseline_parts")
+        summary = spark.sql("SELECT dimension, grp, value, min(first_seen) AS first_seen, max(last_seen) AS last_seen,"
+                            " CAST(sum(events) AS BIGINT) AS events FROM cloudwarden_baseline_parts"
+                            " GROUP BY dimension, grp, value")
+    table = summary.toArrow()
+    with filesystem.open_output_stream(path) as out:
+        pq.write_table(table, out, compression="zstd")
+    listing = json.dumps({"files": sorted(folded | {key[len(store.prefix):] for key, *_ in new})})
+    store.put_text(baseline.FOLDED_FILE, listing)
 
 
 def _access(todo: Sequence[SourceFile], store: Store) -> dict[str, S3Access]:
