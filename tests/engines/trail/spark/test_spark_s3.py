@@ -91,7 +91,7 @@ def test_duckdb_store_on_s3_hunted_by_spark_equals_duckdb(spark: Any, moto_s3: A
 def test_spark_ingest_from_s3_into_s3_equals_duckdb(spark: Any, moto_s3: Any, sources: Path, tmp_path: Path) -> None:
     _upload(moto_s3, sources, "logs")
     store_uri = f"s3://{BUCKET}/spark-store"
-    report = spark_ingest.ingest([f"s3://{BUCKET}/logs/"], store_uri, spark=spark, batch_files=3)
+    report = spark_ingest.ingest([f"s3://{BUCKET}/logs/"], store_uri, spark=spark)
     on_duckdb_store = tmp_path / "duck"
     on_duckdb = ingest([f"s3://{BUCKET}/logs/"], on_duckdb_store)
     assert (report.files_found, report.files_ingested) == (on_duckdb.files_found, on_duckdb.files_ingested) == (5, 5)
@@ -185,7 +185,7 @@ def test_an_object_that_cannot_be_fetched_is_reported_and_retried_later(spark: A
     moto_s3.delete_object(Bucket=BUCKET, Key="flaky/b.json")
     monkeypatch.setattr(s3source, "list_files", lambda uri, client=None: listed)  # the listing before the delete
     store_uri = f"s3://{BUCKET}/flaky-store"
-    report = spark_ingest.ingest([f"s3://{BUCKET}/flaky/"], store_uri, spark=spark)
+    report = spark_ingest.ingest([f"s3://{BUCKET}/flaky/"], store_uri, spark=spark, batch_files=1)
     assert (report.files_found, report.events) == (2, 1)
     assert [(p.path, p.error.split(":")[0], p.events_kept) for p in report.problems] == [
         (f"s3://{BUCKET}/flaky/b.json", "cannot fetch the object", 0)]
@@ -200,3 +200,19 @@ def test_executors_get_the_endpoint_and_credentials(moto_s3: Any) -> None:
     assert access.endpoint_url == os.environ["AWS_ENDPOINT_URL"] and access.region == "us-east-1"
     assert access.access_key == DEMO_CREDENTIALS["AWS_ACCESS_KEY_ID"]
     assert "testing" not in repr(access)  # the secrets stay out of logs and error texts
+
+
+def test_cli_ingest_and_hunt_an_s3_store(spark: Any, moto_s3: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from cloudwarden.cli import main
+
+    _upload(moto_s3, Path(__file__).parents[1] / "data" / "otrf", "otrf")
+    store = f"s3://{BUCKET}/cli-store"
+    assert main(["trail", "ingest", f"s3://{BUCKET}/otrf", "--store", store, "--engine", "spark", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["events"], report["files_ingested"], report["bad_items"]) == (103, 1, 0)
+    assert main(["trail", "hunt", "--store", store, "--engine", "spark", "--format", "json"]) == 0
+    on_spark = json.loads(capsys.readouterr().out)
+    assert on_spark["events_scanned"] == 103
+    assert on_spark["incidents"] and on_spark["incidents"][0]["severity"] == "high"
+    assert main(["trail", "hunt", "--store", f"s3://{BUCKET}/nothing-here", "--engine", "spark"]) == 2
+    assert "is not a trail store" in capsys.readouterr().err
