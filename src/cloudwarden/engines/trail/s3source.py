@@ -84,8 +84,16 @@ def downloader(into: Path, client: Any = None) -> Callable[[SourceFile], SourceF
     return fetch
 
 
+def _session() -> Any:
+    """boto3's default session (the one ``boto3.client`` uses), so the executors get the credentials
+    the driver's calls are signed with."""
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    return boto3.DEFAULT_SESSION
+
+
 def _client() -> Any:
-    return boto3.client("s3")
+    return _session().client("s3")
 
 
 def _custom_endpoint(client: Any) -> str | None:
@@ -103,14 +111,18 @@ def access(uri: str, client: Any = None) -> S3Access:
     try:
         head = s3.head_bucket(Bucket=bucket)
     except ClientError as error:
-        _raise_for(error, f"s3://{bucket}")
+        # HeadBucket needs s3:ListBucket; denied, its answer still names the region (a later read of
+        # what was denied reports it)
+        if error.response.get("Error", {}).get("Code", "") not in (*_DENIED, "403"):
+            _raise_for(error, f"s3://{bucket}")
+        head = dict(error.response)
     except NoCredentialsError as error:
         raise CredentialsError("no AWS credentials for S3", hint="run `aws configure` or set AWS_PROFILE") from error
     except BotoCoreError as error:
         raise InputError(f"cannot reach S3 for {uri}: {error}", hint="check network and region") from error
     headers = head.get("ResponseMetadata", {}).get("HTTPHeaders", {})
     region = headers.get("x-amz-bucket-region") or s3.meta.region_name or os.environ.get("AWS_REGION")
-    credentials = boto3.Session().get_credentials()
+    credentials = _session().get_credentials()
     frozen = credentials.get_frozen_credentials() if credentials is not None else None
     return S3Access(region=region, endpoint_url=_custom_endpoint(s3),
                     access_key=frozen.access_key if frozen else None,

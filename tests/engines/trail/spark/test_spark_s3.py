@@ -150,8 +150,9 @@ def test_missing_bucket_and_prefix_are_clear_errors(spark: Any, moto_s3: Any) ->
         spark_engine.hunt(f"s3://{BUCKET}/nothing-here", rules=RULES[:3], spark=spark)
     with pytest.raises(InputError, match="s3://no-such-bucket/logs does not exist"):
         spark_ingest.ingest(["s3://no-such-bucket/logs"], f"s3://{BUCKET}/never", spark=spark)
+    moto_s3.put_object(Bucket=BUCKET, Key="not-a-store/some.json", Body=b"{}")
     with pytest.raises(InputError, match="holds objects and is not a trail store"):
-        spark_ingest.ingest([f"s3://{BUCKET}/logs"], f"s3://{BUCKET}/logs", spark=spark)
+        spark_ingest.ingest([f"s3://{BUCKET}/logs"], f"s3://{BUCKET}/not-a-store", spark=spark)
 
 
 def test_unreadable_event_files_stop_the_hunt_counted_and_named(spark: Any, moto_s3: Any, duck_store: Path) -> None:
@@ -171,10 +172,12 @@ def test_unreadable_event_files_stop_the_hunt_counted_and_named(spark: Any, moto
     assert "restore or delete" in (caught.value.hint or "")
 
 
-def test_an_object_that_cannot_be_fetched_is_reported_and_retried_later(spark: Any, moto_s3: Any,
+def test_an_object_that_cannot_be_fetched_is_reported_and_retried_later(spark: Any, moto_s3: Any, tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A listed source gone before an executor fetched it: reported, not in the manifest, the rest stored."""
+    """A listed source gone before an executor fetched it: reported, not in the manifest, the rest stored
+    (s3:// sources into a folder store, a batch per file)."""
     from cloudwarden.engines.trail import s3source
+    from cloudwarden.engines.trail.store import Store
 
     good = {"Records": [{"eventVersion": "1.08", "eventTime": "2024-07-01T00:00:00Z", "eventSource": "iam.amazonaws.com",
                          "eventName": "CreateUser", "awsRegion": "us-east-1", "eventID": "g-1",
@@ -184,13 +187,13 @@ def test_an_object_that_cannot_be_fetched_is_reported_and_retried_later(spark: A
     listed = s3source.list_files(f"s3://{BUCKET}/flaky/")
     moto_s3.delete_object(Bucket=BUCKET, Key="flaky/b.json")
     monkeypatch.setattr(s3source, "list_files", lambda uri, client=None: listed)  # the listing before the delete
-    store_uri = f"s3://{BUCKET}/flaky-store"
-    report = spark_ingest.ingest([f"s3://{BUCKET}/flaky/"], store_uri, spark=spark, batch_files=1)
+    report = spark_ingest.ingest([f"s3://{BUCKET}/flaky/"], tmp_path / "store", spark=spark, batch_files=1)
     assert (report.files_found, report.events) == (2, 1)
     assert [(p.path, p.error.split(":")[0], p.events_kept) for p in report.problems] == [
         (f"s3://{BUCKET}/flaky/b.json", "cannot fetch the object", 0)]
     assert "gone" in report.problems[0].error
-    assert set(s3source.S3Store.open_at(store_uri).manifest["files"]) == {f"s3://{BUCKET}/flaky/a.json"}
+    assert set(Store.open(tmp_path / "store").manifest["files"]) == {f"s3://{BUCKET}/flaky/a.json"}
+    assert hunt(tmp_path / "store", rules=[]).events_scanned == 1
 
 
 def test_executors_get_the_endpoint_and_credentials(moto_s3: Any) -> None:
@@ -205,9 +208,9 @@ def test_executors_get_the_endpoint_and_credentials(moto_s3: Any) -> None:
 def test_cli_ingest_and_hunt_an_s3_store(spark: Any, moto_s3: Any, capsys: pytest.CaptureFixture[str]) -> None:
     from cloudwarden.cli import main
 
-    _upload(moto_s3, Path(__file__).parents[1] / "data" / "otrf", "otrf")
-    store = f"s3://{BUCKET}/cli-store"
-    assert main(["trail", "ingest", f"s3://{BUCKET}/otrf", "--store", store, "--engine", "spark", "--format", "json"]) == 0
+    store = f"s3://{BUCKET}/cli-store"  # local files into an s3:// store
+    otrf = Path(__file__).parents[1] / "data" / "otrf"
+    assert main(["trail", "ingest", str(otrf), "--store", store, "--engine", "spark", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert (report["events"], report["files_ingested"], report["bad_items"]) == (103, 1, 0)
     assert main(["trail", "hunt", "--store", store, "--engine", "spark", "--format", "json"]) == 0
@@ -216,3 +219,52 @@ def test_cli_ingest_and_hunt_an_s3_store(spark: Any, moto_s3: Any, capsys: pytes
     assert on_spark["incidents"] and on_spark["incidents"][0]["severity"] == "high"
     assert main(["trail", "hunt", "--store", f"s3://{BUCKET}/nothing-here", "--engine", "spark"]) == 2
     assert "is not a trail store" in capsys.readouterr().err
+
+
+def test_access_denied_on_the_store_or_its_event_files(spark: Any, moto_s3: Any, duck_store: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto enforcing IAM: a principal without s3:GetObject on the event files (the executors' reads),
+    or without any S3 permission (the driver's), gets a CredentialsError naming what was denied."""
+    import urllib.request
+
+    from cloudwarden.core.errors import CredentialsError
+
+    _upload(moto_s3, duck_store, "denied-store")
+    iam = boto3.client("iam")
+    keys = {}
+    policies = {"nothing": None, "manifest-only": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{BUCKET}"},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/denied-store/*.json"}]}}
+    for name, policy in policies.items():
+        iam.create_user(UserName=name)
+        if policy:
+            iam.put_user_policy(UserName=name, PolicyName="s3", PolicyDocument=json.dumps(policy))
+        created = iam.create_access_key(UserName=name)["AccessKey"]
+        keys[name] = (created["AccessKeyId"], created["SecretAccessKey"])
+
+    def enforce(count: str) -> None:
+        request = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/reset-auth", data=count.encode(),
+                                         method="POST", headers={"Content-Type": "text/plain"})
+        urllib.request.urlopen(request, timeout=10).close()
+
+    def sign_as(name: str) -> None:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", keys[name][0])
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", keys[name][1])
+        monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # boto3 keeps the credentials it resolved first
+
+    monkeypatch.delenv("AWS_SESSION_TOKEN")
+    enforce("0")
+    try:
+        sign_as("nothing")
+        with pytest.raises(CredentialsError, match=f"access to s3://{BUCKET}/denied-store/manifest.json denied "
+                                                   r"\(AccessDenied\)"):
+            spark_engine.hunt(f"s3://{BUCKET}/denied-store", rules=RULES[:3], spark=spark)
+        sign_as("manifest-only")
+        with pytest.raises(CredentialsError) as caught:
+            spark_engine.hunt(f"s3://{BUCKET}/denied-store", rules=RULES[:3], spark=spark)
+        events = len(list((duck_store / "events").rglob("*.parquet")))
+        assert str(caught.value).startswith(f"{events} of {events} event files of s3://{BUCKET}/denied-store cannot "
+                                            "be read")
+        assert "access denied" in str(caught.value) and "s3:GetObject" in (caught.value.hint or "")
+    finally:
+        enforce("inf")
