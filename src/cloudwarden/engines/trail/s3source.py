@@ -25,6 +25,7 @@ from cloudwarden.engines.trail.sources import is_log_name
 from cloudwarden.engines.trail.spark_s3 import S3Access
 from cloudwarden.engines.trail.store import EVENTS_DIR, MANIFEST_NAME, MANIFEST_VERSION, STAGING_DIR, SourceFile, Store
 
+COPY_THREADS = 8  # parallel CopyObject calls publishing a batch's parts (boto3 clients are thread-safe)
 _DENIED = {"AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch"}
 
 
@@ -229,11 +230,17 @@ class S3Store(Store):
     def publish_parts(self, parts: list[str], batch: str) -> None:
         """Move a finished batch's parts (paths relative to its staging prefix) into ``events/``, then
         drop everything left under the staging prefix (parts of failed task attempts)."""
+        from concurrent.futures import ThreadPoolExecutor
+
         staging = self.staging_prefix(batch)
+
+        def copy(part: str) -> None:
+            self.client.copy_object(Bucket=self.bucket, Key=self.key(f"{EVENTS_DIR}/{part}"),
+                                    CopySource={"Bucket": self.bucket, "Key": staging + part})
+
         try:
-            for part in parts:
-                self.client.copy_object(Bucket=self.bucket, Key=self.key(f"{EVENTS_DIR}/{part}"),
-                                        CopySource={"Bucket": self.bucket, "Key": staging + part})
+            with ThreadPoolExecutor(COPY_THREADS, thread_name_prefix="cloudwarden-s3-publish") as pool:
+                list(pool.map(copy, parts))  # server-side copies; the first failure is raised here
         except ClientError as error:
             _writing(error, f"s3://{self.bucket}/{self.key(EVENTS_DIR)}")
         self.discard_batch(batch)
