@@ -18,9 +18,9 @@ Sources are paths every executor can read (local mode, or a filesystem shared by
 by the executors with pyarrow (spark_s3), so no Hadoop S3A connector is needed; an object that cannot
 be fetched is reported and left out of the manifest (a later run tries it again). The store is a
 folder, or ``s3://bucket/prefix``: then each task writes its Parquet parts with pyarrow under the
-store's ``.staging/`` prefix and the driver moves them into ``events/`` and writes the manifest, the
-keys a folder store has (the baselines file, a cache, is left out: a Spark hunt computes the
-baselines). Reads the sources, writes the store.
+store's ``.staging/`` prefix, the driver moves the parts of the tasks that succeeded into ``events/``
+and writes the manifest, and the baselines are folded in on the executors (fold_baselines): the keys
+a folder store has. Reads the sources, writes the store.
 """
 
 from __future__ import annotations
@@ -200,8 +200,6 @@ def decoder(access: dict[str, S3Access] | None = None) -> Callable[[Iterator[Any
                        pa.array([error or None], pa.string()), pa.array([fetched], pa.bool_())], names=names)
     return decode_arrow
 
-
-decode_arrow = decoder()  # local files only
 
 
 def _location(source: SourceFile) -> str:
