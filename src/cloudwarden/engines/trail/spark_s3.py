@@ -110,7 +110,7 @@ def spark_schema() -> str:
     return ", ".join(columns + [f"{c} STRING" for c in PARTITION_COLUMNS])
 
 
-def _conform(batch: Any, values: tuple[str, str, str]) -> Any:
+def conform(batch: Any, values: tuple[str, str, str]) -> Any:
     """A batch read from one file with exactly the store's columns (a column the file lacks is NULL,
     as with Spark's mergeSchema and DuckDB's union_by_name), and the key's partition values."""
     import pyarrow as pa
@@ -123,8 +123,9 @@ def _conform(batch: Any, values: tuple[str, str, str]) -> Any:
         elif target.name in batch.schema.names:
             column = batch.column(target.name)
             if pa.types.is_timestamp(column.type) and column.type.tz is not None:
-                column = column.cast(pa.timestamp(column.type.unit)).cast(target.type)
-            arrays.append(column if column.type == target.type else column.cast(target.type))
+                column = column.cast(pa.timestamp(column.type.unit))
+            # unsafe: nanoseconds (another writer's) are cut to the store's microseconds, not refused
+            arrays.append(column if column.type == target.type else column.cast(target.type, safe=False))
         else:
             arrays.append(pa.nulls(batch.num_rows, target.type))
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
@@ -194,7 +195,7 @@ def reader(access: S3Access, bucket: str) -> ArrowMap:
                         parquet = pq.ParquetFile(handle)
                         columns = [c for c in parquet.schema_arrow.names if c in names]
                         for part in parquet.iter_batches(batch_size=READ_BATCH_ROWS, columns=columns):
-                            yield _conform(part, (account, region, day))
+                            yield conform(part, (account, region, day))
                 except Exception as error:  # noqa: BLE001
                     raise RuntimeError(f"{ERROR_PREFIX} s3://{bucket}/{key}: {describe(error)}") from error
     return body

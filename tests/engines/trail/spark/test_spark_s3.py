@@ -268,3 +268,30 @@ def test_access_denied_on_the_store_or_its_event_files(spark: Any, moto_s3: Any,
         assert "access denied" in str(caught.value) and "s3:GetObject" in (caught.value.hint or "")
     finally:
         enforce("inf")
+
+
+def test_event_files_are_given_the_store_schema() -> None:
+    """What the executors make of one file: the store's columns in order (a column the file lacks is
+    NULL, another writer's time zone or nanoseconds become the stored wall time), plus the key's
+    partition values; keys outside the partition folders are not event files."""
+    from datetime import datetime
+
+    import pyarrow as pa
+
+    from cloudwarden.engines.trail import spark_s3
+    from cloudwarden.engines.trail.schema import ALL_COLUMNS
+
+    assert spark_s3.partition_values("account=1/region=us-east-1/day=2024-01-02/part_x.parquet") == (
+        "1", "us-east-1", "2024-01-02")
+    assert spark_s3.partition_values("account=1/region=us-east-1/part_x.parquet") is None
+    assert spark_s3.partition_values("account=1/zone=a/day=2024-01-02/part_x.parquet") is None
+    when = datetime(2024, 1, 2, 3, 4, 5, 678901)
+    batch = pa.RecordBatch.from_arrays(
+        [pa.array(["e-1"]), pa.array([when], pa.timestamp("ns", tz="UTC")), pa.array(["extra"])],
+        names=["event_id", "event_time", "not_a_store_column"])
+    out = spark_s3.conform(batch, ("1", "us-east-1", "2024-01-02"))
+    assert out.schema == spark_s3.store_schema()
+    assert out.schema.names == [*ALL_COLUMNS, "account", "region", "day"]
+    row = out.to_pylist()[0]
+    assert (row["event_id"], row["event_time"], row["account"], row["day"]) == ("e-1", when, "1", "2024-01-02")
+    assert row["event_name"] is None and row["user_identity"] is None
