@@ -50,7 +50,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     ingest = commands.add_parser("ingest", help="read CloudTrail files into a columnar store")
     ingest.add_argument("sources", nargs="+", metavar="SOURCE", help="folder, file or s3://bucket/prefix")
-    ingest.add_argument("--store", required=True, type=Path, metavar="DIR", help="store directory")
+    ingest.add_argument("--store", required=True, metavar="DIR|s3://...",
+                        help="store directory (with --engine spark also s3://bucket/prefix)")
     ingest.add_argument("--format", choices=("terminal", "json"), default="terminal", help="output format (default: terminal)")
     _engine(ingest)
     ingest.set_defaults(handler=run_ingest)
@@ -140,9 +141,13 @@ def run_ingest(args: argparse.Namespace) -> int:
         if args.engine == "spark":
             from cloudwarden.engines.trail import spark_ingest
 
-            report = spark_ingest.ingest(args.sources, args.store, progress=progress, master=args.master)
+            store = args.store if "://" in args.store else Path(args.store)
+            report = spark_ingest.ingest(args.sources, store, progress=progress, master=args.master)
         else:
-            report = ingest(args.sources, args.store, progress=progress)
+            if "://" in args.store:
+                raise UsageError(f"--engine duckdb writes a store folder, not {args.store}",
+                                 hint="ingest into an s3:// store with --engine spark, or give a folder")
+            report = ingest(args.sources, Path(args.store), progress=progress)
     finally:
         stop()
     if args.format == "json":

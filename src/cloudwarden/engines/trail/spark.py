@@ -1,8 +1,10 @@
 """Hunting on Apache Spark (``trail hunt --engine spark``): the same rules over the same store.
 
 The store's layout does not change (``events/account=A/region=R/day=D/*.parquet``, see store.py), so
-a store written by either engine is read by both, from a folder or from ``s3://`` (read as
-``s3a://``; the cluster needs Hadoop's S3A connector). The work is split where the data shrinks:
+a store written by either engine is read by both, from a folder or from ``s3://``: as ``s3a://`` when
+the cluster has Hadoop's S3A connector, else by pyarrow on the executors (spark_s3: the driver lists
+the objects with boto3, each task reads its objects into Arrow batches). The work is split where the
+data shrinks:
 
 1. Spark reads the whole store (or the [since, until) slice); spark_detect tests every condition
    once per event (each compiled once to DuckDB SQL and written for Spark by spark_sql.to_spark).
@@ -25,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cloudwarden.core.errors import InputError
+from cloudwarden.core.errors import CredentialsError, InputError
 from cloudwarden.engines.trail import baseline, spark_detect
 from cloudwarden.engines.trail.hunt import HuntResult, rule_set
 from cloudwarden.engines.trail.incidents import DEFAULT_WINDOW, group_incidents
@@ -39,6 +41,23 @@ EVENTS_VIEW = "cloudwarden_events"
 HISTORY_VIEW = "cloudwarden_history"  # the whole store, for the baselines
 LAST_RUN: SparkDetections | None = None  # the last hunt's figures (rows that reached the driver), for bench/trail.py
 HIT_PREFIX = "trail_h"  # scan(): one boolean column per condition
+S3A_CLASS = "org.apache.hadoop.fs.s3a.S3AFileSystem"
+UNREADABLE_SHOWN = 5  # unreadable event files named in the error (all are counted)
+
+
+def s3a_available(spark: Any) -> bool:
+    """True when the session can load Hadoop's S3A connector (hadoop-aws on the classpath)."""
+    try:
+        spark.sparkContext._jvm.org.apache.spark.util.Utils.classForName(S3A_CLASS, True, False)
+    except Exception:  # noqa: BLE001 - Py4J wraps ClassNotFoundException; any failure means no connector
+        return False
+    return True
+
+
+def reads_with_arrow(spark: Any, store: str | Path) -> bool:
+    """True when ``store`` is read by pyarrow on the executors: s3:// without the S3A connector.
+    (An s3a:// URI always goes to Hadoop's connector, as the user asked.)"""
+    return str(store).startswith("s3://") and not s3a_available(spark)
 
 
 def spark_uri(store: str | Path) -> str:
@@ -59,6 +78,8 @@ def _local(store: str | Path) -> Path | None:
 def events_frame(spark: Any, store: str | Path, since: datetime | None = None,
                  until: datetime | None = None) -> Any:
     """The store's events as a DataFrame (partition columns account, region, day as text), in [since, until)."""
+    if reads_with_arrow(spark, store):
+        return arrow_events(spark, str(store), since, until)[0]
     local = _local(store)
     if local is not None:
         Store.open(local)  # a clear error when the folder is not a store
@@ -80,12 +101,116 @@ def events_frame(spark: Any, store: str | Path, since: datetime | None = None,
             raise InputError(f"{store} is not a trail store (no {EVENTS_DIR}/ folder)",
                              hint="create one with `cloudwarden trail ingest SOURCE --store DIR`") from exc
         raise
+    return _limited(frame, since, until)
+
+
+def _limited(frame: Any, since: datetime | None, until: datetime | None) -> Any:
     frame = frame.withColumn("event_time", frame["event_time"].cast("timestamp_ntz"))
     if since is not None:
         frame = frame.where(f"event_time >= TIMESTAMP_NTZ '{since:%Y-%m-%d %H:%M:%S}' AND day >= '{since:%Y-%m-%d}'")
     if until is not None:
         frame = frame.where(f"event_time < TIMESTAMP_NTZ '{until:%Y-%m-%d %H:%M:%S}' AND day <= '{until:%Y-%m-%d}'")
     return frame
+
+
+def arrow_events(spark: Any, uri: str, since: datetime | None = None,
+                 until: datetime | None = None) -> tuple[Any, int]:
+    """(events frame, events in [since, until)) of an s3:// store read by pyarrow on the executors.
+
+    The driver lists the event files (day partitions outside the range are skipped); one small job
+    reads each file's footer (and its event_time column for a range), counting the events and naming
+    every unreadable object: as with DuckDB, a hunt does not run over part of a store, so those stop
+    it with one error that counts and names them."""
+    from cloudwarden.engines.trail import s3source
+
+    store = s3source.S3Store.open_at(uri)
+    access = s3source.access(uri, store.client)
+    rows = []
+    for key, values in event_files(store):
+        day = values[2]
+        if (since is not None and day < f"{since:%Y-%m-%d}") or (until is not None and day > f"{until:%Y-%m-%d}"):
+            continue
+        rows.append((key, *values))
+    if not rows:
+        return _limited(_empty_frame(spark), since, until), 0
+    frame, total = arrow_frame(spark, store.uri, access, rows, since, until)
+    return _limited(frame, since, until), total
+
+
+def event_files(store: Any) -> list[tuple[str, tuple[str, str, str]]]:
+    """(key, (account, region, day)) of an S3Store's event files; other objects under events/ are
+    skipped, as a folder store's reader skips files outside the partition folders."""
+    from cloudwarden.engines.trail import spark_s3
+
+    events_prefix = store.key(EVENTS_DIR) + "/"
+    found = []
+    for key, _size in store.event_objects():
+        values = spark_s3.partition_values(key[len(events_prefix):])
+        if values is not None:
+            found.append((key, values))
+    return found
+
+
+def arrow_frame(spark: Any, store_uri: str, access: Any, rows: Sequence[tuple[str, str, str, str]],
+                since: datetime | None = None, until: datetime | None = None) -> tuple[Any, int]:
+    """(frame, events in [since, until)) of the event files ``rows`` (key, account, region, day) of
+    the store at ``store_uri``, read by pyarrow on the executors after a survey of their footers
+    (see arrow_events)."""
+    from cloudwarden.engines.trail import spark_s3
+
+    bucket = store_uri[len("s3://"):].partition("/")[0]
+    slices = max(1, min(len(rows), spark.sparkContext.defaultParallelism * 4))
+    keys = spark.createDataFrame(list(rows), spark_s3.KEYS_SCHEMA).repartition(slices)
+    surveyed = keys.mapInArrow(spark_s3.survey(access, bucket, since, until), spark_s3.SURVEY_SCHEMA).collect()
+    bad = sorted((row["key"], row["error"]) for row in surveyed if row["error"] is not None)
+    if bad:
+        shown = "; ".join(f"s3://{bucket}/{key}: {error}" for key, error in bad[:UNREADABLE_SHOWN])
+        more = f" (and {len(bad) - UNREADABLE_SHOWN} more)" if len(bad) > UNREADABLE_SHOWN else ""
+        error_type = CredentialsError if all(e.startswith("access denied") for _, e in bad) else InputError
+        raise error_type(f"{len(bad)} of {len(rows)} event files of {store_uri} cannot be read: {shown}{more}",
+                         hint="a hunt reads every event file of the range (as with --engine duckdb): grant "
+                              "s3:GetObject, or restore or delete these objects (re-ingest their sources), "
+                              "then hunt again")
+    total = sum(int(row["events"]) for row in surveyed)
+    return keys.mapInArrow(spark_s3.reader(access, bucket), spark_s3.spark_schema()), total
+
+
+def s3_baselines(spark: Any, uri: str) -> Any:
+    """An s3:// store's ``baselines.parquet`` as a DataFrame when it covers every event file (read on
+    the driver with pyarrow: it holds one row per first appearance, not events), else None."""
+    from cloudwarden.engines.trail import s3source
+
+    store = s3source.S3Store.open_at(uri)
+    try:
+        folded = set(json.loads(s3source.read_text(f"{store.uri}/{baseline.FOLDED_FILE}", store.client) or "{}")
+                     .get("files", []))
+    except (ValueError, AttributeError):
+        return None
+    files = {key[len(store.prefix):] for key, _ in event_files(store)}
+    if not files <= folded:
+        return None
+    import pyarrow.parquet as pq
+
+    access = s3source.access(uri, store.client)
+    try:
+        with access.filesystem().open_input_file(f"{store.bucket}/{store.key(baseline.BASELINE_FILE)}") as handle:
+            table = pq.read_table(handle)
+    except (OSError, ValueError):  # missing or unreadable: computed from the events instead
+        return None
+    return spark.createDataFrame(table)
+
+
+def _task_error(error: Exception) -> InputError | None:
+    """An InputError for a Spark job that failed on one unreadable event file (spark_s3.reader)."""
+    from cloudwarden.engines.trail.spark_s3 import ERROR_PREFIX
+
+    text = str(error)
+    start = text.find(ERROR_PREFIX)
+    if start < 0:
+        return None
+    line = text[start + len(ERROR_PREFIX):].splitlines()[0].strip()
+    return InputError(f"an event file could not be read during the hunt: {line}",
+                      hint="the object changed while the hunt ran; check it and hunt again")
 
 
 def _empty_frame(spark: Any) -> Any:
@@ -133,16 +258,26 @@ def rule_matches(table: Any) -> list[tuple[int, str | None]]:
     return found
 
 
-def baselines_frame(spark: Any, store: str | Path) -> Any:
+def baselines_frame(spark: Any, store: str | Path, history: Any = None) -> Any:
     """The store's baselines (baseline.COLUMNS) as a DataFrame: ``baselines.parquet`` when it covers
-    every event file (a folder store), else computed by Spark over the whole history."""
+    every event file (a folder, or s3:// read by pyarrow), else computed by Spark over the whole
+    history (``history``, the store's events when the caller has them already)."""
     local = _local(store)
     if local is not None:
         path = local / baseline.BASELINE_FILE
         files = {str(p.relative_to(local)) for p in (local / EVENTS_DIR).rglob("*.parquet")}
         if path.is_file() and files <= _folded(local):
             return spark.read.parquet(str(path.resolve()))
-    events_frame(spark, store).createOrReplaceTempView(HISTORY_VIEW)
+    elif reads_with_arrow(spark, store):
+        stored = s3_baselines(spark, str(store))
+        if stored is not None:
+            return stored
+    return summarise_history(spark, history if history is not None else events_frame(spark, store))
+
+
+def summarise_history(spark: Any, events: Any) -> Any:
+    """baseline.summary_sql over the events of ``events`` (a DataFrame), on the executors."""
+    events.createOrReplaceTempView(HISTORY_VIEW)
     return spark.sql(to_spark_baseline(baseline.summary_sql(HISTORY_VIEW)))
 
 
@@ -155,18 +290,25 @@ def _folded(root: Path) -> set[str]:
 
 
 def to_spark_baseline(duckdb_sql: str) -> str:
-    """baseline.summary_sql for Spark: DuckDB's grouping(a, b) bit mask is Spark's grouping_id(a, b)."""
+    """baseline.summary_sql for Spark: DuckDB's grouping(a, b), a bit mask of the columns given, is
+    grouping(a) * 2 + grouping(b) (Spark's grouping_id takes every grouping column or none)."""
     import sqlglot
 
     tree = sqlglot.parse_one(duckdb_sql, read="duckdb")
     for node in list(tree.find_all(sqlglot.exp.Grouping)):
-        node.replace(sqlglot.exp.Anonymous(this="grouping_id", expressions=list(node.expressions)))
+        columns = list(node.expressions)
+        bits = " + ".join(f"grouping({c.sql(dialect='spark')}) * {1 << (len(columns) - 1 - n)}"
+                          for n, c in enumerate(columns))
+        node.replace(sqlglot.parse_one(f"({bits})", read="spark"))
     return tree.sql(dialect="spark")
 
 
-def detections(spark: Any, frame: Any, rules: Sequence[Rule], store: str | Path) -> SparkDetections:
-    """Every rule's detections over ``frame`` (events of ``store``), computed on the executors."""
-    history = baselines_frame(spark, store) if any(rule.kind == "baseline" for rule in rules) else None
+def detections(spark: Any, frame: Any, rules: Sequence[Rule], store: str | Path,
+               everything: bool = False) -> SparkDetections:
+    """Every rule's detections over ``frame`` (events of ``store``; ``everything``: all of them, so
+    that computed baselines need not read the store again), computed on the executors."""
+    needed = any(rule.kind == "baseline" for rule in rules)
+    history = baselines_frame(spark, store, frame if everything else None) if needed else None
     return spark_detect.run_rules(spark, frame, rules, history)
 
 
@@ -182,10 +324,19 @@ def hunt(store: str | Path, since: datetime | None = None, until: datetime | Non
         raise InputError(f"unsupported store URI {store}", hint="give a folder or s3://bucket/prefix")
     session = spark or get_session(master)
     started = time.perf_counter()
-    frame = events_frame(session, store, since, until)
-    total = frame.count()
     global LAST_RUN
-    LAST_RUN = detections(session, frame, chosen, store)
+    try:
+        if reads_with_arrow(session, store):
+            frame, total = arrow_events(session, str(store), since, until)
+        else:
+            frame = events_frame(session, store, since, until)
+            total = frame.count()
+        LAST_RUN = detections(session, frame, chosen, store, everything=since is None and until is None)
+    except Exception as error:
+        converted = _task_error(error)
+        if converted is None:
+            raise
+        raise converted from error
     found = LAST_RUN.detections
     seconds = time.perf_counter() - started
     return HuntResult(int(total), len(chosen), seconds, found, group_incidents(found, window))
@@ -196,5 +347,5 @@ def is_store_uri(text: str) -> bool:
     return "://" in text and not text.startswith("file://")
 
 
-__all__ = ["baselines_frame", "conditions_of", "detections", "events_frame", "hunt", "is_store_uri", "rule_matches",
-           "scan", "spark_uri"]
+__all__ = ["arrow_events", "arrow_frame", "baselines_frame", "event_files", "s3_baselines", "summarise_history", "conditions_of", "detections", "events_frame", "hunt", "is_store_uri", "reads_with_arrow",
+           "rule_matches", "s3a_available", "scan", "spark_uri"]

@@ -102,15 +102,28 @@ class Store:
     @property
     def manifest(self) -> dict[str, Any]:
         if self._manifest is None:
-            path = self.root / MANIFEST_NAME
-            if path.exists():
+            text = self.read_manifest_text()
+            if text is not None:
                 try:
-                    self._manifest = json.loads(path.read_text())
+                    self._manifest = json.loads(text)
                 except json.JSONDecodeError as exc:
-                    raise InputError(f"{path} is not valid JSON: {exc}", hint="restore or delete the store") from exc
+                    raise InputError(f"{self.manifest_location} is not valid JSON: {exc}",
+                                     hint="restore or delete the store") from exc
             else:
                 self._manifest = {"version": MANIFEST_VERSION, "files": {}}
         return self._manifest
+
+    @property
+    def manifest_location(self) -> str:
+        return str(self.root / MANIFEST_NAME)
+
+    def read_manifest_text(self) -> str | None:
+        """The manifest's text, None when there is none (a store elsewhere than a folder overrides this)."""
+        path = self.root / MANIFEST_NAME
+        return path.read_text() if path.exists() else None
+
+    def manifest_text(self) -> str:
+        return json.dumps(self.manifest, indent=1, sort_keys=True)
 
     def is_new(self, source: SourceFile) -> bool:
         seen = self.manifest["files"].get(source.key)
@@ -127,7 +140,7 @@ class Store:
     def save_manifest(self) -> None:
         path = self.root / MANIFEST_NAME
         temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(self.manifest, indent=1, sort_keys=True))
+        temporary.write_text(self.manifest_text())
         os.replace(temporary, path)
 
     # -- writing --------------------------------------------------------------------------------

@@ -164,9 +164,9 @@ def test_spark_ingest_writes_the_same_store(spark: Any, sources: Path, duck_stor
     assert hunt(store, rules=[]).events_scanned == report.events + 1
 
 
-def test_spark_ingest_refuses_s3_sources(tmp_path: Path) -> None:
+def test_spark_ingest_refuses_other_uris(tmp_path: Path) -> None:
     from cloudwarden.core.errors import InputError
 
-    with pytest.raises(InputError, match="s3://bucket/logs") as caught:
-        spark_ingest.ingest(["s3://bucket/logs"], tmp_path / "store")
-    assert "--engine duckdb" in (caught.value.hint or "")
+    with pytest.raises(InputError, match="gs://bucket/logs") as caught:
+        spark_ingest.ingest(["gs://bucket/logs"], tmp_path / "store")
+    assert "s3://bucket/prefix" in (caught.value.hint or "")
