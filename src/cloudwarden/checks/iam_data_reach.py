@@ -12,7 +12,7 @@ collected make the verdict UNKNOWN unless a certain chain exists.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx  # type: ignore[import-untyped]
 
@@ -20,7 +20,7 @@ from cloudwarden.checks.context import CheckContext, Skipped
 from cloudwarden.checks.helpers import verdict
 from cloudwarden.checks.iam_engine import DETAILS, IAM_DOC, ORG, RCPS, Analysis, analysis, describe_path, scp_gap
 from cloudwarden.checks.registry import Result, check
-from cloudwarden.engines.iam.account import can
+from cloudwarden.engines.iam.account import can, resource_policy_for
 from cloudwarden.engines.iam.escalation import ADMIN, Step, certain_graph, gap_path
 from cloudwarden.engines.iam.reach import default_action
 from cloudwarden.engines.iam.resources import PolicyResource
@@ -50,29 +50,34 @@ def _starters(found: Analysis) -> list[str]:
 
 @dataclass
 class Reachable:
-    """What each starter reaches, computed once for all the resources judged."""
+    """What each starter reaches, computed once for all the resources judged; the escalators of a
+    set of readers are computed once for every resource with that same set."""
 
     certain: nx.DiGraph
     sure: dict[str, set[str]]  # starter -> nodes reached along certain edges
     maybe: dict[str, set[str]]  # starter -> nodes reached only through uncertain edges
-    paths: dict[str, dict[str, list[str]]]  # starter -> shortest certain paths (filled when needed)
+    universe: set[str]  # every node whose reading matters: the starters and all they reach
+    paths: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # shortest certain paths
+    by_readers: dict[frozenset[str], list[Escalator]] = field(default_factory=dict)
 
 
 def _reachable(found: Analysis, starters: list[str]) -> Reachable:
     certain = certain_graph(found.graph)
     sure = {start: nx.descendants(certain, start) for start in starters}
     maybe = {start: nx.descendants(found.graph, start) - sure[start] for start in starters}
-    return Reachable(certain, sure, maybe, {})
+    universe = set(starters).union(*sure.values(), *maybe.values())
+    return Reachable(certain, sure, maybe, universe)
 
 
-def _escalators(found: Analysis, reads: Callable[[str], bool], reach: Reachable,
-                starters: list[str]) -> list[Escalator]:
+def _escalators(found: Analysis, readers: frozenset[str], reach: Reachable, starters: list[str]) -> list[Escalator]:
     """The starters that do not read the resource but reach a node that does, certain chains first."""
+    if readers in reach.by_readers:
+        return reach.by_readers[readers]
     out = []
     for start in starters:
-        if reads(start):
+        if start in readers:
             continue  # reads it directly: not an escalation
-        holders = [n for n in reach.sure[start] if reads(n)]
+        holders = reach.sure[start] & readers
         if holders:
             if start not in reach.paths:
                 reach.paths[start] = nx.single_source_shortest_path(reach.certain, start)
@@ -81,28 +86,48 @@ def _escalators(found: Analysis, reads: Callable[[str], bool], reach: Reachable,
             steps = [reach.certain.edges[a, b]["step"] for a, b in zip(paths[target], paths[target][1:], strict=False)]
             out.append(Escalator(start, steps, []))
             continue
-        uncertain = sorted(n for n in reach.maybe[start] if reads(n))
+        uncertain = sorted(reach.maybe[start] & readers)
         if uncertain:
             steps = gap_path(found.graph, start, uncertain[0], reach.certain) or []
             out.append(Escalator(start, steps, list(dict.fromkeys(s.gap for s in steps if s.gap))))
+    reach.by_readers[readers] = out
     return out
 
 
-def _reader(found: Analysis, action: str, target: str) -> Callable[[str], bool]:
-    """Whether a graph node may do ``action`` on ``target`` (administrator: an administrator may)."""
-    account, memo = found.account, {}  # type: ignore[var-annotated]
-    admins = sorted(found.graph.graph.get("admins", ()))
+def _readers(found: Analysis, action: str, target: str, universe: set[str],
+             capable: Callable[[str, str], bool]) -> frozenset[str]:
+    """The nodes of ``universe`` allowed ``action`` on ``target`` (administrator: if an
+    administrator is).
+
+    Without a resource policy, a principal none of whose identity statements names the action
+    cannot be allowed, so it is not evaluated (the evaluator decides all the others)."""
+    account = found.account
+    bare = resource_policy_for(account, target) is None
 
     def reads(node: str) -> bool:
-        if node not in memo:
-            if node == ADMIN:
-                memo[node] = any(reads(a) for a in admins)
-            else:
-                principal = account.principals.get(node)
-                memo[node] = principal is not None and can(account, principal, action, target).allowed
-        return bool(memo[node])
+        principal = account.principals.get(node)
+        return (principal is not None and (not bare or capable(node, action))
+                and can(account, principal, action, target).allowed)
 
-    return reads
+    readers = {node for node in universe if node != ADMIN and reads(node)}
+    if ADMIN in universe and any(reads(a) for a in sorted(found.graph.graph.get("admins", ()))):
+        readers.add(ADMIN)
+    return frozenset(readers)
+
+
+def _capable(found: Analysis) -> Callable[[str, str], bool]:
+    """Whether some Allow of a principal's identity policies names the action (resources aside)."""
+    memo: dict[tuple[str, str], bool] = {}
+
+    def capable(arn: str, action: str) -> bool:
+        key = (arn, action)
+        if key not in memo:
+            principal, lowered = found.account.principals[arn], action.lower()
+            memo[key] = any(statement.matches_action(lowered)
+                            for policy in principal.policies for statement in policy.allows)
+        return memo[key]
+
+    return capable
 
 
 def _name(arn: str) -> str:
@@ -143,11 +168,11 @@ def sensitive_data_reachable_by_escalation(ctx: CheckContext) -> Iterator[Result
     found = analysis(ctx)
     resources = list(_listed(ctx, found))
     starters, unread = _starters(found), scp_gap(found.account)
-    reachable = _reachable(found, starters)
+    reachable, capable = _reachable(found, starters), _capable(found)
     for resource in resources:
         kind = KINDS[resource.service][0]
         action, target = default_action(resource.arn)
-        found_escalators = _escalators(found, _reader(found, action, target), reachable, starters)
+        found_escalators = _escalators(found, _readers(found, action, target, reachable.universe, capable), reachable, starters)
         sure = [e for e in found_escalators if not e.gaps]
         if sure:
             yield verdict(False, resource.name, _message(sure, action), resource.region, resource.arn, kind)
