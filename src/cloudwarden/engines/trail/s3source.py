@@ -12,7 +12,8 @@ code and become typed errors with a hint.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -47,24 +48,31 @@ def _raise_for(error: ClientError, uri: str) -> None:
     raise InputError(f"S3 error reading {uri}: {code}", hint="run with --debug for details") from error
 
 
-def list_files(uri: str, client: Any = None) -> list[SourceFile]:
-    """The event files under an S3 prefix; ``local_path`` is filled in by ``download``."""
-    bucket, prefix = parse_uri(uri)
-    s3 = client or boto3.client("s3")
-    found: list[SourceFile] = []
+@contextmanager
+def s3_errors(uri: str) -> Iterator[None]:
+    """AWS's errors for ``uri`` as typed errors with a hint: denied, missing, no credentials, no network."""
     try:
-        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-        for page in pages:
-            for item in page.get("Contents", []):
-                if is_log_name(item["Key"]):
-                    key = f"s3://{bucket}/{item['Key']}"
-                    found.append(SourceFile(key, Path(), int(item["Size"]), item.get("ETag", "").strip('"')))
+        yield
     except ClientError as error:
         _raise_for(error, uri)
     except NoCredentialsError as error:
         raise CredentialsError("no AWS credentials for S3", hint="run `aws configure` or set AWS_PROFILE") from error
     except BotoCoreError as error:
         raise InputError(f"cannot reach S3 for {uri}: {error}", hint="check network and region") from error
+
+
+def list_files(uri: str, client: Any = None) -> list[SourceFile]:
+    """The event files under an S3 prefix; ``local_path`` is filled in by ``download``."""
+    bucket, prefix = parse_uri(uri)
+    s3 = client or boto3.client("s3")
+    found: list[SourceFile] = []
+    with s3_errors(uri):
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for page in pages:
+            for item in page.get("Contents", []):
+                if is_log_name(item["Key"]):
+                    key = f"s3://{bucket}/{item['Key']}"
+                    found.append(SourceFile(key, Path(), int(item["Size"]), item.get("ETag", "").strip('"')))
     return sorted(found, key=lambda f: f.key)
 
 
@@ -136,16 +144,10 @@ def list_objects(uri: str, client: Any = None) -> list[tuple[str, int, str]]:
     bucket, prefix = parse_uri(uri)
     s3 = client or _client()
     found: list[tuple[str, int, str]] = []
-    try:
+    with s3_errors(uri):
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             found += [(item["Key"], int(item["Size"]), item.get("ETag", "").strip('"'))
                       for item in page.get("Contents", [])]
-    except ClientError as error:
-        _raise_for(error, uri)
-    except NoCredentialsError as error:
-        raise CredentialsError("no AWS credentials for S3", hint="run `aws configure` or set AWS_PROFILE") from error
-    except BotoCoreError as error:
-        raise InputError(f"cannot reach S3 for {uri}: {error}", hint="check network and region") from error
     return sorted(found)
 
 
