@@ -305,3 +305,37 @@ def test_batch_output_and_errors_alike_with_and_without_msgspec(
     assert code == 2 and len(results) == 22 and err.count("cloudwarden: error:") == 18
     assert f"{path}:1: $.request: missing action" in err  # json.loads reads NaN, msgspec does not
     assert f"{path}:3: $.policies.identity[0].Statement[0].Condition.NumericLessThan.k:" in err
+
+
+def test_json_lines_read_as_bytes_or_as_text_alike(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A plain ASCII file is split as bytes (no copy into text); line ends and blanks that only text
+    knows (CRLF, a form feed), or non-ASCII names, send the file the text way: same lines, same names."""
+    named = {**ALLOWING, "name": "élise"}
+    rows = [json.dumps(ALLOWING), "   ", "{broken", "", json.dumps(DENYING), json.dumps(MALFORMED)]
+    outputs = []
+    for name, text in [("plain", "\n".join(rows) + "\n"), ("crlf", "\r\n".join(rows)),
+                       ("feed", "\n".join([*rows[:3], "\x0c", *rows[3:]])),
+                       ("accent", "\n".join([*rows, json.dumps(named, ensure_ascii=False)]))]:
+        path = tmp_path / f"{name}.jsonl"
+        path.write_bytes(text.encode("utf-8"))
+        code, results, err = run(["iam", "evaluate", str(path)], capsys)
+        assert code == 2
+        outputs.append(([(r["name"].replace(str(path), "F"), r["decision"]) for r in results],
+                        err.replace(str(path), "F")))
+    plain = outputs[0]
+    assert plain[0] == [("alice-reads", "Allow"), ("F:5", "ExplicitDeny")]
+    assert plain[1].splitlines()[0].startswith("cloudwarden: error: F:3: $: not valid JSON")
+    assert "F:6: $.policies.identity[0]" in plain[1]
+    assert outputs[1] == plain  # CRLF: the same line numbers
+    assert outputs[2][0] == [("alice-reads", "Allow"), ("F:7", "ExplicitDeny")]  # str.splitlines: \x0c ends a line too
+    assert outputs[3][0] == [*plain[0], ("élise", "Allow")]
+
+
+def test_a_document_over_several_lines_is_one_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "pretty.json"
+    path.write_text(json.dumps(ALLOWING, indent=2) + "\n\n")
+    code, results, err = run(["iam", "evaluate", str(path)], capsys)
+    assert code == 0 and err == "" and [r["name"] for r in results] == ["alice-reads"]
+    path.write_bytes(b'"not a request"\n' + json.dumps(ALLOWING).encode())  # a first line that is a value
+    code, results, err = run(["iam", "evaluate", str(path)], capsys)
+    assert code == 2 and [r["decision"] for r in results] == ["Allow"] and f"{path}:1:" in err

@@ -139,7 +139,7 @@ class BatchEvaluator:
         self._principals: dict[tuple[str, Any], RequestPrincipal] = {}
         self._decoder = _line_decoder()
 
-    def evaluate_line(self, text: str, label: str) -> str | None:
+    def evaluate_line(self, text: str | memoryview, label: str) -> str | None:
         if self._decoder is None:
             return None
         try:
@@ -148,7 +148,7 @@ class BatchEvaluator:
             return None  # the standard path finds the fault again and words it as it always has
         return evaluate(request, policies).to_json(name if name is not None else label)
 
-    def _fast(self, text: str) -> tuple[str | None, Request, PolicySet]:
+    def _fast(self, text: str | memoryview) -> tuple[str | None, Request, PolicySet]:
         decoder = self._decoder
         assert decoder is not None
         top = decoder.decode(text)  # msgspec's errors are ValueErrors
