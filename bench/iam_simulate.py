@@ -133,8 +133,10 @@ def main() -> int:
         ours, theirs = Path(tmp) / "batch.jsonl", Path(tmp) / "batch-sim.jsonl"
         ours.write_text("".join(json.dumps(item) + "\n" for item in batch))
         theirs.write_text("".join(json.dumps(to_simulation(item)) + "\n" for item in batch))
-        one, one_sim = Path(tmp) / "one.json", Path(tmp) / "one-sim.jsonl"
-        one.write_text(json.dumps(batch[0]))
+        # the warm-up reads JSON Lines too, so that it imports (and caches the bytecode of) the same
+        # modules as the batch: the msgspec path is imported only for JSON Lines
+        one, one_sim = Path(tmp) / "one.jsonl", Path(tmp) / "one-sim.jsonl"
+        one.write_text(json.dumps(batch[0]) + "\n")
         one_sim.write_text(json.dumps(to_simulation(batch[0])) + "\n")
         evaluate = [sys.executable, "-m", "cloudwarden", "iam", "evaluate"]
         _timed([*evaluate, str(one)], env)  # writes the bytecode cache
