@@ -232,8 +232,9 @@ def test_access_denied_on_the_store_or_its_event_files(spark: Any, moto_s3: Any,
     _upload(moto_s3, duck_store, "denied-store")
     iam = boto3.client("iam")
     keys = {}
+    # Listing is s3:ListBucket on AWS (and moto 5.2.5); moto 5.2.6 checks s3:ListObjectsV2 instead.
     policies = {"nothing": None, "manifest-only": {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{BUCKET}"},
+        {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:ListObjectsV2"], "Resource": f"arn:aws:s3:::{BUCKET}"},
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/denied-store/*.json"}]}}
     for name, policy in policies.items():
         iam.create_user(UserName=name)
