@@ -258,15 +258,22 @@ def test_who_can_star_is_asked_for_explicitly(tmp_path: Path, capsys: pytest.Cap
     assert [json.loads(line) for line in capsys.readouterr().out.splitlines()]
 
 
-def test_parallel_batch_matches_one_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """--jobs 2 (forked workers) gives the same lines, errors and exit code, in the same order."""
+def _batch_file(tmp_path: Path, count: int, fault_every: int, fault: str) -> Path:
+    """A JSON Lines batch cycling allowing, denying and malformed requests named r0, r1, ...; every
+    ``fault_every``-th line (r0 first) is ``fault`` instead."""
     lines = []
-    for number in range(60):
+    for number in range(count):
         request = json.loads(json.dumps([ALLOWING, DENYING, MALFORMED][number % 3]))
         request["name"] = f"r{number}"
-        lines.append(json.dumps(request) if number % 7 else "{broken")
+        lines.append(json.dumps(request) if number % fault_every else fault)
     path = tmp_path / "batch.jsonl"
     path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_parallel_batch_matches_one_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--jobs 2 (forked workers) gives the same lines, errors and exit code, in the same order."""
+    path = _batch_file(tmp_path, 60, 7, "{broken")
     one = run(["iam", "evaluate", "--jobs", "1", str(path)], capsys)
     two = run(["iam", "evaluate", "--jobs", "2", str(path)], capsys)
     assert one == two
@@ -275,10 +282,12 @@ def test_parallel_batch_matches_one_process(tmp_path: Path, capsys: pytest.Captu
     assert [r["name"] for r in results][:3] == ["r1", "r3", "r4"]  # r0 and r7 broken, r2 malformed
 
 
-def test_jobs_default_is_one_process_for_small_batches() -> None:
+def test_jobs_default_is_one_process_for_small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(iam_cli.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     assert iam_cli._jobs(0, 10) == 1
+    assert iam_cli._jobs(0, iam_cli.PARALLEL_FROM - 1) == 1
+    assert iam_cli._jobs(0, iam_cli.PARALLEL_FROM) == 2  # every usable core from PARALLEL_FROM on
     assert iam_cli._jobs(3, 2) == 2
-    assert iam_cli._jobs(0, 100_000) >= 1
     with pytest.raises(CloudwardenError):
         iam_cli._jobs(-1, 10)
 
@@ -290,13 +299,8 @@ def test_batch_output_and_errors_alike_with_and_without_msgspec(
     those of the standard path (json.loads, load_request), which runs every line without it."""
     from cloudwarden.engines.iam import requestfile
 
-    lines = []
-    for number in range(40):  # the same policies again and again (compiled once), and faults
-        request = json.loads(json.dumps([ALLOWING, DENYING, MALFORMED][number % 3]))
-        request["name"] = f"r{number}"
-        lines.append(json.dumps(request) if number % 9 else '{"request": {"principal": NaN}}')
-    path = tmp_path / "batch.jsonl"
-    path.write_text("\n".join(lines) + "\n")
+    # the same policies again and again (compiled once), and faults
+    path = _batch_file(tmp_path, 40, 9, '{"request": {"principal": NaN}}')
     default = run(["iam", "evaluate", "--jobs", "1", str(path)], capsys)
     monkeypatch.setattr(requestfile, "_line_decoder", lambda: None)
     standard = run(["iam", "evaluate", "--jobs", "1", str(path)], capsys)

@@ -85,3 +85,27 @@ def test_a_collected_snapshot_holds_no_secret_in_clear() -> None:
     functions = snapshot.get("lambda.functions", "us-east-1")
     assert {s["type"] for s in secrets_in(versions)} == {"AWS Access Key"}
     assert [(s["type"], s["excerpt"]) for s in secrets_in(functions)] == [("Secret Keyword", "Tr0u…rse")]
+
+
+def test_scans_from_several_threads_at_once_do_not_race() -> None:
+    """The collector redacts from worker threads; detect-secrets' settings are process-wide, and
+    without taking turns its cache_bust raised "dictionary changed size during iteration"."""
+    import threading
+
+    errors: list[str] = []
+    found: list[int] = []
+
+    def scan() -> None:
+        try:
+            for _ in range(200):
+                found.append(len(find_secrets("PASSWORD=plain-value-001-x9\naws_secret=AKIAIOSFODNN7EXAMPLE")))
+        except RuntimeError as error:
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=scan) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors[:1]
+    assert len(found) == 800 and len(set(found)) == 1 and found[0] >= 1

@@ -54,6 +54,7 @@ class Reachable:
     set of readers are computed once for every resource with that same set."""
 
     certain: nx.DiGraph
+    starters: list[str]  # the account's non-administrators that have an escalation step
     sure: dict[str, set[str]]  # starter -> nodes reached along certain edges
     maybe: dict[str, set[str]]  # starter -> nodes reached only through uncertain edges
     universe: set[str]  # every node whose reading matters: the starters and all they reach
@@ -61,20 +62,20 @@ class Reachable:
     by_readers: dict[frozenset[str], list[Escalator]] = field(default_factory=dict)
 
 
-def _reachable(found: Analysis, starters: list[str]) -> Reachable:
-    certain = certain_graph(found.graph)
+def _reachable(found: Analysis) -> Reachable:
+    certain, starters = certain_graph(found.graph), _starters(found)
     sure = {start: nx.descendants(certain, start) for start in starters}
     maybe = {start: nx.descendants(found.graph, start) - sure[start] for start in starters}
     universe = set(starters).union(*sure.values(), *maybe.values())
-    return Reachable(certain, sure, maybe, universe)
+    return Reachable(certain, starters, sure, maybe, universe)
 
 
-def _escalators(found: Analysis, readers: frozenset[str], reach: Reachable, starters: list[str]) -> list[Escalator]:
+def _escalators(found: Analysis, readers: frozenset[str], reach: Reachable) -> list[Escalator]:
     """The starters that do not read the resource but reach a node that does, certain chains first."""
     if readers in reach.by_readers:
         return reach.by_readers[readers]
     out = []
-    for start in starters:
+    for start in reach.starters:
         if start in readers:
             continue  # reads it directly: not an escalation
         holders = reach.sure[start] & readers
@@ -167,12 +168,12 @@ def _listed(ctx: CheckContext, found: Analysis) -> Iterator[PolicyResource]:
 def sensitive_data_reachable_by_escalation(ctx: CheckContext) -> Iterator[Result]:
     found = analysis(ctx)
     resources = list(_listed(ctx, found))
-    starters, unread = _starters(found), scp_gap(found.account)
-    reachable, capable = _reachable(found, starters), _capable(found)
+    unread, reachable, capable = scp_gap(found.account), _reachable(found), _capable(found)
     for resource in resources:
         kind = KINDS[resource.service][0]
         action, target = default_action(resource.arn)
-        found_escalators = _escalators(found, _readers(found, action, target, reachable.universe, capable), reachable, starters)
+        readers = _readers(found, action, target, reachable.universe, capable)
+        found_escalators = _escalators(found, readers, reachable)
         sure = [e for e in found_escalators if not e.gaps]
         if sure:
             yield verdict(False, resource.name, _message(sure, action), resource.region, resource.arn, kind)

@@ -20,6 +20,7 @@ import binascii
 import hashlib
 import json
 import re
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -34,6 +35,10 @@ _PLUGINS = (
     "TelegramBotTokenDetector", "TwilioKeyDetector",
 )
 _MAX_SCANNED = 512 * 1024  # characters of one value that are scanned (user data is at most 16 KB)
+# detect-secrets keeps its settings in one process-wide object that `transient_settings` replaces and
+# restores; the collector redacts from several threads, so scans take turns (a race there raised
+# "dictionary changed size during iteration" inside detect-secrets' cache_bust).
+_SCAN_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +57,7 @@ def find_secrets(text: str) -> list[dict[str, Any]]:
 
     found: list[dict[str, Any]] = []
     seen: set[tuple[str, int]] = set()
-    with transient_settings({"plugins_used": _plugin_settings()}):
+    with _SCAN_LOCK, transient_settings({"plugins_used": _plugin_settings()}):
         for number, line in enumerate(text[:_MAX_SCANNED].splitlines(), start=1):
             if not line.strip():
                 continue
